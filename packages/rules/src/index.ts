@@ -1,8 +1,34 @@
+export { armUpperBounds, bucketOf, bucketOfHash, TOTAL_BUCKETS, weightToBuckets } from './bucketing.js';
+export { checkType } from './check-type.js';
+export { compileFlag } from './compile-flag.js';
+export type { CompiledFlag } from './compiled-flag.js';
+export { attributeNameSchema, conditionSchema, matcherSchema } from './condition-schema.js';
+export type { FlagValidationIssue } from './errors.js';
+export { FlagValidationError, formatIssuePath } from './errors.js';
+export type { FlagValidationResult } from './flag-schema.js';
+export {
+  FLAG_KEY_PATTERN,
+  flagKeySchema,
+  flagMetadataSchema,
+  flagSchema,
+  flagValueSchema,
+  parseFlag,
+  ruleSchema,
+  serveSchema,
+  splitArmSchema,
+  splitSchema,
+  timeWindowSchema,
+  validateFlag,
+  weekdaySchema,
+  weightSchema,
+} from './flag-schema.js';
+export type { CompiledFlagSet } from './flag-set.js';
+export { compileFlagSet } from './flag-set.js';
 export type {
   Condition,
+  ErrorCode,
   EvaluationContext,
   EvaluationDetails,
-  ErrorCode,
   Flag,
   FlagMetadata,
   FlagSet,
@@ -19,3 +45,7 @@ export type {
   TimeWindow,
   Weekday,
 } from './model.js';
+export type { Murmur3State } from './murmur3.js';
+export { murmur3, murmur3Continue, murmur3Prefix } from './murmur3.js';
+export type { CompiledTimeWindow, DailyWindow } from './time-window.js';
+export { compileTimeWindow, parseDailyWindow, windowMatches } from './time-window.js';
