@@ -1,0 +1,239 @@
+import { addToMoments, emptyMoments, type Moments, mergeMoments } from './moments.js';
+import type { FeedbackObservation, ScoreObservation, SpanObservation } from './observation.js';
+import { QuantileSketch, type QuantileSketchJson } from './quantile-sketch.js';
+
+/** Per-attribute aggregate for custom metrics: moments always, a sketch for numeric values. */
+export interface AttributeAggregate {
+  moments: Moments;
+  sketch?: QuantileSketch;
+}
+
+/** Per-score-name aggregate: moments of the values and how many passed (value ≥ 0.5). */
+export interface ScoreAggregate {
+  moments: Moments;
+  passed: number;
+}
+
+/** JSON-able form of an {@link ArmAggregate}. */
+export interface ArmAggregateJson {
+  v: 1;
+  spans: number;
+  errors: number;
+  latency: QuantileSketchJson;
+  latencyMoments: Moments;
+  logLatency: Moments;
+  tokens: Moments;
+  outputTokens: Moments;
+  cost: Moments;
+  attributes: Record<string, { moments: Moments; sketch?: QuantileSketchJson }>;
+  feedback: Record<string, Moments>;
+  scores: Record<string, ScoreAggregate>;
+}
+
+/** A score at or above this value counts as a pass for `eval_pass_rate` (0/1 verdicts and 0..1 judge scores). */
+export const SCORE_PASS_VALUE = 0.5;
+
+/** Latencies are floored here before taking logs, so a 0 ms span does not produce −∞. */
+const MIN_LOG_LATENCY_MS = 1e-3;
+
+/**
+ * Everything the checks need about one arm (stable or canary) in one time slice, in mergeable form: counts, sums,
+ * sums of squares and quantile sketches. Memory is bounded by the number of configured attributes and event names,
+ * never by the number of spans. Merging slices (across time or replicas) adds counts and sums exactly.
+ *
+ * `add*` mutate in place (the ingest hot path); {@link ArmAggregate.merge} returns a new aggregate.
+ *
+ * @example
+ * ```ts
+ * const slice = new ArmAggregate();
+ * slice.addSpan(observation);
+ * const json = slice.serialize(); // persist
+ * const total = ArmAggregate.deserialize(json).merge(otherSlice);
+ * ```
+ */
+export class ArmAggregate {
+  /** Spans seen (the request count). */
+  spans = 0;
+  /** Spans with status ERROR. */
+  errors = 0;
+  /** Durations in ms. */
+  latency = new QuantileSketch();
+  /** Moments of the durations in ms (for `latency_avg`). */
+  latencyMoments = emptyMoments();
+  /** Moments of ln(duration in ms), for a log-latency mean comparison. */
+  logLatency = emptyMoments();
+  /** Input + output tokens, over spans that report tokens. */
+  tokens = emptyMoments();
+  /** Output tokens, over spans that report them. */
+  outputTokens = emptyMoments();
+  /** Cost per request, over spans with a cost. */
+  cost = emptyMoments();
+  /** Custom metric attributes by name. */
+  attributes = new Map<string, AttributeAggregate>();
+  /** Tracking events by name; the moments hold each event's value (1 when it has none). */
+  feedback = new Map<string, Moments>();
+  /** Late scores by name. */
+  scores = new Map<string, ScoreAggregate>();
+
+  /** Adds one span (or `weight` identical ones, which simulations use). */
+  addSpan(obs: SpanObservation, weight = 1): void {
+    this.spans += weight;
+    if (obs.error) this.errors += weight;
+    const d = obs.durationMs;
+    if (Number.isFinite(d) && d >= 0) {
+      this.latency.add(d, weight);
+      addToMoments(this.latencyMoments, d, weight);
+      addToMoments(this.logLatency, Math.log(Math.max(d, MIN_LOG_LATENCY_MS)), weight);
+    }
+    if (obs.inputTokens !== undefined || obs.outputTokens !== undefined) {
+      addToMoments(this.tokens, (obs.inputTokens ?? 0) + (obs.outputTokens ?? 0), weight);
+    }
+    if (obs.outputTokens !== undefined) addToMoments(this.outputTokens, obs.outputTokens, weight);
+    if (obs.cost !== undefined) addToMoments(this.cost, obs.cost, weight);
+    for (const name in obs.attributes) {
+      const value = obs.attributes[name];
+      if (value === undefined) continue;
+      let agg = this.attributes.get(name);
+      if (agg === undefined) {
+        agg = { moments: emptyMoments() };
+        this.attributes.set(name, agg);
+      }
+      if (typeof value === 'boolean') {
+        addToMoments(agg.moments, value ? 1 : 0, weight);
+      } else {
+        addToMoments(agg.moments, value, weight);
+        agg.sketch ??= new QuantileSketch();
+        agg.sketch.add(value, weight);
+      }
+    }
+  }
+
+  /** Adds one tracking event. */
+  addFeedback(obs: FeedbackObservation): void {
+    let m = this.feedback.get(obs.name);
+    if (m === undefined) {
+      m = emptyMoments();
+      this.feedback.set(obs.name, m);
+    }
+    addToMoments(m, obs.value ?? 1);
+  }
+
+  /** Adds one late score. */
+  addScore(obs: ScoreObservation): void {
+    let s = this.scores.get(obs.name);
+    if (s === undefined) {
+      s = { moments: emptyMoments(), passed: 0 };
+      this.scores.set(obs.name, s);
+    }
+    addToMoments(s.moments, obs.value);
+    if (obs.value >= SCORE_PASS_VALUE) s.passed += 1;
+  }
+
+  /** A new aggregate holding this one and `other` (exact for counts and sums; sketches merge bin by bin). */
+  merge(other: ArmAggregate): ArmAggregate {
+    const out = this.clone();
+    out.absorb(other);
+    return out;
+  }
+
+  /** Adds `other` into this aggregate in place (what {@link ArmAggregate.merge} does on a copy). */
+  absorb(other: ArmAggregate): void {
+    this.spans += other.spans;
+    this.errors += other.errors;
+    this.latency.merge(other.latency);
+    this.latencyMoments = mergeMoments(this.latencyMoments, other.latencyMoments);
+    this.logLatency = mergeMoments(this.logLatency, other.logLatency);
+    this.tokens = mergeMoments(this.tokens, other.tokens);
+    this.outputTokens = mergeMoments(this.outputTokens, other.outputTokens);
+    this.cost = mergeMoments(this.cost, other.cost);
+    for (const [name, agg] of other.attributes) {
+      const mine = this.attributes.get(name);
+      if (mine === undefined) {
+        const copy: AttributeAggregate = { moments: { ...agg.moments } };
+        if (agg.sketch !== undefined) copy.sketch = agg.sketch.clone();
+        this.attributes.set(name, copy);
+        continue;
+      }
+      mine.moments = mergeMoments(mine.moments, agg.moments);
+      if (agg.sketch !== undefined) {
+        mine.sketch ??= new QuantileSketch();
+        mine.sketch.merge(agg.sketch);
+      }
+    }
+    for (const [name, m] of other.feedback) {
+      this.feedback.set(name, mergeMoments(this.feedback.get(name) ?? emptyMoments(), m));
+    }
+    for (const [name, s] of other.scores) {
+      const mine = this.scores.get(name) ?? { moments: emptyMoments(), passed: 0 };
+      this.scores.set(name, {
+        moments: mergeMoments(mine.moments, s.moments),
+        passed: mine.passed + s.passed,
+      });
+    }
+  }
+
+  /** A deep copy. */
+  clone(): ArmAggregate {
+    return ArmAggregate.deserialize(this.serialize());
+  }
+
+  /** JSON-able form for persistence; {@link ArmAggregate.deserialize} restores it exactly. */
+  serialize(): ArmAggregateJson {
+    const attributes: ArmAggregateJson['attributes'] = {};
+    for (const [name, agg] of this.attributes) {
+      attributes[name] =
+        agg.sketch === undefined
+          ? { moments: { ...agg.moments } }
+          : { moments: { ...agg.moments }, sketch: agg.sketch.serialize() };
+    }
+    const feedback: ArmAggregateJson['feedback'] = {};
+    for (const [name, m] of this.feedback) feedback[name] = { ...m };
+    const scores: ArmAggregateJson['scores'] = {};
+    for (const [name, s] of this.scores) scores[name] = { moments: { ...s.moments }, passed: s.passed };
+    return {
+      v: 1,
+      spans: this.spans,
+      errors: this.errors,
+      latency: this.latency.serialize(),
+      latencyMoments: { ...this.latencyMoments },
+      logLatency: { ...this.logLatency },
+      tokens: { ...this.tokens },
+      outputTokens: { ...this.outputTokens },
+      cost: { ...this.cost },
+      attributes,
+      feedback,
+      scores,
+    };
+  }
+
+  /** Restores an aggregate from {@link ArmAggregate.serialize}'s output. Throws on an unknown form. */
+  static deserialize(json: ArmAggregateJson): ArmAggregate {
+    if (json.v !== 1) throw new Error(`unsupported aggregate form v=${String(json.v)}`);
+    const out = new ArmAggregate();
+    out.spans = json.spans;
+    out.errors = json.errors;
+    out.latency = QuantileSketch.deserialize(json.latency);
+    out.latencyMoments = { ...json.latencyMoments };
+    out.logLatency = { ...json.logLatency };
+    out.tokens = { ...json.tokens };
+    out.outputTokens = { ...json.outputTokens };
+    out.cost = { ...json.cost };
+    for (const [name, a] of Object.entries(json.attributes)) {
+      const agg: AttributeAggregate = { moments: { ...a.moments } };
+      if (a.sketch !== undefined) agg.sketch = QuantileSketch.deserialize(a.sketch);
+      out.attributes.set(name, agg);
+    }
+    for (const [name, m] of Object.entries(json.feedback)) out.feedback.set(name, { ...m });
+    for (const [name, s] of Object.entries(json.scores)) {
+      out.scores.set(name, { moments: { ...s.moments }, passed: s.passed });
+    }
+    return out;
+  }
+
+  /** Merges any number of aggregates (an empty list gives an empty aggregate). */
+  static mergeAll(aggregates: Iterable<ArmAggregate>): ArmAggregate {
+    const out = new ArmAggregate();
+    for (const a of aggregates) out.absorb(a);
+    return out;
+  }
+}

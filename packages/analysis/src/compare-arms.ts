@@ -1,0 +1,189 @@
+import type { MetricConfig } from './analysis-config.js';
+import type { ArmAggregate } from './arm-aggregate.js';
+import type { CheckResult, CheckStatus } from './check-result.js';
+import { formatCount, formatLevel, formatPercent, formatSigned, formatValue } from './format.js';
+import type { MeanSample, MetricDefinition, QuantileSample } from './metric-definition.js';
+import { resolveMetric, sampleValue } from './metric-definition.js';
+import { msprt } from './msprt.js';
+import { type SequentialCheckState, updateSequentialCheck } from './sequential-state.js';
+
+/** Input of {@link compareArms}. */
+export interface ComparisonInput {
+  config: MetricConfig;
+  /** `relative`: against the configured `maxIncrease`/`maxDecrease`; `regression`: tolerance 0, harm side only. */
+  kind: 'relative' | 'regression';
+  /** Split-assigned stable traffic accumulated over the rollout (STATISTICS.md "Which data a look sees"). */
+  stable: ArmAggregate;
+  /** Split-assigned canary traffic over the same window. */
+  canary: ArmAggregate;
+  /** This check's level: the rollout's α divided by the number of sequential checks (Bonferroni). */
+  alpha: number;
+  /** Minimum samples per arm. */
+  minSamples: number;
+  /** The check's state after the previous look, if any. */
+  state?: SequentialCheckState;
+  /** Default: resolved from the config. */
+  metric?: MetricDefinition;
+}
+
+/** A comparison's result and the check's state to persist for the next look. */
+export interface ComparisonOutcome {
+  check: CheckResult;
+  /** Unchanged (or absent) when the look was inconclusive. */
+  state: SequentialCheckState | undefined;
+}
+
+/** What the mSPRT saw at this look, harm oriented: `delta > 0` is the harmful side. */
+interface Statistic {
+  delta: number;
+  variance: number;
+  tau: number;
+  /** Maps the harm-oriented interval [delta ± w] to the reported interval (canary − stable). */
+  toReported: (x: number) => number;
+  /** Words with the figures, before the interval. */
+  describe: (interval: [number, number]) => string;
+}
+
+function harmSign(config: MetricConfig, metric: MetricDefinition, kind: ComparisonInput['kind']): 1 | -1 {
+  if (kind === 'relative') return config.maxIncrease !== undefined ? 1 : -1;
+  return metric.direction === 'higher' ? -1 : 1;
+}
+
+function meanStatistic(
+  metric: MetricDefinition,
+  s: MeanSample,
+  c: MeanSample,
+  h: 1 | -1,
+  tolerance: number,
+  priorTau: number | undefined,
+): Statistic {
+  // Rates take an absolute tolerance (points); other metrics a relative one (a multiple of stable's mean).
+  const factor = metric.isRate ? 1 : 1 + h * tolerance;
+  const shifted = metric.isRate ? s.mean + h * tolerance : factor * s.mean;
+  const delta = h * (c.mean - shifted);
+  const variance = c.variance / c.n + (factor * factor * s.variance) / s.n;
+  const toleranceTau = metric.isRate ? tolerance ** 2 : (tolerance * s.mean) ** 2;
+  const tau = priorTau ?? (toleranceTau > 0 ? toleranceTau : metric.defaultTau(s));
+  const offset = shifted - s.mean;
+  const diff = c.mean - s.mean;
+  return {
+    delta,
+    variance,
+    tau,
+    toReported: (x) => h * x + offset,
+    describe: ([lo, hi]) => {
+      const head = `${metric.name} canary ${formatValue(c.mean, metric.unit)} vs stable ${formatValue(s.mean, metric.unit)}`;
+      if (metric.isRate) {
+        return `${head}: ${formatSigned(diff * 100)} points, always-valid LEVEL interval [${formatSigned(lo * 100)}, ${formatSigned(hi * 100)}]`;
+      }
+      if (s.mean === 0) {
+        return `${head}: ${formatSigned(diff, 4)}, always-valid LEVEL interval [${formatSigned(lo, 4)}, ${formatSigned(hi, 4)}]`;
+      }
+      const pct = (x: number): string => `${formatSigned((x / Math.abs(s.mean)) * 100)}%`;
+      return `${head}: ${pct(diff)}, always-valid LEVEL interval [${pct(lo)}, ${pct(hi)}] of stable`;
+    },
+  };
+}
+
+/**
+ * Exceedance-rate test for percentiles (STATISTICS.md "Latency"): the share of canary requests beyond stable's
+ * q-quantile (moved by the tolerance) against stable's own share beyond it (≈ 1 − q). A rate, tested like any
+ * other; the sketch counts are exact for a threshold within 1% of the quantile (see `QuantileSketch`).
+ */
+function quantileStatistic(
+  metric: MetricDefinition,
+  s: QuantileSample,
+  c: QuantileSample,
+  h: 1 | -1,
+  tolerance: number,
+  priorTau: number | undefined,
+): Statistic {
+  const limit = s.value * (1 + h * tolerance);
+  const pc = (h === 1 ? c.sketch.countAbove(limit) : c.sketch.countBelow(limit)) / c.n;
+  const ps = (h === 1 ? s.sketch.countAbove(s.value) : s.sketch.countBelow(s.value)) / s.n;
+  const delta = pc - ps;
+  const variance = (pc * (1 - pc)) / c.n + (ps * (1 - ps)) / s.n;
+  const tau = priorTau ?? metric.defaultTau(s);
+  const label = `p${Math.round(s.q * 100)}`;
+  const side = h === 1 ? 'slower' : 'faster';
+  const moved = tolerance > 0 ? ` ${h === 1 ? '+' : MINUS_SIGN}${formatPercent(tolerance)}` : '';
+  return {
+    delta,
+    variance,
+    tau,
+    toReported: (x) => x,
+    describe: ([lo, hi]) =>
+      `${metric.name} canary ${formatValue(c.value, metric.unit)} vs stable ${formatValue(s.value, metric.unit)}: ` +
+      `${formatPercent(pc)} of canary requests ${side} than stable's ${label}${moved} (stable ${formatPercent(ps)}), ` +
+      `${formatSigned(delta * 100)} points, always-valid LEVEL interval [${formatSigned(lo * 100)}, ${formatSigned(hi * 100)}]`,
+  };
+}
+
+const MINUS_SIGN = '\u2212';
+
+/**
+ * A sequential comparison of canary with stable (a relative limit or the regression test), valid when looked at
+ * every interval for the whole rollout: the mSPRT of STATISTICS.md with a normal mixture of variance τ (from the
+ * tolerance, else the metric's default, frozen at the first conclusive look), harm side only, and the running
+ * minimum of the always-valid p-value kept in `state`. Latency percentiles use the exceedance-rate test; means
+ * (`latency_avg`, tokens, cost, custom means) and rates use the mean test.
+ *
+ * `Fail` (Degraded) once the always-valid p-value reaches α on the harmful side; otherwise `Pass`: Improved when
+ * the interval lies wholly on the good side, Watch when the estimate is on the harmful side of the tolerance,
+ * OK otherwise. `Inconclusive` only with too few samples or no data.
+ */
+export function compareArms(input: ComparisonInput): ComparisonOutcome {
+  const { config, kind, alpha, minSamples } = input;
+  const metric = input.metric ?? resolveMetric(config);
+  const s = metric.read(input.stable);
+  const c = metric.read(input.canary);
+  const base = {
+    metric: config.name,
+    kind,
+    stable: s === undefined ? null : sampleValue(s),
+    canary: c === undefined ? null : sampleValue(c),
+    n: { stable: s?.n ?? 0, canary: c?.n ?? 0 },
+    onFail: config.onFail ?? 'rollback',
+    alpha,
+  };
+  if (s === undefined || c === undefined || s.n < minSamples || c.n < minSamples) {
+    const what =
+      s === undefined || c === undefined
+        ? `no ${s === undefined ? 'stable' : 'canary'} data`
+        : `too few samples (n=${formatCount(c.n)}/${formatCount(s.n)}, need ${formatCount(minSamples)} per arm)`;
+    return {
+      check: { ...base, result: 'Inconclusive', status: 'Inconclusive', reason: `${config.name}: ${what}` },
+      state: input.state,
+    };
+  }
+  const h = harmSign(config, metric, kind);
+  const tolerance = kind === 'relative' ? (config.maxIncrease ?? config.maxDecrease ?? 0) : 0;
+  const stat =
+    s.type === 'quantile' && c.type === 'quantile'
+      ? quantileStatistic(metric, s, c, h, tolerance, input.state?.tau)
+      : meanStatistic(metric, s as MeanSample, c as MeanSample, h, tolerance, input.state?.tau);
+  const look = msprt(stat.delta, stat.variance, stat.tau, alpha);
+  const harmful = stat.delta > 0;
+  const state = updateSequentialCheck(input.state, { p: harmful ? look.p : 1, tau: stat.tau });
+  const a = stat.toReported(stat.delta - look.halfWidth);
+  const b = stat.toReported(stat.delta + look.halfWidth);
+  const interval: [number, number] = [Math.min(a, b), Math.max(a, b)];
+  // Reported intervals are canary − stable; "good" is the side away from harm (h = +1: an increase harms).
+  const good = h === 1 ? interval[1] < 0 : interval[0] > 0;
+  const failed = state.minP <= alpha;
+  const status: CheckStatus = failed ? 'Degraded' : good ? 'Improved' : harmful ? 'Watch' : 'OK';
+  let reason = `${stat.describe(interval).replace('LEVEL', formatLevel(alpha))}`;
+  if (kind === 'relative') {
+    const tol = metric.isRate
+      ? `${formatSigned(h * tolerance * 100)} points`
+      : `${h === 1 ? '+' : MINUS_SIGN}${formatPercent(tolerance)}`;
+    reason += `, tolerance ${tol}`;
+  }
+  reason += ` (n=${formatCount(c.n)}/${formatCount(s.n)})`;
+  if (failed && !(harmful && look.p <= alpha))
+    reason += `; harm shown earlier (p=${state.minP.toPrecision(2)})`;
+  return {
+    check: { ...base, result: failed ? 'Fail' : 'Pass', status, interval, reason, pValue: state.minP },
+    state,
+  };
+}

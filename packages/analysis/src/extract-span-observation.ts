@@ -1,0 +1,122 @@
+import type { SpanObservation } from './observation.js';
+
+/** Price per 1,000 tokens for one model. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+}
+
+/** Price table: `gen_ai.request.model` → price per 1,000 tokens. */
+export type PriceTable = Readonly<Record<string, ModelPrice>>;
+
+/** The span-level facts the OTLP decoder already has. */
+export interface SpanTiming {
+  endTimeMs: number;
+  durationMs: number;
+  /** Span status code is ERROR. */
+  error: boolean;
+}
+
+/** Options of {@link extractSpanObservation}. */
+export interface ExtractOptions {
+  /** Attribute names that configured custom metrics read (`from.attribute`). */
+  metricAttributes?: readonly string[];
+  /** Price table for `cost_per_request`. */
+  costs?: PriceTable;
+  /** Attribute holding a request's cost; takes precedence over the price table. Default `gen_ai.usage.cost`. */
+  costAttribute?: string;
+}
+
+const FLAG_KEY = 'feature_flag.key';
+const VARIANT = 'feature_flag.result.variant';
+/** Older semantic-convention name, still written by some providers. */
+const VARIANT_LEGACY = 'feature_flag.variant';
+const REASON = 'feature_flag.result.reason';
+const INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+const OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+const MODEL = 'gen_ai.request.model';
+const DEFAULT_COST_ATTRIBUTE = 'gen_ai.usage.cost';
+
+function asNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+function asMetricValue(value: unknown): number | boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return asNumber(value);
+}
+
+/**
+ * Whether a `feature_flag.result.reason` marks a split assignment: `SPLIT` in any case, or no reason at all.
+ */
+export function isSplitReason(reason: string | undefined): boolean {
+  return reason === undefined || reason === '' || reason.toLowerCase() === 'split';
+}
+
+/**
+ * Builds a {@link SpanObservation} from a span's flat attribute map (the span's own attributes, merged with those
+ * of its `feature_flag.evaluation` event when the assignment came as an event). Returns `undefined` when the span
+ * carries no flag key or variant. Only the named attributes are read; prompt and completion contents never are.
+ *
+ * @example
+ * ```ts
+ * const obs = extractSpanObservation(
+ *   { 'feature_flag.key': 'support-prompts', 'feature_flag.result.variant': '2.4.0', 'gen_ai.usage.input_tokens': 812 },
+ *   { endTimeMs: 1_700_000_000_000, durationMs: 1_240, error: false },
+ * );
+ * ```
+ */
+export function extractSpanObservation(
+  attributes: Readonly<Record<string, unknown>>,
+  span: SpanTiming,
+  options: ExtractOptions = {},
+): SpanObservation | undefined {
+  const flagKey = attributes[FLAG_KEY];
+  const variantRaw = attributes[VARIANT] ?? attributes[VARIANT_LEGACY];
+  if (typeof flagKey !== 'string' || flagKey === '') return undefined;
+  if (variantRaw === undefined || variantRaw === null || variantRaw === '') return undefined;
+  const variant = String(variantRaw);
+  const reasonRaw = attributes[REASON];
+  const reason = typeof reasonRaw === 'string' && reasonRaw !== '' ? reasonRaw : undefined;
+
+  const obs: SpanObservation = {
+    flagKey,
+    variant,
+    splitAssigned: isSplitReason(reason),
+    endTimeMs: span.endTimeMs,
+    durationMs: span.durationMs,
+    error: span.error,
+    attributes: {},
+  };
+  if (reason !== undefined) obs.reason = reason;
+  const inputTokens = asNumber(attributes[INPUT_TOKENS]);
+  const outputTokens = asNumber(attributes[OUTPUT_TOKENS]);
+  const model = attributes[MODEL];
+  if (inputTokens !== undefined) obs.inputTokens = inputTokens;
+  if (outputTokens !== undefined) obs.outputTokens = outputTokens;
+  if (typeof model === 'string' && model !== '') obs.model = model;
+
+  const cost = asNumber(attributes[options.costAttribute ?? DEFAULT_COST_ATTRIBUTE]);
+  if (cost !== undefined) {
+    obs.cost = cost;
+  } else if (obs.model !== undefined && options.costs !== undefined) {
+    const price = Object.hasOwn(options.costs, obs.model) ? options.costs[obs.model] : undefined;
+    if (price !== undefined && (inputTokens !== undefined || outputTokens !== undefined)) {
+      obs.cost = ((inputTokens ?? 0) * price.input + (outputTokens ?? 0) * price.output) / 1000;
+    }
+  }
+
+  for (const name of options.metricAttributes ?? []) {
+    const value = asMetricValue(attributes[name]);
+    if (value !== undefined) obs.attributes[name] = value;
+  }
+  return obs;
+}

@@ -1,0 +1,34 @@
+export type { AnalysisConfig, Comparison, CustomAggregate, MetricConfig, OnFail } from './analysis-config.js';
+export { DEFAULT_ALPHA, DEFAULT_MIN_SAMPLES } from './analysis-config.js';
+export type { AnalysisResult, AnalyzeInput, ArmSummary } from './analyze.js';
+export { analyze, sequentialKind } from './analyze.js';
+export type { ArmAggregateJson, AttributeAggregate, ScoreAggregate } from './arm-aggregate.js';
+export { ArmAggregate, SCORE_PASS_VALUE } from './arm-aggregate.js';
+export type { CheckKind, CheckOutcome, CheckResult, CheckStatus } from './check-result.js';
+export type { ThresholdCheckInput } from './check-threshold.js';
+export { checkThreshold } from './check-threshold.js';
+export type { ComparisonInput, ComparisonOutcome } from './compare-arms.js';
+export { compareArms } from './compare-arms.js';
+export type { ExtractOptions, ModelPrice, PriceTable, SpanTiming } from './extract-span-observation.js';
+export { extractSpanObservation, isSplitReason } from './extract-span-observation.js';
+export type {
+  Direction,
+  MeanSample,
+  MetricDefinition,
+  MetricSample,
+  MetricUnit,
+  QuantileSample,
+} from './metric-definition.js';
+export { BUILT_IN_METRICS, resolveMetric, sampleValue } from './metric-definition.js';
+export type { Moments } from './moments.js';
+export { addToMoments, emptyMoments, mergeMoments, momentsMean, momentsVariance } from './moments.js';
+export type { MsprtLook } from './msprt.js';
+export { msprt } from './msprt.js';
+export type { FeedbackObservation, ScoreObservation, SpanObservation } from './observation.js';
+export type { QuantileSketchJson, SketchBinsJson } from './quantile-sketch.js';
+export { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from './quantile-sketch.js';
+export type { SrmInput, SrmResult, SrmSlice } from './sample-ratio-check.js';
+export { checkSampleRatio, SRM_ALPHA, SRM_TAU, srmNotApplicable } from './sample-ratio-check.js';
+export type { SequentialCheckState, SequentialState } from './sequential-state.js';
+export { createSequentialState, sequentialKey, updateSequentialCheck } from './sequential-state.js';
+export { sliceStart } from './slice-start.js';

@@ -1,0 +1,232 @@
+import type { MetricConfig } from './analysis-config.js';
+import type { ArmAggregate } from './arm-aggregate.js';
+import type { Moments } from './moments.js';
+import { momentsMean, momentsVariance } from './moments.js';
+import type { QuantileSketch } from './quantile-sketch.js';
+
+/** Which way is better for a metric. */
+export type Direction = 'higher' | 'lower';
+
+/** How a metric's values read: fractions, milliseconds, tokens, money, a 1–5 rating, or a plain number. */
+export type MetricUnit = 'fraction' | 'ms' | 'tokens' | 'cost' | 'rating' | 'number';
+
+/** A per-request mean (a rate is the mean of 0/1 values) with its per-request variance. */
+export interface MeanSample {
+  type: 'mean';
+  n: number;
+  mean: number;
+  /** Per-request variance: p(1 − p) for rates, from the sum of squares for means. */
+  variance: number;
+}
+
+/** A quantile read from a sketch, kept with the sketch for the exceedance test. */
+export interface QuantileSample {
+  type: 'quantile';
+  n: number;
+  q: number;
+  value: number;
+  sketch: QuantileSketch;
+}
+
+/** What a metric reads from one arm's aggregate. */
+export type MetricSample = MeanSample | QuantileSample;
+
+/** A metric the analysis knows how to read and compare. */
+export interface MetricDefinition {
+  name: string;
+  direction: Direction;
+  unit: MetricUnit;
+  /** Rates take absolute tolerances (points); other metrics relative ones. */
+  isRate: boolean;
+  /** The metric's value and sample size in one arm; `undefined` when the arm has no data for it. */
+  read(agg: ArmAggregate): MetricSample | undefined;
+  /**
+   * Default mixing variance τ of the sequential test, in the metric's own units (quantile metrics: in exceedance
+   * rate), given the stable arm's sample: the square of the smallest regression worth catching.
+   */
+  defaultTau(stable: MetricSample): number;
+}
+
+/** 5 points of any rate (STATISTICS.md). */
+const RATE_TAU = 0.05 ** 2;
+/** A quarter of a star on the 1–5 satisfaction scale. */
+const RATING_TAU = 0.25 ** 2;
+/** 10% of the stable mean for latencies, tokens, cost and custom means. */
+const MEAN_RELATIVE_EFFECT = 0.1;
+/** Keeps τ positive when stable's mean and spread are both 0. */
+const MIN_TAU = 1e-12;
+
+function rateSample(n: number, successes: number): MeanSample | undefined {
+  if (!(n > 0)) return undefined;
+  const p = Math.min(1, Math.max(0, successes / n));
+  return { type: 'mean', n, mean: p, variance: p * (1 - p) };
+}
+
+function meanSample(m: Moments | undefined): MeanSample | undefined {
+  if (m === undefined || !(m.n > 0)) return undefined;
+  return { type: 'mean', n: m.n, mean: momentsMean(m) ?? 0, variance: momentsVariance(m) };
+}
+
+function quantileSample(sketch: QuantileSketch | undefined, q: number): QuantileSample | undefined {
+  const value = sketch?.quantile(q);
+  if (sketch === undefined || value === undefined) return undefined;
+  return { type: 'quantile', n: sketch.count, q, value, sketch };
+}
+
+const rateTau = (): number => RATE_TAU;
+
+function meanTau(stable: MetricSample): number {
+  if (stable.type !== 'mean') return MIN_TAU;
+  const scale = Math.max(Math.abs(stable.mean), Math.sqrt(stable.variance));
+  return Math.max(MIN_TAU, (MEAN_RELATIVE_EFFECT * scale) ** 2);
+}
+
+/** Exceedance-rate effect worth catching: the tail's own size (1% for p99, 5% for p95), at most 10 points. */
+function quantileTau(stable: MetricSample): number {
+  const q = stable.type === 'quantile' ? stable.q : 0.5;
+  return Math.min(1 - q, 0.1) ** 2;
+}
+
+function def(
+  name: string,
+  direction: Direction,
+  unit: MetricUnit,
+  read: (agg: ArmAggregate) => MetricSample | undefined,
+  defaultTau: (stable: MetricSample) => number,
+): MetricDefinition {
+  return { name, direction, unit, isRate: unit === 'fraction', read, defaultTau };
+}
+
+function perRequest(agg: ArmAggregate, event: string): MeanSample | undefined {
+  return rateSample(agg.spans, agg.feedback.get(event)?.n ?? 0);
+}
+
+const BUILT_INS: readonly MetricDefinition[] = [
+  def('success_rate', 'higher', 'fraction', (a) => rateSample(a.spans, a.spans - a.errors), rateTau),
+  def('error_rate', 'lower', 'fraction', (a) => rateSample(a.spans, a.errors), rateTau),
+  def('latency_p50', 'lower', 'ms', (a) => quantileSample(a.latency, 0.5), quantileTau),
+  def('latency_p95', 'lower', 'ms', (a) => quantileSample(a.latency, 0.95), quantileTau),
+  def('latency_p99', 'lower', 'ms', (a) => quantileSample(a.latency, 0.99), quantileTau),
+  def('latency_avg', 'lower', 'ms', (a) => meanSample(a.latencyMoments), meanTau),
+  def('tokens_per_request', 'lower', 'tokens', (a) => meanSample(a.tokens), meanTau),
+  def('output_tokens_per_request', 'lower', 'tokens', (a) => meanSample(a.outputTokens), meanTau),
+  def('cost_per_request', 'lower', 'cost', (a) => meanSample(a.cost), meanTau),
+  def(
+    'satisfaction',
+    'higher',
+    'rating',
+    (a) => meanSample(a.feedback.get('feedback')),
+    () => RATING_TAU,
+  ),
+  def(
+    'thumbs_up_rate',
+    'higher',
+    'fraction',
+    (a) => {
+      const up = a.feedback.get('thumbs_up')?.n ?? 0;
+      return rateSample(up + (a.feedback.get('thumbs_down')?.n ?? 0), up);
+    },
+    rateTau,
+  ),
+  def('regeneration_rate', 'lower', 'fraction', (a) => perRequest(a, 'regenerate'), rateTau),
+  def('escalation_rate', 'lower', 'fraction', (a) => perRequest(a, 'escalate'), rateTau),
+  def(
+    'eval_pass_rate',
+    'higher',
+    'fraction',
+    (a) => {
+      let n = 0;
+      let passed = 0;
+      for (const s of a.scores.values()) {
+        n += s.moments.n;
+        passed += s.passed;
+      }
+      return rateSample(n, passed);
+    },
+    rateTau,
+  ),
+];
+
+const BY_NAME = new Map(BUILT_INS.map((m) => [m.name, m]));
+
+/** Names of the built-in metrics, in display order. */
+export const BUILT_IN_METRICS: readonly string[] = BUILT_INS.map((m) => m.name);
+
+const LOWER_IS_BETTER = /(error|fail|block|latency|cost|token|regenerat|escalat|refus|toxic|hallucinat)/i;
+
+/** Direction of a custom metric: from its tolerance or limit when they say, else from its name. */
+function inferDirection(config: MetricConfig): Direction {
+  if (config.maxDecrease !== undefined) return 'higher';
+  if (config.maxIncrease !== undefined) return 'lower';
+  if (config.comparison === '>=' || config.comparison === '>') return 'higher';
+  if (config.comparison === '<=' || config.comparison === '<') return 'lower';
+  return LOWER_IS_BETTER.test(config.name) ? 'lower' : 'higher';
+}
+
+function customDefinition(config: MetricConfig): MetricDefinition {
+  const direction = inferDirection(config);
+  const from = config.from;
+  if (from === undefined) {
+    // A score name (POST /scores) reads as the mean score; a custom tracking event as events per request.
+    return def(
+      config.name,
+      direction,
+      'number',
+      (a) => {
+        const score = a.scores.get(config.name);
+        if (score !== undefined) return meanSample(score.moments);
+        return a.feedback.has(config.name) ? perRequest(a, config.name) : undefined;
+      },
+      (stable) => (stable.type === 'mean' && stable.mean <= 1 ? RATE_TAU : meanTau(stable)),
+    );
+  }
+  const attr = from.attribute;
+  switch (from.aggregate) {
+    case 'rate':
+      return def(
+        config.name,
+        direction,
+        'fraction',
+        (a) => {
+          const m = a.attributes.get(attr)?.moments;
+          return m === undefined ? undefined : rateSample(m.n, m.sum);
+        },
+        rateTau,
+      );
+    case 'mean':
+      return def(
+        config.name,
+        direction,
+        'number',
+        (a) => meanSample(a.attributes.get(attr)?.moments),
+        meanTau,
+      );
+    default: {
+      const q = Number(from.aggregate.slice(1)) / 100;
+      return def(
+        config.name,
+        direction,
+        'number',
+        (a) => quantileSample(a.attributes.get(attr)?.sketch, q),
+        quantileTau,
+      );
+    }
+  }
+}
+
+/**
+ * The definition of a configured metric: a built-in by name, or a custom one (`from: {attribute, aggregate}`, a
+ * score name, or a tracking-event name).
+ */
+export function resolveMetric(config: MetricConfig): MetricDefinition {
+  if (config.from === undefined) {
+    const builtIn = BY_NAME.get(config.name);
+    if (builtIn !== undefined) return builtIn;
+  }
+  return customDefinition(config);
+}
+
+/** The point value of a sample: the mean (or rate) or the quantile. */
+export function sampleValue(sample: MetricSample): number {
+  return sample.type === 'mean' ? sample.mean : sample.value;
+}

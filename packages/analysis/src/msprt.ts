@@ -1,0 +1,32 @@
+/** One look of the mixture SPRT on a normal approximation (STATISTICS.md). */
+export interface MsprtLook {
+  /** ln Λ; +∞ when the variance is 0 and the estimate is not 0, 0 when both are 0. */
+  logLambda: number;
+  /** 1/Λ, capped at 1: this look's always-valid p-value (before taking the running minimum). */
+  p: number;
+  /** Half-width of the always-valid (1 − α) interval around the estimate; 0 when the variance is 0. */
+  halfWidth: number;
+}
+
+/**
+ * The mSPRT at one look for an estimate `delta` (Δ̂) with variance `variance` (V), mixing variance `tau` (τ) and
+ * level `alpha`:
+ *
+ * Λ = sqrt(V / (V + τ)) · exp(τ·Δ̂² / (2·V·(V + τ))),
+ * half-width = sqrt((V·(V + τ)/τ) · (2·ln(1/α) + ln((V + τ)/V))).
+ *
+ * With V = 0 the arms are judged by their point values: Δ̂ = 0 gives Λ = 1, any other Δ̂ gives Λ = ∞.
+ * Computed in log space so large statistics do not overflow.
+ */
+export function msprt(delta: number, variance: number, tau: number, alpha: number): MsprtLook {
+  if (!(tau > 0)) throw new Error(`mSPRT needs tau > 0, got ${tau}`);
+  if (!(variance > 0)) {
+    const logLambda = delta === 0 ? 0 : Number.POSITIVE_INFINITY;
+    return { logLambda, p: delta === 0 ? 1 : 0, halfWidth: 0 };
+  }
+  const v = variance;
+  const logLambda = 0.5 * Math.log(v / (v + tau)) + (tau * delta * delta) / (2 * v * (v + tau));
+  const p = Math.min(1, Math.exp(-logLambda));
+  const halfWidth = Math.sqrt(((v * (v + tau)) / tau) * (2 * Math.log(1 / alpha) + Math.log((v + tau) / v)));
+  return { logLambda, p, halfWidth };
+}

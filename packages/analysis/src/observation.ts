@@ -1,0 +1,53 @@
+/**
+ * Facts taken from one span that carries a flag assignment. Prompt and completion contents are never part of it.
+ */
+export interface SpanObservation {
+  /** `feature_flag.key`. */
+  flagKey: string;
+  /** `feature_flag.result.variant`: the prompt version served. */
+  variant: string;
+  /**
+   * Whether the assignment came from the ramp's split (`feature_flag.result.reason` `SPLIT`/`split`, or absent).
+   * Only split-assigned traffic enters comparisons and the sample-ratio check.
+   */
+  splitAssigned: boolean;
+  /** The reason as written on the span, when there was one. */
+  reason?: string;
+  /** End time in epoch milliseconds: a span belongs to the time slice of its end. */
+  endTimeMs: number;
+  /** Duration in milliseconds. */
+  durationMs: number;
+  /** Span status was ERROR. */
+  error: boolean;
+  /** `gen_ai.usage.input_tokens`. */
+  inputTokens?: number;
+  /** `gen_ai.usage.output_tokens`. */
+  outputTokens?: number;
+  /** `gen_ai.request.model`. */
+  model?: string;
+  /** Cost of the request: from a cost attribute, or priced from the tokens and the model's price table. */
+  cost?: number;
+  /** Values of the attributes that configured custom metrics name (booleans for rates, numbers for means). */
+  attributes: Record<string, number | boolean>;
+}
+
+/**
+ * A tracking event credited to a variant: `feedback` (value = rating 1–5), `thumbs_up`, `thumbs_down`,
+ * `regenerate`, `escalate`, or a custom name.
+ */
+export interface FeedbackObservation {
+  flagKey: string;
+  variant: string;
+  name: string;
+  value?: number;
+  timeMs: number;
+}
+
+/** A late quality score (an LLM judge's or a reviewer's verdict) joined to the variant that served its trace. */
+export interface ScoreObservation {
+  flagKey: string;
+  variant: string;
+  name: string;
+  value: number;
+  timeMs: number;
+}

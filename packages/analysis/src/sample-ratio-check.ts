@@ -1,0 +1,124 @@
+import { formatCount, formatPercent } from './format.js';
+import { msprt } from './msprt.js';
+import { type SequentialCheckState, updateSequentialCheck } from './sequential-state.js';
+
+/** Split-assigned span counts of one time slice and the canary weight the split served then (0..1). */
+export interface SrmSlice {
+  stable: number;
+  canary: number;
+  /** Effective canary weight during the slice, as a fraction (10% → 0.1). */
+  expectedShare: number;
+}
+
+/** The sample-ratio-mismatch verdict, API.md's `srm`. `n/a` during segment phases. */
+export interface SrmResult {
+  /** Canary share the split should have produced, weighted slice by slice; `null` without data. */
+  expectedShare: number | null;
+  /** Canary share of the split-assigned spans seen; `null` without data. */
+  observedShare: number | null;
+  result: 'Pass' | 'Fail' | 'Inconclusive' | 'n/a';
+  /** Split-assigned spans counted. */
+  n: number;
+  /** Always-valid p-value (running minimum over the looks). */
+  pValue?: number;
+  reason: string;
+}
+
+/** Input of {@link checkSampleRatio}. */
+export interface SrmInput {
+  slices: readonly SrmSlice[];
+  state?: SequentialCheckState;
+  /** Default {@link SRM_ALPHA}. */
+  alpha?: number;
+  /** Default {@link SRM_TAU}. */
+  tau?: number;
+  /** Split-assigned spans needed before judging; default 100. */
+  minSamples?: number;
+}
+
+/** Level of the SRM test: a mismatch pauses the rollout, so it must be rare by chance. */
+export const SRM_ALPHA = 0.001;
+
+/** Mixing variance of the SRM test: a 1-point share deviation, squared. */
+export const SRM_TAU = 0.01 ** 2;
+
+/** The SRM result for phases where the check does not run (segment phases). */
+export function srmNotApplicable(reason = 'segment phase: no split to check'): SrmResult {
+  return { expectedShare: null, observedShare: null, result: 'n/a', n: 0, reason };
+}
+
+/**
+ * Sequential sample-ratio-mismatch check: the mSPRT of STATISTICS.md, two-sided, on the canary's share of
+ * split-assigned spans against the share expected from each slice's effective weight. Over slices with weights
+ * w_i and n_i spans, the expected share is Σ n_i·w_i / N and the variance of the observed share under a correct
+ * split is Σ n_i·w_i·(1 − w_i) / N² (which is w(1 − w)/N when the weight never changed).
+ *
+ * @example
+ * ```ts
+ * checkSampleRatio({ slices: [{ stable: 8_800, canary: 1_200, expectedShare: 0.1 }] }).srm.result; // 'Fail'
+ * ```
+ */
+export function checkSampleRatio(input: SrmInput): {
+  srm: SrmResult;
+  state: SequentialCheckState | undefined;
+} {
+  const alpha = input.alpha ?? SRM_ALPHA;
+  const tau = input.tau ?? SRM_TAU;
+  const minSamples = input.minSamples ?? 100;
+  let n = 0;
+  let canary = 0;
+  let expected = 0;
+  let varianceSum = 0;
+  for (const slice of input.slices) {
+    const m = slice.stable + slice.canary;
+    if (m <= 0) continue;
+    const w = Math.min(1, Math.max(0, slice.expectedShare));
+    n += m;
+    canary += slice.canary;
+    expected += m * w;
+    varianceSum += m * w * (1 - w);
+  }
+  if (n === 0) {
+    return {
+      srm: {
+        expectedShare: null,
+        observedShare: null,
+        result: 'Inconclusive',
+        n,
+        reason: 'no split-assigned spans',
+      },
+      state: input.state,
+    };
+  }
+  const expectedShare = expected / n;
+  const observedShare = canary / n;
+  const counts = `${formatCount(canary)} of ${formatCount(n)} split-assigned spans`;
+  const shares = `canary share ${formatPercent(observedShare)} vs expected ${formatPercent(expectedShare)}`;
+  if (n < minSamples) {
+    return {
+      srm: {
+        expectedShare,
+        observedShare,
+        result: 'Inconclusive',
+        n,
+        reason: `${shares}: too few spans (${counts})`,
+      },
+      state: input.state,
+    };
+  }
+  const look = msprt(observedShare - expectedShare, varianceSum / (n * n), input.state?.tau ?? tau, alpha);
+  const state = updateSequentialCheck(input.state, { p: look.p, tau: input.state?.tau ?? tau });
+  const failed = state.minP <= alpha;
+  const verdict = failed ? `sample ratio mismatch (p=${state.minP.toPrecision(2)} ≤ ${alpha})` : 'consistent';
+  return {
+    srm: {
+      expectedShare,
+      observedShare,
+      result: failed ? 'Fail' : 'Pass',
+      n,
+      pValue: state.minP,
+      reason: `${shares} (${counts}): ${verdict}`,
+    },
+    state,
+  };
+}
