@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import type { Authenticator } from './auth/authenticator.js';
+import type { ChangeFeed } from './changes/change-feed.js';
+import type { ChangeDeps } from './changes/commit-change.js';
+import type { Clock } from './clock/clock.js';
+import type { ConfigService } from './config/config-service.js';
+import type { SqliteDatabase } from './db/database.js';
+import type { DaemonMetrics } from './ops/daemon-metrics.js';
+import type { Store } from './store/store.js';
+
+/** Settings of a running daemon (from flags and environment in `main.ts`, or a test). */
+export interface Settings {
+  /** Rollout durations run this many times faster (`--time-scale`). */
+  timeScale: number;
+  /** Interval of `: ping` comments on event streams, in ms (15 s). */
+  streamPingMs: number;
+  /** Largest admin request body, in bytes. */
+  bodyLimitBytes: number;
+  /** Largest PromptPack / flagd import body, in bytes. */
+  largeBodyLimitBytes: number;
+  /** Daemon version reported by `/healthz` and the OpenAPI document. */
+  version: string;
+}
+
+/** Defaults for {@link Settings}. */
+export const defaultSettings: Settings = {
+  timeScale: 1,
+  streamPingMs: 15_000,
+  bodyLimitBytes: 1024 * 1024,
+  largeBodyLimitBytes: 4 * 1024 * 1024,
+  version: '0.1.0',
+};
+
+/**
+ * Everything a feature's routes need, built once by `createApp`. Feature stores (packs, rollouts) are built on
+ * `db`; their writes join `store.transaction` and go through `commitChange(ctx, …)`.
+ */
+export interface AppContext extends ChangeDeps {
+  readonly db: SqliteDatabase;
+  readonly store: Store;
+  readonly feed: ChangeFeed;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings: Settings;
+  readonly config: ConfigService;
+  readonly metrics: DaemonMetrics;
+  readonly auth: Authenticator;
+  /** Registers cleanup run by `close()` (timers, streams), in reverse order of registration. */
+  onClose(fn: () => void | Promise<void>): void;
+}

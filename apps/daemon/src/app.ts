@@ -1,0 +1,107 @@
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { type AppContext, defaultSettings, type Settings } from './app-context.js';
+import type { AppEnv } from './app-env.js';
+import { authorize } from './auth/auth-middleware.js';
+import { Authenticator } from './auth/authenticator.js';
+import { type ChangeFeed, InProcessChangeFeed } from './changes/change-feed.js';
+import type { Clock } from './clock/clock.js';
+import { ConfigService } from './config/config-service.js';
+import type { SqliteDatabase } from './db/database.js';
+import { applyMigrations } from './db/migration.js';
+import { daemonMigrations } from './db/migrations.js';
+import { ApiError, handleError } from './http/api-error.js';
+import { createDaemonMetrics, type DaemonMetrics } from './ops/daemon-metrics.js';
+import { registerOpsRoutes } from './ops/health-routes.js';
+import { observeRequests } from './ops/request-observer.js';
+import { SqliteStore } from './store/sqlite-store.js';
+
+/** What {@link createApp} is built from. Only `main.ts` (or a test) creates these. */
+export interface AppDeps {
+  /** An open database (`openDatabase`); migrations are applied by `createApp`. */
+  db: SqliteDatabase;
+  clock: Clock;
+  logger: Logger;
+  settings?: Partial<Settings>;
+  /** Defaults to an {@link InProcessChangeFeed}. */
+  feed?: ChangeFeed;
+  /** Defaults to fresh metrics without process metrics. */
+  metrics?: DaemonMetrics;
+}
+
+/** A built daemon: the Hono app, its context, and the shutdown of everything it started. */
+export interface DaemonApp {
+  app: Hono<AppEnv>;
+  ctx: AppContext;
+  /** Ends streams and timers. The database stays open: whoever opened it closes it. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one composition root: builds the store, the change feed, the config snapshot, auth, metrics and every
+ * route of the daemon.
+ *
+ * @example
+ * const db = openDatabase(':memory:');
+ * const { app } = createApp({ db, clock: new ManualClock(), logger: pino({ level: 'silent' }) });
+ * const res = await app.request('/healthz');
+ */
+export function createApp(deps: AppDeps): DaemonApp {
+  applyMigrations(deps.db, daemonMigrations(), new Date(deps.clock.now()));
+  const logger = deps.logger;
+  const settings: Settings = { ...defaultSettings, timeScale: deps.clock.timeScale, ...deps.settings };
+  const feed = deps.feed ?? new InProcessChangeFeed((err) => logger.error({ err }, 'change listener failed'));
+  const store = new SqliteStore(deps.db);
+  const metrics = deps.metrics ?? createDaemonMetrics();
+  const config = new ConfigService(store, feed, (err, msg) => logger.error({ err }, msg));
+  const auth = new Authenticator(store.tokens);
+  const closers: Array<() => void | Promise<void>> = [];
+  const lifecycle = { closing: false };
+
+  const ctx: AppContext = {
+    db: deps.db,
+    store,
+    feed,
+    clock: deps.clock,
+    logger,
+    settings,
+    config,
+    metrics,
+    auth,
+    onClose: (fn) => {
+      closers.push(fn);
+    },
+  };
+  metrics.configRevision.set(config.current().revision);
+  config.subscribe((snapshot) => metrics.configRevision.set(snapshot.revision));
+  // Token changes made anywhere take effect on the next request.
+  const stopTokenWatch = feed.subscribe((event) => {
+    if (event.audit.action.startsWith('token.')) auth.invalidate();
+  });
+
+  const app = new Hono<AppEnv>();
+  app.onError(handleError(logger));
+  app.notFound(() => {
+    throw new ApiError('not_found', 'no such resource');
+  });
+  app.use('*', observeRequests(logger, metrics));
+  app.use('*', authorize(auth));
+
+  registerOpsRoutes(app, ctx, lifecycle);
+
+  // ── feature routes: each feature mounts its own module here ──────────────────────────────────────────────
+  // registerPackRoutes(app, ctx);
+  // registerRolloutRoutes(app, ctx);
+  // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  return {
+    app,
+    ctx,
+    close: async () => {
+      lifecycle.closing = true;
+      stopTokenWatch();
+      for (const fn of closers.reverse()) await fn();
+      config.close();
+    },
+  };
+}

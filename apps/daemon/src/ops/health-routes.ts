@@ -1,0 +1,32 @@
+import type { Hono } from 'hono';
+import type { AppContext } from '../app-context.js';
+import type { AppEnv } from '../app-env.js';
+
+/** Tells readiness probes that the daemon is shutting down. */
+export interface Lifecycle {
+  readonly closing: boolean;
+}
+
+/**
+ * `/healthz` (the process answers) and `/readyz` (the database answers and the daemon is not shutting down),
+ * open without a token. `/metrics` (scope `read`) serves the Prometheus text.
+ */
+export function registerOpsRoutes(app: Hono<AppEnv>, ctx: AppContext, lifecycle: Lifecycle): void {
+  app.get('/healthz', (c) => c.json({ status: 'ok', version: ctx.settings.version }));
+
+  app.get('/readyz', (c) => {
+    if (lifecycle.closing) return c.json({ status: 'shutting_down' }, 503);
+    try {
+      ctx.db.prepare('SELECT 1').get();
+    } catch {
+      return c.json({ status: 'database_unavailable' }, 503);
+    }
+    return c.json({ status: 'ready', revision: ctx.config.current().revision });
+  });
+
+  app.get('/metrics', async (c) => {
+    ctx.metrics.configRevision.set(ctx.config.current().revision);
+    const text = await ctx.metrics.registry.metrics();
+    return c.body(text, 200, { 'content-type': ctx.metrics.registry.contentType });
+  });
+}
