@@ -1,0 +1,102 @@
+import type { Attributes, AttributeValue } from './ingest-sink.js';
+import type { WireAnyValue, WireKeyValue } from './otlp-wire-types.js';
+import { longToNumber, OtlpDecodeError, toDouble } from './wire-values.js';
+
+/** The attribute that makes a span or point count for a rollout. */
+export const FLAG_KEY = 'feature_flag.key';
+
+/** The span event carrying one flag evaluation (OpenTelemetry semantic conventions). */
+export const FLAG_EVALUATION_EVENT = 'feature_flag.evaluation';
+
+/**
+ * Whether an attribute holds prompt or completion contents, which are never stored: `gen_ai.prompt*`,
+ * `gen_ai.completion*` (older conventions, including the indexed `gen_ai.prompt.0.content` form),
+ * `gen_ai.input.messages` and `gen_ai.output.messages` (current conventions).
+ */
+export function isContentAttribute(key: string): boolean {
+  // One prefix test keeps the common, non-gen_ai case to a single comparison.
+  if (!key.startsWith('gen_ai.')) return false;
+  return (
+    key.startsWith('gen_ai.prompt') ||
+    key.startsWith('gen_ai.completion') ||
+    key === 'gen_ai.input.messages' ||
+    key === 'gen_ai.output.messages'
+  );
+}
+
+/** Whether a list of key/values carries `feature_flag.key`, without building anything. */
+export function hasFlagKey(attributes: readonly WireKeyValue[]): boolean {
+  for (let i = 0; i < attributes.length; i++) {
+    if (attributes[i]?.key === FLAG_KEY) return true;
+  }
+  return false;
+}
+
+/**
+ * Copies OTLP key/values into a flat record, dropping contents (see {@link isContentAttribute}) and keys that
+ * would reach `Object.prototype`. Later keys win, so span attributes written after resource ones override them.
+ */
+export function flattenAttributes(
+  attributes: readonly WireKeyValue[],
+  into: Attributes,
+  prefix = '',
+): Attributes {
+  if (!Array.isArray(attributes)) throw new OtlpDecodeError('attributes: expected an array');
+  for (let i = 0; i < attributes.length; i++) {
+    const kv = attributes[i];
+    if (kv === null || typeof kv !== 'object')
+      throw new OtlpDecodeError('attributes: expected key/value objects');
+    const key = prefix === '' ? kv.key : `${prefix}.${kv.key}`;
+    if (typeof key !== 'string' || key === '' || key === '__proto__' || isContentAttribute(key)) continue;
+    const value = kv.value;
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'object') throw new OtlpDecodeError('attributes: expected an AnyValue object');
+    const kvlist = value.kvlistValue;
+    if (kvlist !== null && kvlist !== undefined) {
+      flattenAttributes(kvlist.values ?? [], into, key);
+      continue;
+    }
+    const scalar = anyValueToAttribute(value);
+    if (scalar !== undefined) into[key] = scalar;
+  }
+  return into;
+}
+
+/** One `AnyValue` as a flat attribute value, or `undefined` for an empty one. */
+export function anyValueToAttribute(value: WireAnyValue): AttributeValue | undefined {
+  // Tests run in order of how common each arm is in real telemetry.
+  const s = value.stringValue;
+  if (s !== null && s !== undefined) {
+    if (typeof s !== 'string') throw new OtlpDecodeError('AnyValue.stringValue: expected a string');
+    return s;
+  }
+  const i = value.intValue;
+  if (i !== null && i !== undefined) return longToNumber(i, 'AnyValue.intValue');
+  const d = value.doubleValue;
+  if (d !== null && d !== undefined) return toDouble(d, 'AnyValue.doubleValue');
+  const b = value.boolValue;
+  if (b !== null && b !== undefined) {
+    if (typeof b !== 'boolean') throw new OtlpDecodeError('AnyValue.boolValue: expected a boolean');
+    return b;
+  }
+  const array = value.arrayValue;
+  if (array !== null && array !== undefined) return JSON.stringify(arrayToPlain(array.values ?? []));
+  const bytes = value.bytesValue;
+  if (bytes !== null && bytes !== undefined) {
+    // OTLP/JSON already sends base64; protobuf gives the bytes.
+    return typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('base64');
+  }
+  return undefined;
+}
+
+type Plain = AttributeValue | null | Plain[] | { [key: string]: Plain };
+
+function arrayToPlain(values: readonly WireAnyValue[]): Plain[] {
+  if (!Array.isArray(values)) throw new OtlpDecodeError('AnyValue.arrayValue.values: expected an array');
+  return values.map((v) => {
+    if (v === null || typeof v !== 'object') return null;
+    if (v.arrayValue) return arrayToPlain(v.arrayValue.values ?? []);
+    if (v.kvlistValue) return flattenAttributes(v.kvlistValue.values ?? [], {});
+    return anyValueToAttribute(v) ?? null;
+  });
+}
