@@ -14,6 +14,9 @@ import { ApiError, handleError } from './http/api-error.js';
 import { createDaemonMetrics, type DaemonMetrics } from './ops/daemon-metrics.js';
 import { registerOpsRoutes } from './ops/health-routes.js';
 import { observeRequests } from './ops/request-observer.js';
+import { discardingSink } from './otlp/ingest-sink.js';
+import { prometheusOtlpIngestCounters } from './otlp/otlp-ingest-counters.js';
+import { registerOtlpRoutes } from './otlp/otlp-routes.js';
 import { SqliteStore } from './store/sqlite-store.js';
 
 /** What {@link createApp} is built from. Only `main.ts` (or a test) creates these. */
@@ -91,6 +94,13 @@ export function createApp(deps: AppDeps): DaemonApp {
 
   // ── feature routes: each feature mounts its own module here ──────────────────────────────────────────────
   // registerPackRoutes(app, ctx);
+  // The analyzer's aggregation replaces the discarding sink once it is wired.
+  registerOtlpRoutes(app, {
+    sink: discardingSink,
+    counters: prometheusOtlpIngestCounters(metrics.registry),
+    now: () => deps.clock.now(),
+    onInternalError: (err) => logger.error({ err }, 'OTLP ingest failed'),
+  });
   // registerRolloutRoutes(app, ctx);
   // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 

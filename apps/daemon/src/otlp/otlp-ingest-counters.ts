@@ -30,16 +30,23 @@ export class InMemoryOtlpIngestCounters implements OtlpIngestCounters {
   }
 }
 
+const ITEMS_TOTAL = 'canaryd_otlp_items_total';
+
 /**
  * Counters on a Prometheus registry: `canaryd_otlp_items_total{signal, outcome}`, shown by `GET /metrics`.
  */
 export function prometheusOtlpIngestCounters(registry: Registry): OtlpIngestCounters {
-  const items = new Counter({
-    name: 'canaryd_otlp_items_total',
-    help: 'OTLP spans and metric points received, by outcome (accepted, ignored: no flag, rejected, malformed)',
-    labelNames: ['signal', 'outcome'] as const,
-    registers: [registry],
-  });
+  // A registry shared by two apps (tests) already holds the counter; registering it again would throw.
+  const existing = registry.getSingleMetric(ITEMS_TOTAL);
+  const items =
+    existing instanceof Counter
+      ? (existing as Counter<'signal' | 'outcome'>)
+      : new Counter({
+          name: ITEMS_TOTAL,
+          help: 'OTLP spans and metric points received, by outcome (accepted, ignored: no flag, rejected, malformed)',
+          labelNames: ['signal', 'outcome'] as const,
+          registers: [registry],
+        });
   return {
     add(signal, outcome, n) {
       if (n > 0) items.inc({ signal, outcome }, n);
