@@ -158,10 +158,12 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
   }
   const h = harmSign(config, metric, kind);
   const tolerance = kind === 'relative' ? (config.maxIncrease ?? config.maxDecrease ?? 0) : 0;
-  const stat =
-    s.type === 'quantile' && c.type === 'quantile'
-      ? quantileStatistic(metric, s, c, h, tolerance, input.state?.tau)
-      : meanStatistic(metric, s as MeanSample, c as MeanSample, h, tolerance, input.state?.tau);
+  const priorTau = input.state?.tau;
+  let stat: Statistic;
+  if (s.type === 'quantile' && c.type === 'quantile')
+    stat = quantileStatistic(metric, s, c, h, tolerance, priorTau);
+  else if (s.type === 'mean' && c.type === 'mean') stat = meanStatistic(metric, s, c, h, tolerance, priorTau);
+  else throw new Error(`metric ${metric.name}: the arms read different kinds of sample`);
   const look = msprt(stat.delta, stat.variance, stat.tau, alpha);
   const harmful = stat.delta > 0;
   const state = updateSequentialCheck(input.state, { p: harmful ? look.p : 1, tau: stat.tau });

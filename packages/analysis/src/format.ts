@@ -17,7 +17,7 @@ function significant(value: number, digits: number): string {
 export function formatValue(value: number, unit: MetricUnit): string {
   switch (unit) {
     case 'fraction':
-      return `${grouped(value * 100, 1)}%`;
+      return `${(value * 100).toFixed(1)}%`;
     case 'ms':
       return `${grouped(value, value < 10 ? 2 : 0)} ms`;
     case 'tokens':

@@ -48,9 +48,9 @@ export interface MetricDefinition {
 }
 
 /** 5 points of any rate (STATISTICS.md). */
-const RATE_TAU = 0.05 ** 2;
+const RATE_TAU = 0.0025;
 /** A quarter of a star on the 1–5 satisfaction scale. */
-const RATING_TAU = 0.25 ** 2;
+const RATING_TAU = 0.0625;
 /** 10% of the stable mean for latencies, tokens, cost and custom means. */
 const MEAN_RELATIVE_EFFECT = 0.1;
 /** Keeps τ positive when stable's mean and spread are both 0. */
@@ -81,10 +81,14 @@ function meanTau(stable: MetricSample): number {
   return Math.max(MIN_TAU, (MEAN_RELATIVE_EFFECT * scale) ** 2);
 }
 
-/** Exceedance-rate effect worth catching: the tail's own size (1% for p99, 5% for p95), at most 10 points. */
-function quantileTau(stable: MetricSample): number {
-  const q = stable.type === 'quantile' ? stable.q : 0.5;
-  return Math.min(1 - q, 0.1) ** 2;
+/**
+ * Exceedance-rate effect worth catching: 5 points of the share of requests beyond stable's quantile, as for any
+ * rate. Smaller (the tail's own size, 1 point for p99) would favour tiny tail shifts that need large samples anyway,
+ * at the cost of power against the large jumps a slower prompt or model causes; the mixture only loses a log factor
+ * on small effects at high volume.
+ */
+function quantileTau(): number {
+  return RATE_TAU;
 }
 
 function def(
@@ -97,7 +101,9 @@ function def(
   return { name, direction, unit, isRate: unit === 'fraction', read, defaultTau };
 }
 
+/** Events per request; no data until the arm has any tracking events at all (feedback not wired up). */
 function perRequest(agg: ArmAggregate, event: string): MeanSample | undefined {
+  if (agg.feedback.size === 0) return undefined;
   return rateSample(agg.spans, agg.feedback.get(event)?.n ?? 0);
 }
 
