@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { type AppContext, defaultSettings, type Settings } from './app-context.js';
 import type { AppEnv } from './app-env.js';
+import { registerAuditRoutes } from './audit/audit-routes.js';
 import { authorize } from './auth/auth-middleware.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type ChangeFeed, InProcessChangeFeed } from './changes/change-feed.js';
@@ -10,14 +11,20 @@ import { ConfigService } from './config/config-service.js';
 import type { SqliteDatabase } from './db/database.js';
 import { applyMigrations } from './db/migration.js';
 import { daemonMigrations } from './db/migrations.js';
+import { registerFlagRoutes } from './flags/flag-routes.js';
+import { registerFlagdRoutes } from './flags/flagd-routes.js';
 import { ApiError, handleError } from './http/api-error.js';
+import { registerOfrepRoutes } from './ofrep/ofrep-routes.js';
 import { createDaemonMetrics, type DaemonMetrics } from './ops/daemon-metrics.js';
 import { registerOpsRoutes } from './ops/health-routes.js';
 import { observeRequests } from './ops/request-observer.js';
 import { discardingSink } from './otlp/ingest-sink.js';
 import { prometheusOtlpIngestCounters } from './otlp/otlp-ingest-counters.js';
 import { registerOtlpRoutes } from './otlp/otlp-routes.js';
+import { registerSegmentRoutes } from './segments/segment-routes.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { registerConfigRoutes } from './sync/config-routes.js';
+import { registerTokenRoutes } from './tokens/token-routes.js';
 
 /** What {@link createApp} is built from. Only `main.ts` (or a test) creates these. */
 export interface AppDeps {
@@ -91,6 +98,13 @@ export function createApp(deps: AppDeps): DaemonApp {
   app.use('*', authorize(auth));
 
   registerOpsRoutes(app, ctx, lifecycle);
+  registerOfrepRoutes(app, ctx);
+  registerConfigRoutes(app, ctx);
+  registerTokenRoutes(app, ctx);
+  registerFlagRoutes(app, ctx);
+  registerFlagdRoutes(app, ctx);
+  registerSegmentRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
 
   // ── feature routes: each feature mounts its own module here ──────────────────────────────────────────────
   // registerPackRoutes(app, ctx);

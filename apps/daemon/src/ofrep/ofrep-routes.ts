@@ -1,0 +1,111 @@
+import type { Context, Hono } from 'hono';
+import type { AppContext } from '../app-context.js';
+import type { AppEnv } from '../app-env.js';
+import type { ConfigSnapshot } from '../config/config-service.js';
+import { etagOf, matchesIfNoneMatch } from '../http/etag.js';
+import { OpenStreams } from '../sync/event-stream.js';
+import {
+  isOfrepFailure,
+  type OfrepFailure,
+  type OfrepSuccess,
+  type ParsedContext,
+  parseOfrepContext,
+  toOfrep,
+} from './ofrep-evaluation.js';
+
+/** Path of the OFREP change-notification stream advertised in bulk answers (ADR-0008). */
+export const OFREP_EVENTS_PATH = '/ofrep/v1/events';
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+async function readContext(c: Context): Promise<ParsedContext> {
+  const text = await c.req.text();
+  let body: unknown;
+  try {
+    body = text.trim() === '' ? {} : (JSON.parse(text) as unknown);
+  } catch {
+    return { ok: false, errorCode: 'PARSE_ERROR', errorDetails: 'request body is not valid JSON' };
+  }
+  return parseOfrepContext(body);
+}
+
+function refetchEvent(snapshot: ConfigSnapshot) {
+  return {
+    event: 'message',
+    id: String(snapshot.revision),
+    data: JSON.stringify({ type: 'refetchEvaluation', etag: snapshot.etag }),
+  };
+}
+
+/**
+ * The OpenFeature Remote Evaluation Protocol: single and bulk evaluation, evaluated by the snapshot's compiled
+ * evaluator (the same one, and the same hash, as the in-process provider), and the `refetchEvaluation` stream.
+ */
+export function registerOfrepRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
+  const streams = new OpenStreams(ctx, 'ofrep');
+  const { metrics, clock, config } = ctx;
+
+  const count = (result: OfrepSuccess | OfrepFailure) => {
+    const reason = isOfrepFailure(result) ? 'ERROR' : result.reason;
+    const variant = isOfrepFailure(result) ? '' : (result.variant ?? '');
+    metrics.evaluations.inc({ flag: result.key, variant, reason });
+  };
+
+  app.post('/ofrep/v1/evaluate/flags/:key', async (c) => {
+    const key = c.req.param('key');
+    const parsed = await readContext(c);
+    if (!parsed.ok) {
+      return c.body(
+        JSON.stringify({ key, errorCode: parsed.errorCode, errorDetails: parsed.errorDetails }),
+        400,
+        JSON_TYPE,
+      );
+    }
+    const snapshot = config.current();
+    if (!Object.hasOwn(snapshot.document.flags, key)) {
+      const notFound = { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag '${key}' was not found` };
+      return c.body(JSON.stringify(notFound), 404, JSON_TYPE);
+    }
+    const result = toOfrep(key, snapshot.evaluator.evaluate(key, parsed.context, clock.now()));
+    count(result);
+    return c.body(JSON.stringify(result), isOfrepFailure(result) ? 400 : 200, JSON_TYPE);
+  });
+
+  app.post('/ofrep/v1/evaluate/flags', async (c) => {
+    const parsed = await readContext(c);
+    if (!parsed.ok) {
+      return c.body(
+        JSON.stringify({ errorCode: parsed.errorCode, errorDetails: parsed.errorDetails }),
+        400,
+        JSON_TYPE,
+      );
+    }
+    const snapshot = config.current();
+    const now = clock.now();
+    const flags = Object.keys(snapshot.document.flags).map((key) => {
+      const result = toOfrep(key, snapshot.evaluator.evaluate(key, parsed.context, now));
+      count(result);
+      return result;
+    });
+    const text = JSON.stringify({
+      flags,
+      metadata: { configRevision: snapshot.revision },
+      eventStreams: [{ type: 'sse', endpoint: { requestUri: OFREP_EVENTS_PATH }, inactivityDelaySec: 120 }],
+    });
+    // The answer depends on the context and on the time (schedule windows), so its tag is its own hash.
+    const etag = etagOf(text);
+    c.header('ETag', etag);
+    if (matchesIfNoneMatch(c, etag)) return c.body(null, 304);
+    return c.body(text, 200, JSON_TYPE);
+  });
+
+  app.get(OFREP_EVENTS_PATH, (c) => {
+    const lastEventId = c.req.header('last-event-id');
+    return streams.serve(c, (sink) => {
+      const current = config.current();
+      if (lastEventId !== undefined && lastEventId !== String(current.revision))
+        sink.send(refetchEvent(current));
+      return config.subscribe((snapshot) => sink.send(refetchEvent(snapshot)));
+    });
+  });
+}
