@@ -1,0 +1,194 @@
+import {
+  ErrorCode,
+  type EvaluationContext,
+  type FlagMetadata,
+  type FlagValue,
+  type ResolutionDetails,
+  StandardResolutionReasons,
+} from '@openfeature/server-sdk';
+import {
+  checkType,
+  compileFlagSet,
+  type EvaluationDetails,
+  type FlagSet,
+  type FlagValueType,
+  parseFlag,
+} from '@prompt-canary/rules';
+import { changedFlagKeys, type ProviderConfig } from './provider-config.js';
+
+/** Evaluates a compiled flag set; what `@prompt-canary/rules`' `compileFlagSet` returns. */
+export interface FlagSetEvaluator {
+  evaluate(flagKey: string, context: EvaluationContext, nowMs: number): EvaluationDetails;
+}
+
+/** Compiles a flag set once per revision. Throws on invalid flags, naming the field. */
+export type FlagSetCompiler = (flags: FlagSet) => FlagSetEvaluator;
+
+/** The default compiler: `@prompt-canary/rules`. */
+export const compileWithRules: FlagSetCompiler = (flags) => compileFlagSet(flags);
+
+interface LoadedConfig {
+  readonly config: ProviderConfig;
+  /** The validated flags being served. */
+  readonly flags: FlagSet;
+  readonly evaluator: FlagSetEvaluator;
+  readonly version: string;
+  /** Flag metadata with `version` added, built once per flag and revision. */
+  readonly metadata: Map<string, { source: Readonly<FlagMetadata>; merged: FlagMetadata }>;
+}
+
+/** The metadata key carrying the config revision (OpenFeature's well-known `version`, OTel `feature_flag.version`). */
+export const REVISION_METADATA_KEY = 'version';
+
+const NOT_READY_MESSAGE =
+  'Prompt Canary has no flag config yet (canaryd has not answered and no bootstrap was given); serving the default';
+
+/**
+ * Holds the compiled config of one revision and turns `@prompt-canary/rules` evaluations into OpenFeature
+ * resolution details: errors become the caller's default with reason `ERROR`, values are type-checked, and, when
+ * asked to, flags with a live rollout serve their stable version.
+ */
+export class FlagResolver {
+  #loaded: LoadedConfig | undefined;
+
+  constructor(private readonly compile: FlagSetCompiler = compileWithRules) {}
+
+  /** The config in use, if any. */
+  get config(): ProviderConfig | undefined {
+    return this.#loaded?.config;
+  }
+
+  /** The revision in use, as text, if any. */
+  get revision(): string | undefined {
+    return this.#loaded?.version;
+  }
+
+  /**
+   * Validates, compiles and switches to `config`. A flag that fails validation keeps its previous definition (or is
+   * left out) and is listed in `invalid`, so that one bad flag cannot hold back a rollback of another. `changed`
+   * lists the keys whose definitions changed (every key on the first load), or is `undefined` when nothing changed.
+   * Throws only when the set as a whole does not compile; the previous config then stays.
+   */
+  load(config: ProviderConfig): { changed: string[] | undefined; invalid: string[] } {
+    const previous = this.#loaded;
+    const flags: FlagSet = {};
+    const invalid: string[] = [];
+    for (const [key, raw] of Object.entries(config.flags)) {
+      try {
+        flags[key] = parseFlag({ ...raw, key });
+      } catch (error) {
+        invalid.push(`${key}: ${(error as Error).message}`);
+        const kept = previous?.flags[key];
+        if (kept !== undefined) flags[key] = kept;
+      }
+    }
+    const version = String(config.revision);
+    const changed = previous ? changedFlagKeys(previous.flags, flags) : Object.keys(flags).sort();
+    if (previous && changed.length === 0) {
+      if (previous.version !== version) this.#loaded = { ...previous, config, version, metadata: new Map() };
+      return { changed: undefined, invalid };
+    }
+    const evaluator = this.compile(flags);
+    this.#loaded = { config, flags, evaluator, version, metadata: new Map() };
+    return { changed, invalid };
+  }
+
+  /**
+   * Resolves one flag. Never throws.
+   *
+   * @param serveStable serve the `stableVersion` of flags with a live rollout (the stale fallback)
+   */
+  resolve<T extends FlagValue>(
+    flagKey: string,
+    type: FlagValueType,
+    defaultValue: T,
+    context: EvaluationContext,
+    nowMs: number,
+    serveStable: boolean,
+  ): ResolutionDetails<T> {
+    const loaded = this.#loaded;
+    if (!loaded) {
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.PROVIDER_NOT_READY,
+        errorMessage: NOT_READY_MESSAGE,
+      };
+    }
+    try {
+      const evaluated = loaded.evaluator.evaluate(flagKey, context, nowMs);
+      const flagMetadata = this.#metadata(loaded, flagKey, evaluated.flagMetadata);
+      if (serveStable) {
+        const stable = stableResolution<T>(loaded.flags, flagKey, type);
+        if (stable) return { ...stable, flagMetadata };
+      }
+      const details = checkType(evaluated, type);
+      if (details.errorCode !== undefined) {
+        return {
+          value: defaultValue,
+          reason: StandardResolutionReasons.ERROR,
+          errorCode: details.errorCode as ErrorCode,
+          ...(details.errorMessage === undefined ? {} : { errorMessage: details.errorMessage }),
+          flagMetadata,
+        };
+      }
+      const resolution: ResolutionDetails<T> = {
+        value: details.value === undefined ? defaultValue : (details.value as T),
+        reason: details.reason,
+        flagMetadata,
+      };
+      if (details.variant !== undefined) resolution.variant = details.variant;
+      return resolution;
+    } catch (error) {
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.GENERAL,
+        errorMessage: `evaluating ${flagKey} failed: ${(error as Error).message}`,
+      };
+    }
+  }
+
+  #metadata(loaded: LoadedConfig, flagKey: string, source: Readonly<FlagMetadata>): FlagMetadata {
+    const cached = loaded.metadata.get(flagKey);
+    if (cached?.source === source) return cached.merged;
+    const merged: FlagMetadata = { ...source, [REVISION_METADATA_KEY]: loaded.version };
+    loaded.metadata.set(flagKey, { source, merged });
+    return merged;
+  }
+}
+
+/**
+ * The stable version of a flag with a live rollout: the variant whose value (or name) is the flag's
+ * `metadata.stableVersion`. `undefined` when the flag has no such metadata, is disabled, or the value has another type.
+ */
+function stableResolution<T extends FlagValue>(
+  flags: FlagSet,
+  flagKey: string,
+  type: FlagValueType,
+): Omit<ResolutionDetails<T>, 'flagMetadata'> | undefined {
+  const flag = flags[flagKey];
+  const stableVersion = flag?.metadata?.['stableVersion'];
+  if (flag?.state !== 'ENABLED' || stableVersion === undefined) return undefined;
+  const variants = Object.entries(flag.variants);
+  const match =
+    variants.find(([, value]) => value === stableVersion) ??
+    variants.find(([name]) => name === String(stableVersion));
+  if (!match) return undefined;
+  const [variant, value] = match;
+  if (typeOf(value) !== type) return undefined;
+  return { value: value as T, variant, reason: StandardResolutionReasons.STALE };
+}
+
+function typeOf(value: unknown): FlagValueType | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return typeof value as FlagValueType;
+    case 'object':
+      return value === null ? undefined : 'object';
+    default:
+      return undefined;
+  }
+}

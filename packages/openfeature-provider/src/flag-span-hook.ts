@@ -1,0 +1,40 @@
+import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
+import { trace } from '@opentelemetry/api';
+import {
+  FEATURE_FLAG_EVALUATION_EVENT,
+  type FeatureFlagAttributeOptions,
+  featureFlagAttributes,
+} from './feature-flag-attributes.js';
+
+/**
+ * An OpenFeature hook that stamps every evaluation onto the active OpenTelemetry span: the `feature_flag.*`
+ * attributes (the last evaluation wins) and one `feature_flag.evaluation` event per evaluation, so a request that
+ * evaluates two flags keeps both. Uses `@opentelemetry/api` only: without an SDK there is no recording span and the
+ * hook does nothing. It never throws into the evaluation.
+ *
+ * @example
+ * ```ts
+ * OpenFeature.addHooks(new FlagSpanHook());
+ * ```
+ */
+export class FlagSpanHook implements Hook {
+  readonly #options: FeatureFlagAttributeOptions;
+
+  /** @param options `includeValue: false` leaves `feature_flag.result.value` out. */
+  constructor(options: FeatureFlagAttributeOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Runs after every evaluation, successful or not. */
+  finally(hookContext: Readonly<HookContext>, evaluationDetails: EvaluationDetails<FlagValue>): void {
+    try {
+      const span = trace.getActiveSpan();
+      if (span === undefined || !span.isRecording()) return;
+      const attributes = featureFlagAttributes(hookContext, evaluationDetails, this.#options);
+      span.setAttributes(attributes);
+      span.addEvent(FEATURE_FLAG_EVALUATION_EVENT, attributes);
+    } catch {
+      // Telemetry never breaks the host.
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { type Attributes, type Context, type Span, trace } from '@opentelemetry/api';
+import { FEATURE_FLAG_EVALUATION_EVENT } from './feature-flag-attributes.js';
+
+/** The part of an SDK span (`ReadableSpan`) this processor reads from the parent. */
+interface RecordedEvents {
+  readonly events?: ReadonlyArray<{ readonly name: string; readonly attributes?: Attributes }>;
+}
+
+/**
+ * An OpenTelemetry span processor that copies flag assignments onto child spans: when a span starts under a parent
+ * that carries `feature_flag.evaluation` events (stamped by {@link FlagSpanHook}), the child gets the same events and
+ * the `feature_flag.*` attributes of the latest one. LLM client spans, which carry the `gen_ai.usage.*` token counts,
+ * thereby carry the prompt version that produced them. Grandchildren inherit through their parent in turn.
+ *
+ * Structurally an `@opentelemetry/sdk-trace-base` `SpanProcessor`; register it on the tracer provider:
+ *
+ * @example
+ * ```ts
+ * new NodeTracerProvider({ spanProcessors: [new FlagSpanProcessor(), new BatchSpanProcessor(exporter)] });
+ * ```
+ */
+export class FlagSpanProcessor {
+  /** Copies the parent's flag assignments onto `span`. Never throws. */
+  onStart(span: Span, parentContext: Context): void {
+    try {
+      const parent = trace.getSpan(parentContext) as (Span & RecordedEvents) | undefined;
+      const events = parent?.events;
+      if (parent === undefined || parent === span || !Array.isArray(events)) return;
+      let latest: Attributes | undefined;
+      for (const event of events) {
+        if (event.name !== FEATURE_FLAG_EVALUATION_EVENT || event.attributes === undefined) continue;
+        span.addEvent(FEATURE_FLAG_EVALUATION_EVENT, event.attributes);
+        latest = event.attributes;
+      }
+      if (latest !== undefined) span.setAttributes(latest);
+    } catch {
+      // Telemetry never breaks the host.
+    }
+  }
+
+  /** Nothing to do when a span ends. */
+  onEnd(_span: unknown): void {}
+
+  /** Nothing is buffered. */
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Nothing to release. */
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,14 @@
+export type { Duration } from './duration.js';
+export type { FeatureFlagAttributeOptions } from './feature-flag-attributes.js';
+export {
+  FEATURE_FLAG_EVALUATION_EVENT,
+  FeatureFlagAttributes,
+  featureFlagAttributes,
+} from './feature-flag-attributes.js';
+export { FlagSpanHook } from './flag-span-hook.js';
+export { FlagSpanProcessor } from './flag-span-processor.js';
+export { PROVIDER_NAME, PromptCanaryProvider, type ProviderTrackingStats } from './prompt-canary-provider.js';
+export type { ProviderConfig } from './provider-config.js';
+export { ProviderConfigError, parseProviderConfig } from './provider-config.js';
+export type { Clock, ConfigSource, PromptCanaryProviderOptions } from './provider-options.js';
+export type { TrackEvent, TrackingStats } from './tracking-buffer.js';
