@@ -232,6 +232,12 @@ function flaggedAttributes(
 }
 
 function numberValue(dp: WireNumberPoint): number | undefined {
+  // protobufjs: unset arms read as 0, so only the discriminator tells which one was sent.
+  if ('value' in dp) {
+    if (dp.value === 'asDouble') return toDouble(dp.asDouble, 'asDouble');
+    if (dp.value === 'asInt') return longToNumber(dp.asInt, 'asInt');
+    return undefined;
+  }
   if (dp.asDouble !== null && dp.asDouble !== undefined) return toDouble(dp.asDouble, 'asDouble');
   if (dp.asInt !== null && dp.asInt !== undefined) return longToNumber(dp.asInt, 'asInt');
   return undefined;

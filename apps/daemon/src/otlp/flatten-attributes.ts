@@ -64,29 +64,55 @@ export function flattenAttributes(
 
 /** One `AnyValue` as a flat attribute value, or `undefined` for an empty one. */
 export function anyValueToAttribute(value: WireAnyValue): AttributeValue | undefined {
+  // protobufjs names the set arm of the oneof in a `value` getter (unset scalar arms read as their defaults, so
+  // their presence cannot be tested); OTLP/JSON has no such key and carries only the arm that is set.
+  if ('value' in value) {
+    switch (value.value) {
+      case 'stringValue':
+        return stringArm(value.stringValue);
+      case 'intValue':
+        return longToNumber(value.intValue, 'AnyValue.intValue');
+      case 'doubleValue':
+        return toDouble(value.doubleValue, 'AnyValue.doubleValue');
+      case 'boolValue':
+        return boolArm(value.boolValue);
+      case 'arrayValue':
+        return JSON.stringify(arrayToPlain(value.arrayValue?.values ?? []));
+      case 'bytesValue':
+        return bytesArm(value.bytesValue);
+      default:
+        return undefined;
+    }
+  }
   // Tests run in order of how common each arm is in real telemetry.
-  const s = value.stringValue;
-  if (s !== null && s !== undefined) {
-    if (typeof s !== 'string') throw new OtlpDecodeError('AnyValue.stringValue: expected a string');
-    return s;
+  if (value.stringValue !== undefined && value.stringValue !== null) return stringArm(value.stringValue);
+  if (value.intValue !== undefined && value.intValue !== null)
+    return longToNumber(value.intValue, 'AnyValue.intValue');
+  if (value.doubleValue !== undefined && value.doubleValue !== null) {
+    return toDouble(value.doubleValue, 'AnyValue.doubleValue');
   }
-  const i = value.intValue;
-  if (i !== null && i !== undefined) return longToNumber(i, 'AnyValue.intValue');
-  const d = value.doubleValue;
-  if (d !== null && d !== undefined) return toDouble(d, 'AnyValue.doubleValue');
-  const b = value.boolValue;
-  if (b !== null && b !== undefined) {
-    if (typeof b !== 'boolean') throw new OtlpDecodeError('AnyValue.boolValue: expected a boolean');
-    return b;
-  }
+  if (value.boolValue !== undefined && value.boolValue !== null) return boolArm(value.boolValue);
   const array = value.arrayValue;
-  if (array !== null && array !== undefined) return JSON.stringify(arrayToPlain(array.values ?? []));
-  const bytes = value.bytesValue;
-  if (bytes !== null && bytes !== undefined) {
-    // OTLP/JSON already sends base64; protobuf gives the bytes.
-    return typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('base64');
-  }
+  if (array !== undefined && array !== null) return JSON.stringify(arrayToPlain(array.values ?? []));
+  if (value.bytesValue !== undefined && value.bytesValue !== null) return bytesArm(value.bytesValue);
   return undefined;
+}
+
+function stringArm(s: unknown): string {
+  if (typeof s !== 'string') throw new OtlpDecodeError('AnyValue.stringValue: expected a string');
+  return s;
+}
+
+function boolArm(b: unknown): boolean {
+  if (typeof b !== 'boolean') throw new OtlpDecodeError('AnyValue.boolValue: expected a boolean');
+  return b;
+}
+
+function bytesArm(bytes: unknown): string {
+  // OTLP/JSON already sends base64; protobuf gives the bytes.
+  if (typeof bytes === 'string') return bytes;
+  if (bytes instanceof Uint8Array) return Buffer.from(bytes).toString('base64');
+  throw new OtlpDecodeError('AnyValue.bytesValue: expected bytes');
 }
 
 type Plain = AttributeValue | null | Plain[] | { [key: string]: Plain };

@@ -59,6 +59,9 @@ export function idToHex(value: WireId | null | undefined, bytes: number): string
     hex = value.toLowerCase();
   } else if (value instanceof Uint8Array) {
     hex = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+  } else if (Array.isArray(value) && (value as unknown[]).length === 0) {
+    // protobufjs's default for an unset `bytes` field is an empty array.
+    hex = '';
   } else {
     return undefined;
   }
