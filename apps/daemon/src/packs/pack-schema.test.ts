@@ -1,0 +1,373 @@
+import { describe, expect, test } from 'vitest';
+import YAML from 'yaml';
+import { parsePromptPack } from './pack-schema.js';
+import type { PromptPack } from './prompt-pack.js';
+import {
+  EXAMPLE_FILES,
+  examplesPresent,
+  examplesRequired,
+  examplesSkipReason,
+  readExample,
+} from './testing/pack-examples.js';
+
+/** A minimal valid pack with `rollout` replaced. */
+function packWith(
+  rollout: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    apiVersion: 'promptcanary.dev/v1alpha1',
+    kind: 'PromptPack',
+    metadata: { name: 'support-prompts' },
+    spec: { version: '2.4.0', rollout },
+    ...extra,
+  };
+}
+
+function parsed(input: unknown): PromptPack {
+  const result = parsePromptPack(input);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.pack;
+}
+
+function issuesOf(input: unknown): Array<{ path: ReadonlyArray<string | number>; message: string }> {
+  const result = parsePromptPack(input);
+  if (result.ok) throw new Error('expected the pack to be rejected');
+  return result.issues;
+}
+
+describe(`the users' example packs${examplesSkipReason}`, () => {
+  test.runIf(examplesRequired)('are present under CI', () => {
+    expect(examplesPresent, examplesSkipReason).toBe(true);
+  });
+
+  test.skipIf(!examplesPresent).each(EXAMPLE_FILES)('%s parses unchanged', (file) => {
+    const result = parsePromptPack(YAML.parse(readExample(file)));
+    expect(result.ok ? [] : result.issues).toEqual([]);
+  });
+
+  test.skipIf(!examplesPresent)(
+    'the seed pack keeps its omnia apiVersion, ramp and analysis in normalised units',
+    () => {
+      const pack = parsed(YAML.parse(readExample('seed-promptpack.yaml')));
+      expect(pack.apiVersion).toBe('omnia.altairalabs.ai/v1alpha1');
+      expect(pack.spec.rollout).toMatchObject({ canaryWeight: 10, stepWeight: 10, stepIntervalMs: 300_000 });
+      expect(pack.spec.rollout.analysis).toMatchObject({ intervalMs: 60_000, failureThreshold: 2 });
+      expect(pack.spec.rollout.analysis.metrics).toEqual([
+        {
+          name: 'success_rate',
+          threshold: 0.9,
+          thresholdUnit: 'fraction',
+          comparison: '>=',
+          onFail: 'rollback',
+          compare: true,
+        },
+        {
+          name: 'latency_p99',
+          threshold: 3000,
+          thresholdUnit: 'ms',
+          comparison: '<=',
+          onFail: 'rollback',
+          compare: true,
+        },
+      ]);
+    },
+  );
+
+  test.skipIf(!examplesPresent)('the segments pack has two named segments and a progressive last one', () => {
+    const pack = parsed(YAML.parse(readExample('seed-segments.yaml')));
+    expect(pack.spec.rollout.segments).toEqual([
+      { name: 'internal_users', weight: 100, durationMs: 86_400_000 },
+      { name: 'beta_users', weight: 50, durationMs: 43_200_000 },
+      { name: 'all_users', weight: 'progressive' },
+    ]);
+  });
+
+  test.skipIf(!examplesPresent)('the schedule pack has three windows with their UTC suffix removed', () => {
+    const pack = parsed(YAML.parse(readExample('seed-schedule.yaml')));
+    expect(pack.spec.rollout.schedule).toEqual([
+      { window: '02:00-06:00', canaryWeight: 50 },
+      { window: '06:00-18:00', canaryWeight: 10 },
+      { window: '18:00-02:00', canaryWeight: 30 },
+    ]);
+  });
+});
+
+describe('defaults', () => {
+  test('a pack without rollout gets every documented default', () => {
+    const pack = parsed({
+      apiVersion: 'promptcanary.dev/v1alpha1',
+      kind: 'PromptPack',
+      metadata: { name: 'p' },
+      spec: { version: '1' },
+    });
+    expect(pack.spec.rollout).toEqual({
+      strategy: 'canary',
+      bucketBy: 'targetingKey',
+      monitorForMs: 0,
+      timeZone: 'UTC',
+      segments: [],
+      schedule: [],
+      notify: [],
+      analysis: {
+        intervalMs: 60_000,
+        failureThreshold: 2,
+        minSamples: 100,
+        maxInconclusiveMs: 1_800_000,
+        metrics: [],
+        costs: {},
+      },
+    });
+  });
+
+  test('labels and annotations are free-form', () => {
+    const pack = parsed(
+      packWith(
+        {},
+        { metadata: { name: 'p', labels: { team: 'support', tier: 1 }, annotations: { 'a/b': { x: [1] } } } },
+      ),
+    );
+    expect(pack.metadata.labels).toEqual({ team: 'support', tier: 1 });
+  });
+
+  test('explicit steps normalise approval and durations', () => {
+    const pack = parsed(
+      packWith({
+        steps: [
+          { weight: 1, minDuration: '4h' },
+          { weight: '50%', minDuration: '48h', approval: 'required' },
+          { weight: 100, monitorFor: '72h' },
+        ],
+      }),
+    );
+    expect(pack.spec.rollout.steps).toEqual([
+      { weight: 1, minDurationMs: 14_400_000, approval: false },
+      { weight: 50, minDurationMs: 172_800_000, approval: true },
+      { weight: 100, minDurationMs: 0, approval: false, monitorForMs: 259_200_000 },
+    ]);
+  });
+
+  test('a custom metric keeps its source and its decrease as a fraction', () => {
+    const pack = parsed(
+      packWith({
+        analysis: {
+          metrics: [
+            {
+              name: 'tool_call_accuracy',
+              from: { attribute: 'app.tool_call.correct', aggregate: 'rate' },
+              maxDecrease: '2%',
+              onFail: 'pause',
+            },
+            { name: 'tokens_per_request', maxIncrease: '50%' },
+          ],
+          costs: { 'gpt-x': { input: 0.0025, output: 0.01 } },
+        },
+      }),
+    );
+    expect(pack.spec.rollout.analysis.metrics[0]).toEqual({
+      name: 'tool_call_accuracy',
+      from: { attribute: 'app.tool_call.correct', aggregate: 'rate' },
+      maxDecrease: 0.02,
+      onFail: 'pause',
+      compare: true,
+    });
+    expect(pack.spec.rollout.analysis.metrics[1]?.maxIncrease).toBe(0.5);
+  });
+});
+
+describe('bad packs are rejected with the path and a message', () => {
+  test.each<[string, Record<string, unknown>, Array<string | number>, string]>([
+    [
+      'a bad weight',
+      packWith({ canaryWeight: 'lots' }),
+      ['spec', 'rollout', 'canaryWeight'],
+      'expected a weight',
+    ],
+    [
+      'a weight over 100',
+      packWith({ canaryWeight: 120 }),
+      ['spec', 'rollout', 'canaryWeight'],
+      'between 0 and 100',
+    ],
+    [
+      'a duration without unit',
+      packWith({ stepInterval: 5 }),
+      ['spec', 'rollout', 'stepInterval'],
+      '500ms, 8s, 5m',
+    ],
+    [
+      'an unknown rollout field',
+      packWith({ canaryWieght: 10 }),
+      ['spec', 'rollout', 'canaryWieght'],
+      'unknown field "canaryWieght"',
+    ],
+    ['an unknown top-level field', packWith({}, { status: {} }), ['status'], 'unknown field'],
+    ['a wrong apiVersion', packWith({}, { apiVersion: 'v1' }), ['apiVersion'], 'promptcanary.dev/v1alpha1'],
+    ['a wrong kind', packWith({}, { kind: 'Pack' }), ['kind'], 'PromptPack'],
+    [
+      'an invalid name',
+      packWith({}, { metadata: { name: 'Support Prompts' } }),
+      ['metadata', 'name'],
+      'a pack name',
+    ],
+    [
+      'an unquoted numeric version',
+      { ...packWith({}), spec: { version: 2.4 } },
+      ['spec', 'version'],
+      'quote it',
+    ],
+    [
+      'a rate above 100%',
+      packWith({ analysis: { metrics: [{ name: 'success_rate', threshold: '150%' }] } }),
+      ['spec', 'rollout', 'analysis', 'metrics', 0, 'threshold'],
+      'a rate',
+    ],
+    [
+      'a latency in percent',
+      packWith({ analysis: { metrics: [{ name: 'latency_p99', threshold: '90%' }] } }),
+      ['spec', 'rollout', 'analysis', 'metrics', 0, 'threshold'],
+      'latency',
+    ],
+    [
+      'a zero failureThreshold',
+      packWith({ analysis: { failureThreshold: 0 } }),
+      ['spec', 'rollout', 'analysis', 'failureThreshold'],
+      '',
+    ],
+    [
+      'ramp fields with steps',
+      packWith({ canaryWeight: 10, steps: [{ weight: 50 }] }),
+      ['spec', 'rollout', 'steps'],
+      'exclusive',
+    ],
+    [
+      'a decreasing step',
+      packWith({ steps: [{ weight: 50 }, { weight: 20 }] }),
+      ['spec', 'rollout', 'steps', 1, 'weight'],
+      'never decrease',
+    ],
+    [
+      'monitorFor below 100%',
+      packWith({ steps: [{ weight: 50, monitorFor: '1h' }] }),
+      ['spec', 'rollout', 'steps', 0, 'monitorFor'],
+      '100% step',
+    ],
+    [
+      'a maxWeight below canaryWeight',
+      packWith({ canaryWeight: 20, maxWeight: 10 }),
+      ['spec', 'rollout', 'maxWeight'],
+      'at least canaryWeight',
+    ],
+    [
+      'a timeZone other than UTC',
+      packWith({ timeZone: 'Europe/Paris' }),
+      ['spec', 'rollout', 'timeZone'],
+      'UTC only',
+    ],
+    [
+      'a bad window',
+      packWith({ schedule: [{ window: '25:00-02:00', canaryWeight: 5 }] }),
+      ['spec', 'rollout', 'schedule', 0, 'window'],
+      'hours run 00-23',
+    ],
+    [
+      'an empty window',
+      packWith({ schedule: [{ window: '02:00-02:00', canaryWeight: 5 }] }),
+      ['spec', 'rollout', 'schedule', 0, 'window'],
+      'must differ',
+    ],
+    [
+      'a window in another zone',
+      packWith({ schedule: [{ window: '02:00-06:00 CET', canaryWeight: 5 }] }),
+      ['spec', 'rollout', 'schedule', 0, 'window'],
+      'expected a window',
+    ],
+    [
+      'canaryWeight and capWeight together',
+      packWith({ schedule: [{ window: '02:00-06:00', canaryWeight: 5, capWeight: 5 }] }),
+      ['spec', 'rollout', 'schedule', 0, 'capWeight'],
+      'exactly one',
+    ],
+    [
+      'a window without a weight',
+      packWith({ schedule: [{ window: '02:00-06:00' }] }),
+      ['spec', 'rollout', 'schedule', 0, 'canaryWeight'],
+      'exactly one',
+    ],
+    [
+      'overlapping windows',
+      packWith({
+        schedule: [
+          { window: '22:00-02:00', canaryWeight: 5 },
+          { window: '01:00-03:00', capWeight: 5 },
+        ],
+      }),
+      ['spec', 'rollout', 'schedule', 1, 'window'],
+      'overlaps window 0',
+    ],
+    [
+      'a bad day',
+      packWith({ schedule: [{ window: '02:00-06:00', canaryWeight: 5, days: ['monday'] }] }),
+      ['spec', 'rollout', 'schedule', 0, 'days', 0],
+      'a day is one of',
+    ],
+    [
+      'progressive before the last segment',
+      packWith({
+        segments: [
+          { name: 'all', weight: 'progressive' },
+          { name: 'b', match: { beta: true }, weight: 5, duration: '1h' },
+        ],
+      }),
+      ['spec', 'rollout', 'segments', 0, 'weight'],
+      'last segment only',
+    ],
+    [
+      'a segment without duration',
+      packWith({ segments: [{ name: 'b', match: { beta: true }, weight: 5 }] }),
+      ['spec', 'rollout', 'segments', 0, 'duration'],
+      'is required',
+    ],
+    [
+      'a segment with a bad matcher',
+      packWith({ segments: [{ name: 'b', match: { beta: { like: 'x' } }, weight: 5, duration: '1h' }] }),
+      ['spec', 'rollout', 'segments', 0, 'match', 'beta', 'like'],
+      'unknown matcher',
+    ],
+    [
+      'a segment listed twice',
+      packWith({
+        segments: [
+          { name: 'b', weight: 5, duration: '1h' },
+          { name: 'b', weight: 6, duration: '1h' },
+        ],
+      }),
+      ['spec', 'rollout', 'segments', 1, 'name'],
+      'twice',
+    ],
+    [
+      'a notify target that is not a URL',
+      packWith({ notify: [{ url: 'hooks' }] }),
+      ['spec', 'rollout', 'notify', 0, 'url'],
+      'http(s) URL',
+    ],
+  ])('%s', (_name, input, path, message) => {
+    const issues = issuesOf(input);
+    const atPath = issues.filter((issue) => JSON.stringify(issue.path) === JSON.stringify(path));
+    expect(atPath, JSON.stringify(issues)).not.toEqual([]);
+    expect(atPath.map((issue) => issue.message).join(' | ')).toContain(message);
+  });
+
+  test('reports every problem of a pack at once', () => {
+    const issues = issuesOf(packWith({ canaryWeight: 'x', stepInterval: '5 min', bogus: true }));
+    expect(issues.map((issue) => issue.path.at(-1)).sort()).toEqual([
+      'bogus',
+      'canaryWeight',
+      'stepInterval',
+    ]);
+  });
+
+  test('a non-object body is rejected at the root', () => {
+    expect(issuesOf('apiVersion: x')[0]?.path).toEqual([]);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The units a PromptPack is written in: weights (`10`, `"10%"`), rates (`90%`, `0.9`), durations (`500ms`, `8s`,
+ * `5m`, `4h`, `2d`) and latencies (`3000ms`, `3s`). Each parser returns a value or a sentence saying what is wrong,
+ * so the schema can report it at the field's path.
+ */
+
+/** A parsed value, or the reason it could not be parsed. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const NUMBER_PATTERN = /^-?\d+(?:\.\d+)?$/;
+const PERCENT_PATTERN = /^(-?\d+(?:\.\d+)?)\s*%$/;
+
+function hasAtMostTwoDecimals(value: number): boolean {
+  return Math.abs(value * 100 - Math.round(value * 100)) < 1e-9;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `"${value}"` : (JSON.stringify(value) ?? String(value));
+}
+
+/**
+ * Parses a traffic weight: a number or a `"10%"` string, 0–100, at most two decimals (bucketing has 0.01%
+ * resolution). `"10"` is accepted as well, as YAML users quote numbers freely.
+ *
+ * @example
+ * parseWeight('12.5%'); // { ok: true, value: 12.5 }
+ */
+export function parseWeight(input: unknown): Parsed<number> {
+  let value: number | undefined;
+  if (typeof input === 'number') value = input;
+  else if (typeof input === 'string') {
+    const text = input.trim();
+    const percent = PERCENT_PATTERN.exec(text);
+    if (percent) value = Number(percent[1]);
+    else if (NUMBER_PATTERN.test(text)) value = Number(text);
+  }
+  if (value === undefined || !Number.isFinite(value)) {
+    return { ok: false, problem: `expected a weight such as 10 or "10%", got ${describe(input)}` };
+  }
+  if (value < 0 || value > 100)
+    return { ok: false, problem: `a weight is between 0 and 100, got ${describe(input)}` };
+  if (!hasAtMostTwoDecimals(value)) {
+    return {
+      ok: false,
+      problem: `a weight has at most two decimals (0.01% resolution), got ${describe(input)}`,
+    };
+  }
+  return { ok: true, value: Math.round(value * 100) / 100 };
+}
+
+/**
+ * Parses a rate: `"90%"` or a fraction `0.9`, returned as a fraction between 0 and 1.
+ *
+ * @example
+ * parseRate('90%'); // { ok: true, value: 0.9 }
+ */
+export function parseRate(input: unknown): Parsed<number> {
+  let value: number | undefined;
+  if (typeof input === 'number') value = input;
+  else if (typeof input === 'string') {
+    const text = input.trim();
+    const percent = PERCENT_PATTERN.exec(text);
+    if (percent) value = Number(percent[1]) / 100;
+    else if (NUMBER_PATTERN.test(text)) value = Number(text);
+  }
+  if (value === undefined || !Number.isFinite(value)) {
+    return { ok: false, problem: `expected a rate such as "90%" or 0.9, got ${describe(input)}` };
+  }
+  if (value < 0 || value > 1) {
+    return {
+      ok: false,
+      problem: `a rate is a fraction from 0 to 1 or a percentage from 0% to 100%, got ${describe(input)}`,
+    };
+  }
+  // Percentages divided by 100 pick up binary noise (0.07 → 0.07000000000000001); ten digits are plenty.
+  return { ok: true, value: Math.round(value * 1e10) / 1e10 };
+}
+
+/**
+ * Parses a relative change such as `maxIncrease: 50%` into a fraction (`0.5`). Unlike a rate it may exceed 100%
+ * (`200%` allows tripling); a bare number is a fraction.
+ */
+export function parseRelative(input: unknown): Parsed<number> {
+  let value: number | undefined;
+  if (typeof input === 'number') value = input;
+  else if (typeof input === 'string') {
+    const text = input.trim();
+    const percent = PERCENT_PATTERN.exec(text);
+    if (percent) value = Number(percent[1]) / 100;
+    else if (NUMBER_PATTERN.test(text)) value = Number(text);
+  }
+  if (value === undefined || !Number.isFinite(value) || value < 0) {
+    return {
+      ok: false,
+      problem: `expected a non-negative change such as "50%" or 0.5, got ${describe(input)}`,
+    };
+  }
+  return { ok: true, value: Math.round(value * 1e10) / 1e10 };
+}
+
+/**
+ * Parses a duration written with one unit (`500ms`, `8s`, `5m`, `4h`, `2d`) into milliseconds. A bare `0` is
+ * accepted for "no time".
+ *
+ * @example
+ * parseDuration('5m'); // { ok: true, value: 300000 }
+ */
+export function parseDuration(input: unknown): Parsed<number> {
+  if (input === 0 || input === '0') return { ok: true, value: 0 };
+  const match = typeof input === 'string' ? DURATION_PATTERN.exec(input.trim()) : null;
+  if (!match) {
+    return {
+      ok: false,
+      problem: `expected a duration such as 500ms, 8s, 5m, 4h or 2d, got ${describe(input)}`,
+    };
+  }
+  const amount = Number(match[1]);
+  const unit = match[2] as keyof typeof UNIT_MS;
+  return { ok: true, value: Math.round(amount * UNIT_MS[unit]) };
+}
+
+/**
+ * Parses a latency threshold into milliseconds: `3000ms`, `3s`, or a bare number of milliseconds. Minutes and
+ * longer units are accepted too, as durations.
+ */
+export function parseLatency(input: unknown): Parsed<number> {
+  if (typeof input === 'number' && Number.isFinite(input) && input >= 0) return { ok: true, value: input };
+  if (typeof input === 'string' && NUMBER_PATTERN.test(input.trim()) && Number(input) >= 0) {
+    return { ok: true, value: Number(input) };
+  }
+  const duration = parseDuration(input);
+  if (!duration.ok) {
+    return { ok: false, problem: `expected a latency such as 3000ms or 3s, got ${describe(input)}` };
+  }
+  return duration;
+}

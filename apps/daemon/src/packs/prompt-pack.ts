@@ -1,0 +1,132 @@
+/**
+ * The normalised PromptPack: what `parsePromptPack` returns after validation. Units are resolved (weights as
+ * percentages 0–100, rates as fractions, durations and latencies in milliseconds) and defaults applied, so the
+ * rest of the daemon never parses a unit again.
+ */
+import type { Condition, Weekday } from '@prompt-canary/rules';
+
+/** The accepted `apiVersion`s; `omnia.altairalabs.ai/v1alpha1` is a synonym of ours. */
+export type PackApiVersion = 'promptcanary.dev/v1alpha1' | 'omnia.altairalabs.ai/v1alpha1';
+
+/** A validated, normalised PromptPack. */
+export interface PromptPack {
+  readonly apiVersion: PackApiVersion;
+  readonly kind: 'PromptPack';
+  readonly metadata: PackMetadata;
+  readonly spec: PackSpec;
+}
+
+/** `metadata`: the name is the flag key apps evaluate; labels and annotations are free-form. */
+export interface PackMetadata {
+  readonly name: string;
+  readonly labels?: Record<string, unknown>;
+  readonly annotations?: Record<string, unknown>;
+}
+
+/** `spec`: the version to serve and how to roll it out. */
+export interface PackSpec {
+  readonly version: string;
+  readonly rollout: RolloutSpec;
+}
+
+/** `spec.rollout`, normalised. Ramp fields and `steps` never appear together. */
+export interface RolloutSpec {
+  readonly strategy: 'canary';
+  /** The context attribute that makes assignment sticky. Default `targetingKey`. */
+  readonly bucketBy: string;
+  readonly canaryWeight?: number;
+  readonly stepWeight?: number;
+  readonly stepIntervalMs?: number;
+  readonly maxWeight?: number;
+  readonly steps?: readonly StepSpec[];
+  /** Analysis at 100% before the version becomes stable. Default 0. */
+  readonly monitorForMs: number;
+  readonly analysis: AnalysisSpec;
+  readonly segments: readonly SegmentSpec[];
+  readonly schedule: readonly ScheduleEntry[];
+  readonly timeZone: 'UTC';
+  readonly notify: readonly NotifyTarget[];
+}
+
+/** One explicit step of `steps`. */
+export interface StepSpec {
+  readonly weight: number;
+  /** Minimum time on the step. Default 0. */
+  readonly minDurationMs: number;
+  /** `approval: required`: a person promotes past this step. */
+  readonly approval: boolean;
+  /** Only on a 100% step: analysis time before completion (overrides the rollout's `monitorFor`). */
+  readonly monitorForMs?: number;
+}
+
+/** `spec.rollout.analysis`, defaults applied. */
+export interface AnalysisSpec {
+  readonly intervalMs: number;
+  readonly failureThreshold: number;
+  readonly minSamples: number;
+  readonly maxInconclusiveMs: number;
+  readonly metrics: readonly MetricSpec[];
+  /** Price per 1k tokens by `gen_ai.request.model`, for `cost_per_request`. */
+  readonly costs: Readonly<Record<string, { readonly input: number; readonly output: number }>>;
+}
+
+/** How a metric's threshold is expressed after normalisation. */
+export type ThresholdUnit = 'fraction' | 'ms' | 'number';
+
+/** Comparison of the canary's value against a hard threshold. */
+export type Comparison = '>=' | '<=' | '>' | '<';
+
+/** Aggregations of a custom metric's attribute. */
+export type MetricAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99';
+
+/** One analysed metric. */
+export interface MetricSpec {
+  readonly name: string;
+  /** Hard limit on the canary: a fraction for rates, milliseconds for latencies, a number otherwise. */
+  readonly threshold?: number;
+  readonly thresholdUnit?: ThresholdUnit;
+  /** Present whenever `threshold` is. */
+  readonly comparison?: Comparison;
+  /** Relative limit against stable, as a fraction (`50%` → 0.5). */
+  readonly maxIncrease?: number;
+  /** Limit against stable as a fraction: absolute points for rates, relative otherwise. */
+  readonly maxDecrease?: number;
+  readonly from?: { readonly attribute: string; readonly aggregate: MetricAggregate };
+  readonly onFail: 'rollback' | 'pause';
+  /** The statistical regression test against stable. Default true. */
+  readonly compare: boolean;
+}
+
+/**
+ * One segment phase. `match` absent means a named segment defined on the daemon; `weight: 'progressive'` (last
+ * segment only) marks the phase where the ramp runs for everyone.
+ */
+export interface SegmentSpec {
+  readonly name: string;
+  readonly match?: Condition;
+  readonly weight: number | 'progressive';
+  readonly durationMs?: number;
+}
+
+/** One schedule window. Exactly one of `canaryWeight` and `capWeight` is set. */
+export interface ScheduleEntry {
+  /** `HH:MM-HH:MM` in UTC, without the optional ` UTC` suffix. */
+  readonly window: string;
+  readonly days?: readonly Weekday[];
+  readonly from?: string;
+  readonly until?: string;
+  readonly canaryWeight?: number;
+  readonly capWeight?: number;
+}
+
+/** A signed webhook target. */
+export interface NotifyTarget {
+  readonly url: string;
+  readonly secret?: string;
+}
+
+/** One validation problem, at the path of the offending field. */
+export interface PackIssue {
+  readonly path: ReadonlyArray<string | number>;
+  readonly message: string;
+}

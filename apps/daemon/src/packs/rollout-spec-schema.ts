@@ -1,0 +1,237 @@
+/**
+ * Schema of `spec.rollout`: ramp or explicit steps, segments, schedule windows, notification targets, with the
+ * cross-field rules of PROMPTPACK.md (ramp xor steps, one weight kind per window, no overlapping windows,
+ * `progressive` only last).
+ */
+import type { Weekday } from '@prompt-canary/rules';
+import { conditionSchema } from '@prompt-canary/rules';
+import { z } from 'zod';
+import { canonicalDaily, parseDailyMinutes, windowsOverlap } from '../rollouts/schedule-window.js';
+import { analysisSchema, unitField } from './analysis-schema.js';
+import { parseDuration, parseWeight } from './pack-units.js';
+import type { RolloutSpec, ScheduleEntry, SegmentSpec, StepSpec } from './prompt-pack.js';
+
+const RAMP_FIELDS = ['canaryWeight', 'stepWeight', 'stepInterval', 'maxWeight'] as const;
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+const weight = unitField(parseWeight);
+const duration = unitField(parseDuration);
+
+const timestamp = z
+  .string({ error: 'expected an ISO timestamp such as "2026-01-31T09:00:00Z"' })
+  .refine((text) => ISO_TIMESTAMP.test(text) && !Number.isNaN(Date.parse(text)), {
+    error: 'expected an ISO timestamp with a zone, such as "2026-01-31T09:00:00Z"',
+  });
+
+const stepSchema = z
+  .strictObject({
+    weight,
+    minDuration: duration.default(0),
+    approval: z
+      .union([z.literal('required'), z.literal('none'), z.boolean()], {
+        error: 'approval is "required" or absent',
+      })
+      .optional(),
+    monitorFor: duration.optional(),
+  })
+  .transform(({ weight, minDuration, approval, monitorFor }, ctx): StepSpec => {
+    if (monitorFor !== undefined && weight !== 100) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['monitorFor'],
+        message: 'monitorFor applies to the 100% step only',
+      });
+    }
+    const step: StepSpec = {
+      weight,
+      minDurationMs: minDuration,
+      approval: approval === 'required' || approval === true,
+    };
+    return monitorFor === undefined ? step : { ...step, monitorForMs: monitorFor };
+  });
+
+const segmentSchema = z
+  .strictObject({
+    name: z.string({ error: 'a segment needs a name' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
+      error: 'a segment name is 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    }),
+    match: conditionSchema.optional(),
+    weight: z
+      .custom<unknown>((value) => value !== undefined, {
+        error: 'is required: a weight such as 50% or "progressive"',
+      })
+      .transform((value, ctx): number | 'progressive' => {
+        if (value === 'progressive') return 'progressive';
+        const parsed = parseWeight(value);
+        if (parsed.ok) return parsed.value;
+        ctx.addIssue({ code: 'custom', message: `${parsed.problem}, or "progressive"` });
+        return z.NEVER;
+      }),
+    duration: duration.optional(),
+  })
+  .transform(({ name, match, weight, duration: durationMs }, ctx): SegmentSpec => {
+    if (weight === 'progressive') {
+      if (match !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['match'],
+          message: 'the progressive segment is everyone: it takes no match',
+        });
+      }
+      if (durationMs !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['duration'],
+          message: 'the progressive segment lasts until the ramp ends: it takes no duration',
+        });
+      }
+      return { name, weight };
+    }
+    if (durationMs === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['duration'],
+        message: 'is required: how long this segment phase lasts, e.g. 24h',
+      });
+    }
+    return { name, weight, durationMs: durationMs ?? 0, ...(match === undefined ? {} : { match }) };
+  });
+
+const scheduleSchema = z
+  .strictObject({
+    window: z.string({ error: 'expected a window such as "02:00-06:00 UTC"' }).superRefine((text, ctx) => {
+      const parsed = parseDailyMinutes(text);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    }),
+    days: z
+      .array(z.enum(WEEKDAYS, { error: `a day is one of ${WEEKDAYS.join(', ')}` }))
+      .min(1, { error: 'days lists at least one day' })
+      .optional(),
+    from: timestamp.optional(),
+    until: timestamp.optional(),
+    canaryWeight: weight.optional(),
+    capWeight: weight.optional(),
+  })
+  .transform(({ window, ...rest }, ctx): ScheduleEntry => {
+    if ((rest.canaryWeight === undefined) === (rest.capWeight === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: rest.canaryWeight === undefined ? ['canaryWeight'] : ['capWeight'],
+        message:
+          'a window sets exactly one of canaryWeight (the weight inside the window) and capWeight (a cap on the ramp)',
+      });
+    }
+    if (
+      rest.from !== undefined &&
+      rest.until !== undefined &&
+      Date.parse(rest.from) >= Date.parse(rest.until)
+    ) {
+      ctx.addIssue({ code: 'custom', path: ['until'], message: 'until must be later than from' });
+    }
+    const entry: ScheduleEntry = { window: canonicalDaily(window) };
+    for (const [key, value] of Object.entries(rest))
+      if (value !== undefined) Object.assign(entry, { [key]: value });
+    return entry;
+  });
+
+const notifySchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+  secret: z.string().min(1).optional(),
+});
+
+/** `spec.rollout`, with defaults: strategy canary, bucketBy targetingKey, monitorFor 0s, timeZone UTC. */
+export const rolloutSpecSchema = z
+  .strictObject({
+    strategy: z
+      .literal('canary', { error: 'strategy is "canary" (the only strategy for now)' })
+      .default('canary'),
+    bucketBy: z.string().min(1, { error: 'bucketBy names a context attribute' }).default('targetingKey'),
+    canaryWeight: weight.optional(),
+    stepWeight: weight.optional(),
+    stepInterval: duration.optional(),
+    maxWeight: weight.optional(),
+    steps: z.array(stepSchema).min(1, { error: 'steps lists at least one step' }).optional(),
+    monitorFor: duration.default(0),
+    analysis: analysisSchema.prefault({}),
+    segments: z.array(segmentSchema).default([]),
+    schedule: z.array(scheduleSchema).default([]),
+    timeZone: z.literal('UTC', { error: 'timeZone is UTC only for now' }).default('UTC'),
+    notify: z.array(notifySchema).default([]),
+  })
+  .superRefine((rollout, ctx) => {
+    const rampFields = RAMP_FIELDS.filter((field) => rollout[field] !== undefined);
+    if (rollout.steps !== undefined && rampFields.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps'],
+        message: `steps and the ramp fields (${rampFields.join(', ')}) are exclusive: use one or the other`,
+      });
+    }
+    if (rollout.canaryWeight === 0)
+      ctx.addIssue({ code: 'custom', path: ['canaryWeight'], message: 'canaryWeight must be above 0' });
+    if (rollout.stepWeight === 0)
+      ctx.addIssue({ code: 'custom', path: ['stepWeight'], message: 'stepWeight must be above 0' });
+    if (
+      rollout.maxWeight !== undefined &&
+      (rollout.maxWeight === 0 || rollout.maxWeight < (rollout.canaryWeight ?? 0))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxWeight'],
+        message: 'maxWeight must be above 0 and at least canaryWeight',
+      });
+    }
+    rollout.steps?.forEach((step, index) => {
+      const previous = rollout.steps?.[index - 1];
+      if (step.weight === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'weight'],
+          message: 'a step weight must be above 0',
+        });
+      if (previous !== undefined && step.weight < previous.weight) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'weight'],
+          message: 'step weights never decrease',
+        });
+      }
+    });
+    const names = new Set<string>();
+    rollout.segments.forEach((segment, index) => {
+      if (names.has(segment.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['segments', index, 'name'],
+          message: `segment "${segment.name}" is listed twice`,
+        });
+      }
+      names.add(segment.name);
+      if (segment.weight === 'progressive' && index !== rollout.segments.length - 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['segments', index, 'weight'],
+          message: 'weight: progressive is for the last segment only',
+        });
+      }
+    });
+    rollout.schedule.forEach((entry, index) => {
+      const earlier = rollout.schedule.findIndex(
+        (other, otherIndex) =>
+          otherIndex < index &&
+          windowsOverlap({ ...other, daily: other.window }, { ...entry, daily: entry.window }),
+      );
+      if (earlier >= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedule', index, 'window'],
+          message: `window "${entry.window}" overlaps window ${earlier} ("${rollout.schedule[earlier]?.window}")`,
+        });
+      }
+    });
+  })
+  .transform(({ stepInterval, monitorFor, ...rest }): RolloutSpec => {
+    const spec: RolloutSpec = { ...rest, monitorForMs: monitorFor };
+    return stepInterval === undefined ? spec : { ...spec, stepIntervalMs: stepInterval };
+  });
