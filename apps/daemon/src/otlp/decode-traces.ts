@@ -6,6 +6,7 @@ import {
   enumValue,
   idToHex,
   list,
+  nanosBetween,
   nanosToMs,
   OtlpDecodeError,
   object,
@@ -126,7 +127,8 @@ function toSpan(
   const endMs = nanosToMs(span.endTimeUnixNano, 'span.endTimeUnixNano');
   if (startMs === 0) return 'span without start_time_unix_nano';
   if (endMs === 0) return 'span without end_time_unix_nano';
-  if (endMs < startMs) return 'span with end_time_unix_nano before start_time_unix_nano';
+  const durationNs = nanosBetween(span.startTimeUnixNano, span.endTimeUnixNano);
+  if (durationNs < 0) return 'span with end_time_unix_nano before start_time_unix_nano';
   const status = object(span.status, 'span.status');
   const flagEvaluations: Attributes[] = [];
   for (let i = 0; i < events.length; i++) {
@@ -143,7 +145,7 @@ function toSpan(
     kind: enumValue(span.kind, SPAN_KINDS, 'span.kind'),
     startMs,
     endMs,
-    durationMs: endMs - startMs,
+    durationMs: durationNs / 1e6,
     error: status !== undefined && enumValue(status.code, STATUS_CODES, 'span.status.code') === STATUS_ERROR,
     attributes: flattenAttributes(attributes, { ...identity }),
     flagEvaluations,

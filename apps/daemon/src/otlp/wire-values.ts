@@ -39,6 +39,20 @@ export function toDouble(value: number | string | null | undefined, path: string
   throw new OtlpDecodeError(`${path}: expected a number`);
 }
 
+/**
+ * `end − start` in nanoseconds, exact for the spans we see (differences far below 2^53 ns ≈ 104 days), where
+ * subtracting the two converted timestamps would lose the last ~8 bits of each.
+ */
+export function nanosBetween(start: WireLong | null | undefined, end: WireLong | null | undefined): number {
+  if (typeof start === 'object' && start !== null && typeof end === 'object' && end !== null) {
+    return (end.high - start.high) * TWO_TO_32 + ((end.low >>> 0) - (start.low >>> 0));
+  }
+  if (typeof start === 'string' && typeof end === 'string' && DECIMAL.test(start) && DECIMAL.test(end)) {
+    return Number(BigInt(end) - BigInt(start));
+  }
+  return longToNumber(end, 'endTimeUnixNano') - longToNumber(start, 'startTimeUnixNano');
+}
+
 /** Nanoseconds since the epoch → milliseconds. */
 export function nanosToMs(value: WireLong | null | undefined, path: string): number {
   return longToNumber(value, path) / 1e6;
