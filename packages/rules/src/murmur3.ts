@@ -44,19 +44,21 @@ function absorb(
   const end = input.length;
   let i = 0;
   while (i < end) {
-    let c = input.charCodeAt(i);
-    if (n === 0 && i + 3 < end) {
-      const c1 = input.charCodeAt(i + 1);
-      const c2 = input.charCodeAt(i + 2);
-      const c3 = input.charCodeAt(i + 3);
-      if ((c | c1 | c2 | c3) < 0x80) {
-        h = mixBlock(h, c | (c1 << 8) | (c2 << 16) | (c3 << 24));
-        length += 4;
+    if (n === 0) {
+      // Block-aligned: mix runs of four ASCII characters directly, the common case for keys and ids.
+      while (i + 3 < end) {
+        const c0 = input.charCodeAt(i);
+        const c1 = input.charCodeAt(i + 1);
+        const c2 = input.charCodeAt(i + 2);
+        const c3 = input.charCodeAt(i + 3);
+        if ((c0 | c1 | c2 | c3) >= 0x80) break;
+        h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
         i += 4;
-        continue;
+        length += 4;
       }
+      if (i >= end) break;
     }
-    i++;
+    let c = input.charCodeAt(i++);
     // `w` holds the code point's UTF-8 bytes little-endian (first byte lowest), `m` how many there are.
     let w: number;
     let m: number;
