@@ -16,13 +16,24 @@ export interface TestRequestInit extends RequestInit {
   yaml?: string;
 }
 
+/**
+ * A parsed JSON body in tests, asserted with `expect` rather than typed.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies in tests are checked by assertions, not by types.
+export type TestBody = any;
+
+/** A response whose `json()` is loosely typed for assertions. */
+export interface TestResponse extends Response {
+  json(): Promise<TestBody>;
+}
+
 /** An in-memory daemon for tests, with one token per scope (`tokens.admin`, `tokens.read`, …). */
 export interface TestDaemon extends DaemonApp {
   db: SqliteDatabase;
   clock: ManualClock;
   tokens: Record<Scope, string>;
   /** `app.request` with a test token and body helpers. */
-  request(path: string, init?: TestRequestInit): Promise<Response>;
+  request(path: string, init?: TestRequestInit): Promise<TestResponse>;
 }
 
 const SCOPE_LIST: Scope[] = ['evaluate', 'ingest', 'read', 'operate', 'admin'];
@@ -68,7 +79,7 @@ export function createTestDaemon(settings: Partial<Settings> = {}, clock = new M
         headers.set('content-type', 'application/yaml');
         body = yaml;
       }
-      return Promise.resolve(daemon.app.request(path, { ...rest, headers, body }));
+      return Promise.resolve(daemon.app.request(path, { ...rest, headers, body })) as Promise<TestResponse>;
     },
   };
 }

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { pino } from 'pino';
+import { createApp } from './app.js';
+import { SystemClock } from './clock/clock.js';
+import { openDatabase, type SqliteDatabase } from './db/database.js';
+import { createDaemonMetrics } from './ops/daemon-metrics.js';
+import { ConfigError, type DaemonConfig, parseDaemonConfig } from './settings/daemon-config.js';
+import { createFirstAdminToken, ensureAdminToken } from './tokens/bootstrap-tokens.js';
+
+/** How long shutdown waits for in-flight requests before closing their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`canaryd: ${message}\n`);
+  process.exit(code);
+}
+
+function readConfig(): DaemonConfig {
+  try {
+    return parseDaemonConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
+    throw error;
+  }
+}
+
+function open(path: string): SqliteDatabase {
+  try {
+    return openDatabase(path);
+  } catch (error) {
+    return fail(`cannot open database ${path}: ${(error as Error).message}`, 2);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = pino({ level: config.logLevel, base: { service: 'canaryd' } });
+  const db = open(config.db);
+  const daemon = createApp({
+    db,
+    clock: new SystemClock(config.timeScale),
+    logger,
+    metrics: createDaemonMetrics({ processMetrics: true }),
+  });
+
+  if (config.adminToken !== undefined) {
+    ensureAdminToken(daemon.ctx, config.adminToken);
+  } else {
+    const token = createFirstAdminToken(daemon.ctx);
+    // Shown once, on the terminal only: the structured log never carries a token.
+    if (token) process.stderr.write(`canaryd: created admin token (shown once, store it now): ${token}\n`);
+  }
+
+  const server = serve({ fetch: daemon.app.fetch, hostname: config.host, port: config.port }, (info) => {
+    logger.info(
+      { host: info.address, port: info.port, db: config.db, timeScale: config.timeScale },
+      'listening',
+    );
+  }) as Server;
+  server.on('error', (error) => {
+    logger.error({ err: error }, 'server error');
+    fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`, 1);
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await daemon.close();
+    const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    timer.unref();
+    await closed;
+    clearTimeout(timer);
+    db.close();
+    logger.info('stopped');
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  fail(error instanceof Error ? error.message : String(error), 1);
+});
