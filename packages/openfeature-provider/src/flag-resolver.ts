@@ -12,7 +12,6 @@ import {
   type EvaluationDetails,
   type FlagSet,
   type FlagValueType,
-  parseFlag,
 } from '@prompt-canary/rules';
 import { changedFlagKeys, type ProviderConfig } from './provider-config.js';
 
@@ -64,7 +63,7 @@ export class FlagResolver {
   }
 
   /**
-   * Validates, compiles and switches to `config`. A flag that fails validation keeps its previous definition (or is
+   * Compiles and switches to `config`. A flag that does not compile keeps its previous definition (or is
    * left out) and is listed in `invalid`, so that one bad flag cannot hold back a rollback of another. `changed`
    * lists the keys whose definitions changed (every key on the first load), or is `undefined` when nothing changed.
    * Throws only when the set as a whole does not compile; the previous config then stays.
@@ -74,8 +73,11 @@ export class FlagResolver {
     const flags: FlagSet = {};
     const invalid: string[] = [];
     for (const [key, raw] of Object.entries(config.flags)) {
+      // Compiling a flag alone checks it without a strict schema, so fields a newer canaryd adds are ignored.
+      const flag = raw.key === key ? raw : { ...raw, key };
       try {
-        flags[key] = parseFlag({ ...raw, key });
+        this.compile({ [key]: flag });
+        flags[key] = flag;
       } catch (error) {
         invalid.push(`${key}: ${(error as Error).message}`);
         const kept = previous?.flags[key];

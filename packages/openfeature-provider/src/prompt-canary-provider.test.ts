@@ -317,3 +317,31 @@ describe('PromptCanaryProvider', () => {
     await OpenFeature.clearProviders();
   });
 });
+
+describe('PromptCanaryProvider with a flawed config', () => {
+  it('keeps the last good definition of a flag that does not compile, ignores unknown fields, and applies the rest', async () => {
+    const server = await fake();
+    const errors: string[] = [];
+    const provider = providerFor(server, {
+      logger: { ...quiet, error: (message: string) => errors.push(message) },
+    });
+    const events = recordEvents(provider);
+    await provider.initialize();
+    await waitUntil(() => server.openStreams === 1, 2000, 'the stream to open');
+    server.setFlags({
+      greeting: { ...plainFlag, defaultVariant: 'missing-variant' },
+      'support-prompts': { ...rolloutFlag(0), ownerPack: 'support-prompts' } as Flag,
+    });
+    await waitUntil(
+      () => events.some((event) => event.type === ProviderEvents.ConfigurationChanged),
+      2000,
+      'change',
+    );
+    expect(errors.join('\n')).toMatch(/greeting/);
+    expect((await provider.resolveStringEvaluation('greeting', 'x', {})).value).toBe('Good day');
+    const rolledBack = await provider.resolveStringEvaluation('support-prompts', 'x', {
+      targetingKey: 'unit-1',
+    });
+    expect(rolledBack.value).toBe('2.3.1');
+  });
+});
