@@ -5,6 +5,7 @@ import type { ChangeDeps } from './changes/commit-change.js';
 import type { Clock } from './clock/clock.js';
 import type { ConfigService } from './config/config-service.js';
 import type { SqliteDatabase } from './db/database.js';
+import type { ApiDocs } from './openapi/api-docs.js';
 import type { DaemonMetrics } from './ops/daemon-metrics.js';
 import type { Store } from './store/store.js';
 
@@ -45,6 +46,8 @@ export interface AppContext extends ChangeDeps {
   readonly config: ConfigService;
   readonly metrics: DaemonMetrics;
   readonly auth: Authenticator;
+  /** The OpenAPI catalogue: every route module adds its routes with the schemas it validates with. */
+  readonly docs: ApiDocs;
   /** Registers cleanup run by `close()` (timers, streams), in reverse order of registration. */
   onClose(fn: () => void | Promise<void>): void;
 }

@@ -15,12 +15,16 @@ import { registerFlagRoutes } from './flags/flag-routes.js';
 import { registerFlagdRoutes } from './flags/flagd-routes.js';
 import { ApiError, handleError } from './http/api-error.js';
 import { registerOfrepRoutes } from './ofrep/ofrep-routes.js';
+import { ApiDocs } from './openapi/api-docs.js';
+import { registerOpenApiRoute } from './openapi/openapi-route.js';
 import { createDaemonMetrics, type DaemonMetrics } from './ops/daemon-metrics.js';
 import { registerOpsRoutes } from './ops/health-routes.js';
+import { registerPackRoutes } from './packs/pack-routes.js';
 import { observeRequests } from './ops/request-observer.js';
 import { discardingSink } from './otlp/ingest-sink.js';
 import { prometheusOtlpIngestCounters } from './otlp/otlp-ingest-counters.js';
 import { registerOtlpRoutes } from './otlp/otlp-routes.js';
+import { registerRolloutRoutes } from './rollouts/rollout-routes.js';
 import { registerSegmentRoutes } from './segments/segment-routes.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { registerConfigRoutes } from './sync/config-routes.js';
@@ -78,6 +82,7 @@ export function createApp(deps: AppDeps): DaemonApp {
     config,
     metrics,
     auth,
+    docs: new ApiDocs(),
     onClose: (fn) => {
       closers.push(fn);
     },
@@ -105,9 +110,10 @@ export function createApp(deps: AppDeps): DaemonApp {
   registerFlagdRoutes(app, ctx);
   registerSegmentRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerOpenApiRoute(app, ctx);
 
   // ── feature routes: each feature mounts its own module here ──────────────────────────────────────────────
-  // registerPackRoutes(app, ctx);
+  registerPackRoutes(app, ctx);
   // The analyzer's aggregation replaces the discarding sink once it is wired.
   registerOtlpRoutes(app, {
     sink: discardingSink,
@@ -115,7 +121,7 @@ export function createApp(deps: AppDeps): DaemonApp {
     now: () => deps.clock.now(),
     onInternalError: (err) => logger.error({ err }, 'OTLP ingest failed'),
   });
-  // registerRolloutRoutes(app, ctx);
+  registerRolloutRoutes(app, ctx);
   // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
   return {

@@ -30,6 +30,15 @@ export function auditView(entry: AuditEntry) {
 
 /** `GET /api/v1/audit?pack=&limit=&cursor=`: newest first, `{items, nextCursor}`. */
 export function registerAuditRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
+  ctx.docs.add({
+    method: 'get',
+    path: '/api/v1/audit',
+    summary: 'The audit log, newest first, paginated',
+    scope: 'read',
+    tags: ['audit'],
+    query: auditQuerySchema,
+    responses: { 200: '{items, nextCursor}', 400: 'invalid_query' },
+  });
   app.get('/api/v1/audit', (c) => {
     const parsed = auditQuerySchema.safeParse(c.req.query());
     if (!parsed.success) {

@@ -1,4 +1,4 @@
-import { compileFlag, type Flag, FlagValidationError, validateFlag } from '@prompt-canary/rules';
+import { compileFlag, type Flag, FlagValidationError, flagSchema, validateFlag } from '@prompt-canary/rules';
 import type { Hono } from 'hono';
 import type { AppContext } from '../app-context.js';
 import { type AppEnv, actorOf } from '../app-env.js';
@@ -60,6 +60,50 @@ function refuseOwned(stored: StoredFlag | undefined): void {
 
 /** `GET /api/v1/flags`, `GET|PUT|DELETE /api/v1/flags/{key}`: plain flags, with ETag / If-Match. */
 export function registerFlagRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
+  const tags = ['flags'];
+  ctx.docs.add(
+    {
+      method: 'get',
+      path: '/api/v1/flags',
+      summary: 'List flags',
+      scope: 'read',
+      tags,
+      responses: { 200: 'flags' },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/flags/:key',
+      summary: 'Read a flag (with ETag)',
+      scope: 'read',
+      tags,
+      responses: { 200: 'the flag', 404: 'no such flag' },
+    },
+    {
+      method: 'put',
+      path: '/api/v1/flags/:key',
+      summary: 'Create or replace a plain flag (If-Match honoured)',
+      scope: 'admin',
+      tags,
+      body: flagSchema,
+      responses: {
+        200: 'replaced',
+        201: 'created',
+        400: 'invalid_body',
+        409: 'owned_by_pack',
+        412: 'precondition_failed',
+        413: 'payload_too_large',
+        415: 'unsupported_media_type',
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/flags/:key',
+      summary: 'Delete a plain flag',
+      scope: 'admin',
+      tags,
+      responses: { 204: 'deleted', 404: 'not_found', 409: 'owned_by_pack', 412: 'precondition_failed' },
+    },
+  );
   app.get('/api/v1/flags', (c) => c.json(ctx.store.flags.list().map(flagView)));
 
   app.get('/api/v1/flags/:key', (c) => {

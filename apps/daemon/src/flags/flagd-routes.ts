@@ -1,10 +1,21 @@
 import { exportFlagd, FlagValidationError, importFlagd } from '@prompt-canary/rules';
 import type { Hono } from 'hono';
+import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { type AppEnv, actorOf } from '../app-env.js';
 import { commitChange } from '../changes/commit-change.js';
 import { ApiError } from '../http/api-error.js';
 import { limitBody, readRawBody } from '../http/request-body.js';
+
+/** The outline of a flagd document, for the OpenAPI document (flagd's own schema governs the details). */
+const flagdDocumentSchema = z.looseObject({
+  flags: z.record(
+    z.string(),
+    z.looseObject({ state: z.enum(['ENABLED', 'DISABLED']), variants: z.record(z.string(), z.json()) }),
+  ),
+  $evaluators: z.record(z.string(), z.json()).optional(),
+  metadata: z.record(z.string(), z.json()).optional(),
+});
 
 /**
  * `POST /api/v1/import/flagd`: a flagd flag-definition file in, its flags created or replaced, in one change
@@ -12,6 +23,30 @@ import { limitBody, readRawBody } from '../http/request-body.js';
  * as one flagd file, so flagd providers can sync from the daemon.
  */
 export function registerFlagdRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
+  ctx.docs.add(
+    {
+      method: 'post',
+      path: '/api/v1/import/flagd',
+      summary: 'Import a flagd flag-definition file (create or replace its flags)',
+      scope: 'admin',
+      tags: ['flagd'],
+      body: flagdDocumentSchema,
+      responses: {
+        200: '{imported: [keys]}',
+        400: 'invalid_body',
+        409: 'owned_by_pack',
+        413: 'payload_too_large',
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/flagd.json',
+      summary: 'Every flag as one flagd flag-definition file',
+      scope: 'read',
+      tags: ['flagd'],
+      responses: { 200: 'flagd document' },
+    },
+  );
   app.post('/api/v1/import/flagd', limitBody(ctx.settings.largeBodyLimitBytes), async (c) => {
     const doc = await readRawBody(c);
     let flags: ReturnType<typeof importFlagd>;
@@ -32,7 +67,7 @@ export function registerFlagdRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
           flag.key,
         ]);
     }
-    const keys = flags.map((f) => f.key);
+    const keys = flags.map((f: { key: string }) => f.key);
     commitChange(
       ctx,
       {

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { AppEnv } from '../app-env.js';
 import type { ConfigSnapshot } from '../config/config-service.js';
@@ -15,6 +16,11 @@ import {
 
 /** Path of the OFREP change-notification stream advertised in bulk answers (ADR-0008). */
 export const OFREP_EVENTS_PATH = '/ofrep/v1/events';
+
+/** An OFREP request body, as documented (parsing keeps OFREP's own error codes, see `parseOfrepContext`). */
+export const ofrepRequestSchema = z.object({
+  context: z.looseObject({ targetingKey: z.string().optional() }),
+});
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -44,6 +50,41 @@ function refetchEvent(snapshot: ConfigSnapshot) {
 export function registerOfrepRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
   const streams = new OpenStreams(ctx, 'ofrep');
   const { metrics, clock, config } = ctx;
+  const tags = ['ofrep'];
+  ctx.docs.add(
+    {
+      method: 'post',
+      path: '/ofrep/v1/evaluate/flags/:key',
+      summary: 'OFREP: evaluate one flag',
+      scope: 'evaluate',
+      tags,
+      body: ofrepRequestSchema,
+      responses: {
+        200: 'evaluation',
+        400: 'evaluation failure',
+        401: 'no token',
+        403: 'no scope',
+        404: 'FLAG_NOT_FOUND',
+      },
+    },
+    {
+      method: 'post',
+      path: '/ofrep/v1/evaluate/flags',
+      summary: 'OFREP: evaluate every flag (ETag; 304 on If-None-Match)',
+      scope: 'evaluate',
+      tags,
+      body: ofrepRequestSchema,
+      responses: { 200: 'evaluations', 304: 'unchanged', 400: 'bulk failure' },
+    },
+    {
+      method: 'get',
+      path: OFREP_EVENTS_PATH,
+      summary: 'OFREP event stream: refetchEvaluation notices (ADR-0008)',
+      scope: 'evaluate',
+      tags,
+      responses: { 200: 'text/event-stream' },
+    },
+  );
 
   const count = (result: OfrepSuccess | OfrepFailure) => {
     const reason = isOfrepFailure(result) ? 'ERROR' : result.reason;

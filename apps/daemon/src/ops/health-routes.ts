@@ -12,6 +12,32 @@ export interface Lifecycle {
  * open without a token. `/metrics` (scope `read`) serves the Prometheus text.
  */
 export function registerOpsRoutes(app: Hono<AppEnv>, ctx: AppContext, lifecycle: Lifecycle): void {
+  ctx.docs.add(
+    {
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness',
+      scope: null,
+      tags: ['ops'],
+      responses: { 200: 'ok' },
+    },
+    {
+      method: 'get',
+      path: '/readyz',
+      summary: 'Readiness',
+      scope: null,
+      tags: ['ops'],
+      responses: { 200: 'ready', 503: 'not ready' },
+    },
+    {
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics',
+      scope: 'read',
+      tags: ['ops'],
+      responses: { 200: 'text' },
+    },
+  );
   app.get('/healthz', (c) => c.json({ status: 'ok', version: ctx.settings.version }));
 
   app.get('/readyz', (c) => {

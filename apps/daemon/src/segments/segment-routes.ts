@@ -33,6 +33,50 @@ function checkName(name: string): void {
 
 /** `GET /api/v1/segments`, `GET|PUT|DELETE /api/v1/segments/{name}`: named segments `{match}`. */
 export function registerSegmentRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
+  const tags = ['segments'];
+  ctx.docs.add(
+    {
+      method: 'get',
+      path: '/api/v1/segments',
+      summary: 'List segments',
+      scope: 'read',
+      tags,
+      responses: { 200: 'segments' },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/segments/:name',
+      summary: 'Read a segment',
+      scope: 'read',
+      tags,
+      responses: { 200: 'the segment', 404: 'not_found' },
+    },
+    {
+      method: 'put',
+      path: '/api/v1/segments/:name',
+      summary: 'Create or replace a named segment',
+      scope: 'admin',
+      tags,
+      body: segmentBodySchema,
+      yaml: true,
+      responses: {
+        200: 'replaced',
+        201: 'created',
+        400: 'invalid_body',
+        412: 'precondition_failed',
+        413: 'payload_too_large',
+        415: 'unsupported_media_type',
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/segments/:name',
+      summary: 'Delete a segment',
+      scope: 'admin',
+      tags,
+      responses: { 204: 'deleted', 404: 'not_found', 412: 'precondition_failed' },
+    },
+  );
   app.get('/api/v1/segments', (c) => c.json(ctx.store.segments.list().map(segmentView)));
 
   app.get('/api/v1/segments/:name', (c) => {

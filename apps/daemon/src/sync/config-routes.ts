@@ -16,6 +16,24 @@ function configEvent(snapshot: ConfigSnapshot) {
  */
 export function registerConfigRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
   const streams = new OpenStreams(ctx, 'config');
+  ctx.docs.add(
+    {
+      method: 'get',
+      path: '/api/v1/config',
+      summary: 'The config snapshot {schemaVersion, revision, flags} (ETag; 304 on If-None-Match)',
+      scope: 'evaluate',
+      tags: ['config'],
+      responses: { 200: 'snapshot', 304: 'unchanged' },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/sync',
+      summary: 'Server-sent events: `config` with the snapshot on connect and at every revision',
+      scope: 'evaluate',
+      tags: ['config'],
+      responses: { 200: 'text/event-stream' },
+    },
+  );
 
   app.get('/api/v1/config', (c) => {
     const snapshot = ctx.config.current();

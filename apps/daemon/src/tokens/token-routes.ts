@@ -22,6 +22,34 @@ export const tokenBodySchema = z.strictObject({
  * (names and scopes), `DELETE /api/v1/tokens/{name}`. Scope `admin`.
  */
 export function registerTokenRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
+  const tags = ['tokens'];
+  ctx.docs.add(
+    {
+      method: 'get',
+      path: '/api/v1/tokens',
+      summary: 'List token names and scopes',
+      scope: 'admin',
+      tags,
+      responses: { 200: 'tokens' },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/tokens',
+      summary: 'Create a token (shown once)',
+      scope: 'admin',
+      tags,
+      body: tokenBodySchema,
+      responses: { 201: '{name, scopes, token}', 400: 'invalid_body', 409: 'already_exists' },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/tokens/:name',
+      summary: 'Revoke a token',
+      scope: 'admin',
+      tags,
+      responses: { 204: 'revoked', 404: 'not_found' },
+    },
+  );
   app.get('/api/v1/tokens', (c) =>
     c.json(ctx.store.tokens.list().map((t) => ({ name: t.name, scopes: t.scopes, createdAt: t.createdAt }))),
   );
