@@ -1,3 +1,4 @@
+import { packMigrations } from '../packs/pack-migrations.js';
 import { coreMigration } from './core-migration.js';
 import type { Migration } from './migration.js';
 
@@ -9,5 +10,6 @@ export function daemonMigrations(): readonly Migration[] {
   return [
     coreMigration,
     // ── feature migrations (version 2+) go here, e.g. ...packMigrations ──
+    ...packMigrations,
   ];
 }

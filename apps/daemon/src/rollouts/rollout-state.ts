@@ -130,7 +130,7 @@ export interface StartInput extends ActionInput {
 }
 
 /** Starts a rollout at its first weight: the first segment phase's, or else the first ramp step's. */
-export function startRollout(input: StartInput): Transition {
+export function startRollout(input: StartInput): Transition & { readonly entry: TimelineEntry } {
   const { plan } = input;
   const weight = plan.segmentPhases[0]?.weight ?? plan.steps[0]?.weight ?? 0;
   const at = iso(input.nowMs);

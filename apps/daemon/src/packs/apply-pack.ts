@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { type ChangeDeps, commitChange } from '../changes/commit-change.js';
+import type { RolloutStores } from '../rollouts/commit-rollout-transition.js';
+import { compileRolloutFlag, compileStableFlag } from '../rollouts/compile-rollout-flag.js';
+import type { RolloutPlan } from '../rollouts/rollout-plan.js';
+import { fastRollback, type Rollout, startRollout, type TimelineEntry } from '../rollouts/rollout-state.js';
+import type { ApplyDecision } from './apply-decision.js';
+import type { PackOutcome, StoredPack } from './pack-store.js';
+import type { PromptPack } from './prompt-pack.js';
+
+/** What applying a pack produced. */
+export interface AppliedPack {
+  readonly stored: StoredPack;
+  /** The rollout started, rolled back, or still live; `null` when the pack has none. */
+  readonly rollout: Rollout | null;
+}
+
+/** Everything {@link applyPack} needs, decided and validated by the route. */
+export interface ApplyPackInput {
+  readonly pack: PromptPack;
+  readonly plan: RolloutPlan;
+  readonly decision: Exclude<ApplyDecision, { kind: 'conflict' } | { kind: 'unchanged' }>;
+  readonly stored: StoredPack | null;
+  readonly live: Rollout | null;
+  readonly actor: string;
+  /** Rollout ids; random UUIDs unless a test fixes them. */
+  readonly newId?: () => string;
+}
+
+/**
+ * Carries out an apply decision in one transaction: the pack revision, the rollout record and its timeline, the
+ * pack's compiled flag (owned by the pack), the audit entry and, when the flag changed, a new config revision.
+ */
+export function applyPack(deps: ChangeDeps, stores: RolloutStores, input: ApplyPackInput): AppliedPack {
+  const { pack, decision, actor } = input;
+  const name = pack.metadata.name;
+  const nowMs = deps.clock.now();
+  const at = new Date(nowMs).toISOString();
+  let rollout: Rollout | null = input.live;
+  let entry: TimelineEntry | null = null;
+  let outcome: PackOutcome = 'update';
+  let stableVersion = input.stored?.stableVersion ?? pack.spec.version;
+  let reason: string;
+
+  if (decision.kind === 'create') {
+    outcome = 'create';
+    reason = `pack created: ${pack.spec.version} is stable`;
+  } else if (decision.kind === 'start_rollout') {
+    outcome = 'start_rollout';
+    const started = startRollout({
+      id: (input.newId ?? randomUUID)(),
+      pack: name,
+      stableVersion: decision.stableVersion,
+      canaryVersion: decision.canaryVersion,
+      spec: pack.spec.rollout,
+      plan: input.plan,
+      actor,
+      nowMs,
+    });
+    rollout = started.rollout;
+    entry = started.entry;
+    stableVersion = decision.stableVersion;
+    reason = entry.reason;
+  } else if (decision.kind === 'fast_rollback') {
+    if (input.live === null) throw new Error('fast rollback without a live rollout');
+    const rolledBack = fastRollback(input.live, { actor, nowMs });
+    if (!rolledBack.ok) throw new Error(rolledBack.message);
+    outcome = 'fast_rollback';
+    rollout = rolledBack.rollout;
+    entry = rolledBack.entry;
+    reason = rolledBack.rollout.reason;
+  } else {
+    reason = 'pack spec updated';
+  }
+
+  // An update leaves versions and rollouts alone, so the flag providers evaluate does not change.
+  const flag =
+    outcome === 'update'
+      ? null
+      : rollout === null || outcome === 'create'
+        ? compileStableFlag(name, stableVersion)
+        : compileRolloutFlag({ pack: name, rollout, nowMs });
+  const configChanged = flag !== null;
+
+  const { result } = commitChange(
+    deps,
+    {
+      actor,
+      action: 'pack.apply',
+      target: `pack:${name}`,
+      pack: name,
+      reason,
+      before: input.stored?.pack ?? null,
+      after: pack,
+      configChanged,
+    },
+    (store): AppliedPack => {
+      if (rollout !== null && entry !== null) {
+        stores.rollouts.save(rollout);
+        stores.rollouts.appendTimeline(rollout.id, entry);
+      }
+      const stored = stores.packs.put({
+        pack,
+        stableVersion,
+        outcome,
+        rolloutId: outcome === 'start_rollout' || outcome === 'fast_rollback' ? (rollout?.id ?? null) : null,
+        actor,
+        at,
+      });
+      if (flag !== null) store.flags.put(flag, name, at);
+      return { stored, rollout };
+    },
+  );
+  return result;
+}

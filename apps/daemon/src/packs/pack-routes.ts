@@ -1,0 +1,170 @@
+import type { Condition } from '@prompt-canary/rules';
+import type { Context, Hono } from 'hono';
+import type { AppContext } from '../app-context.js';
+import { type AppEnv, actorOf } from '../app-env.js';
+import { commitChange } from '../changes/commit-change.js';
+import { ApiError } from '../http/api-error.js';
+import { checkIfMatch } from '../http/etag.js';
+import { limitBody, readRawBody } from '../http/request-body.js';
+import type { RolloutStores } from '../rollouts/commit-rollout-transition.js';
+import { buildRolloutPlan, type RolloutPlan } from '../rollouts/rollout-plan.js';
+import { rolloutView } from '../rollouts/rollout-view.js';
+import { SqliteRolloutStore } from '../rollouts/sqlite-rollout-store.js';
+import { decideApply } from './apply-decision.js';
+import { applyPack } from './apply-pack.js';
+import { parsePromptPack } from './pack-schema.js';
+import { packHistory, packView } from './pack-view.js';
+import type { PromptPack } from './prompt-pack.js';
+import { SqlitePackStore } from './sqlite-pack-store.js';
+
+/** Options of {@link registerPackRoutes}; tests fix rollout ids with `newId`. */
+export interface PackRouteOptions {
+  readonly stores?: RolloutStores;
+  readonly newId?: () => string;
+}
+
+/**
+ * Validates a PromptPack body: schema, units and cross-field rules, and the path's name.
+ *
+ * @throws ApiError `invalid_body` with the path of the first problem (the others are listed in the message).
+ */
+export function parsePackBody(name: string, body: unknown): PromptPack {
+  const result = parsePromptPack(body);
+  if (!result.ok) {
+    const [first, ...rest] = result.issues;
+    const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
+    const more =
+      rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((i) => i.path.join('.')).join(', ')})` : '';
+    throw new ApiError(
+      'invalid_body',
+      `${where}${first?.message ?? 'invalid PromptPack'}${more}`,
+      first?.path ?? [],
+    );
+  }
+  if (result.pack.metadata.name !== name) {
+    throw new ApiError(
+      'invalid_body',
+      `metadata.name "${result.pack.metadata.name}" differs from the path's "${name}"`,
+      ['metadata', 'name'],
+    );
+  }
+  return result.pack;
+}
+
+/** Builds the rollout plan, resolving named segments from the daemon's segments. */
+function planFor(ctx: AppContext, pack: PromptPack): RolloutPlan {
+  const definitions = new Map<string, Condition>(ctx.store.segments.list().map((s) => [s.name, s.match]));
+  const built = buildRolloutPlan(pack.spec.rollout, definitions);
+  if (!built.ok) throw new ApiError('unknown_segment', built.error.message, built.error.path);
+  return built.plan;
+}
+
+function notFound(name: string): ApiError {
+  return new ApiError('not_found', `no pack "${name}"`);
+}
+
+/**
+ * `PUT /api/v1/packs/{name}` (JSON or YAML), `GET /api/v1/packs`, `GET|DELETE /api/v1/packs/{name}`: PromptPacks,
+ * their versions and the rollouts that applying them starts (PROMPTPACK.md "Versions and rollouts").
+ */
+export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: PackRouteOptions = {}): void {
+  const stores = options.stores ?? {
+    packs: new SqlitePackStore(ctx.db),
+    rollouts: new SqliteRolloutStore(ctx.db),
+  };
+  const liveId = (name: string) => stores.rollouts.live(name)?.id ?? null;
+
+  app.get('/api/v1/packs', (c) =>
+    c.json(stores.packs.list().map((stored) => packView(stored, liveId(stored.name)))),
+  );
+
+  app.get('/api/v1/packs/:name', (c) => {
+    const name = c.req.param('name');
+    const stored = stores.packs.get(name);
+    if (!stored) throw notFound(name);
+    c.header('ETag', stored.etag);
+    return c.json({ ...packView(stored, liveId(name)), history: packHistory(stores.packs.history(name)) });
+  });
+
+  app.put('/api/v1/packs/:name', limitBody(ctx.settings.largeBodyLimitBytes), async (c) => {
+    const name = c.req.param('name');
+    // The body is validated before any state is consulted: an invalid body is 400 even where a valid one is 409.
+    const pack = parsePackBody(name, await readRawBody(c, { yaml: true }));
+    const plan = planFor(ctx, pack);
+    const stored = stores.packs.get(name) ?? null;
+    checkIfMatch(c, stored?.etag);
+    const live = stores.rollouts.live(name) ?? null;
+    const decision = decideApply({ stored, live, incoming: pack });
+    if (decision.kind === 'conflict') throw new ApiError(decision.code, decision.message);
+    if (decision.kind === 'unchanged') return answer(c, stored, live, 200);
+    if (decision.kind === 'create') {
+      const plain = ctx.store.flags.get(name);
+      if (plain && plain.ownerPack !== name) {
+        throw new ApiError(
+          'already_exists',
+          `a plain flag "${name}" exists: delete it before applying a pack of that name`,
+        );
+      }
+    }
+    const applied = applyPack(ctx, stores, {
+      pack,
+      plan,
+      decision,
+      stored,
+      live,
+      actor: actorOf(c),
+      ...(options.newId ? { newId: options.newId } : {}),
+    });
+    return answer(c, applied.stored, applied.rollout, decision.status);
+  });
+
+  app.delete('/api/v1/packs/:name', (c) => {
+    const name = c.req.param('name');
+    const stored = stores.packs.get(name);
+    if (!stored) throw notFound(name);
+    const live = stores.rollouts.live(name);
+    if (live && c.req.query('force') !== 'true') {
+      throw new ApiError(
+        'rollout_in_progress',
+        `rollout ${live.id} of pack "${name}" is live: roll it back or promote it first, or delete with ?force=true`,
+      );
+    }
+    checkIfMatch(c, stored.etag);
+    commitChange(
+      ctx,
+      {
+        actor: actorOf(c),
+        action: 'pack.delete',
+        target: `pack:${name}`,
+        pack: name,
+        reason: live ? `forced delete during rollout ${live.id}` : null,
+        before: stored.pack,
+        configChanged: true,
+      },
+      (store) => {
+        stores.rollouts.deleteForPack(name);
+        stores.packs.delete(name);
+        store.flags.delete(name);
+      },
+    );
+    return c.body(null, 204);
+  });
+
+  function answer(
+    c: Context<AppEnv>,
+    stored: ReturnType<typeof stores.packs.get> | null,
+    rollout: ReturnType<typeof stores.rollouts.get> | null,
+    status: 200 | 201,
+  ): Response {
+    if (!stored) throw new Error('a pack answer needs the stored pack');
+    c.header('ETag', stored.etag);
+    const live =
+      rollout && (rollout.phase === 'Progressing' || rollout.phase === 'Paused') ? rollout.id : null;
+    const body = {
+      pack: packView(stored, live),
+      revision: stored.revision,
+      ...(rollout ? { rollout: rolloutView(rollout, ctx.clock.now()) } : {}),
+    };
+    return c.json(body, status);
+  }
+}
