@@ -231,6 +231,38 @@ describe('compareArms: latency percentiles by exceedance rate', () => {
     expect(check.reason).toMatch(/of canary requests slower than stable's p99/);
   });
 
+  it('fails a tail-only regression through the exceedance rate', () => {
+    // 2% of canary requests take 4 s: the typical request is unchanged, the tail share triples.
+    const canary = latencyArm(1960, 0, 8);
+    canary.addSpan(span({ durationMs: 4000 }), 40);
+    const { check, state } = compareArms({
+      config: { name: 'latency_p99' },
+      kind: 'regression',
+      stable: latencyArm(5000, 0, 7),
+      canary,
+      alpha: 0.05,
+      minSamples: 100,
+    });
+    expect(check.result).toBe('Fail');
+    expect(state?.minP).toBeLessThanOrEqual(0.025);
+    expect(state?.minPLog).toBeGreaterThan(0.025);
+    expect(check.pValue).toBeCloseTo(2 * (state?.minP ?? 1), 12);
+  });
+
+  it('fails a whole-distribution shift through the log-latency mean even when the tail share is unclear', () => {
+    const { check, state } = compareArms({
+      config: { name: 'latency_p99' },
+      kind: 'regression',
+      stable: latencyArm(3000, 0, 9),
+      canary: latencyArm(100, 400, 10),
+      alpha: 0.05,
+      minSamples: 100,
+    });
+    expect(check.result).toBe('Fail');
+    expect(state?.minPLog).toBeLessThanOrEqual(0.025);
+    expect(check.reason).toMatch(/geometric mean \+\d/);
+  });
+
   it('passes a canary with the same latency distribution', () => {
     const { check } = compareArms({
       config: { name: 'latency_p95' },

@@ -3,7 +3,7 @@ import type { ArmAggregate } from './arm-aggregate.js';
 import type { CheckResult, CheckStatus } from './check-result.js';
 import { formatCount, formatLevel, formatPercent, formatSigned, formatValue } from './format.js';
 import type { MeanSample, MetricDefinition, QuantileSample } from './metric-definition.js';
-import { resolveMetric, sampleValue } from './metric-definition.js';
+import { LOG_LATENCY_TAU, resolveMetric, sampleValue } from './metric-definition.js';
 import { msprt } from './msprt.js';
 import { type SequentialCheckState, updateSequentialCheck } from './sequential-state.js';
 
@@ -122,11 +122,31 @@ function quantileStatistic(
 const MINUS_SIGN = '\u2212';
 
 /**
+ * The mean test on ln(latency): Δ̂ = h·(mean ln canary − mean ln stable − ln(1 + h·m)), so a tolerance of +20% on a
+ * percentile tolerates a 20% slower typical request; τ = {@link LOG_LATENCY_TAU} (a 10% shift).
+ */
+function logLatencyLook(
+  s: MeanSample,
+  c: MeanSample,
+  h: 1 | -1,
+  tolerance: number,
+  alpha: number,
+): { delta: number; p: number; ratio: number } {
+  const shift = Math.log(Math.max(1e-9, 1 + h * tolerance));
+  const delta = h * (c.mean - s.mean - shift);
+  const look = msprt(delta, c.variance / c.n + s.variance / s.n, LOG_LATENCY_TAU, alpha);
+  return { delta, p: look.p, ratio: Math.exp(c.mean - s.mean) };
+}
+
+/**
  * A sequential comparison of canary with stable (a relative limit or the regression test), valid when looked at
  * every interval for the whole rollout: the mSPRT of STATISTICS.md with a normal mixture of variance τ (from the
  * tolerance, else the metric's default, frozen at the first conclusive look), harm side only, and the running
- * minimum of the always-valid p-value kept in `state`. Latency percentiles use the exceedance-rate test; means
- * (`latency_avg`, tokens, cost, custom means) and rates use the mean test.
+ * minimum of the always-valid p-value kept in `state`. Rates and means (`latency_avg`, tokens, cost, custom
+ * means) use the mean test. Latency percentiles (`latency_p50|p95|p99`) run two tests, each at α/2: the
+ * exceedance rate over stable's quantile (tail regressions; its interval is the one reported) and the mean of
+ * log-latency (shifts of the whole distribution, e.g. +800 ms on every request); either one fails the check, and
+ * `pValue` is the Bonferroni-adjusted minimum of the two. Custom percentiles use the exceedance test alone.
  *
  * `Fail` (Degraded) once the always-valid p-value reaches α on the harmful side; otherwise `Pass`: Improved when
  * the interval lies wholly on the good side, Watch when the estimate is on the harmful side of the tolerance,
@@ -164,17 +184,30 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
     stat = quantileStatistic(metric, s, c, h, tolerance, priorTau);
   else if (s.type === 'mean' && c.type === 'mean') stat = meanStatistic(metric, s, c, h, tolerance, priorTau);
   else throw new Error(`metric ${metric.name}: the arms read different kinds of sample`);
-  const look = msprt(stat.delta, stat.variance, stat.tau, alpha);
-  const harmful = stat.delta > 0;
-  const state = updateSequentialCheck(input.state, { p: harmful ? look.p : 1, tau: stat.tau });
+  // Latency percentiles run two tests at α/2 each: the exceedance rate (the tail) and the log-latency mean (a shift
+  // of the whole distribution, which a tail share sees only slowly at low traffic).
+  const logLook =
+    s.type === 'quantile' && c.type === 'quantile' && s.log !== undefined && c.log !== undefined
+      ? logLatencyLook(s.log, c.log, h, tolerance, alpha / 2)
+      : undefined;
+  const level = logLook === undefined ? alpha : alpha / 2;
+  const look = msprt(stat.delta, stat.variance, stat.tau, level);
+  const harmful = stat.delta > 0 || (logLook !== undefined && logLook.delta > 0);
+  const state = updateSequentialCheck(input.state, {
+    p: stat.delta > 0 ? look.p : 1,
+    tau: stat.tau,
+    ...(logLook === undefined ? {} : { pLog: logLook.delta > 0 ? logLook.p : 1 }),
+  });
   const a = stat.toReported(stat.delta - look.halfWidth);
   const b = stat.toReported(stat.delta + look.halfWidth);
   const interval: [number, number] = [Math.min(a, b), Math.max(a, b)];
   // Reported intervals are canary − stable; "good" is the side away from harm (h = +1: an increase harms).
   const good = h === 1 ? interval[1] < 0 : interval[0] > 0;
-  const failed = state.minP <= alpha;
+  const pValue = Math.min(1, (alpha / level) * Math.min(state.minP, state.minPLog ?? 1));
+  const failed = pValue <= alpha;
   const status: CheckStatus = failed ? 'Degraded' : good ? 'Improved' : harmful ? 'Watch' : 'OK';
-  let reason = `${stat.describe(interval).replace('LEVEL', formatLevel(alpha))}`;
+  let reason = `${stat.describe(interval).replace('LEVEL', formatLevel(level))}`;
+  if (logLook !== undefined) reason += `, geometric mean ${formatSigned(logLook.ratio * 100 - 100)}%`;
   if (kind === 'relative') {
     const tol = metric.isRate
       ? `${formatSigned(h * tolerance * 100)} points`
@@ -182,10 +215,11 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
     reason += `, tolerance ${tol}`;
   }
   reason += ` (n=${formatCount(c.n)}/${formatCount(s.n)})`;
-  if (failed && !(harmful && look.p <= alpha))
-    reason += `; harm shown earlier (p=${state.minP.toPrecision(2)})`;
+  const failsNow =
+    (stat.delta > 0 && look.p <= level) || (logLook !== undefined && logLook.delta > 0 && logLook.p <= level);
+  if (failed && !failsNow) reason += `; harm shown earlier (p=${pValue.toPrecision(2)})`;
   return {
-    check: { ...base, result: failed ? 'Fail' : 'Pass', status, interval, reason, pValue: state.minP },
+    check: { ...base, result: failed ? 'Fail' : 'Pass', status, interval, reason, pValue },
     state,
   };
 }

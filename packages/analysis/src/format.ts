@@ -2,15 +2,27 @@ import type { MetricUnit } from './metric-definition.js';
 
 const MINUS = '\u2212';
 
+// Building an Intl.NumberFormat costs far more than using one; these are kept per option.
+const groupedFormats = new Map<number, Intl.NumberFormat>();
+const significantFormats = new Map<number, Intl.NumberFormat>();
+
 function grouped(value: number, maxFractionDigits: number): string {
-  const text = new Intl.NumberFormat('en-US', { maximumFractionDigits: maxFractionDigits }).format(value);
-  return text.replace('-', MINUS);
+  let format = groupedFormats.get(maxFractionDigits);
+  if (format === undefined) {
+    format = new Intl.NumberFormat('en-US', { maximumFractionDigits: maxFractionDigits });
+    groupedFormats.set(maxFractionDigits, format);
+  }
+  return format.format(value).replace('-', MINUS);
 }
 
 function significant(value: number, digits: number): string {
   if (value === 0) return '0';
-  const text = new Intl.NumberFormat('en-US', { maximumSignificantDigits: digits }).format(value);
-  return text.replace('-', MINUS);
+  let format = significantFormats.get(digits);
+  if (format === undefined) {
+    format = new Intl.NumberFormat('en-US', { maximumSignificantDigits: digits });
+    significantFormats.set(digits, format);
+  }
+  return format.format(value).replace('-', MINUS);
 }
 
 /** A value in its unit: `89.1%`, `3,412 ms`, `812 tokens`, `0.01234`, `4.21`. */

@@ -26,6 +26,8 @@ export interface QuantileSample {
   q: number;
   value: number;
   sketch: QuantileSketch;
+  /** For request latencies: the mean and per-request variance of ln(latency in ms), for the log-latency test. */
+  log?: MeanSample;
 }
 
 /** What a metric reads from one arm's aggregate. */
@@ -53,6 +55,8 @@ const RATE_TAU = 0.0025;
 const RATING_TAU = 0.0625;
 /** 10% of the stable mean for latencies, tokens, cost and custom means. */
 const MEAN_RELATIVE_EFFECT = 0.1;
+/** A 10% shift of the whole latency distribution, on the log scale. */
+export const LOG_LATENCY_TAU = 0.01;
 /** Keeps τ positive when stable's mean and spread are both 0. */
 const MIN_TAU = 1e-12;
 
@@ -73,6 +77,13 @@ function quantileSample(sketch: QuantileSketch | undefined, q: number): Quantile
   return { type: 'quantile', n: sketch.count, q, value, sketch };
 }
 
+function latencySample(agg: ArmAggregate, q: number): QuantileSample | undefined {
+  const sample = quantileSample(agg.latency, q);
+  const log = meanSample(agg.logLatency);
+  if (sample !== undefined && log !== undefined) sample.log = log;
+  return sample;
+}
+
 const rateTau = (): number => RATE_TAU;
 
 function meanTau(stable: MetricSample): number {
@@ -84,8 +95,8 @@ function meanTau(stable: MetricSample): number {
 /**
  * Exceedance-rate effect worth catching: 5 points of the share of requests beyond stable's quantile, as for any
  * rate. Smaller (the tail's own size, 1 point for p99) would favour tiny tail shifts that need large samples anyway,
- * at the cost of power against the large jumps a slower prompt or model causes; the mixture only loses a log factor
- * on small effects at high volume.
+ * at the cost of power against larger jumps; the mixture only loses a log factor on small effects at high volume.
+ * Whole-distribution shifts are the log-latency test's job (see `compareArms`).
  */
 function quantileTau(): number {
   return RATE_TAU;
@@ -110,9 +121,9 @@ function perRequest(agg: ArmAggregate, event: string): MeanSample | undefined {
 const BUILT_INS: readonly MetricDefinition[] = [
   def('success_rate', 'higher', 'fraction', (a) => rateSample(a.spans, a.spans - a.errors), rateTau),
   def('error_rate', 'lower', 'fraction', (a) => rateSample(a.spans, a.errors), rateTau),
-  def('latency_p50', 'lower', 'ms', (a) => quantileSample(a.latency, 0.5), quantileTau),
-  def('latency_p95', 'lower', 'ms', (a) => quantileSample(a.latency, 0.95), quantileTau),
-  def('latency_p99', 'lower', 'ms', (a) => quantileSample(a.latency, 0.99), quantileTau),
+  def('latency_p50', 'lower', 'ms', (a) => latencySample(a, 0.5), quantileTau),
+  def('latency_p95', 'lower', 'ms', (a) => latencySample(a, 0.95), quantileTau),
+  def('latency_p99', 'lower', 'ms', (a) => latencySample(a, 0.99), quantileTau),
   def('latency_avg', 'lower', 'ms', (a) => meanSample(a.latencyMoments), meanTau),
   def('tokens_per_request', 'lower', 'tokens', (a) => meanSample(a.tokens), meanTau),
   def('output_tokens_per_request', 'lower', 'tokens', (a) => meanSample(a.outputTokens), meanTau),

@@ -6,6 +6,8 @@ export interface SequentialCheckState {
   minP: number;
   /** Mixing variance fixed at the first conclusive look, so later looks test the same mixture. */
   tau?: number;
+  /** Latency percentiles only: running minimum of the log-latency test's p-value (its τ is fixed). */
+  minPLog?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export function sequentialKey(metric: string, kind: string): string {
  */
 export function updateSequentialCheck(
   prior: SequentialCheckState | undefined,
-  look: { p: number; tau?: number },
+  look: { p: number; tau?: number; pLog?: number },
 ): SequentialCheckState {
   const next: SequentialCheckState = {
     looks: (prior?.looks ?? 0) + 1,
@@ -43,5 +45,8 @@ export function updateSequentialCheck(
   };
   const tau = prior?.tau ?? look.tau;
   if (tau !== undefined) next.tau = tau;
+  if (look.pLog !== undefined || prior?.minPLog !== undefined) {
+    next.minPLog = Math.min(prior?.minPLog ?? 1, look.pLog ?? 1);
+  }
   return next;
 }
