@@ -14,13 +14,25 @@ describe('parseDaemonConfig', () => {
   });
 
   it('reads CANARYD_* variables and lets flags override them', () => {
-    const env = { CANARYD_PORT: '5000', CANARYD_DB: ':memory:', CANARYD_TIME_SCALE: '60', CANARYD_LOG_LEVEL: 'debug' };
-    expect(parseDaemonConfig([], env)).toMatchObject({ port: 5000, db: ':memory:', timeScale: 60, logLevel: 'debug' });
-    expect(parseDaemonConfig(['--port', '6000', '--time-scale=2', '--host', '127.0.0.1'], env)).toMatchObject({
-      port: 6000,
-      timeScale: 2,
-      host: '127.0.0.1',
+    const env = {
+      CANARYD_PORT: '5000',
+      CANARYD_DB: ':memory:',
+      CANARYD_TIME_SCALE: '60',
+      CANARYD_LOG_LEVEL: 'debug',
+    };
+    expect(parseDaemonConfig([], env)).toMatchObject({
+      port: 5000,
+      db: ':memory:',
+      timeScale: 60,
+      logLevel: 'debug',
     });
+    expect(parseDaemonConfig(['--port', '6000', '--time-scale=2', '--host', '127.0.0.1'], env)).toMatchObject(
+      {
+        port: 6000,
+        timeScale: 2,
+        host: '127.0.0.1',
+      },
+    );
   });
 
   it.each([
