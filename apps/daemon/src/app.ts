@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type AppContext, defaultSettings, type Settings } from './app-context.js';
 import type { AppEnv } from './app-env.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
+import { registerEventRoutes } from './audit/event-routes.js';
 import { authorize } from './auth/auth-middleware.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type ChangeFeed, InProcessChangeFeed } from './changes/change-feed.js';
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps): DaemonApp {
   registerFlagdRoutes(app, ctx);
   registerSegmentRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
   registerOpenApiRoute(app, ctx);
 
   // ── feature routes: each feature mounts its own module here ──────────────────────────────────────────────

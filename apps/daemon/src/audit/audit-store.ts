@@ -43,4 +43,6 @@ export interface AuditStore {
   setRevision(id: number, revision: number): void;
   /** Entries, newest first. An unknown cursor yields an empty page. */
   list(query: AuditQuery): AuditPage;
+  /** Entries with an id greater than `afterId`, oldest first, at most `limit` (for resuming event streams). */
+  since(afterId: number, limit: number): AuditEntry[];
 }

@@ -58,6 +58,13 @@ export class SqliteAuditStore implements AuditStore {
     this.#db.prepare('UPDATE audit SET revision = ? WHERE id = ?').run(revision, id);
   }
 
+  since(afterId: number, limit: number): AuditEntry[] {
+    return this.#db
+      .prepare<[number, number], AuditRow>('SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit)
+      .map(fromRow);
+  }
+
   list(query: AuditQuery): AuditPage {
     const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(query.cursor);
     if (before === undefined) return { items: [], nextCursor: null };

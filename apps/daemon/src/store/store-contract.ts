@@ -78,6 +78,8 @@ export function storeContract(name: string, makeStore: () => Store): void {
       expect(page3.nextCursor).toBeNull();
       expect(store.audit.list({ limit: 10, pack: 'p' }).items).toHaveLength(3);
       expect(store.audit.list({ limit: 10, cursor: 'garbage' }).items).toEqual([]);
+      const [first] = store.audit.list({ limit: 5 }).items.slice(-1);
+      expect(store.audit.since(first?.id ?? 0, 2).map((e) => e.after)).toEqual([{ i: 1 }, { i: 2 }]);
     });
 
     it('revisions: start at 0 and only grow', () => {
