@@ -91,12 +91,12 @@ describe('evaluation reasons', () => {
       'DEFAULT',
     ],
     [
-      'no default variant and no rules: caller default, STATIC',
+      'no default variant and no rules: caller default, DEFAULT (flagd agrees)',
       flagWith(undefined, { defaultVariant: undefined }),
       {},
       0,
       undefined,
-      'STATIC',
+      'DEFAULT',
     ],
   ])('%s', (_name, flag, context, now, variant, reason) => {
     const details = compileFlag(flag).evaluate(context, now);

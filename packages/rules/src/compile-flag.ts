@@ -77,10 +77,14 @@ class DetailsTable {
     return details;
   }
 
-  /** The default variant with `reason`, or the caller's default (no value) when the flag has none. */
+  /**
+   * The default variant with `reason`, or, when the flag has none, the caller's default (no value) with `DEFAULT`
+   * whatever `reason` was asked for (as flagd reports a static flag without a default variant).
+   */
   fallback(reason: Reason): EvaluationDetails {
     const name = this.flag.defaultVariant;
-    if (name === undefined || name === null) return Object.freeze({ reason, flagMetadata: this.metadata });
+    if (name === undefined || name === null)
+      return Object.freeze({ reason: 'DEFAULT', flagMetadata: this.metadata });
     return this.variant(name, reason, ['defaultVariant']);
   }
 }
