@@ -1,10 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type EventDetails, OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -17,8 +15,8 @@ import { FlagSpanHook, FlagSpanProcessor, PromptCanaryProvider } from '@prompt-c
 import { describeSyncContract, waitUntil } from '@prompt-canary/openfeature-provider/testing';
 import type { Flag } from '@prompt-canary/rules';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daemonMain, freePort } from './daemon-process.js';
 
-const DAEMON_MAIN = fileURLToPath(new URL('../apps/daemon/dist/main.js', import.meta.url));
 const ADMIN_TOKEN = `e2e-admin-${randomUUID()}`;
 const quiet = {
   error: () => undefined,
@@ -27,19 +25,7 @@ const quiet = {
   debug: () => undefined,
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** A canaryd process on 127.0.0.1. */
+/** A canaryd process on 127.0.0.1 that can be stopped and started again on the same port and database. */
 class Daemon {
   #child: ChildProcess | undefined;
 
@@ -55,7 +41,7 @@ class Daemon {
   async start(): Promise<void> {
     const child = spawn(
       process.execPath,
-      [DAEMON_MAIN, '--host', '127.0.0.1', '--port', String(this.port), '--db', this.db],
+      [daemonMain, '--host', '127.0.0.1', '--port', String(this.port), '--db', this.db],
       {
         env: { ...process.env, CANARYD_ADMIN_TOKEN: ADMIN_TOKEN, CANARYD_LOG_LEVEL: 'warn' },
         stdio: ['ignore', 'ignore', 'pipe'],
