@@ -308,3 +308,23 @@ describe('GET and DELETE /api/v1/packs', () => {
     expect((await d.request(PATH, { method: 'DELETE', as: 'read' })).status).toBe(403);
   });
 });
+
+describe('/openapi.json', () => {
+  it('describes the pack and rollout routes with the schemas that validate them', async () => {
+    const d = createTestDaemon();
+    const doc = await (await d.request('/openapi.json', { as: null })).json();
+    const put = doc.paths['/api/v1/packs/{name}'].put;
+    expect(Object.keys(put.requestBody.content)).toEqual(['application/json', 'application/yaml']);
+    expect(put.requestBody.content['application/json'].schema.required).toEqual([
+      'apiVersion',
+      'kind',
+      'metadata',
+      'spec',
+    ]);
+    expect(doc.paths['/api/v1/rollouts/{id}/rollback'].post['x-scope']).toBe('operate');
+    expect(doc.paths['/api/v1/rollouts'].get.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'pack',
+      'phase',
+    ]);
+  });
+});

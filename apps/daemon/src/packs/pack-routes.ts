@@ -1,5 +1,6 @@
 import type { Condition } from '@prompt-canary/rules';
 import type { Context, Hono } from 'hono';
+import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { type AppEnv, actorOf } from '../app-env.js';
 import { commitChange } from '../changes/commit-change.js';
@@ -12,7 +13,7 @@ import { rolloutView } from '../rollouts/rollout-view.js';
 import { SqliteRolloutStore } from '../rollouts/sqlite-rollout-store.js';
 import { decideApply } from './apply-decision.js';
 import { applyPack } from './apply-pack.js';
-import { parsePromptPack } from './pack-schema.js';
+import { parsePromptPack, promptPackSchema } from './pack-schema.js';
 import { packHistory, packView } from './pack-view.js';
 import type { PromptPack } from './prompt-pack.js';
 import { SqlitePackStore } from './sqlite-pack-store.js';
@@ -73,6 +74,52 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
     rollouts: new SqliteRolloutStore(ctx.db),
   };
   const liveId = (name: string) => stores.rollouts.live(name)?.id ?? null;
+  const tags = ['packs'];
+  ctx.docs.add(
+    {
+      method: 'get',
+      path: '/api/v1/packs',
+      summary: 'List PromptPacks',
+      scope: 'read',
+      tags,
+      responses: { 200: 'packs' },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/packs/:name',
+      summary: 'Read a PromptPack with its stable version, live rollout and history',
+      scope: 'read',
+      tags,
+      responses: { 200: 'the pack', 404: 'not_found' },
+    },
+    {
+      method: 'put',
+      path: '/api/v1/packs/:name',
+      summary: 'Apply a PromptPack: create it, start, retry or fast-roll-back a rollout (PROMPTPACK.md)',
+      scope: 'admin',
+      tags,
+      body: promptPackSchema,
+      yaml: true,
+      responses: {
+        200: '{pack, revision, rollout?}',
+        201: 'created: the version is stable',
+        400: 'invalid_body | unknown_segment',
+        409: 'rollout_in_progress | already_exists',
+        412: 'precondition_failed',
+        413: 'payload_too_large',
+        415: 'unsupported_media_type',
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/packs/:name',
+      summary: 'Delete a PromptPack and its flag (?force=true during a rollout)',
+      scope: 'admin',
+      tags,
+      query: z.object({ force: z.enum(['true', 'false']).optional() }),
+      responses: { 204: 'deleted', 404: 'not_found', 409: 'rollout_in_progress', 412: 'precondition_failed' },
+    },
+  );
 
   app.get('/api/v1/packs', (c) =>
     c.json(stores.packs.list().map((stored) => packView(stored, liveId(stored.name)))),

@@ -21,6 +21,9 @@ export const rolloutActionSchema = z.strictObject({
   full: z.boolean({ error: 'full is true or false' }).optional(),
 });
 
+/** Query of `GET /api/v1/rollouts`. */
+export const rolloutQuerySchema = z.object({ pack: z.string().optional(), phase: z.enum(PHASES).optional() });
+
 /** An action's body, or `{}` when the request has none. */
 async function readAction(c: Context<AppEnv>, action: Action): Promise<z.output<typeof rolloutActionSchema>> {
   const length = c.req.header('content-length');
@@ -49,6 +52,42 @@ export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext, stores
     packs: new SqlitePackStore(ctx.db),
     rollouts: new SqliteRolloutStore(ctx.db),
   };
+
+  const tags = ['rollouts'];
+  ctx.docs.add(
+    {
+      method: 'get',
+      path: '/api/v1/rollouts',
+      summary: 'List rollouts, newest first',
+      scope: 'read',
+      tags,
+      query: rolloutQuerySchema,
+      responses: { 200: 'rollouts', 400: 'invalid_query' },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/rollouts/:id',
+      summary: 'Read a rollout with its spec, plan and timeline',
+      scope: 'read',
+      tags,
+      responses: { 200: 'the rollout', 404: 'not_found' },
+    },
+    ...ACTIONS.map((action) => ({
+      method: 'post' as const,
+      path: `/api/v1/rollouts/:id/${action}`,
+      summary: `${action[0]?.toUpperCase()}${action.slice(1)} a live rollout`,
+      scope: 'operate' as const,
+      tags,
+      body: rolloutActionSchema,
+      responses: {
+        200: 'the rollout after the action',
+        400: 'invalid_body',
+        404: 'not_found',
+        409: 'rollout_not_active',
+        412: 'precondition_failed',
+      },
+    })),
+  );
 
   app.get('/api/v1/rollouts', (c) => {
     const pack = c.req.query('pack');
