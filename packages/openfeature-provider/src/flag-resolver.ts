@@ -134,13 +134,13 @@ export class FlagResolver {
           flagMetadata,
         };
       }
-      const resolution: ResolutionDetails<T> = {
+      // One literal with a fixed shape: this is the hot path.
+      return {
         value: details.value === undefined ? defaultValue : (details.value as T),
+        variant: details.variant,
         reason: details.reason,
         flagMetadata,
       };
-      if (details.variant !== undefined) resolution.variant = details.variant;
-      return resolution;
     } catch (error) {
       return {
         value: defaultValue,

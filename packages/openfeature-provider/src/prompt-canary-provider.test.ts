@@ -206,6 +206,19 @@ describe('PromptCanaryProvider', () => {
     expect(events.some((event) => event.type === ProviderEvents.Stale)).toBe(false);
   });
 
+  it('falls back to polling when a proxy answers the stream with something other than an event stream', async () => {
+    const server = await fake();
+    const proxied: typeof fetch = (input, init) =>
+      String(input).endsWith('/api/v1/sync')
+        ? Promise.resolve(new Response('<html>buffered</html>', { headers: { 'content-type': 'text/html' } }))
+        : fetch(input, init);
+    const provider = providerFor(server, { pollInterval: '50ms', fetch: proxied });
+    await provider.initialize();
+    server.putFlag({ ...plainFlag, defaultVariant: 'casual' });
+    await waitUntil(() => provider.revision === '2', 2000, 'the poll to pick up revision 2');
+    expect((await provider.resolveStringEvaluation('greeting', 'x', {})).value).toBe('Hi');
+  });
+
   it('after staleFallback serves the stable version of flags with a live rollout, and only of those', async () => {
     const server = await fake();
     let now = Date.parse('2025-01-01T12:00:00Z');
