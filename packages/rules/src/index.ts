@@ -24,6 +24,10 @@ export {
 } from './flag-schema.js';
 export type { CompiledFlagSet } from './flag-set.js';
 export { compileFlagSet } from './flag-set.js';
+export type { FlagdDocument, FlagdFlagDefinition } from './flagd-export.js';
+export { exportFlagd, FLAGD_SCHEMA_URL } from './flagd-export.js';
+export { importFlagd } from './flagd-import.js';
+export { compileTargetingFlag } from './flagd-targeting.js';
 export type {
   Condition,
   ErrorCode,
