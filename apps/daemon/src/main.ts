@@ -71,9 +71,12 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     await daemon.close();
+    // Connections turn idle as their last response (an event stream, say) ends: close them as they do.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
     const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
     timer.unref();
     await closed;
+    clearInterval(sweep);
     clearTimeout(timer);
     db.close();
     logger.info('stopped');
