@@ -161,12 +161,49 @@ const context: fc.Arbitrary<EvaluationContext> = fc.dictionary(
   { maxKeys: 7, noNullPrototype: true },
 );
 
+/** A value the matcher accepts, so that probes reach the rules' branches and not only the default. */
+/** Versions flagd's lenient `sem_ver` reads but our strict `semver` matcher refuses. */
+const LENIENT_ONLY: JsonValue[] = ['1', '1.2', 'V1.2.3', 'vv2.0.0', 2, 1.2, 'v1'];
+
+function accepted(matcher: Matcher, pick: number): JsonValue {
+  if (typeof matcher !== 'object') return matcher;
+  if ('in' in matcher) return matcher.in[0] ?? null;
+  if ('startsWith' in matcher) return `${matcher.startsWith}z`;
+  if ('endsWith' in matcher) return `z${matcher.endsWith}`;
+  if ('semver' in matcher) {
+    const [operator = '', version = ''] = matcher.semver.split(' ');
+    if (pick % 2 === 1) return LENIENT_ONLY[pick % LENIENT_ONLY.length] ?? null;
+    if (operator === '>') return '9.0.0';
+    if (operator === '<' || operator === '!=') return '0.0.1';
+    return version;
+  }
+  return (
+    matcher.gte ?? (matcher.gt !== undefined ? matcher.gt + 0.5 : (matcher.lte ?? (matcher.lt ?? 0) - 0.5))
+  );
+}
+
+/** The context with every attribute of the condition set to an accepted value (dotted names nest). */
+function satisfying(ctx: EvaluationContext, condition: Condition | undefined, pick = 0): EvaluationContext {
+  const out: Record<string, unknown> = structuredClone(ctx);
+  for (const [name, matcher] of Object.entries(condition ?? {})) {
+    const parts = name.split('.');
+    let node = out;
+    for (const part of parts.slice(0, -1)) {
+      const next = node[part];
+      node[part] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1] as string] = accepted(matcher, pick);
+  }
+  return out;
+}
+
 describe('flagd export and import', () => {
   it('exported rules pick the same variant as the rules, for every context and time', () => {
     fc.assert(
       fc.property(
         flag,
-        fc.array(fc.tuple(context, fc.integer({ min: NOW_MIN, max: NOW_MAX })), {
+        fc.array(fc.tuple(context, fc.integer({ min: NOW_MIN, max: NOW_MAX }), fc.nat(5)), {
           minLength: 20,
           maxLength: 20,
         }),
@@ -176,7 +213,23 @@ describe('flagd export and import', () => {
           expect(imported?.targeting).toBeDefined();
           const ours = compileFlag(f);
           const theirs = compileFlag(imported as Flag);
-          for (const [ctx, now] of probes) {
+          for (const [random, instant, target] of probes) {
+            // Most probes are steered into one rule: its segment holds, its from/until range contains `now`, its
+            // split finds a bucketing value half of the time. Its daily window, days and earlier rules still vary.
+            const rule = f.rules?.[target];
+            let ctx = satisfying(random, rule?.segment, instant + target);
+            if (rule !== undefined && 'split' in rule.serve && target % 2 === 0) {
+              ctx = satisfying(ctx, { [rule.serve.split.bucketBy ?? 'targetingKey']: `unit-${instant}` });
+            }
+            const from = rule?.window?.from === undefined ? undefined : Date.parse(rule.window.from);
+            const until = rule?.window?.until === undefined ? NOW_MAX : Date.parse(rule.window.until);
+            let now = from === undefined ? instant : from + (instant % (until - from));
+            const daily = rule?.window?.daily;
+            if (daily !== undefined && target % 3 !== 0) {
+              // Just after the daily window opens (the window is at least a minute long).
+              const [hh = 0, mm = 0] = daily.slice(0, 5).split(':').map(Number);
+              now = now - (now % 86_400_000) + (hh * 60 + mm) * 60_000 + (instant % 60_000);
+            }
             const a = ours.evaluate(ctx, now);
             const b = theirs.evaluate(ctx, now);
             expect(b.errorCode, JSON.stringify({ ctx, now, b })).toBeUndefined();
