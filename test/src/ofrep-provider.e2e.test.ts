@@ -30,9 +30,9 @@ describe('the real OFREP provider against canaryd', () => {
     daemon = await startDaemon();
     const { key, ...body } = prompts;
     expect((await api(daemon, `/api/v1/flags/${key}`, { method: 'PUT', json: body })).status).toBe(201);
-    const app = await (
+    const app = (await (
       await api(daemon, '/api/v1/tokens', { method: 'POST', json: { name: 'app', scopes: ['evaluate'] } })
-    ).json();
+    ).json()) as { token: string };
     const provider = new OFREPProvider({
       baseUrl: daemon.url,
       headers: [['Authorization', `Bearer ${app.token}`]],
