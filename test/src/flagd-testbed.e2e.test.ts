@@ -9,7 +9,9 @@ const present = existsSync(flagsFile);
 
 if (!present) {
   if (process.env.CI === 'true') {
-    throw new Error(`flagd-testbed is missing at ${flagsFile}; CI must run with ../shared beside the checkout`);
+    throw new Error(
+      `flagd-testbed is missing at ${flagsFile}; CI must run with ../shared beside the checkout`,
+    );
   }
   console.warn(`skipping the flagd-testbed e2e: ${flagsFile} not found (set PROMPT_CANARY_SHARED)`);
 }
@@ -64,7 +66,9 @@ describe.skipIf(!present)('the flagd-testbed through POST /api/v1/import/flagd a
         const where = `${key} ${JSON.stringify(context)}`;
         if (expected.errorCode !== undefined) {
           expect(res.status, where).toBe(400);
-          expect(body.errorCode, where).toBe(expected.errorCode === 'TYPE_MISMATCH' ? 'GENERAL' : expected.errorCode);
+          expect(body.errorCode, where).toBe(
+            expected.errorCode === 'TYPE_MISMATCH' ? 'GENERAL' : expected.errorCode,
+          );
         } else {
           expect(res.status, where).toBe(200);
           expect(body.reason, where).toBe(expected.reason);
