@@ -1,5 +1,5 @@
 import { type OtlpEncoding, parseJsonBody, resourceIdentity } from './decode-traces.js';
-import { flattenAttributes, hasFlagKey } from './flatten-attributes.js';
+import { copyAttributes, flattenAttributes, hasFlagKey, hasOwn } from './flatten-attributes.js';
 import type { Attributes, ExponentialBuckets, OtlpGaugePoint, OtlpMetricPoint } from './ingest-sink.js';
 import { otlpSchema } from './otlp-schema.js';
 import type {
@@ -107,7 +107,7 @@ function decodeMetric(
     return {
       metric: name,
       unit,
-      attributes: flattenAttributes(attributes, { ...resource.identity }),
+      attributes: flattenAttributes(attributes, copyAttributes(resource.identity)),
       startMs: nanosToMs(start.startTimeUnixNano, 'point.startTimeUnixNano'),
       timeMs: nanosToMs(start.timeUnixNano, 'point.timeUnixNano'),
     };
@@ -232,14 +232,9 @@ function flaggedAttributes(
 }
 
 function numberValue(dp: WireNumberPoint): number | undefined {
-  // protobufjs: unset arms read as 0, so only the discriminator tells which one was sent.
-  if ('value' in dp) {
-    if (dp.value === 'asDouble') return toDouble(dp.asDouble, 'asDouble');
-    if (dp.value === 'asInt') return longToNumber(dp.asInt, 'asInt');
-    return undefined;
-  }
-  if (dp.asDouble !== null && dp.asDouble !== undefined) return toDouble(dp.asDouble, 'asDouble');
-  if (dp.asInt !== null && dp.asInt !== undefined) return longToNumber(dp.asInt, 'asInt');
+  // protobufjs: unset arms read as 0 from the prototype, so presence is an own property (as in JSON).
+  if (hasOwn(dp, 'asDouble') && dp.asDouble !== null) return toDouble(dp.asDouble, 'asDouble');
+  if (hasOwn(dp, 'asInt') && dp.asInt !== null) return longToNumber(dp.asInt, 'asInt');
   return undefined;
 }
 

@@ -1,4 +1,9 @@
-import { FLAG_EVALUATION_EVENT, flattenAttributes, hasFlagKey } from './flatten-attributes.js';
+import {
+  copyAttributes,
+  FLAG_EVALUATION_EVENT,
+  flattenAttributes,
+  hasFlagKey,
+} from './flatten-attributes.js';
 import type { Attributes, OtlpSpan } from './ingest-sink.js';
 import { otlpSchema } from './otlp-schema.js';
 import type { WireEvent, WireKeyValue, WireSpan, WireTraceRequest } from './otlp-wire-types.js';
@@ -147,7 +152,7 @@ function toSpan(
     endMs,
     durationMs: durationNs / 1e6,
     error: status !== undefined && enumValue(status.code, STATUS_CODES, 'span.status.code') === STATUS_ERROR,
-    attributes: flattenAttributes(attributes, { ...identity }),
+    attributes: flattenAttributes(attributes, copyAttributes(identity)),
     flagEvaluations,
   };
 }

@@ -8,30 +8,32 @@ import protobuf from 'protobufjs';
  * correct and makes it cheaper (nothing is allocated for them).
  */
 
+// Edition 2023 is proto3 on the wire (open enums, packed repeated fields, UTF-8 checked strings) with explicit
+// presence for singular fields. AnyValue's `oneof value` is spelled as plain fields with presence: the bytes are
+// identical, but protobufjs's oneof setter deletes every sibling arm each time one arm is read (a slow runtime
+// call per attribute, ~20% of a decode), whereas here an arm is simply set when present.
 const COMMON = `
-syntax = "proto3";
+edition = "2023";
 package opentelemetry.proto.common.v1;
 
 message AnyValue {
-  oneof value {
-    string string_value = 1;
-    bool bool_value = 2;
-    int64 int_value = 3;
-    double double_value = 4;
-    ArrayValue array_value = 5;
-    KeyValueList kvlist_value = 6;
-    bytes bytes_value = 7;
-  }
+  string string_value = 1;
+  bool bool_value = 2;
+  int64 int_value = 3;
+  double double_value = 4;
+  ArrayValue array_value = 5;
+  KeyValueList kvlist_value = 6;
+  bytes bytes_value = 7;
 }
 message ArrayValue { repeated AnyValue values = 1; }
 message KeyValueList { repeated KeyValue values = 1; }
 message KeyValue {
-  string key = 1;
+  string key = 1 [features.field_presence = IMPLICIT];
   AnyValue value = 2;
 }
 message InstrumentationScope {
-  string name = 1;
-  string version = 2;
+  string name = 1 [features.field_presence = IMPLICIT];
+  string version = 2 [features.field_presence = IMPLICIT];
   repeated KeyValue attributes = 3;
 }
 `;

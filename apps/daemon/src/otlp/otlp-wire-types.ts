@@ -17,8 +17,6 @@ export type WireEnum = number | string;
 
 /** `AnyValue`. */
 export interface WireAnyValue {
-  /** protobufjs only: the name of the oneof arm that is set. */
-  value?: string | null;
   stringValue?: string | null;
   boolValue?: boolean | null;
   intValue?: WireLong | null;
@@ -82,8 +80,6 @@ export interface WireTraceRequest {
 
 /** `NumberDataPoint`. */
 export interface WireNumberPoint {
-  /** protobufjs only: the name of the oneof arm that is set (`asDouble` or `asInt`). */
-  value?: string | null;
   attributes?: WireKeyValue[];
   startTimeUnixNano?: WireLong;
   timeUnixNano?: WireLong;

@@ -71,6 +71,9 @@ export function idToHex(value: WireId | null | undefined, bytes: number): string
   if (typeof value === 'string') {
     if (!HEX.test(value)) return undefined;
     hex = value.toLowerCase();
+  } else if (Buffer.isBuffer(value)) {
+    // protobufjs on Node hands out Buffer views already.
+    hex = value.toString('hex');
   } else if (value instanceof Uint8Array) {
     hex = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
   } else if (Array.isArray(value) && (value as unknown[]).length === 0) {
