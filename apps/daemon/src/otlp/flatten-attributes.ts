@@ -14,8 +14,8 @@ export const FLAG_EVALUATION_EVENT = 'feature_flag.evaluation';
  * `gen_ai.input.messages` and `gen_ai.output.messages` (current conventions).
  */
 export function isContentAttribute(key: string): boolean {
-  // One prefix test keeps the common, non-gen_ai case to a single comparison.
-  if (!key.startsWith('gen_ai.')) return false;
+  // One character test keeps the common, non-gen_ai case to a single comparison ('g' is 0x67).
+  if (key.charCodeAt(0) !== 0x67 || !key.startsWith('gen_ai.')) return false;
   return (
     key.startsWith('gen_ai.prompt') ||
     key.startsWith('gen_ai.completion') ||
@@ -51,13 +51,13 @@ export function flattenAttributes(
     const value = kv.value;
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object') throw new OtlpDecodeError('attributes: expected an AnyValue object');
-    const kvlist = value.kvlistValue;
-    if (kvlist !== null && kvlist !== undefined) {
-      flattenAttributes(kvlist.values ?? [], into, key);
+    const scalar = anyValueToAttribute(value);
+    if (scalar !== undefined) {
+      into[key] = scalar;
       continue;
     }
-    const scalar = anyValueToAttribute(value);
-    if (scalar !== undefined) into[key] = scalar;
+    const kvlist = value.kvlistValue;
+    if (kvlist !== null && kvlist !== undefined) flattenAttributes(kvlist.values ?? [], into, key);
   }
   return into;
 }
@@ -72,11 +72,11 @@ export function copyAttributes(source: Attributes): Attributes {
   return copy;
 }
 
-/** One `AnyValue` as a flat attribute value, or `undefined` for an empty one. */
+/** One `AnyValue` as a flat attribute value, or `undefined` for an empty one (or a key/value list). */
 export function anyValueToAttribute(value: WireAnyValue): AttributeValue | undefined {
-  // Presence is an own property in both encodings: protobufjs sets only the arm it read (unset arms read as
-  // defaults from the prototype, and its `value` discriminator getter allocates), and OTLP/JSON carries only
-  // the arm that is set. Tests run in order of how common each arm is in real telemetry.
+  // Presence is an own property in both encodings: protobufjs sets only the arm it read (an unset scalar arm
+  // reads as its default from the prototype), and OTLP/JSON carries only the arm that is set. Tests run in
+  // order of how common each arm is in real telemetry.
   if (hasOwn(value, 'stringValue') && value.stringValue !== null) return stringArm(value.stringValue);
   if (hasOwn(value, 'intValue') && value.intValue !== null)
     return longToNumber(value.intValue, 'AnyValue.intValue');
@@ -85,13 +85,17 @@ export function anyValueToAttribute(value: WireAnyValue): AttributeValue | undef
   }
   if (hasOwn(value, 'boolValue') && value.boolValue !== null) return boolArm(value.boolValue);
   const array = value.arrayValue;
-  if (array !== undefined && array !== null) return JSON.stringify(arrayToPlain(array.values ?? []));
+  if (array !== null && array !== undefined) return JSON.stringify(arrayToPlain(array.values ?? []));
   if (hasOwn(value, 'bytesValue') && value.bytesValue !== null) return bytesArm(value.bytesValue);
   return undefined;
 }
 
-/** Whether `key` was present in the decoded message or JSON object. */
-export const hasOwn: (value: object, key: string) => boolean = Object.hasOwn;
+const ownProperty = Object.prototype.hasOwnProperty;
+
+/** Whether `key` was present in the decoded message or JSON object (protobufjs sets only fields it read). */
+export function hasOwn(value: object, key: string): boolean {
+  return ownProperty.call(value, key);
+}
 
 function stringArm(s: unknown): string {
   if (typeof s !== 'string') throw new OtlpDecodeError('AnyValue.stringValue: expected a string');
