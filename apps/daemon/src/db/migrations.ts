@@ -1,3 +1,4 @@
+import { analysisMigrations } from '../analysis/analysis-migrations.js';
 import { packMigrations } from '../packs/pack-migrations.js';
 import { coreMigration } from './core-migration.js';
 import type { Migration } from './migration.js';
@@ -11,5 +12,6 @@ export function daemonMigrations(): readonly Migration[] {
     coreMigration,
     // ── feature migrations (version 2+) go here, e.g. ...packMigrations ──
     ...packMigrations,
+    ...analysisMigrations,
   ];
 }

@@ -1,0 +1,27 @@
+import type { AnalysisConfig, MetricConfig } from '@prompt-canary/analysis';
+import type { AnalysisSpec, MetricSpec } from '../packs/prompt-pack.js';
+
+function metricConfig(spec: MetricSpec): MetricConfig {
+  const out: MetricConfig = { name: spec.name, onFail: spec.onFail, compare: spec.compare };
+  if (spec.threshold !== undefined) out.threshold = spec.threshold;
+  if (spec.comparison !== undefined) out.comparison = spec.comparison;
+  if (spec.maxIncrease !== undefined) out.maxIncrease = spec.maxIncrease;
+  if (spec.maxDecrease !== undefined) out.maxDecrease = spec.maxDecrease;
+  if (spec.from !== undefined) out.from = { attribute: spec.from.attribute, aggregate: spec.from.aggregate };
+  return out;
+}
+
+/**
+ * The checks' configuration from a pack's `spec.rollout.analysis` (already normalised by the pack schema: rates
+ * as fractions, latencies in ms, tolerances as fractions).
+ */
+export function analysisConfigOf(spec: AnalysisSpec): AnalysisConfig {
+  return { metrics: spec.metrics.map(metricConfig), minSamples: spec.minSamples };
+}
+
+/** The span attributes the pack's custom metrics read (`from.attribute`), which ingest must keep. */
+export function metricAttributesOf(spec: AnalysisSpec): string[] {
+  const names = new Set<string>();
+  for (const metric of spec.metrics) if (metric.from !== undefined) names.add(metric.from.attribute);
+  return [...names];
+}

@@ -1,0 +1,34 @@
+import type { Migration } from '../db/migration.js';
+
+/**
+ * Version 3: the analyzer's per-slice aggregates and which telemetry source each rollout reads.
+ *
+ * `aggregate_slices` holds one mergeable `ArmAggregate` (its JSON form) per rollout × arm × scope × time slice;
+ * `scope` is `split` (assigned by the ramp's split or a window), `targeting` (a segment rule) or `other` (any other
+ * reason, e.g. `DEFAULT`). `analysis_sources` records whether a rollout reads spans or span-metric points: the
+ * first source to arrive wins, so the two are never counted together.
+ */
+export const analysisMigration: Migration = {
+  version: 3,
+  name: 'analysis-aggregate-slices',
+  sql: `
+CREATE TABLE aggregate_slices (
+  rollout_id TEXT NOT NULL,
+  arm TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  slice_start INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (rollout_id, arm, scope, slice_start)
+) WITHOUT ROWID;
+CREATE INDEX aggregate_slices_time ON aggregate_slices (rollout_id, slice_start);
+
+CREATE TABLE analysis_sources (
+  rollout_id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  decided_at TEXT NOT NULL
+);
+`,
+};
+
+/** The analyzer's migrations, registered in `daemonMigrations()`. */
+export const analysisMigrations: readonly Migration[] = [analysisMigration];

@@ -1,0 +1,186 @@
+import {
+  type AnalysisResult,
+  ArmAggregate,
+  analyze,
+  type SequentialState,
+  type SrmSlice,
+  sliceStart,
+} from '@prompt-canary/analysis';
+import type { SliceStore, StoredSlice } from '../ingest/slice-store.js';
+import type { Rollout, TimelineEntry } from '../rollouts/rollout-state.js';
+import { analysisConfigOf } from './analysis-config-of.js';
+import { type ComparisonPool, comparisonPool, effectiveWeightAt, stepStartMs } from './rollout-stages.js';
+
+/** Which data `arms` shows: since the current step began, since the rollout began, or the last N ms. */
+export type AnalysisWindow = 'step' | 'rollout' | number;
+
+/**
+ * The sequential state the controller persists between looks: the package's state plus the key of the data pool
+ * it belongs to. When the pool restarts (a segment phase ends, the ramp passes 50%), the state restarts with it.
+ */
+export interface RolloutSequentialState extends SequentialState {
+  pool?: string;
+}
+
+/** Options of {@link RolloutAnalyzer.analyze}. */
+export interface RolloutAnalyzeOptions {
+  /** Wall-clock epoch ms of the look. */
+  nowMs: number;
+  /** Default `step`. */
+  window?: AnalysisWindow;
+  /** The state returned by the previous look; omit on the first look, or for a read-only look. */
+  sequentialState?: SequentialState;
+}
+
+/** API.md's analysis answer, plus where the comparisons' data came from. */
+export interface RolloutAnalysis {
+  window: { from: string; to: string };
+  arms: AnalysisResult['arms'];
+  checks: AnalysisResult['checks'];
+  srm: AnalysisResult['srm'];
+  /** The comparisons' data: scope and start of the pool; `null` where only hard limits apply. */
+  comparisons: { scope: 'split' | 'targeting'; from: string } | null;
+}
+
+/** What one look returns: the answer and the state for the next look. */
+export interface RolloutAnalysisOutcome {
+  analysis: RolloutAnalysis;
+  sequentialState: RolloutSequentialState;
+}
+
+/** What {@link RolloutAnalyzer} reads. */
+export interface RolloutAnalyzerDeps {
+  slices: SliceStore;
+  /** A rollout's timeline, oldest first (weights over time, for the step start and the SRM's expected share). */
+  timeline(rolloutId: string): readonly TimelineEntry[];
+  /** Length of an aggregate slice in real ms (must match the ingest sink's). */
+  sliceMs: number;
+  /** `--time-scale`: the pack's analysis interval lasts `interval / timeScale` real ms. Default 1. */
+  timeScale?: number;
+}
+
+type Arms = { stable: ArmAggregate; canary: ArmAggregate };
+
+function mergeArms(slices: readonly StoredSlice[], fromMs: number, pick?: (s: StoredSlice) => boolean): Arms {
+  const stable: ArmAggregate[] = [];
+  const canary: ArmAggregate[] = [];
+  for (const slice of slices) {
+    if (slice.key.sliceStart < fromMs || (pick !== undefined && !pick(slice))) continue;
+    (slice.key.arm === 'canary' ? canary : stable).push(slice.aggregate);
+  }
+  return { stable: ArmAggregate.mergeAll(stable), canary: ArmAggregate.mergeAll(canary) };
+}
+
+/**
+ * Computes a rollout's analysis from the stored slices (STATISTICS.md "Which data a look sees"): `arms` over the
+ * requested window (all traffic); hard limits over the last analysis interval of all canary traffic; relative and
+ * regression checks over the comparison pool ({@link comparisonPool}: split traffic pooled while the canary is at
+ * or below 50%, targeting traffic within a segment phase, nothing at 100%); SRM over the pool's split slices with
+ * the expected share of each slice rebuilt from the timeline (slices where the weight changed are skipped).
+ *
+ * Pure with respect to the rollout: it writes nothing. The controller persists `sequentialState`; a read-only
+ * look (the API) passes the persisted state and discards the new one.
+ *
+ * @example
+ * ```ts
+ * const { analysis, sequentialState } = analyzer.analyze(rollout, { nowMs: clock.now(), sequentialState: saved });
+ * ```
+ */
+export class RolloutAnalyzer {
+  readonly #deps: RolloutAnalyzerDeps;
+  readonly #timeScale: number;
+
+  constructor(deps: RolloutAnalyzerDeps) {
+    if (!(deps.sliceMs > 0)) throw new RangeError(`sliceMs must be positive, got ${deps.sliceMs}`);
+    this.#deps = deps;
+    this.#timeScale = deps.timeScale ?? 1;
+  }
+
+  /** Runs one look at `rollout` as of `options.nowMs`. */
+  analyze(rollout: Rollout, options: RolloutAnalyzeOptions): RolloutAnalysisOutcome {
+    const { sliceMs } = this.#deps;
+    const timeline = this.#deps.timeline(rollout.id);
+    const spec = rollout.spec.analysis;
+    const startedMs = Date.parse(rollout.startedAt);
+    const endedMs = rollout.endedAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(rollout.endedAt);
+    const toMs = Math.max(startedMs, Math.min(options.nowMs, endedMs));
+    const window = options.window ?? 'step';
+    const fromMs =
+      window === 'rollout'
+        ? startedMs
+        : window === 'step'
+          ? stepStartMs(rollout, timeline)
+          : Math.max(startedMs, toMs - window);
+    const intervalMs = Math.max(sliceMs, spec.intervalMs / this.#timeScale);
+    const lastFromMs = toMs - intervalMs;
+    const pool = comparisonPool(rollout, timeline);
+
+    const floor = (ms: number) => sliceStart(ms, sliceMs);
+    const readFrom = floor(Math.min(fromMs, lastFromMs, pool?.fromMs ?? fromMs));
+    const slices = this.#deps.slices.read({ rolloutId: rollout.id, fromMs: readFrom, toMs: toMs + 1 });
+
+    const prior = options.sequentialState as RolloutSequentialState | undefined;
+    const state = prior !== undefined && prior.pool === pool?.key ? prior : undefined;
+    const cumulative =
+      pool === undefined
+        ? undefined
+        : mergeArms(slices, floor(pool.fromMs), (s) => s.key.scope === pool.scope);
+    const look = analyze({
+      config: analysisConfigOf(spec),
+      window: mergeArms(slices, floor(fromMs)),
+      lastInterval: mergeArms(slices, floor(lastFromMs)),
+      ...(cumulative === undefined ? {} : { cumulative }),
+      srm: pool?.scope === 'split' ? srmSlices(rollout, timeline, slices, pool, sliceMs) : 'n/a',
+      ...(state === undefined ? {} : { state }),
+      versions: { stable: rollout.stableVersion, canary: rollout.canaryVersion },
+    });
+    const sequentialState: RolloutSequentialState = { ...look.state };
+    if (pool !== undefined) sequentialState.pool = pool.key;
+    return {
+      analysis: {
+        window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
+        arms: look.arms,
+        checks: look.checks,
+        srm: look.srm,
+        comparisons:
+          pool === undefined ? null : { scope: pool.scope, from: new Date(pool.fromMs).toISOString() },
+      },
+      sequentialState,
+    };
+  }
+}
+
+/** Per-slice split counts with the share the split served then; slices where the weight changed are left out. */
+function srmSlices(
+  rollout: Rollout,
+  timeline: readonly TimelineEntry[],
+  slices: readonly StoredSlice[],
+  pool: ComparisonPool,
+  sliceMs: number,
+): SrmSlice[] {
+  const counts = new Map<number, { stable: number; canary: number }>();
+  const from = sliceStart(pool.fromMs, sliceMs);
+  for (const slice of slices) {
+    if (slice.key.scope !== 'split' || slice.key.sliceStart < from) continue;
+    let c = counts.get(slice.key.sliceStart);
+    if (c === undefined) {
+      c = { stable: 0, canary: 0 };
+      counts.set(slice.key.sliceStart, c);
+    }
+    c[slice.key.arm] += slice.aggregate.spans;
+  }
+  const out: SrmSlice[] = [];
+  for (const [start, c] of counts) {
+    const end = start + sliceMs - 1;
+    const points = [start, end];
+    for (const entry of timeline) {
+      const at = Date.parse(entry.at);
+      if (at > start && at <= end) points.push(at);
+    }
+    const weights = points.map((t) => effectiveWeightAt(rollout, timeline, t));
+    const w = weights[0];
+    if (w === undefined || w <= 0 || w >= 100 || weights.some((x) => x !== w)) continue;
+    out.push({ stable: c.stable, canary: c.canary, expectedShare: w / 100 });
+  }
+  return out;
+}

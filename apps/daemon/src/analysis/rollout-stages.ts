@@ -1,0 +1,97 @@
+import { effectiveWeight } from '../rollouts/compile-rollout-flag.js';
+import { inSegmentPhases, type Rollout, type TimelineEntry } from '../rollouts/rollout-state.js';
+
+/** STATISTICS.md: stages are pooled for the sequential test while the canary is at or below this weight. */
+export const POOL_MAX_WEIGHT = 50;
+
+/**
+ * The data the sequential checks accumulate over: which scope, since when, and a key that changes whenever the
+ * pool restarts (so the caller's sequential state restarts with it).
+ */
+export interface ComparisonPool {
+  /** `ramp` (≤ 50%, pooled since the rollout began), `step:<i>` (above 50%), `segment:<i>` (segment phase). */
+  readonly key: string;
+  readonly scope: 'split' | 'targeting';
+  readonly fromMs: number;
+}
+
+/** Time of the last change of weight in the timeline (pause and resume keep the weight), or the start. */
+export function lastWeightChangeMs(rollout: Rollout, timeline: readonly TimelineEntry[]): number {
+  let at = Date.parse(rollout.startedAt);
+  let weight: number | undefined;
+  for (const entry of timeline) {
+    if (weight !== undefined && entry.weight !== weight) at = Date.parse(entry.at);
+    weight = entry.weight;
+  }
+  return at;
+}
+
+/**
+ * When the current step (or segment phase) began: the last weight change, or for a segment phase its own start
+ * when later (two phases may share a weight).
+ */
+export function stepStartMs(rollout: Rollout, timeline: readonly TimelineEntry[]): number {
+  const changed = lastWeightChangeMs(rollout, timeline);
+  if (!inSegmentPhases(rollout)) return changed;
+  return Math.max(changed, Date.parse(rollout.stageStartedAt));
+}
+
+/**
+ * Which traffic the comparisons read now, or `undefined` where there is no stable arm to compare with (the ramp
+ * at 100%, i.e. `monitorFor`; a segment phase where every active segment serves 100%).
+ *
+ * - Segment phase k: `TARGETING_MATCH` traffic since the phase began (the population changes with each phase).
+ * - Ramp at ≤ 50%: split traffic since the rollout began (segment phases contribute no split traffic), pooled
+ *   across steps and schedule windows (Statsig's rule, STATISTICS.md).
+ * - Ramp above 50%: split traffic of the current step only.
+ */
+export function comparisonPool(
+  rollout: Rollout,
+  timeline: readonly TimelineEntry[],
+): ComparisonPool | undefined {
+  if (inSegmentPhases(rollout)) {
+    const active = rollout.plan.segmentPhases.slice(0, rollout.segmentPhaseIndex + 1);
+    if (active.every((phase) => phase.weight >= 100)) return undefined;
+    return {
+      key: `segment:${rollout.segmentPhaseIndex}`,
+      scope: 'targeting',
+      fromMs: stepStartMs(rollout, timeline),
+    };
+  }
+  if (rollout.weight >= 100 || rollout.phase === 'Completed') return undefined;
+  if (rollout.weight <= POOL_MAX_WEIGHT) {
+    return { key: 'ramp', scope: 'split', fromMs: Date.parse(rollout.startedAt) };
+  }
+  return {
+    key: `step:${rollout.stepIndex}`,
+    scope: 'split',
+    fromMs: lastWeightChangeMs(rollout, timeline),
+  };
+}
+
+/**
+ * The split's canary weight (0–100) at `atMs`, rebuilt from the timeline (the ramp weight then, with the schedule
+ * windows open then), for the SRM check's expected share. `undefined` while the rollout was in a segment phase or
+ * before it began.
+ */
+export function effectiveWeightAt(
+  rollout: Rollout,
+  timeline: readonly TimelineEntry[],
+  atMs: number,
+): number | undefined {
+  let entry: TimelineEntry | undefined;
+  for (const e of timeline) {
+    if (Date.parse(e.at) > atMs) break;
+    entry = e;
+  }
+  if (entry === undefined) return undefined;
+  const rampStarted = rollout.plan.segmentPhases.length === 0 || !inSegmentPhases(rollout);
+  if (!rampStarted) return undefined;
+  const then: Rollout = {
+    ...rollout,
+    phase: entry.to,
+    weight: entry.weight,
+    segmentPhaseIndex: rollout.plan.segmentPhases.length,
+  };
+  return effectiveWeight(then, atMs);
+}

@@ -1,0 +1,38 @@
+import type { ArmAggregate } from '@prompt-canary/analysis';
+import type { Arm, SliceKey, SliceScope, TelemetrySource } from './slice-key.js';
+
+/** A request's contribution to one slice: merged into the stored aggregate on commit. */
+export interface SliceUpdate {
+  readonly key: SliceKey;
+  readonly partial: ArmAggregate;
+}
+
+/** A stored slice as read back. */
+export interface StoredSlice {
+  readonly key: SliceKey;
+  /** Valid until the next commit: merge it (`ArmAggregate.mergeAll`) before ingest resumes, never mutate it. */
+  readonly aggregate: ArmAggregate;
+}
+
+/** Which slices {@link SliceStore.read} returns: those of one rollout whose start lies in `[fromMs, toMs)`. */
+export interface SliceQuery {
+  readonly rolloutId: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly arms?: readonly Arm[];
+  readonly scopes?: readonly SliceScope[];
+}
+
+/**
+ * Where the analyzer's per-slice aggregates live. A commit is atomic: when it returns, every update is durable;
+ * when it throws, none is (so the OTLP route may answer 2xx only after it returned). Slices of several replicas
+ * merge, since aggregates are mergeable.
+ */
+export interface SliceStore {
+  /** Merges each update into its slice and records newly decided telemetry sources, in one transaction. */
+  commit(updates: readonly SliceUpdate[], sources?: ReadonlyMap<string, TelemetrySource>): void;
+  /** The slices matching `query`, ordered by slice start. */
+  read(query: SliceQuery): StoredSlice[];
+  /** The telemetry source recorded for a rollout, if any. */
+  source(rolloutId: string): TelemetrySource | undefined;
+}

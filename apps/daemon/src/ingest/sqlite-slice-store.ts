@@ -1,0 +1,134 @@
+import { ArmAggregate, type ArmAggregateJson } from '@prompt-canary/analysis';
+import type { SqliteDatabase } from '../db/database.js';
+import { type Arm, type SliceKey, type SliceScope, sliceKeyId, type TelemetrySource } from './slice-key.js';
+import type { SliceQuery, SliceStore, SliceUpdate, StoredSlice } from './slice-store.js';
+
+/** Options of {@link SqliteSliceStore}. */
+export interface SqliteSliceStoreOptions {
+  /** Most slices kept deserialized in memory (the hot ones ingest writes to); default 4,096. */
+  maxCachedSlices?: number;
+  /** Clock for `decided_at`; default `Date.now`. */
+  now?: () => number;
+}
+
+interface SliceRow {
+  arm: string;
+  scope: string;
+  slice_start: number;
+  data: string;
+}
+
+/**
+ * {@link SliceStore} on the `aggregate_slices` and `analysis_sources` tables (migration 3). Each commit is one
+ * SQLite transaction that reads, merges and upserts the touched slices. A bounded LRU cache keeps the hot slices
+ * deserialized, so the ingest path merges into objects instead of re-parsing JSON; it only ever holds what is
+ * committed (a failed transaction evicts what it touched).
+ */
+export class SqliteSliceStore implements SliceStore {
+  readonly #db: SqliteDatabase;
+  readonly #max: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, ArmAggregate>();
+  readonly #sources = new Map<string, TelemetrySource>();
+  readonly #select;
+  readonly #upsert;
+  readonly #range;
+  readonly #insertSource;
+  readonly #selectSource;
+
+  constructor(db: SqliteDatabase, options: SqliteSliceStoreOptions = {}) {
+    this.#db = db;
+    this.#max = Math.max(1, options.maxCachedSlices ?? 4096);
+    this.#now = options.now ?? Date.now;
+    this.#select = db.prepare<[string, string, string, number], { data: string }>(
+      'SELECT data FROM aggregate_slices WHERE rollout_id = ? AND arm = ? AND scope = ? AND slice_start = ?',
+    );
+    this.#upsert = db.prepare<[string, string, string, number, string]>(
+      `INSERT INTO aggregate_slices (rollout_id, arm, scope, slice_start, data) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (rollout_id, arm, scope, slice_start) DO UPDATE SET data = excluded.data`,
+    );
+    this.#range = db.prepare<[string, number, number], SliceRow>(
+      `SELECT arm, scope, slice_start, data FROM aggregate_slices
+       WHERE rollout_id = ? AND slice_start >= ? AND slice_start < ? ORDER BY slice_start`,
+    );
+    this.#insertSource = db.prepare<[string, string, string]>(
+      'INSERT OR IGNORE INTO analysis_sources (rollout_id, source, decided_at) VALUES (?, ?, ?)',
+    );
+    this.#selectSource = db.prepare<[string], { source: string }>(
+      'SELECT source FROM analysis_sources WHERE rollout_id = ?',
+    );
+  }
+
+  commit(updates: readonly SliceUpdate[], sources?: ReadonlyMap<string, TelemetrySource>): void {
+    if (updates.length === 0 && (sources === undefined || sources.size === 0)) return;
+    const touched: Array<[string, ArmAggregate]> = [];
+    try {
+      this.#db.transaction(() => {
+        if (sources !== undefined) {
+          const at = new Date(this.#now()).toISOString();
+          for (const [rolloutId, source] of sources) this.#insertSource.run(rolloutId, source, at);
+        }
+        for (const { key, partial } of updates) {
+          const id = sliceKeyId(key);
+          const aggregate = this.#load(id, key);
+          touched.push([id, aggregate]);
+          aggregate.absorb(partial);
+          const data = JSON.stringify(aggregate.serialize());
+          this.#upsert.run(key.rolloutId, key.arm, key.scope, key.sliceStart, data);
+        }
+      })();
+    } catch (error) {
+      // The cached objects already absorbed what did not commit: forget them, the database is the truth.
+      for (const [id] of touched) this.#cache.delete(id);
+      if (sources !== undefined) for (const id of sources.keys()) this.#sources.delete(id);
+      throw error;
+    }
+    if (sources !== undefined) for (const [id, source] of sources) this.#sources.set(id, source);
+    for (const [id, aggregate] of touched) {
+      this.#cache.delete(id);
+      this.#cache.set(id, aggregate);
+    }
+    while (this.#cache.size > this.#max) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.#cache.delete(oldest);
+    }
+  }
+
+  read(query: SliceQuery): StoredSlice[] {
+    const out: StoredSlice[] = [];
+    for (const row of this.#range.iterate(query.rolloutId, query.fromMs, query.toMs)) {
+      const arm = row.arm as Arm;
+      const scope = row.scope as SliceScope;
+      if (query.arms !== undefined && !query.arms.includes(arm)) continue;
+      if (query.scopes !== undefined && !query.scopes.includes(scope)) continue;
+      const key: SliceKey = { rolloutId: query.rolloutId, arm, scope, sliceStart: row.slice_start };
+      const cached = this.#cache.get(sliceKeyId(key));
+      out.push({ key, aggregate: cached ?? parseAggregate(row.data) });
+    }
+    return out;
+  }
+
+  source(rolloutId: string): TelemetrySource | undefined {
+    const known = this.#sources.get(rolloutId);
+    if (known !== undefined) return known;
+    const row = this.#selectSource.get(rolloutId);
+    if (row === undefined) return undefined;
+    const source = row.source as TelemetrySource;
+    this.#sources.set(rolloutId, source);
+    return source;
+  }
+
+  #load(id: string, key: SliceKey): ArmAggregate {
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    const row = this.#select.get(key.rolloutId, key.arm, key.scope, key.sliceStart);
+    const aggregate = row === undefined ? new ArmAggregate() : parseAggregate(row.data);
+    this.#cache.set(id, aggregate);
+    return aggregate;
+  }
+}
+
+function parseAggregate(data: string): ArmAggregate {
+  return ArmAggregate.deserialize(JSON.parse(data) as ArmAggregateJson);
+}
