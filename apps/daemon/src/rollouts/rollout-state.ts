@@ -40,6 +40,8 @@ export interface Rollout {
   /** When the current segment phase or step began, shifted forward by time spent paused. */
   readonly stageStartedAt: string;
   readonly pausedAt?: string;
+  /** When the rollout was last resumed: the controller restarts its inconclusive timers from there. */
+  readonly resumedAt?: string;
   readonly endedAt?: string;
   readonly spec: RolloutSpec;
   readonly plan: RolloutPlan;
@@ -190,6 +192,7 @@ export function resume(rollout: Rollout, input: ActionInput): TransitionResult {
     phase: 'Progressing',
     reason: 'Resumed',
     stageStartedAt: iso(Date.parse(rollout.stageStartedAt) + pausedFor),
+    resumedAt: iso(input.nowMs),
     updatedAt: iso(input.nowMs),
   };
   return transition(rollout, after, input, input.reason ?? 'Resumed');

@@ -1,0 +1,208 @@
+/**
+ * The rollout state machine: from a rollout, the controller's memory (with the latest look folded in) and the
+ * time, decides whether to hold, step up, pause, roll back or complete, and turns that decision into a transition
+ * through the same functions operators' actions use. Pure: no clock, no I/O.
+ */
+import {
+  complete,
+  inSegmentPhases,
+  isLive,
+  type PauseCause,
+  pause,
+  promote,
+  type Rollout,
+  rollback,
+  type TransitionResult,
+} from '../rollouts/rollout-state.js';
+import {
+  type ControllerMemory,
+  type MetricVerdict,
+  metricVerdicts,
+  type RolloutLook,
+  stageKey,
+} from './controller-memory.js';
+import { formatDuration } from './format-duration.js';
+
+/** What the machine decided, with a reason a person can read. */
+export type Decision =
+  | { readonly kind: 'hold'; readonly reason: string }
+  | { readonly kind: 'step'; readonly reason: string }
+  | { readonly kind: 'complete'; readonly reason: string }
+  | { readonly kind: 'pause'; readonly cause: PauseCause; readonly reason: string }
+  | { readonly kind: 'rollback'; readonly reason: string };
+
+/** Input of {@link decide}. */
+export interface MachineInput {
+  readonly rollout: Rollout;
+  /** The memory after folding in `look` (see `observe`). */
+  readonly memory: ControllerMemory;
+  /** The latest look, or `null` before the first one. */
+  readonly look: RolloutLook | null;
+  readonly nowMs: number;
+  /** Rollout durations run this many times faster than wall-clock time. */
+  readonly timeScale: number;
+}
+
+/** The minimum time (rollout time, ms) on the rollout's current stage before it may move on. */
+export function stageMinimumMs(rollout: Rollout): number {
+  const { plan } = rollout;
+  if (inSegmentPhases(rollout)) return plan.segmentPhases[rollout.segmentPhaseIndex]?.durationMs ?? 0;
+  const step = plan.steps[rollout.stepIndex];
+  return step === undefined ? 0 : Math.max(step.minDurationMs, step.monitorForMs);
+}
+
+/** Where the rollout is, for reasons: `segment internal_users (100%)`, `step 2 (20%)`. */
+export function stageName(rollout: Rollout): string {
+  if (inSegmentPhases(rollout)) {
+    return `segment ${rollout.plan.segmentPhases[rollout.segmentPhaseIndex]?.name} (${rollout.weight}%)`;
+  }
+  return `step ${rollout.stepIndex + 1} (${rollout.weight}%)`;
+}
+
+/**
+ * The figures of a check's reason without the metric's name and the sample count:
+ * `latency_p99 canary 3,412 ms > 3,000 ms (n=412)` → `3,412 ms > 3,000 ms`.
+ */
+export function checkFigures(verdict: MetricVerdict): string {
+  const reason = verdict.check?.reason ?? '';
+  let figures = reason.startsWith(verdict.metric) ? reason.slice(verdict.metric.length) : reason;
+  figures = figures
+    .replace(/^[:\s]+/, '')
+    .replace(/^canary\s+/, '')
+    .replace(/\s*\(n=[^)]*\)\s*$/, '')
+    .trim();
+  return figures;
+}
+
+function failureReason(verdict: MetricVerdict, count: number): string {
+  const figures = checkFigures(verdict);
+  const checks = count === 1 ? 'check' : 'consecutive checks';
+  return `${verdict.metric} failed ${count} ${checks}${figures === '' ? '' : ` (${figures})`}`;
+}
+
+function inconclusiveReason(verdict: MetricVerdict, forMs: number, timeScale: number): string {
+  const what = verdict.noData ? 'no canary data' : 'too few samples';
+  const detail = verdict.check?.reason === undefined ? '' : `: ${verdict.check.reason}`;
+  return `${verdict.metric} has had ${what} for ${formatDuration(forMs * timeScale)}${detail}`;
+}
+
+/**
+ * Decides what to do with a live rollout now. In order: a metric failing `failureThreshold` consecutive looks rolls
+ * back (or pauses, for `onFail: pause`); a sample-ratio mismatch pauses; a gated metric inconclusive for
+ * `maxInconclusive` pauses (`NoData` or `Inconclusive`); a paused rollout holds; a stage advances only when its
+ * minimum duration has passed (a negative elapsed time, after the clock moved back, holds), a look taken on this
+ * stage shows every gated metric passing with its minimum samples, and no check fails; an approval step pauses
+ * for a person instead; past the 100% step the rollout completes. At most one stage per decision.
+ *
+ * @example
+ * const memory = observe(previous, rollout, look);
+ * const decision = decide({ rollout, memory, look, nowMs, timeScale: 1 });
+ */
+export function decide(input: MachineInput): Decision {
+  const { rollout, memory, look, nowMs, timeScale } = input;
+  if (!isLive(rollout)) return { kind: 'hold', reason: `rollout is ${rollout.phase}` };
+  const { analysis } = rollout.spec;
+  const currentLook = look !== null && look.stage === stageKey(rollout) ? look : null;
+  const verdicts = look === null ? [] : metricVerdicts(rollout, look.checks);
+
+  for (const verdict of verdicts) {
+    const count = memory.failures[verdict.metric] ?? 0;
+    if (verdict.status !== 'Fail' || count < analysis.failureThreshold) continue;
+    if (verdict.onFail === 'rollback') return { kind: 'rollback', reason: failureReason(verdict, count) };
+  }
+  if (rollout.phase === 'Paused') return { kind: 'hold', reason: rollout.reason };
+
+  for (const verdict of verdicts) {
+    const count = memory.failures[verdict.metric] ?? 0;
+    if (verdict.status === 'Fail' && count >= analysis.failureThreshold) {
+      return { kind: 'pause', cause: 'MetricFailed', reason: failureReason(verdict, count) };
+    }
+  }
+  if (currentLook?.srm.result === 'Fail') {
+    return { kind: 'pause', cause: 'SampleRatioMismatch', reason: currentLook.srm.reason };
+  }
+  const limitMs = analysis.maxInconclusiveMs / timeScale;
+  for (const verdict of verdicts) {
+    const since = memory.inconclusiveSince[verdict.metric];
+    if (verdict.status !== 'Inconclusive' || since === undefined || memory.stage !== stageKey(rollout))
+      continue;
+    const forMs = nowMs - since;
+    if (forMs >= limitMs) {
+      return {
+        kind: 'pause',
+        cause: verdict.noData ? 'NoData' : 'Inconclusive',
+        reason: inconclusiveReason(verdict, forMs, timeScale),
+      };
+    }
+  }
+
+  const where = stageName(rollout);
+  const elapsedMs = nowMs - Date.parse(rollout.stageStartedAt);
+  if (elapsedMs < 0) return { kind: 'hold', reason: `${where}: the clock is behind the stage's start` };
+  const minimumMs = stageMinimumMs(rollout);
+  if (elapsedMs * timeScale < minimumMs) {
+    return {
+      kind: 'hold',
+      reason: `${where}: ${formatDuration(elapsedMs * timeScale)} of ${formatDuration(minimumMs)}`,
+    };
+  }
+  if (currentLook === null || currentLook.at < Date.parse(rollout.stageStartedAt)) {
+    return { kind: 'hold', reason: `${where}: waiting for a check on this stage` };
+  }
+  const stepVerdicts = metricVerdicts(rollout, currentLook.checks);
+  const notPassing = stepVerdicts.find((verdict) => verdict.status !== 'Pass');
+  if (notPassing !== undefined) {
+    const why = notPassing.status === 'Fail' ? 'failing' : 'inconclusive';
+    return { kind: 'hold', reason: `${where}: ${notPassing.metric} is ${why}` };
+  }
+  if (!inSegmentPhases(rollout)) {
+    const { steps } = rollout.plan;
+    if (steps.length === 0) return { kind: 'hold', reason: 'schedule windows serve until promoted' };
+    if (steps[rollout.stepIndex]?.approval === true) {
+      return { kind: 'pause', cause: 'AwaitingApproval', reason: `${where} needs a person's approval` };
+    }
+    if (rollout.stepIndex >= steps.length - 1) {
+      return { kind: 'complete', reason: `${where} passed ${formatDuration(minimumMs)} of monitoring` };
+    }
+  }
+  return { kind: 'step', reason: `${where} healthy for ${formatDuration(elapsedMs * timeScale)}` };
+}
+
+/** The controller's actor name in timelines, audit entries and webhooks. */
+export const CONTROLLER_ACTOR = 'controller';
+
+/** The audit verb of each decision that changes the rollout. */
+export const DECISION_ACTION: Record<Exclude<Decision['kind'], 'hold'>, string> = {
+  step: 'step',
+  complete: 'complete',
+  pause: 'pause',
+  rollback: 'rollback',
+};
+
+/**
+ * Turns a decision into a transition (actor `controller`), or `null` for `hold`. A step keeps the rollout
+ * `Progressing` with the new stage as its reason.
+ */
+export function applyDecision(rollout: Rollout, decision: Decision, nowMs: number): TransitionResult | null {
+  const input = { actor: CONTROLLER_ACTOR, nowMs, reason: decision.reason };
+  switch (decision.kind) {
+    case 'hold':
+      return null;
+    case 'rollback':
+      return rollback(rollout, input);
+    case 'pause':
+      return pause(rollout, input, decision.cause);
+    case 'complete':
+      return complete(rollout, { actor: CONTROLLER_ACTOR, nowMs });
+    case 'step': {
+      const result = promote(rollout, input);
+      if (!result.ok || result.rollout.phase !== 'Progressing') return result;
+      const after = { ...result.rollout, reason: `Progressing: ${stageName(result.rollout)}` };
+      const entry =
+        result.entry === null
+          ? null
+          : { ...result.entry, reason: `${decision.reason} → ${stageName(after)}` };
+      return { ok: true, rollout: after, entry };
+    }
+  }
+}
