@@ -1,0 +1,179 @@
+/**
+ * A PromptPack in the form the diff of `canary apply` shows: units written one way (`5m`, `90%`, `3000ms`,
+ * weights as numbers) so the file a person wrote and the normalised pack the daemon answers compare alike,
+ * and defaults the file leaves out hidden on the live side. It only serves the diff: the daemon remains the
+ * judge of what a pack means.
+ */
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const DURATION_KEYS = new Set([
+  'stepInterval',
+  'monitorFor',
+  'interval',
+  'maxInconclusive',
+  'minDuration',
+  'duration',
+]);
+const WEIGHT_KEYS = new Set(['canaryWeight', 'stepWeight', 'maxWeight', 'weight', 'capWeight']);
+const RELATIVE_KEYS = new Set(['maxIncrease', 'maxDecrease']);
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const BIG_UNITS: ReadonlyArray<readonly [string, number]> = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1_000],
+];
+
+/** Defaults the daemon fills in (PROMPTPACK.md); hidden on the live side when the file leaves them out. */
+const DEFAULTS: Readonly<Record<string, Json>> = {
+  strategy: 'canary',
+  bucketBy: 'targetingKey',
+  monitorFor: '0s',
+  timeZone: 'UTC',
+  segments: [],
+  schedule: [],
+  notify: [],
+  interval: '1m',
+  failureThreshold: 2,
+  minSamples: 100,
+  maxInconclusive: '30m',
+  metrics: [],
+  costs: {},
+  onFail: 'rollback',
+  compare: true,
+  minDuration: '0s',
+  approval: false,
+};
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function round(value: number, digits = 10): number {
+  return Number(value.toFixed(digits));
+}
+
+/** Milliseconds in the largest unit that divides them: `300000` → `5m`, `1500` → `1500ms`. */
+export function durationText(ms: number): string {
+  if (ms === 0) return '0s';
+  for (const [unit, size] of BIG_UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+function parseDurationMs(value: Json): number | undefined {
+  if (value === 0 || value === '0') return 0;
+  const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim()) : null;
+  return match ? Math.round(Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 1)) : undefined;
+}
+
+function percentOf(value: Json): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const percent = /^(-?\d+(?:\.\d+)?)\s*%$/.exec(value.trim());
+  if (percent) return Number(percent[1]) / 100;
+  return /^-?\d+(?:\.\d+)?$/.test(value.trim()) ? Number(value) : undefined;
+}
+
+function percentText(fraction: number): string {
+  return `${round(fraction * 100, 8)}%`;
+}
+
+function thresholdUnitOf(metric: JsonObject): 'fraction' | 'ms' | 'number' {
+  const name = typeof metric.name === 'string' ? metric.name : '';
+  const aggregate = isObject(metric.from) ? metric.from.aggregate : undefined;
+  if (name.endsWith('_rate') || aggregate === 'rate') return 'fraction';
+  return name.includes('latency') ? 'ms' : 'number';
+}
+
+function thresholdText(value: Json, unit: 'fraction' | 'ms' | 'number'): Json {
+  if (unit === 'fraction') {
+    const fraction = percentOf(value);
+    return fraction === undefined ? value : percentText(fraction);
+  }
+  if (unit === 'ms') {
+    const ms =
+      typeof value === 'number'
+        ? value
+        : /^\d+(\.\d+)?$/.test(String(value))
+          ? Number(value)
+          : parseDurationMs(value);
+    return ms === undefined ? value : `${ms}ms`;
+  }
+  return value;
+}
+
+/** One value in display form, by its key; `metric` is the enclosing metric for thresholds. */
+function displayValue(key: string, value: Json, metric: JsonObject | null): Json {
+  if (DURATION_KEYS.has(key)) {
+    const ms = parseDurationMs(value);
+    return ms === undefined ? value : durationText(ms);
+  }
+  if (WEIGHT_KEYS.has(key) && typeof value === 'string' && value !== 'progressive') {
+    const number = Number(value.replace(/%\s*$/, '').trim());
+    return Number.isFinite(number) ? number : value;
+  }
+  if (RELATIVE_KEYS.has(key)) {
+    const fraction = percentOf(value);
+    return fraction === undefined ? value : percentText(fraction);
+  }
+  if (key === 'threshold' && metric) return thresholdText(value, thresholdUnitOf(metric));
+  if (key === 'window' && typeof value === 'string') return value.replace(/\s*UTC$/i, '').trim();
+  return walk(value, key === 'metrics');
+}
+
+function walk(value: Json, inMetrics = false): Json {
+  if (Array.isArray(value)) return value.map((item) => walk(item, inMetrics));
+  if (!isObject(value)) return value;
+  const out: JsonObject = {};
+  const metric = inMetrics ? value : null;
+  for (const [rawKey, inner] of Object.entries(value)) {
+    if (rawKey === 'thresholdUnit') continue;
+    // The daemon answers durations as `stepIntervalMs: 300000`; the file says `stepInterval: 5m`.
+    const key =
+      rawKey.endsWith('Ms') && DURATION_KEYS.has(rawKey.slice(0, -2)) ? rawKey.slice(0, -2) : rawKey;
+    const shown = rawKey === key ? inner : typeof inner === 'number' ? durationText(inner) : inner;
+    out[key] = displayValue(key, shown, metric);
+  }
+  return out;
+}
+
+function same(a: Json | undefined, b: Json | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Hides on the live side what the file leaves to defaults, and orders keys as the file does, so only real
+ * differences remain.
+ */
+function alignTo(live: Json, file: Json | undefined): Json {
+  if (Array.isArray(live)) {
+    return live.map((item, i) => alignTo(item, Array.isArray(file) ? file[i] : undefined));
+  }
+  if (!isObject(live) || !isObject(file)) return live;
+  const out: JsonObject = {};
+  for (const key of Object.keys(file)) {
+    if (key in live) out[key] = alignTo(live[key] as Json, file[key]);
+  }
+  for (const [key, value] of Object.entries(live)) {
+    if (key in file) continue;
+    // A comparison the file leaves out is the daemon's default for that metric.
+    if (key === 'comparison' && 'threshold' in file) continue;
+    if (key in DEFAULTS && same(value, DEFAULTS[key])) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+/** The `metadata` and `spec` of a pack file as the diff shows them. */
+export function fileDocument(raw: unknown): JsonObject {
+  const doc = isObject(raw) ? raw : {};
+  return { metadata: walk(doc.metadata ?? null), spec: walk(doc.spec ?? null) };
+}
+
+/** The `metadata` and `spec` of the live (normalised) pack, aligned to the file's keys and defaults. */
+export function liveDocument(pack: { metadata: unknown; spec: unknown }, file: JsonObject): JsonObject {
+  const live = { metadata: walk(pack.metadata as Json), spec: walk(pack.spec as Json) };
+  return alignTo(live, file) as JsonObject;
+}

@@ -1,0 +1,117 @@
+import { basename } from 'node:path';
+import { parse } from 'yaml';
+import { ApiFailure } from '../api/api-failure.js';
+import { type ApplyPlan, describePlan, planApply } from '../apply/apply-plan.js';
+import { renderPackDiff } from '../apply/pack-diff.js';
+import { fileDocument, liveDocument } from '../apply/pack-document.js';
+import { type CommandContext, printJson, printLines, UsageError } from '../command-context.js';
+import { formatWeight } from '../format/units.js';
+
+/** Options of `canary apply`. */
+export interface ApplyOptions {
+  readonly file: string;
+  readonly dryRun: boolean;
+}
+
+function readPackFile(
+  text: string,
+  file: string,
+): { name: string; version: string; raw: unknown; json: boolean } {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const doc = (typeof raw === 'object' && raw !== null ? raw : {}) as {
+    metadata?: { name?: unknown };
+    spec?: { version?: unknown };
+  };
+  const name = doc.metadata?.name;
+  if (typeof name !== 'string' || name === '') throw new UsageError(`${file} has no metadata.name`);
+  const version = doc.spec?.version;
+  return {
+    name,
+    version: version === undefined ? '' : String(version),
+    raw,
+    json: text.trimStart().startsWith('{'),
+  };
+}
+
+/**
+ * `canary apply -f FILE [--dry-run]`: shows the diff of the file against the live pack, then applies it (or,
+ * with `--dry-run`, tells what applying would do without writing). A dry run that the server would refuse
+ * prints the refusal and exits 1.
+ */
+export async function applyCommand(ctx: CommandContext, options: ApplyOptions): Promise<number> {
+  let text: string;
+  try {
+    text = await ctx.readFile(options.file);
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  const file = readPackFile(text, options.file);
+  const { client, terminal } = ctx;
+  const colors = terminal.colors;
+  const current = await client.getPack(file.name);
+  const fileDoc = fileDocument(file.raw);
+  const liveDoc = current ? liveDocument(current, fileDoc) : null;
+  const label = current
+    ? `${file.name} live (revision ${current.revision}, stable ${current.stableVersion})`
+    : `${file.name} (new)`;
+  const diff = renderPackDiff(liveDoc, fileDoc, {
+    liveLabel: label,
+    fileLabel: basename(options.file),
+    colors,
+  });
+  const live = current?.liveRollout ? await client.getRollout(current.liveRollout) : null;
+  const plan: ApplyPlan = planApply({
+    version: file.version,
+    stableVersion: current?.stableVersion ?? null,
+    live: live ? { id: live.id, canaryVersion: live.canaryVersion } : null,
+    changed: diff.changed,
+    specChanged: liveDoc !== null && JSON.stringify(liveDoc.spec) !== JSON.stringify(fileDoc.spec),
+  });
+
+  if (options.dryRun) {
+    if (ctx.output === 'json') {
+      printJson(terminal, { dryRun: true, pack: file.name, plan, diff: diff.lines });
+    } else {
+      printLines(
+        terminal,
+        diff.changed ? diff.lines : [colors.dim(`${file.name}: no changes against the live pack`)],
+      );
+      terminal.write(`${colors.bold('dry run:')} ${describePlan(plan)}\n`);
+    }
+    if (plan.kind === 'conflict') throw new ApiFailure(plan.code, `${plan.message} (dry run)`, 409);
+    return 0;
+  }
+
+  if (ctx.output === 'table') {
+    printLines(
+      terminal,
+      diff.changed ? diff.lines : [colors.dim(`${file.name}: no changes against the live pack`)],
+    );
+  }
+  const result = await client.applyPack(file.name, text, file.json ? 'application/json' : 'application/yaml');
+  if (ctx.output === 'json') {
+    printJson(terminal, result);
+    return 0;
+  }
+  const done =
+    plan.kind === 'no_op' || plan.kind === 'conflict'
+      ? 'unchanged'
+      : plan.kind === 'create'
+        ? `created; ${result.pack.stableVersion} is stable`
+        : 'applied';
+  terminal.write(`${colors.green('✔')} ${file.name}: revision ${result.revision}, ${done}\n`);
+  const rollout = result.rollout;
+  if (rollout && (plan.kind === 'start_rollout' || plan.kind === 'fast_rollback')) {
+    terminal.write(
+      `  rollout ${rollout.id}: ${rollout.phase} ${rollout.stableVersion} → ${rollout.canaryVersion} at ${formatWeight(rollout.weight)}${rollout.reason ? ` (${rollout.reason})` : ''}\n`,
+    );
+  }
+  return 0;
+}

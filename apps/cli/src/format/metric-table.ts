@@ -1,0 +1,125 @@
+import type { Analysis, AnalysisCheck, CheckStatus, MetricSpecView } from '../api/api-types.js';
+import type { Colors } from '../terminal.js';
+import { renderTable } from './text-table.js';
+import { formatMetricValue, formatPercent, type MetricUnit, metricUnit } from './units.js';
+
+const SYMBOLS: Readonly<Record<CheckStatus, string>> = {
+  Improved: '▲',
+  OK: '✔',
+  Watch: '◆',
+  Degraded: '✖',
+  Inconclusive: '?',
+};
+
+/** A check's status with its symbol, coloured: green for Improved/OK, yellow Watch, red Degraded, dim otherwise. */
+export function formatStatus(status: CheckStatus | undefined, colors: Colors): string {
+  if (!status) return colors.dim('—');
+  const text = `${SYMBOLS[status] ?? ''} ${status}`.trim();
+  switch (status) {
+    case 'Improved':
+    case 'OK':
+      return colors.green(text);
+    case 'Watch':
+      return colors.yellow(text);
+    case 'Degraded':
+      return colors.red(colors.bold(text));
+    default:
+      return colors.dim(text);
+  }
+}
+
+const COMPARISON: Readonly<Record<string, string>> = { '>=': '≥', '<=': '≤', '>': '>', '<': '<' };
+
+/** The threshold column of a check: the hard limit, the allowed change against stable, or `vs stable`. */
+export function formatThreshold(
+  check: AnalysisCheck,
+  spec: MetricSpecView | undefined,
+  unit: MetricUnit,
+): string {
+  if (check.kind === 'threshold') {
+    const limit = check.threshold ?? spec?.threshold;
+    if (limit === undefined || limit === null) return '—';
+    const comparison = COMPARISON[spec?.comparison ?? ''] ?? (unit === 'rate' ? '≥' : '≤');
+    return `${comparison} ${formatMetricValue(limit, unit)}`;
+  }
+  if (check.kind === 'relative') {
+    if (spec?.maxIncrease !== undefined) return `+${formatPercent(spec.maxIncrease)} max`;
+    if (spec?.maxDecrease !== undefined) {
+      return unit === 'rate'
+        ? `−${(spec.maxDecrease * 100).toFixed(1)}pt max`
+        : `−${formatPercent(spec.maxDecrease)} max`;
+    }
+    return check.threshold === undefined || check.threshold === null
+      ? '—'
+      : formatMetricValue(check.threshold, unit);
+  }
+  return 'vs stable';
+}
+
+function count(n: number | undefined): string {
+  return n === undefined ? '—' : n.toLocaleString('en-US');
+}
+
+/**
+ * The side-by-side table of a rollout's metrics: one row per check (`Metric | stable | canary | threshold | n |
+ * Status`), then the metrics that have data but no check, so every measured metric is visible.
+ *
+ * @example
+ * renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors).join('\n');
+ */
+export function renderMetricTable(
+  analysis: Analysis,
+  specs: readonly MetricSpecView[],
+  colors: Colors,
+): string[] {
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  const checks = analysis.checks ?? [];
+  const kindsOf = new Map<string, number>();
+  for (const check of checks) kindsOf.set(check.metric, (kindsOf.get(check.metric) ?? 0) + 1);
+  const stable = analysis.arms?.stable;
+  const canary = analysis.arms?.canary;
+  const rows: string[][] = checks.map((check) => {
+    const spec = byName.get(check.metric);
+    const unit = metricUnit(check.metric, spec?.from?.aggregate);
+    const name =
+      (kindsOf.get(check.metric) ?? 0) > 1
+        ? `${check.metric} ${colors.dim(`(${check.kind})`)}`
+        : check.metric;
+    return [
+      name,
+      formatMetricValue(check.stable ?? stable?.metrics[check.metric], unit),
+      formatMetricValue(check.canary ?? canary?.metrics[check.metric], unit),
+      formatThreshold(check, spec, unit),
+      `${count(check.n?.stable ?? stable?.n)} / ${count(check.n?.canary ?? canary?.n)}`,
+      formatStatus(check.status, colors),
+    ];
+  });
+  const checked = new Set(checks.map((check) => check.metric));
+  const ungated = [...new Set([...Object.keys(stable?.metrics ?? {}), ...Object.keys(canary?.metrics ?? {})])]
+    .filter((name) => !checked.has(name))
+    .sort();
+  for (const name of ungated) {
+    const unit = metricUnit(name, byName.get(name)?.from?.aggregate);
+    rows.push([
+      colors.dim(name),
+      formatMetricValue(stable?.metrics[name], unit),
+      formatMetricValue(canary?.metrics[name], unit),
+      colors.dim('—'),
+      `${count(stable?.n)} / ${count(canary?.n)}`,
+      colors.dim('not gated'),
+    ]);
+  }
+  if (rows.length === 0) return [colors.dim('No metric data yet.')];
+  return renderTable(
+    [
+      { header: 'Metric' },
+      { header: 'stable', align: 'right' },
+      { header: 'canary', align: 'right' },
+      { header: 'threshold' },
+      { header: 'n (stable / canary)', align: 'right' },
+      { header: 'Status' },
+    ],
+    rows,
+    { header: colors.bold },
+  );
+}

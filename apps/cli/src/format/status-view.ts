@@ -1,0 +1,116 @@
+import type { Analysis, PackView, RolloutDetail, RolloutPhase } from '../api/api-types.js';
+import type { Colors } from '../terminal.js';
+import { renderMetricTable } from './metric-table.js';
+import { renderProgressBar } from './progress-bar.js';
+import { formatAge, formatPercent, formatTime, formatWeight } from './units.js';
+
+/** What `canary status` shows: the pack, its live (or latest) rollout and that rollout's analysis. */
+export interface StatusInput {
+  readonly pack: PackView;
+  readonly rollout: RolloutDetail | null;
+  readonly analysis: Analysis | null;
+  /** Why there is no analysis (the route answered an error), shown in its place. */
+  readonly analysisError?: string | undefined;
+  readonly nowMs: number;
+  readonly colors: Colors;
+  /** ASCII bar and symbols for terminals without Unicode. */
+  readonly ascii?: boolean;
+}
+
+const PHASE_SYMBOL: Readonly<Record<RolloutPhase, string>> = {
+  Progressing: '◌',
+  Paused: '॥',
+  Completed: '✔',
+  RolledBack: '✖',
+};
+
+/** A phase with its symbol and colour: cyan Progressing, yellow Paused, green Completed, red RolledBack. */
+export function formatPhase(phase: RolloutPhase, colors: Colors): string {
+  const text = `${PHASE_SYMBOL[phase] ?? ''} ${phase}`.trim();
+  if (phase === 'Progressing') return colors.cyan(text);
+  if (phase === 'Paused') return colors.yellow(text);
+  if (phase === 'Completed') return colors.green(text);
+  return colors.red(text);
+}
+
+/** `2/10`, or the segment phase while segments run. */
+export function formatStep(rollout: RolloutDetail): string {
+  const steps = rollout.steps ?? rollout.plan?.steps.length;
+  const ramp = `${rollout.step}/${steps ?? '?'}`;
+  return rollout.segment ? `segment ${rollout.segment} (ramp ${ramp})` : ramp;
+}
+
+function field(label: string, value: string, colors: Colors): string {
+  return `${colors.bold(`${label}:`.padEnd(11))} ${value}`;
+}
+
+/** The weight line: the ramp's weight and, when a schedule window changes it, what the split serves. */
+export function formatWeights(rollout: { weight: number; effectiveWeight: number }): string {
+  const weight = formatWeight(rollout.weight);
+  return rollout.effectiveWeight === rollout.weight
+    ? `${weight} (effective ${weight})`
+    : `${weight} (effective ${formatWeight(rollout.effectiveWeight)}, a schedule window applies)`;
+}
+
+/** The bar of a rollout's weight through its steps. */
+export function rolloutBar(
+  rollout: RolloutDetail,
+  options: { width?: number; ascii?: boolean } = {},
+): string {
+  return renderProgressBar({
+    weight: rollout.weight,
+    steps: rollout.plan?.steps.map((s) => s.weight) ?? [],
+    ...options,
+  });
+}
+
+/**
+ * The lines of `canary status`: phase with reason, step i/n, weight and effective weight, stable and canary
+ * versions, the analysis window, then the metric table.
+ */
+export function renderStatus(input: StatusInput): string[] {
+  const { pack, rollout, analysis, colors, nowMs } = input;
+  const lines = [field('Pack', colors.bold(pack.name), colors)];
+  if (!rollout) {
+    lines.push(field('Stable', `${pack.stableVersion} (revision ${pack.revision})`, colors));
+    lines.push(field('Rollout', colors.dim('none: the stable version serves everyone'), colors));
+    return lines;
+  }
+  const live = rollout.phase === 'Progressing' || rollout.phase === 'Paused';
+  lines.push(
+    field('Rollout', `${rollout.id} ${colors.dim(`started ${formatAge(rollout.startedAt, nowMs)}`)}`, colors),
+    field(
+      'Phase',
+      `${formatPhase(rollout.phase, colors)}${rollout.reason ? `  ${rollout.reason}` : ''}${
+        live ? '' : colors.dim(` (${formatAge(rollout.endedAt ?? rollout.updatedAt, nowMs)})`)
+      }`,
+      colors,
+    ),
+    field('Step', formatStep(rollout), colors),
+    field('Weight', formatWeights(rollout), colors),
+    `${' '.repeat(12)}${rolloutBar(rollout, { ascii: input.ascii ?? false })}`,
+    field(
+      'Versions',
+      `stable ${rollout.stableVersion}  →  canary ${colors.bold(rollout.canaryVersion)}`,
+      colors,
+    ),
+  );
+  if (input.analysisError) {
+    lines.push(field('Analysis', colors.dim(input.analysisError), colors));
+    return lines;
+  }
+  if (!analysis) return lines;
+  const parts: string[] = [];
+  if (analysis.window) {
+    parts.push(`window ${formatTime(analysis.window.from)} – ${formatTime(analysis.window.to).slice(11)}`);
+  }
+  if (analysis.srm) {
+    const srm = `SRM ${analysis.srm.result} (expected ${formatPercent(analysis.srm.expectedShare)}, observed ${formatPercent(analysis.srm.observedShare)})`;
+    parts.push(analysis.srm.result === 'Fail' ? colors.red(srm) : srm);
+  }
+  if (parts.length > 0) lines.push(field('Analysis', parts.join(' · '), colors));
+  lines.push('', ...renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors));
+  const reasons = (analysis.checks ?? []).filter((c) => c.status === 'Degraded' && c.reason);
+  for (const check of reasons) lines.push(colors.red(`  ${check.metric}: ${check.reason}`));
+  return lines;
+}
