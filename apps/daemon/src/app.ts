@@ -30,6 +30,8 @@ import { registerSegmentRoutes } from './segments/segment-routes.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { registerConfigRoutes } from './sync/config-routes.js';
 import { registerTokenRoutes } from './tokens/token-routes.js';
+import { registerWhoamiRoute } from './tokens/whoami-route.js';
+import { registerUiRoutes } from './ui/ui-routes.js';
 
 /** What {@link createApp} is built from. Only `main.ts` (or a test) creates these. */
 export interface AppDeps {
@@ -107,12 +109,14 @@ export function createApp(deps: AppDeps): DaemonApp {
   registerOfrepRoutes(app, ctx);
   registerConfigRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
+  registerWhoamiRoute(app, ctx);
   registerFlagRoutes(app, ctx);
   registerFlagdRoutes(app, ctx);
   registerSegmentRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerOpenApiRoute(app, ctx);
+  registerUiRoutes(app, ctx);
 
   // ── feature routes: each feature mounts its own module here ──────────────────────────────────────────────
   registerPackRoutes(app, ctx);

@@ -15,12 +15,14 @@ export function grants(held: readonly Scope[], required: Scope): boolean {
 
 /**
  * The scope a request needs, by API.md's table, or `null` for the open paths (`/healthz`, `/readyz`,
- * `/openapi.json`, `/ui`). Anything not listed needs `admin`.
+ * `/openapi.json`, `/ui`; and `/api/v1/whoami`, which checks the token itself). Anything not listed needs `admin`.
  */
 export function requiredScope(method: string, path: string): Scope | null {
   const m = method.toUpperCase();
   if (path === '/healthz' || path === '/readyz' || path === '/openapi.json') return null;
   if (path === '/ui' || path.startsWith('/ui/')) return null;
+  // Any valid token may ask who it is: the route authenticates by itself (tokens/whoami-route.ts).
+  if (path === '/api/v1/whoami') return null;
   if (path.startsWith('/ofrep/')) return 'evaluate';
   if (path === '/v1/traces' || path === '/v1/metrics') return 'ingest';
   if (path === '/api/v1/track' || path === '/api/v1/scores') return 'ingest';

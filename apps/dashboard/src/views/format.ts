@@ -1,0 +1,114 @@
+import type { CheckStatus, RolloutAction, RolloutPhase, Scope } from '../api/api-types.js';
+
+/** How a metric's values read: rates as percentages, latencies in ms, costs in dollars. */
+export type MetricUnit = 'fraction' | 'ms' | 'usd' | 'number';
+
+/** The unit of a metric, by the daemon's naming of built-in metrics (`*_rate`, `latency_*`, `cost_*`). */
+export function metricUnit(metric: string): MetricUnit {
+  if (metric.endsWith('_rate')) return 'fraction';
+  if (metric.startsWith('latency_')) return 'ms';
+  if (metric.startsWith('cost_')) return 'usd';
+  return 'number';
+}
+
+/** A number with at most `digits` significant digits, without trailing noise (`1234.5` → `1,235`). */
+export function formatNumber(value: number, digits = 3): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs >= 10 ** digits) return Math.round(value).toLocaleString('en-US');
+  return Number(value.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 6 });
+}
+
+/** A metric value in its unit; `—` when there is no value. */
+export function formatMetric(metric: string, value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  switch (metricUnit(metric)) {
+    case 'fraction':
+      return `${formatNumber(value * 100, 3)}%`;
+    case 'ms':
+      return `${formatNumber(value, 4)} ms`;
+    case 'usd':
+      return `$${formatNumber(value, 3)}`;
+    default:
+      return formatNumber(value, 4);
+  }
+}
+
+/** A weight (0–100) as a percentage. */
+export function formatWeight(weight: number): string {
+  return `${formatNumber(weight, 4)}%`;
+}
+
+/** A duration in words: `45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** How long ago `at` was, seen from `nowMs`: `just now`, `5 min ago`. */
+export function formatAgo(at: string, nowMs: number): string {
+  const ms = nowMs - Date.parse(at);
+  if (!Number.isFinite(ms)) return at;
+  if (ms < 5_000) return 'just now';
+  return `${formatDuration(ms)} ago`;
+}
+
+/** An ISO time as `YYYY-MM-DD HH:MM:SS` in UTC (the daemon's clock and schedule windows are UTC). */
+export function formatTimestamp(at: string): string {
+  const ms = Date.parse(at);
+  if (!Number.isFinite(ms)) return at;
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Step progress as people say it: `step 2/10`, or the segment phase's name. */
+export function formatStep(step: number, steps: number | undefined, segment?: string | null): string {
+  if (segment) return `segment ${segment}`;
+  if (step <= 0) return '—';
+  return steps ? `step ${step}/${steps}` : `step ${step}`;
+}
+
+/** Whether a token's scopes allow rollout actions (`operate`, or `admin`, which grants everything). */
+export function canOperate(scopes: readonly Scope[]): boolean {
+  return scopes.includes('operate') || scopes.includes('admin');
+}
+
+/** The actions that make sense in a phase; none once a rollout has ended. */
+export function actionsFor(phase: RolloutPhase): RolloutAction[] {
+  switch (phase) {
+    case 'Progressing':
+      return ['pause', 'promote', 'rollback'];
+    case 'Paused':
+      return ['resume', 'promote', 'rollback'];
+    default:
+      return [];
+  }
+}
+
+/** Whether a phase is final. */
+export function isTerminal(phase: RolloutPhase): boolean {
+  return phase === 'Completed' || phase === 'RolledBack';
+}
+
+const SEVERITY: Record<CheckStatus, number> = { OK: 0, Improved: 1, Inconclusive: 2, Watch: 3, Degraded: 4 };
+
+/**
+ * The status one table row shows for a metric with several checks (a hard limit and a comparison): the most
+ * severe, and `Improved` over a plain `OK`.
+ */
+export function worstStatus(statuses: readonly CheckStatus[]): CheckStatus {
+  let worst: CheckStatus = 'Inconclusive';
+  let rank = -1;
+  for (const status of statuses) {
+    if (SEVERITY[status] > rank) {
+      worst = status;
+      rank = SEVERITY[status];
+    }
+  }
+  return worst;
+}

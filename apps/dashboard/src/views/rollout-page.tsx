@@ -1,0 +1,141 @@
+import { useMemo, useState } from 'preact/hooks';
+import type { ApiClient } from '../api/api-client.js';
+import type { RolloutAction, Whoami } from '../api/api-types.js';
+import { MetricChart } from '../charts/metric-chart.js';
+import { WeightChart } from '../charts/weight-chart.js';
+import type { LiveEvents } from '../live-events.js';
+import { ActionDialog, actionLabel } from './action-dialog.js';
+import { AuditLog } from './audit-log.js';
+import { actionsFor, canOperate, formatAgo, formatStep, formatWeight, isTerminal } from './format.js';
+import { AnalysisReasons, MetricTable } from './metric-table.js';
+import { PhaseBadge } from './phase-badge.js';
+import { useRollout } from './use-rollout.js';
+import { weightSeries } from './weight-series.js';
+
+/** Props of {@link RolloutPage}. */
+export interface RolloutPageProps {
+  client: ApiClient;
+  id: string;
+  me: Whoami;
+  live: LiveEvents;
+  nowMs: number;
+}
+
+/**
+ * One rollout: where it is, the weight over time, each gated metric canary vs stable, the side-by-side table and
+ * its reasons, the audit log, and (for an `operate` token) the actions, each asking for a reason.
+ */
+export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
+  const state = useRollout(client, id, live);
+  const [pending, setPending] = useState<RolloutAction | null>(null);
+  const { detail, analysis, history } = state;
+
+  const endMs = detail && isTerminal(detail.phase) ? Date.parse(detail.updatedAt) : nowMs;
+  const weights = useMemo(() => weightSeries(detail?.timeline ?? [], endMs), [detail, endMs]);
+  const metrics = useMemo(() => {
+    const names = (detail?.spec.analysis?.metrics ?? []).map((m) => m.name);
+    return [...new Set([...names, ...history.keys()])];
+  }, [detail, history]);
+
+  if (!detail) {
+    return (
+      <main class="rollout">
+        <p class={state.error ? 'error' : 'muted'}>{state.error ?? 'Loading…'}</p>
+      </main>
+    );
+  }
+  const actions = canOperate(me.scopes) ? actionsFor(detail.phase) : [];
+
+  const act = async (action: RolloutAction, reason: string): Promise<string | null> => {
+    try {
+      state.setDetail(await client.act(detail.id, action, reason));
+      return null;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  };
+
+  return (
+    <main class="rollout" data-rollout={detail.id}>
+      <header class="rollout-head">
+        <h2>
+          {detail.pack} <PhaseBadge phase={detail.phase} />
+        </h2>
+        <p class="rollout-reason">{detail.reason}</p>
+        <dl class="facts">
+          <dt>stable</dt>
+          <dd>{detail.stableVersion}</dd>
+          <dt>canary</dt>
+          <dd>{detail.canaryVersion}</dd>
+          <dt>weight</dt>
+          <dd class="weight">
+            {formatWeight(detail.effectiveWeight)}
+            {detail.effectiveWeight !== detail.weight && (
+              <span class="muted"> (ramp {formatWeight(detail.weight)})</span>
+            )}
+          </dd>
+          <dt>progress</dt>
+          <dd>{formatStep(detail.step, detail.steps, detail.segment)}</dd>
+          <dt>started</dt>
+          <dd>{formatAgo(detail.startedAt, nowMs)}</dd>
+        </dl>
+        {actions.length > 0 && (
+          <div class="actions">
+            {actions.map((action) => (
+              <button
+                type="button"
+                key={action}
+                class={`action-${action}`}
+                data-action={action}
+                onClick={() => setPending(action)}
+              >
+                {actionLabel(action)}
+              </button>
+            ))}
+          </div>
+        )}
+        {state.error && (
+          <p class="error" role="alert">
+            {state.error}
+          </p>
+        )}
+      </header>
+
+      <section>
+        <h3>Weight over time</h3>
+        <WeightChart series={weights} />
+      </section>
+
+      <section>
+        <h3>Analysis</h3>
+        {analysis ? (
+          <>
+            <MetricTable analysis={analysis} />
+            <AnalysisReasons analysis={analysis} />
+          </>
+        ) : (
+          <p class="muted">{state.analysisNote ?? 'Loading…'}</p>
+        )}
+        <div class="metric-charts">
+          {metrics.map((metric) => (
+            <MetricChart key={metric} metric={metric} points={history.get(metric) ?? []} />
+          ))}
+        </div>
+      </section>
+
+      <section>
+        <h3>Audit log</h3>
+        <AuditLog entries={state.audit} nowMs={nowMs} />
+      </section>
+
+      {pending && (
+        <ActionDialog
+          action={pending}
+          pack={detail.pack}
+          onConfirm={(reason) => act(pending, reason)}
+          onClose={() => setPending(null)}
+        />
+      )}
+    </main>
+  );
+}
