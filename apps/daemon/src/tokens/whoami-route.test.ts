@@ -18,7 +18,10 @@ describe('GET /api/v1/whoami', () => {
   it('lists every scope of a token that holds several', async () => {
     const d = createTestDaemon();
     const { token } = await (
-      await d.request('/api/v1/tokens', { method: 'POST', json: { name: 'ops', scopes: ['read', 'operate'] } })
+      await d.request('/api/v1/tokens', {
+        method: 'POST',
+        json: { name: 'ops', scopes: ['read', 'operate'] },
+      })
     ).json();
     expect(await (await d.request('/api/v1/whoami', { as: token })).json()).toEqual({
       name: 'ops',
