@@ -44,9 +44,10 @@ export function transitionLine(
   at: string,
   colors: CommandContext['terminal']['colors'],
 ): string {
+  const actor = rollout.timeline.at(-1)?.actor;
   return `${formatTime(at)}  ${formatPhase(rollout.phase, colors)}  step ${formatStep(rollout)}  ${formatWeights(rollout)}${
     rollout.reason ? `  ${rollout.reason}` : ''
-  }`;
+  }${actor ? colors.dim(`  (${actor})`) : ''}`;
 }
 
 /**
@@ -137,7 +138,10 @@ export async function watchCommand(
     } else if (firstFrame) {
       printLines(terminal, renderStatus({ ...frame, nowMs: now, colors }));
     } else {
-      const fresh = [...frame.audit].reverse().filter((item) => !seenAudit.has(item.id ?? item.at));
+      // Rollout transitions get their own line below (with the actor); other entries (applies) are listed as is.
+      const fresh = [...frame.audit]
+        .reverse()
+        .filter((item) => !seenAudit.has(item.id ?? item.at) && !item.action.startsWith('rollout.'));
       for (const item of fresh) {
         terminal.write(
           `${formatTime(item.at)}  ${item.actor}  ${item.action}${item.reason ? `  "${item.reason}"` : ''}\n`,

@@ -1,0 +1,73 @@
+import pc from 'picocolors';
+import { describe, expect, it } from 'vitest';
+import type { RolloutDetail } from '../api/api-types.js';
+import { analysis, specs } from '../testing/analysis-fixture.js';
+import { renderStatus } from './status-view.js';
+
+const plain = pc.createColors(false);
+
+const rollout: RolloutDetail = {
+  id: 'r1',
+  pack: 'support-prompts',
+  phase: 'Paused',
+  reason: 'Manual: checking a report',
+  stableVersion: '2.3.1',
+  canaryVersion: '2.4.0',
+  weight: 20,
+  effectiveWeight: 50,
+  step: 2,
+  steps: 4,
+  segment: null,
+  startedAt: '2025-01-31T11:30:00Z',
+  updatedAt: '2025-01-31T11:58:00Z',
+  spec: { analysis: { metrics: specs } },
+  plan: { steps: [{ weight: 10 }, { weight: 20 }, { weight: 50 }, { weight: 100 }] },
+  timeline: [],
+};
+
+describe('the status view', () => {
+  const pack = { name: 'support-prompts', stableVersion: '2.3.1', revision: 4 } as never;
+  const nowMs = Date.parse('2025-01-31T12:00:00Z');
+
+  it('reads phase with reason, step i/n, weights, versions, then the table', () => {
+    const text = renderStatus({ pack, rollout, analysis, nowMs, colors: plain, ascii: true }).join('\n');
+    expect(text).toContain('Rollout:    r1 started 30m ago');
+    expect(text).toContain('Phase:      ॥ Paused  Manual: checking a report');
+    expect(text).toContain('Step:       2/4');
+    expect(text).toContain('Weight:     20% (effective 50%, a schedule window applies)');
+    expect(text).toContain('[########-----------|--------------------]');
+    expect(text).toContain('Versions:   stable 2.3.1  →  canary 2.4.0');
+    expect(text).toContain('SRM Pass (expected 10.0%, observed 10.0%)');
+    expect(text).toMatch(/success_rate\s+95\.1%/);
+    expect(text).toContain('latency_p99: p99 3412 ms above 3000 ms');
+  });
+
+  it('names the segment phase while segments run', () => {
+    const text = renderStatus({
+      pack,
+      rollout: { ...rollout, segment: 'internal_users', step: 0 },
+      analysis: null,
+      nowMs,
+      colors: plain,
+    }).join('\n');
+    expect(text).toContain('Step:       segment internal_users (ramp 0/4)');
+  });
+
+  it('says the stable version serves everyone when there is no rollout', () => {
+    const text = renderStatus({ pack, rollout: null, analysis: null, nowMs, colors: plain }).join('\n');
+    expect(text).toContain('Stable:     2.3.1 (revision 4)');
+    expect(text).toContain('none: the stable version serves everyone');
+  });
+
+  it('shows why the analysis is missing instead of the table', () => {
+    const text = renderStatus({
+      pack,
+      rollout,
+      analysis: null,
+      analysisError: 'not available (not_found)',
+      nowMs,
+      colors: plain,
+    });
+    expect(text.at(-1)).toBe('Analysis:   not available (not_found)');
+  });
+});
