@@ -88,7 +88,8 @@ export function idToHex(value: WireId | null | undefined, bytes: number): string
 
 /**
  * An enum value as its number. Protobuf and OTLP/JSON send integers; some JSON writers send the value's name,
- * which `names` maps (names not listed count as 0, the "unspecified" value every OTLP enum starts with).
+ * which `names` maps, or the number as text (unknown names count as 0, the "unspecified" value every OTLP enum
+ * starts with).
  */
 export function enumValue(
   value: WireEnum | null | undefined,
@@ -97,7 +98,7 @@ export function enumValue(
 ): number {
   if (typeof value === 'number') return value;
   if (value === undefined || value === null) return 0;
-  if (typeof value === 'string') return names[value] ?? 0;
+  if (typeof value === 'string') return names[value] ?? (DECIMAL.test(value) ? Number(value) : 0);
   throw new OtlpDecodeError(`${path}: expected an enum value`);
 }
 
