@@ -114,7 +114,7 @@ export function observe(memory: ControllerMemory, rollout: Rollout, look: Rollou
   const stage = stageKey(rollout);
   const resumedSinceLastLook =
     rollout.resumedAt !== undefined &&
-    (memory.lastLookAt === null || Date.parse(rollout.resumedAt) > memory.lastLookAt);
+    (memory.lastLookAt === null || Date.parse(rollout.resumedAt) >= memory.lastLookAt);
   const freshTimers = memory.stage !== stage || resumedSinceLastLook;
   const failures: Record<string, number> = { ...memory.failures };
   if (resumedSinceLastLook) {

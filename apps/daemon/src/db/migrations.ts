@@ -1,4 +1,5 @@
 import { analysisMigrations } from '../analysis/analysis-migrations.js';
+import { controllerMigrations } from '../controller/controller-migrations.js';
 import { packMigrations } from '../packs/pack-migrations.js';
 import { coreMigration } from './core-migration.js';
 import type { Migration } from './migration.js';
@@ -13,5 +14,6 @@ export function daemonMigrations(): readonly Migration[] {
     // ── feature migrations (version 2+) go here, e.g. ...packMigrations ──
     ...packMigrations,
     ...analysisMigrations,
+    ...controllerMigrations,
   ];
 }

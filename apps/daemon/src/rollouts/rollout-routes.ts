@@ -2,6 +2,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { type AppEnv, actorOf } from '../app-env.js';
+import { lastCheckOf } from '../controller/controller-state-store.js';
 import { ApiError } from '../http/api-error.js';
 import { checkIfMatch, etagOf } from '../http/etag.js';
 import { invalidBody, limitBody, readRawBody } from '../http/request-body.js';
@@ -107,7 +108,9 @@ export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext, stores
     const rollout = rollouts.get(c.req.param('id'));
     if (!rollout) throw new ApiError('not_found', `no rollout "${c.req.param('id')}"`);
     c.header('ETag', etagOfRollout(rollout));
-    return c.json(rolloutDetail(rollout, rollouts.timeline(rollout.id), ctx.clock.now()));
+    const detail = rolloutDetail(rollout, rollouts.timeline(rollout.id), ctx.clock.now());
+    // The controller's latest verdicts (null before its first look).
+    return c.json({ ...detail, lastCheck: lastCheckOf(ctx.db, rollout.id) });
   });
 
   for (const action of ACTIONS) {

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { createApp, type DaemonApp } from '../app.js';
+import { type AppDeps, createApp, type DaemonApp } from '../app.js';
 import type { Settings } from '../app-context.js';
 import { hashToken } from '../auth/authenticator.js';
 import type { Scope } from '../auth/scopes.js';
@@ -45,9 +45,13 @@ const SCOPE_LIST: Scope[] = ['evaluate', 'ingest', 'read', 'operate', 'admin'];
  * const d = createTestDaemon();
  * const res = await d.request('/api/v1/segments/internal', { method: 'PUT', json: { match: { plan: 'internal' } } });
  */
-export function createTestDaemon(settings: Partial<Settings> = {}, clock = new ManualClock()): TestDaemon {
-  const db = openDatabase(':memory:');
-  const daemon = createApp({ db, clock, logger: pino({ level: 'silent' }), settings });
+export function createTestDaemon(
+  settings: Partial<Settings> = {},
+  clock = new ManualClock(),
+  deps: Partial<Pick<AppDeps, 'db' | 'analysis' | 'startController'>> = {},
+): TestDaemon {
+  const db = deps.db ?? openDatabase(':memory:');
+  const daemon = createApp({ ...deps, db, clock, logger: pino({ level: 'silent' }), settings });
   const tokens = {} as Record<Scope, string>;
   for (const scope of SCOPE_LIST) {
     tokens[scope] = `test-token-${scope}-0123456789`;

@@ -1,0 +1,260 @@
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { ChangeDeps } from '../changes/commit-change.js';
+import { commitRolloutTransition, type RolloutStores } from '../rollouts/commit-rollout-transition.js';
+import type { Rollout } from '../rollouts/rollout-state.js';
+import type { AnalysisSource } from './analysis-source.js';
+import {
+  type ControllerMemory,
+  emptyMemory,
+  observe,
+  type RolloutLook,
+  stageKey,
+} from './controller-memory.js';
+import type { ControllerRecord, ControllerStateStore, LastCheck } from './controller-state-store.js';
+import {
+  applyDecision,
+  CONTROLLER_ACTOR,
+  DECISION_ACTION,
+  type Decision,
+  decide,
+} from './rollout-machine.js';
+
+/** What {@link RolloutController} works with. */
+export interface RolloutControllerDeps {
+  /** The store, change feed and clock (the app context); the clock's time scale applies to rollout durations. */
+  readonly changes: ChangeDeps;
+  readonly stores: RolloutStores;
+  readonly state: ControllerStateStore;
+  readonly analysis: AnalysisSource;
+  readonly logger?: Logger;
+  /** Registers `canaryd_controller_*` metrics here when given. */
+  readonly registry?: Registry;
+  /** Longest sleep of the timer loop in real ms, so that a missed wake-up costs at most this much (60 s). */
+  readonly maxSleepMs?: number;
+}
+
+/**
+ * The rollout loop: every `analysis.interval` (under the time scale) of each live rollout, one look through the
+ * {@link AnalysisSource}, folded into the controller's memory, decided by the machine, and committed with the
+ * transition (rollout, timeline, audit by `controller`, recompiled flag and config revision) in one transaction.
+ * Tests drive it with {@link RolloutController.tick} or through a `ManualClock`; `start()` runs it on the clock's
+ * timers. A restart resumes from the persisted state: {@link RolloutController.recover} applies any rollback or
+ * pause the last persisted look already called for, and overdue looks run at once.
+ *
+ * @example
+ * const controller = new RolloutController({ changes: ctx, stores, state, analysis });
+ * controller.start();
+ * // … later
+ * controller.stop();
+ */
+export class RolloutController {
+  readonly #deps: RolloutControllerDeps;
+  readonly #looks: Counter<'decision'> | undefined;
+  #cancelTimer: (() => void) | null = null;
+  #stopFeed: (() => void) | null = null;
+  #running = false;
+  #ticking = false;
+
+  constructor(deps: RolloutControllerDeps) {
+    this.#deps = deps;
+    this.#looks =
+      deps.registry === undefined
+        ? undefined
+        : new Counter({
+            name: 'canaryd_controller_checks_total',
+            help: 'Rollout checks run by the controller, by decision',
+            labelNames: ['decision'],
+            registers: [deps.registry],
+          });
+  }
+
+  /** When the next look of `rollout` is due (wall-clock ms). */
+  nextCheckAt(rollout: Rollout, record?: ControllerRecord): number {
+    const { clock } = this.#deps.changes;
+    const last = (record ?? this.#deps.state.get(rollout.id))?.memory.lastLookAt ?? null;
+    const interval = clock.scaleDuration(rollout.spec.analysis.intervalMs);
+    if (last === null) return Date.parse(rollout.startedAt) + interval;
+    // A clock moved back behind the last look: look again now rather than wait for it to catch up.
+    if (clock.now() < last) return clock.now();
+    return last + interval;
+  }
+
+  /** Runs every look that is due now; returns how many ran. */
+  tick(): number {
+    if (this.#ticking) return 0;
+    this.#ticking = true;
+    let ran = 0;
+    try {
+      for (const rollout of this.#deps.stores.rollouts.listLive()) {
+        const record = this.#deps.state.get(rollout.id);
+        if (this.nextCheckAt(rollout, record) > this.#deps.changes.clock.now()) continue;
+        this.#look(rollout, record);
+        ran++;
+      }
+    } finally {
+      this.#ticking = false;
+    }
+    return ran;
+  }
+
+  /** Runs one look at a live rollout now, whether due or not; returns the decision (or `null` if not live). */
+  checkNow(rolloutId: string): Decision | null {
+    const rollout = this.#deps.stores.rollouts.get(rolloutId);
+    if (rollout === undefined || !(rollout.phase === 'Progressing' || rollout.phase === 'Paused'))
+      return null;
+    return this.#look(rollout, this.#deps.state.get(rollout.id));
+  }
+
+  /**
+   * Re-decides every live rollout from its persisted memory and last look, without a new look, and applies a due
+   * rollback or pause (say the process died between a failed check and its rollback). Steps wait for a fresh look.
+   */
+  recover(): number {
+    let applied = 0;
+    const nowMs = this.#deps.changes.clock.now();
+    for (const rollout of this.#deps.stores.rollouts.listLive()) {
+      const record = this.#deps.state.get(rollout.id);
+      if (record?.lastCheck == null) continue;
+      const look: RolloutLook = {
+        at: Date.parse(record.lastCheck.at),
+        stage: record.lastCheck.stage,
+        checks: record.lastCheck.checks,
+        srm: record.lastCheck.srm,
+      };
+      const decision = decide({
+        rollout,
+        memory: record.memory,
+        look,
+        nowMs,
+        timeScale: this.#deps.changes.clock.timeScale,
+      });
+      if (decision.kind !== 'rollback' && decision.kind !== 'pause') continue;
+      if (this.#commit(rollout, decision, nowMs, record)) applied++;
+    }
+    return applied;
+  }
+
+  /** Starts the timer loop on the clock (after {@link recover}); new rollouts and transitions wake it. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.recover();
+    this.#stopFeed = this.#deps.changes.feed.subscribe((event) => {
+      const { action } = event.audit;
+      if (!this.#ticking && (action.startsWith('pack.') || action.startsWith('rollout.'))) this.#schedule();
+    });
+    this.#loop();
+  }
+
+  /** Stops the timer loop. */
+  stop(): void {
+    this.#running = false;
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    this.#stopFeed?.();
+    this.#stopFeed = null;
+  }
+
+  #loop(): void {
+    if (!this.#running) return;
+    try {
+      this.tick();
+    } catch (err) {
+      this.#deps.logger?.error({ err }, 'rollout controller tick failed');
+    }
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (!this.#running) return;
+    const { clock } = this.#deps.changes;
+    const nowMs = clock.now();
+    let next = nowMs + (this.#deps.maxSleepMs ?? 60_000);
+    for (const rollout of this.#deps.stores.rollouts.listLive()) {
+      next = Math.min(next, this.nextCheckAt(rollout));
+    }
+    this.#cancelTimer?.();
+    this.#cancelTimer = clock.setTimer(Math.max(0, next - nowMs), () => {
+      this.#cancelTimer = null;
+      this.#loop();
+    });
+  }
+
+  #look(rollout: Rollout, record: ControllerRecord | undefined): Decision {
+    const { clock } = this.#deps.changes;
+    const nowMs = clock.now();
+    let look: RolloutLook;
+    let sequentialState = record?.sequentialState;
+    try {
+      const outcome = this.#deps.analysis.analyze(rollout, {
+        nowMs,
+        window: 'step',
+        ...(sequentialState === undefined ? {} : { sequentialState }),
+      });
+      sequentialState = outcome.sequentialState;
+      look = { at: nowMs, stage: stageKey(rollout), ...outcome.analysis };
+    } catch (err) {
+      // A broken analysis is no data: the step holds and, if it lasts, the rollout pauses with NoData.
+      this.#deps.logger?.error({ err, rollout: rollout.id }, 'rollout analysis failed');
+      look = {
+        at: nowMs,
+        stage: stageKey(rollout),
+        checks: [],
+        srm: { result: 'n/a', reason: 'analysis failed' },
+      };
+    }
+    const memory = observe(record?.memory ?? emptyMemory(rollout), rollout, look);
+    const decision = decide({ rollout, memory, look, nowMs, timeScale: clock.timeScale });
+    const next: ControllerRecord = {
+      memory,
+      ...(sequentialState === undefined ? {} : { sequentialState }),
+      lastCheck: lastCheckOf(look, memory, decision),
+    };
+    this.#looks?.inc({ decision: decision.kind });
+    if (!this.#commit(rollout, decision, nowMs, next)) {
+      this.#deps.state.save(rollout.id, next, new Date(nowMs).toISOString());
+    }
+    return decision;
+  }
+
+  /** Commits a decision's transition with the controller's record in one transaction; false when it holds. */
+  #commit(rollout: Rollout, decision: Decision, nowMs: number, record: ControllerRecord): boolean {
+    if (decision.kind === 'hold') return false;
+    const result = applyDecision(rollout, decision, nowMs);
+    if (result === null || !result.ok || result.entry === null) return false;
+    const transition = result;
+    const entry = result.entry;
+    const at = new Date(nowMs).toISOString();
+    this.#deps.changes.store.transaction(() => {
+      this.#deps.state.save(rollout.id, record, at);
+      commitRolloutTransition(this.#deps.changes, this.#deps.stores, {
+        before: rollout,
+        transition,
+        action: DECISION_ACTION[decision.kind],
+        actor: CONTROLLER_ACTOR,
+        reason: entry.reason,
+      });
+    });
+    this.#deps.logger?.info(
+      { rollout: rollout.id, pack: rollout.pack, decision: decision.kind, reason: decision.reason },
+      'rollout transition',
+    );
+    return true;
+  }
+}
+
+function lastCheckOf(look: RolloutLook, memory: ControllerMemory, decision: Decision): LastCheck {
+  const since: Record<string, string> = {};
+  for (const [metric, ms] of Object.entries(memory.inconclusiveSince))
+    since[metric] = new Date(ms).toISOString();
+  return {
+    at: new Date(look.at).toISOString(),
+    stage: look.stage,
+    checks: look.checks,
+    srm: look.srm,
+    decision,
+    failures: memory.failures,
+    inconclusiveSince: since,
+  };
+}
