@@ -21,6 +21,8 @@ export interface Settings {
   largeBodyLimitBytes: number;
   /** Daemon version reported by `/healthz` and the OpenAPI document. */
   version: string;
+  /** Length of the analyzer's aggregate time slices, in real ms (10 s). */
+  analysisSliceMs: number;
 }
 
 /** Defaults for {@link Settings}. */
@@ -30,6 +32,7 @@ export const defaultSettings: Settings = {
   bodyLimitBytes: 1024 * 1024,
   largeBodyLimitBytes: 4 * 1024 * 1024,
   version: '0.1.0',
+  analysisSliceMs: 10_000,
 };
 
 /**

@@ -28,8 +28,11 @@ export interface RolloutAnalyzeOptions {
   nowMs: number;
   /** Default `step`. */
   window?: AnalysisWindow;
-  /** The state returned by the previous look; omit on the first look, or for a read-only look. */
-  sequentialState?: SequentialState;
+  /**
+   * The state returned by the previous look (as persisted JSON); omit on the first look. Anything that is not such
+   * a state, or a state of an earlier comparison pool, starts the sequential test afresh.
+   */
+  sequentialState?: unknown;
 }
 
 /** API.md's analysis answer, plus where the comparisons' data came from. */
@@ -119,7 +122,7 @@ export class RolloutAnalyzer {
     const readFrom = floor(Math.min(fromMs, lastFromMs, pool?.fromMs ?? fromMs));
     const slices = this.#deps.slices.read({ rolloutId: rollout.id, fromMs: readFrom, toMs: toMs + 1 });
 
-    const prior = options.sequentialState as RolloutSequentialState | undefined;
+    const prior = asSequentialState(options.sequentialState);
     const state = prior !== undefined && prior.pool === pool?.key ? prior : undefined;
     const cumulative =
       pool === undefined
@@ -148,6 +151,13 @@ export class RolloutAnalyzer {
       sequentialState,
     };
   }
+}
+
+function asSequentialState(value: unknown): RolloutSequentialState | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const state = value as Partial<RolloutSequentialState>;
+  if (state.v !== 1 || state.checks === null || typeof state.checks !== 'object') return undefined;
+  return state as RolloutSequentialState;
 }
 
 /** Per-slice split counts with the share the split served then; slices where the weight changed are left out. */
