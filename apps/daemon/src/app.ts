@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { registerAnalysis } from './analysis/register-analysis.js';
 import { type AppContext, defaultSettings, type Settings } from './app-context.js';
 import type { AppEnv } from './app-env.js';
-import { registerAnalysis } from './analysis/register-analysis.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { registerEventRoutes } from './audit/event-routes.js';
 import { authorize } from './auth/auth-middleware.js';
@@ -10,6 +10,9 @@ import { Authenticator } from './auth/authenticator.js';
 import { type ChangeFeed, InProcessChangeFeed } from './changes/change-feed.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigService } from './config/config-service.js';
+import type { AnalysisSource } from './controller/analysis-source.js';
+import { SqliteControllerStateStore } from './controller/controller-state-store.js';
+import { RolloutController } from './controller/rollout-controller.js';
 import type { SqliteDatabase } from './db/database.js';
 import { applyMigrations } from './db/migration.js';
 import { daemonMigrations } from './db/migrations.js';
@@ -25,7 +28,9 @@ import { observeRequests } from './ops/request-observer.js';
 import { prometheusOtlpIngestCounters } from './otlp/otlp-ingest-counters.js';
 import { registerOtlpRoutes } from './otlp/otlp-routes.js';
 import { registerPackRoutes } from './packs/pack-routes.js';
+import { SqlitePackStore } from './packs/sqlite-pack-store.js';
 import { registerRolloutRoutes } from './rollouts/rollout-routes.js';
+import { SqliteRolloutStore } from './rollouts/sqlite-rollout-store.js';
 import { registerSegmentRoutes } from './segments/segment-routes.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { registerConfigRoutes } from './sync/config-routes.js';
@@ -44,12 +49,18 @@ export interface AppDeps {
   feed?: ChangeFeed;
   /** Defaults to fresh metrics without process metrics. */
   metrics?: DaemonMetrics;
+  /** The rollout controller's analysis; defaults to the daemon's analyzer once wired, else no analysis. */
+  analysis?: AnalysisSource;
+  /** Start the rollout controller's timer loop (default true); tests may drive `controller.tick()` instead. */
+  startController?: boolean;
 }
 
 /** A built daemon: the Hono app, its context, and the shutdown of everything it started. */
 export interface DaemonApp {
   app: Hono<AppEnv>;
   ctx: AppContext;
+  /** The rollout loop (started unless `startController: false`). */
+  controller: RolloutController;
   /** Ends streams and timers. The database stays open: whoever opened it closes it. */
   close(): Promise<void>;
 }
@@ -128,11 +139,22 @@ export function createApp(deps: AppDeps): DaemonApp {
     onInternalError: (err) => logger.error({ err }, 'OTLP ingest failed'),
   });
   registerRolloutRoutes(app, ctx);
+  const controller = new RolloutController({
+    changes: ctx,
+    stores: { packs: new SqlitePackStore(deps.db), rollouts: new SqliteRolloutStore(deps.db) },
+    state: new SqliteControllerStateStore(deps.db),
+    analysis: deps.analysis ?? analysis.analyzer,
+    logger,
+    registry: metrics.registry,
+  });
+  if (deps.startController !== false) controller.start();
+  ctx.onClose(() => controller.stop());
   // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
   return {
     app,
     ctx,
+    controller,
     close: async () => {
       lifecycle.closing = true;
       stopTokenWatch();
