@@ -140,7 +140,7 @@ describe('errors from the server or the network exit 1, in one line with the cod
   });
 
   it('reports an unreachable daemon as a network error', async () => {
-    const fetch = (async () => {
+    const fetch: typeof globalThis.fetch = (async () => {
       throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
     }) as typeof fetch;
     const result = await run(['get', 'rollouts'], { fetch });
