@@ -115,6 +115,10 @@ describe.skipIf(!present)('the canary CLI against the real daemon', () => {
     expect(status.stdout).toMatch(/Step:\s+1\/10/);
     expect(status.stdout).toMatch(/Weight:\s+10% \(effective 10%\)/);
     expect(status.stdout).toContain('stable 2.4.0  →  canary 2.5.0');
+    // No telemetry yet: every gated metric is listed, inconclusive.
+    expect(status.stdout).toMatch(/Metric\s+stable\s+canary\s+threshold\s+n \(stable \/ canary\)\s+Status/);
+    expect(status.stdout).toMatch(/success_rate.*≥ 90\.0%.*Inconclusive/);
+    expect(status.stdout).toMatch(/latency_p99.*≤ 3,000 ms.*Inconclusive/);
     const json = await canary(['status', pack, '--output', 'json']);
     const parsed = JSON.parse(json.stdout) as { rollout: { canaryVersion: string; phase: string } };
     expect(parsed.rollout).toMatchObject({ canaryVersion: '2.5.0', phase: 'Progressing' });

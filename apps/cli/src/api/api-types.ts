@@ -138,5 +138,10 @@ export interface Analysis {
   readonly window?: { readonly from: string; readonly to: string };
   readonly arms?: { readonly stable?: AnalysisArm; readonly canary?: AnalysisArm };
   readonly checks?: readonly AnalysisCheck[];
-  readonly srm?: { readonly expectedShare: number; readonly observedShare: number; readonly result: string };
+  readonly srm?: {
+    readonly expectedShare: number | null;
+    readonly observedShare: number | null;
+    readonly result: string;
+    readonly reason?: string;
+  };
 }

@@ -105,7 +105,12 @@ export function renderStatus(input: StatusInput): string[] {
     parts.push(`window ${formatTime(analysis.window.from)} – ${formatTime(analysis.window.to).slice(11)}`);
   }
   if (analysis.srm) {
-    const srm = `SRM ${analysis.srm.result} (expected ${formatPercent(analysis.srm.expectedShare)}, observed ${formatPercent(analysis.srm.observedShare)})`;
+    const { expectedShare, observedShare, result, reason } = analysis.srm;
+    const figures =
+      expectedShare === null || observedShare === null
+        ? (reason ?? 'no data')
+        : `expected ${formatPercent(expectedShare)}, observed ${formatPercent(observedShare)}`;
+    const srm = `SRM ${result} (${figures})`;
     parts.push(analysis.srm.result === 'Fail' ? colors.red(srm) : srm);
   }
   if (parts.length > 0) lines.push(field('Analysis', parts.join(' · '), colors));
