@@ -147,10 +147,18 @@ describe('FlagSpanProcessor', () => {
       expect(span?.attributes).toMatchObject({
         'feature_flag.key': 'answer-model',
         'feature_flag.result.variant': 'small',
+        'feature_flag.inherited': true,
       });
       const keys = span?.events.map((event) => event.attributes?.['feature_flag.key']);
       expect(keys).toEqual(['support-prompts', 'answer-model']);
+      expect(span?.events.every((event) => event.attributes?.['feature_flag.inherited'] === true)).toBe(true);
     }
+    // The span that evaluated the flags carries them as its own: a request counted once.
+    const own = byName.get('request');
+    expect(own?.attributes['feature_flag.inherited']).toBeUndefined();
+    expect(own?.events.some((event) => event.attributes?.['feature_flag.inherited'] !== undefined)).toBe(
+      false,
+    );
     expect(byName.get('chat gpt-small')?.attributes['gen_ai.usage.input_tokens']).toBe(120);
   });
 

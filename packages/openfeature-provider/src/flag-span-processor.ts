@@ -1,6 +1,13 @@
 import { type Attributes, type Context, type Span, trace } from '@opentelemetry/api';
 import { FEATURE_FLAG_EVALUATION_EVENT } from './feature-flag-attributes.js';
 
+/**
+ * Marks an assignment copied from a parent span (`true`), on the copied events and on the child's attributes. The
+ * analyzer counts request-level facts (the request, its status and duration) only from spans whose assignment is
+ * not inherited, while the tokens and cost of inherited child spans still count for the version.
+ */
+export const FEATURE_FLAG_INHERITED = 'feature_flag.inherited';
+
 /** The part of an SDK span (`ReadableSpan`) this processor reads from the parent. */
 interface RecordedEvents {
   readonly events?: ReadonlyArray<{ readonly name: string; readonly attributes?: Attributes }>;
@@ -9,8 +16,9 @@ interface RecordedEvents {
 /**
  * An OpenTelemetry span processor that copies flag assignments onto child spans: when a span starts under a parent
  * that carries `feature_flag.evaluation` events (stamped by {@link FlagSpanHook}), the child gets the same events and
- * the `feature_flag.*` attributes of the latest one. LLM client spans, which carry the `gen_ai.usage.*` token counts,
- * thereby carry the prompt version that produced them. Grandchildren inherit through their parent in turn.
+ * the `feature_flag.*` attributes of the latest one, each marked `feature_flag.inherited: true` so that a request is
+ * counted once. LLM client spans, which carry the `gen_ai.usage.*` token counts, thereby carry the prompt version
+ * that produced them. Grandchildren inherit through their parent in turn.
  *
  * Structurally an `@opentelemetry/sdk-trace-base` `SpanProcessor`; register it on the tracer provider:
  *
@@ -29,8 +37,9 @@ export class FlagSpanProcessor {
       let latest: Attributes | undefined;
       for (const event of events) {
         if (event.name !== FEATURE_FLAG_EVALUATION_EVENT || event.attributes === undefined) continue;
-        span.addEvent(FEATURE_FLAG_EVALUATION_EVENT, event.attributes);
-        latest = event.attributes;
+        const copied = { ...event.attributes, [FEATURE_FLAG_INHERITED]: true };
+        span.addEvent(FEATURE_FLAG_EVALUATION_EVENT, copied);
+        latest = copied;
       }
       if (latest !== undefined) span.setAttributes(latest);
     } catch {

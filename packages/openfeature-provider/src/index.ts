@@ -6,7 +6,7 @@ export {
   featureFlagAttributes,
 } from './feature-flag-attributes.js';
 export { FlagSpanHook } from './flag-span-hook.js';
-export { FlagSpanProcessor } from './flag-span-processor.js';
+export { FEATURE_FLAG_INHERITED, FlagSpanProcessor } from './flag-span-processor.js';
 export { PROVIDER_NAME, PromptCanaryProvider, type ProviderTrackingStats } from './prompt-canary-provider.js';
 export type { ProviderConfig } from './provider-config.js';
 export { ProviderConfigError, parseProviderConfig } from './provider-config.js';
