@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import { registerAnalysis } from './analysis/register-analysis.js';
 import { type AppContext, defaultSettings, type Settings } from './app-context.js';
 import type { AppEnv } from './app-env.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
@@ -9,10 +8,10 @@ import { authorize } from './auth/auth-middleware.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type ChangeFeed, InProcessChangeFeed } from './changes/change-feed.js';
 import type { Clock } from './clock/clock.js';
-import { ConfigService } from './config/config-service.js';
-import type { AnalysisSource } from './controller/analysis-source.js';
+import { type AnalysisSource, noAnalysis } from './controller/analysis-source.js';
 import { SqliteControllerStateStore } from './controller/controller-state-store.js';
 import { RolloutController } from './controller/rollout-controller.js';
+import { ConfigService } from './config/config-service.js';
 import type { SqliteDatabase } from './db/database.js';
 import { applyMigrations } from './db/migration.js';
 import { daemonMigrations } from './db/migrations.js';
@@ -25,6 +24,7 @@ import { registerOpenApiRoute } from './openapi/openapi-route.js';
 import { createDaemonMetrics, type DaemonMetrics } from './ops/daemon-metrics.js';
 import { registerOpsRoutes } from './ops/health-routes.js';
 import { observeRequests } from './ops/request-observer.js';
+import { discardingSink } from './otlp/ingest-sink.js';
 import { prometheusOtlpIngestCounters } from './otlp/otlp-ingest-counters.js';
 import { registerOtlpRoutes } from './otlp/otlp-routes.js';
 import { registerPackRoutes } from './packs/pack-routes.js';
@@ -35,6 +35,7 @@ import { registerSegmentRoutes } from './segments/segment-routes.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { registerConfigRoutes } from './sync/config-routes.js';
 import { registerTokenRoutes } from './tokens/token-routes.js';
+import { type RetryPolicy, WebhookNotifier } from './webhooks/webhook-notifier.js';
 import { registerWhoamiRoute } from './tokens/whoami-route.js';
 import { registerUiRoutes } from './ui/ui-routes.js';
 
@@ -53,6 +54,8 @@ export interface AppDeps {
   analysis?: AnalysisSource;
   /** Start the rollout controller's timer loop (default true); tests may drive `controller.tick()` instead. */
   startController?: boolean;
+  /** Retry policy of webhook deliveries (tests shorten the delays). */
+  webhookRetry?: Partial<RetryPolicy>;
 }
 
 /** A built daemon: the Hono app, its context, and the shutdown of everything it started. */
@@ -61,6 +64,8 @@ export interface DaemonApp {
   ctx: AppContext;
   /** The rollout loop (started unless `startController: false`). */
   controller: RolloutController;
+  /** Signed webhooks announcing rollout transitions. */
+  webhooks: WebhookNotifier;
   /** Ends streams and timers. The database stays open: whoever opened it closes it. */
   close(): Promise<void>;
 }
@@ -131,9 +136,9 @@ export function createApp(deps: AppDeps): DaemonApp {
 
   // ── feature routes: each feature mounts its own module here ──────────────────────────────────────────────
   registerPackRoutes(app, ctx);
-  const analysis = registerAnalysis(app, ctx);
+  // The analyzer's aggregation replaces the discarding sink once it is wired.
   registerOtlpRoutes(app, {
-    sink: analysis.sink,
+    sink: discardingSink,
     counters: prometheusOtlpIngestCounters(metrics.registry),
     now: () => deps.clock.now(),
     onInternalError: (err) => logger.error({ err }, 'OTLP ingest failed'),
@@ -143,18 +148,28 @@ export function createApp(deps: AppDeps): DaemonApp {
     changes: ctx,
     stores: { packs: new SqlitePackStore(deps.db), rollouts: new SqliteRolloutStore(deps.db) },
     state: new SqliteControllerStateStore(deps.db),
-    analysis: deps.analysis ?? analysis.analyzer,
+    analysis: deps.analysis ?? noAnalysis,
     logger,
     registry: metrics.registry,
   });
   if (deps.startController !== false) controller.start();
   ctx.onClose(() => controller.stop());
+  const webhooks = new WebhookNotifier({
+    changes: ctx,
+    rollouts: new SqliteRolloutStore(deps.db),
+    logger,
+    registry: metrics.registry,
+    ...(deps.webhookRetry === undefined ? {} : { retry: deps.webhookRetry }),
+  });
+  webhooks.start();
+  ctx.onClose(() => webhooks.close());
   // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
   return {
     app,
     ctx,
     controller,
+    webhooks,
     close: async () => {
       lifecycle.closing = true;
       stopTokenWatch();

@@ -226,15 +226,13 @@ export class RolloutController {
     const transition = result;
     const entry = result.entry;
     const at = new Date(nowMs).toISOString();
-    this.#deps.changes.store.transaction(() => {
-      this.#deps.state.save(rollout.id, record, at);
-      commitRolloutTransition(this.#deps.changes, this.#deps.stores, {
-        before: rollout,
-        transition,
-        action: DECISION_ACTION[decision.kind],
-        actor: CONTROLLER_ACTOR,
-        reason: entry.reason,
-      });
+    commitRolloutTransition(this.#deps.changes, this.#deps.stores, {
+      before: rollout,
+      transition,
+      action: DECISION_ACTION[decision.kind],
+      actor: CONTROLLER_ACTOR,
+      reason: entry.reason,
+      alsoWrite: () => this.#deps.state.save(rollout.id, record, at),
     });
     this.#deps.logger?.info(
       { rollout: rollout.id, pack: rollout.pack, decision: decision.kind, reason: decision.reason },

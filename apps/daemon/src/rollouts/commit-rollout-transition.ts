@@ -19,6 +19,8 @@ export interface RolloutChange {
   readonly action: string;
   readonly actor: string;
   readonly reason?: string | undefined;
+  /** More writes that must commit with the transition (the controller's state), run inside its transaction. */
+  readonly alsoWrite?: () => void;
 }
 
 function summary(rollout: Rollout) {
@@ -63,6 +65,7 @@ export function commitRolloutTransition(
       const at = entry.at;
       stores.rollouts.save(after);
       stores.rollouts.appendTimeline(after.id, entry);
+      change.alsoWrite?.();
       if (after.phase === 'Completed') stores.packs.setStableVersion(after.pack, after.canaryVersion, at);
       const flag = compileRolloutFlag({ pack: after.pack, rollout: after, nowMs: deps.clock.now() });
       const current = store.flags.get(after.pack);

@@ -48,7 +48,7 @@ const SCOPE_LIST: Scope[] = ['evaluate', 'ingest', 'read', 'operate', 'admin'];
 export function createTestDaemon(
   settings: Partial<Settings> = {},
   clock = new ManualClock(),
-  deps: Partial<Pick<AppDeps, 'db' | 'analysis' | 'startController'>> = {},
+  deps: Partial<Pick<AppDeps, 'db' | 'analysis' | 'startController' | 'webhookRetry'>> = {},
 ): TestDaemon {
   const db = deps.db ?? openDatabase(':memory:');
   const daemon = createApp({ ...deps, db, clock, logger: pino({ level: 'silent' }), settings });
