@@ -102,7 +102,11 @@ export interface Analysis {
   readonly window: { readonly from: string; readonly to: string };
   readonly arms: { readonly stable: AnalysisArm; readonly canary: AnalysisArm };
   readonly checks: readonly AnalysisCheck[];
-  readonly srm?: { readonly expectedShare: number; readonly observedShare: number; readonly result: string };
+  readonly srm?: {
+    readonly expectedShare: number | null;
+    readonly observedShare: number | null;
+    readonly result: string;
+  };
 }
 
 /** One audit entry (`GET /api/v1/audit`, `event: audit`). */

@@ -56,9 +56,9 @@ export function AnalysisReasons({ analysis }: { analysis: Analysis }) {
       ))}
       {analysis.srm && (
         <li class={`result-${analysis.srm.result}`}>
-          <strong>traffic split</strong>: {analysis.srm.result} — expected canary share{' '}
-          {formatMetric('share_rate', analysis.srm.expectedShare)}, observed{' '}
-          {formatMetric('share_rate', analysis.srm.observedShare)}
+          <strong>traffic split</strong>: {analysis.srm.result}
+          {typeof analysis.srm.observedShare === 'number' &&
+            ` — expected canary share ${formatMetric('share_rate', analysis.srm.expectedShare)}, observed ${formatMetric('share_rate', analysis.srm.observedShare)}`}
         </li>
       )}
     </ul>

@@ -6,7 +6,7 @@ import { WeightChart } from '../charts/weight-chart.js';
 import type { LiveEvents } from '../live-events.js';
 import { ActionDialog, actionLabel } from './action-dialog.js';
 import { AuditLog } from './audit-log.js';
-import { actionsFor, canOperate, formatAgo, formatStep, formatWeight, isTerminal } from './format.js';
+import { actionsFor, canOperate, formatAgo, formatStep, formatWeight } from './format.js';
 import { AnalysisReasons, MetricTable } from './metric-table.js';
 import { PhaseBadge } from './phase-badge.js';
 import { useRollout } from './use-rollout.js';
@@ -30,8 +30,7 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
   const [pending, setPending] = useState<RolloutAction | null>(null);
   const { detail, analysis, history } = state;
 
-  const endMs = detail && isTerminal(detail.phase) ? Date.parse(detail.updatedAt) : nowMs;
-  const weights = useMemo(() => weightSeries(detail?.timeline ?? [], endMs), [detail, endMs]);
+  const weights = useMemo(() => weightSeries(detail?.timeline ?? [], nowMs), [detail, nowMs]);
   const metrics = useMemo(() => {
     const names = (detail?.spec.analysis?.metrics ?? []).map((m) => m.name);
     return [...new Set([...names, ...history.keys()])];

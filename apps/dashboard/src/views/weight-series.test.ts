@@ -44,7 +44,7 @@ describe('weight over time from the timeline', () => {
     expect(series.steps).toEqual([]);
   });
 
-  it('marks a rollback, drops to 0 and stops there, with the reason', () => {
+  it('marks a rollback with its reason and shows 0 from then on', () => {
     const series = weightSeries(
       [
         entry(0, null, 'Progressing', 10),
@@ -53,8 +53,8 @@ describe('weight over time from the timeline', () => {
       ],
       T0 + 60 * 60_000,
     );
-    expect(series.xs).toEqual([s(0), s(5), s(7)]);
-    expect(series.weights).toEqual([10, 20, 0]);
+    expect(series.xs).toEqual([s(0), s(5), s(7), s(60)]);
+    expect(series.weights).toEqual([10, 20, 0, 0]);
     expect(series.rollbacks).toEqual([{ t: s(7), actor: 'ops', reason: 'latency too high' }]);
   });
 

@@ -24,8 +24,8 @@ export interface WeightSeries {
 
 /**
  * Builds the weight series of a rollout from its `timeline`: one point per transition, held until the next, and a
- * last point at `endMs` (now for a live rollout, the last transition for an ended one) so that the current
- * weight shows as a flat line up to the present. Pauses become spans, rollbacks and steps markers.
+ * last point at `endMs` (now) so that the current weight (0 after a rollback) shows as a flat line up to the
+ * present. Pauses become spans, rollbacks and steps markers.
  */
 export function weightSeries(timeline: readonly TimelineEntry[], endMs: number): WeightSeries {
   const entries = [...timeline]
@@ -64,7 +64,7 @@ export function weightSeries(timeline: readonly TimelineEntry[], endMs: number):
   const last = entries[entries.length - 1];
   const ended = last !== undefined && (last.entry.to === 'RolledBack' || last.entry.to === 'Completed');
   const end = Math.max(endMs / 1000, last?.t ?? 0);
-  if (last !== undefined && !ended && end > last.t) {
+  if (last !== undefined && end > last.t) {
     xs.push(end);
     weights.push(last.entry.weight);
   }
