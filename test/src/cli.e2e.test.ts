@@ -169,7 +169,7 @@ describe.skipIf(!present)('the canary CLI against the real daemon', () => {
 
   it('watch exits 3 when the rollout is rolled back from another process', async () => {
     expect((await canary(['apply', '-f', packFile('2.5.0')])).code).toBe(0);
-    const watch = spawnCli(['watch', pack, '--interval', '5s']);
+    const watch = spawnCli(['watch', pack, '--interval', '30s']);
     await until(() => watch.stdout().includes('Progressing'), 'the first frame of watch');
     const live = (await (await api(daemon, `/api/v1/packs/${pack}`)).json()) as { liveRollout: string };
     const res = await api(daemon, `/api/v1/rollouts/${live.liveRollout}/rollback`, {
@@ -180,8 +180,8 @@ describe.skipIf(!present)('the canary CLI against the real daemon', () => {
     const started = Date.now();
     const run = await watch.exited;
     expect(run.code).toBe(3);
-    // The event stream, not the 5 s poll, ended it.
-    expect(Date.now() - started).toBeLessThan(4000);
+    // The event stream, not the 30 s poll, ended it.
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(run.stdout).toMatch(/✖ RolledBack .*rolled back elsewhere/);
   });
 
