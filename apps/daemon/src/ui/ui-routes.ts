@@ -103,11 +103,20 @@ function serve(c: Context<AppEnv>, asset: Asset): Response {
  */
 export function registerUiRoutes(app: Hono<AppEnv>, ctx: AppContext, options: UiRouteOptions = {}): void {
   const root = options.root ?? dashboardRoot();
-  const assets = loadAssets(root);
-  const index = assets.get('index.html');
-  if (!index) ctx.logger.warn({ root }, 'dashboard assets not found: /ui answers 503 (run pnpm build)');
+  // Read on first use: most daemons built in tests never serve the dashboard.
+  let assets: Map<string, Asset> | undefined;
+  const load = (): Map<string, Asset> => {
+    if (!assets) {
+      assets = loadAssets(root);
+      if (!assets.has('index.html')) {
+        ctx.logger.warn({ root }, 'dashboard assets not found: /ui answers 503 (run pnpm build)');
+      }
+    }
+    return assets;
+  };
 
   const page = (c: Context<AppEnv>) => {
+    const index = load().get('index.html');
     if (index) return serve(c, index);
     withSecurityHeaders(c);
     return c.text('The dashboard is not built: run `pnpm build`.', 503);
@@ -115,7 +124,7 @@ export function registerUiRoutes(app: Hono<AppEnv>, ctx: AppContext, options: Ui
   app.get('/ui', page);
   app.get('/ui/', page);
   app.get('/ui/:file', (c) => {
-    const asset = assets.get(c.req.param('file'));
+    const asset = load().get(c.req.param('file'));
     if (asset) return serve(c, asset);
     withSecurityHeaders(c);
     return c.text('Not found', 404);
