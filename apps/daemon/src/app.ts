@@ -11,6 +11,7 @@ import type { Clock } from './clock/clock.js';
 import { type AnalysisSource, noAnalysis } from './controller/analysis-source.js';
 import { SqliteControllerStateStore } from './controller/controller-state-store.js';
 import { RolloutController } from './controller/rollout-controller.js';
+import { sliceRequestRate, stepSampleWarnings } from './controller/step-sample-warnings.js';
 import { ConfigService } from './config/config-service.js';
 import type { SqliteDatabase } from './db/database.js';
 import { applyMigrations } from './db/migration.js';
@@ -18,6 +19,7 @@ import { daemonMigrations } from './db/migrations.js';
 import { registerFlagRoutes } from './flags/flag-routes.js';
 import { registerFlagdRoutes } from './flags/flagd-routes.js';
 import { ApiError, handleError } from './http/api-error.js';
+import { SqliteSliceStore } from './ingest/sqlite-slice-store.js';
 import { registerOfrepRoutes } from './ofrep/ofrep-routes.js';
 import { ApiDocs } from './openapi/api-docs.js';
 import { registerOpenApiRoute } from './openapi/openapi-route.js';
@@ -135,7 +137,19 @@ export function createApp(deps: AppDeps): DaemonApp {
   registerUiRoutes(app, ctx);
 
   // ── feature routes: each feature mounts its own module here ──────────────────────────────────────────────
-  registerPackRoutes(app, ctx);
+  const requestRate = sliceRequestRate(
+    new SqliteRolloutStore(deps.db),
+    new SqliteSliceStore(deps.db, { now: () => deps.clock.now() }),
+  );
+  registerPackRoutes(app, ctx, {
+    warnings: (pack, plan) =>
+      stepSampleWarnings(
+        pack.spec.rollout,
+        plan,
+        requestRate(pack.metadata.name, deps.clock.now()),
+        deps.clock.timeScale,
+      ),
+  });
   // The analyzer's aggregation replaces the discarding sink once it is wired.
   registerOtlpRoutes(app, {
     sink: discardingSink,

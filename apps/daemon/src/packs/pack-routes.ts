@@ -22,6 +22,8 @@ import { SqlitePackStore } from './sqlite-pack-store.js';
 export interface PackRouteOptions {
   readonly stores?: RolloutStores;
   readonly newId?: () => string;
+  /** Apply-time warnings for a rollout that starts (steps that cannot reach their minimum samples in time). */
+  readonly warnings?: (pack: PromptPack, plan: RolloutPlan) => string[];
 }
 
 /**
@@ -162,7 +164,9 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
       actor: actorOf(c),
       ...(options.newId ? { newId: options.newId } : {}),
     });
-    return answer(c, applied.stored, applied.rollout, decision.status);
+    const warnings =
+      decision.kind === 'start_rollout' && options.warnings ? options.warnings(pack, plan) : [];
+    return answer(c, applied.stored, applied.rollout, decision.status, warnings);
   });
 
   app.delete('/api/v1/packs/:name', (c) => {
@@ -202,6 +206,7 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
     stored: ReturnType<typeof stores.packs.get> | null,
     rollout: ReturnType<typeof stores.rollouts.get> | null,
     status: 200 | 201,
+    warnings: readonly string[] = [],
   ): Response {
     if (!stored) throw new Error('a pack answer needs the stored pack');
     c.header('ETag', stored.etag);
@@ -211,6 +216,7 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
       pack: packView(stored, live),
       revision: stored.revision,
       ...(rollout ? { rollout: rolloutView(rollout, ctx.clock.now()) } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
     return c.json(body, status);
   }
