@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { registerAnalysis } from './analysis/register-analysis.js';
 import { type AppContext, defaultSettings, type Settings } from './app-context.js';
 import type { AppEnv } from './app-env.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
@@ -8,11 +9,11 @@ import { authorize } from './auth/auth-middleware.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type ChangeFeed, InProcessChangeFeed } from './changes/change-feed.js';
 import type { Clock } from './clock/clock.js';
-import { type AnalysisSource, noAnalysis } from './controller/analysis-source.js';
+import { ConfigService } from './config/config-service.js';
+import type { AnalysisSource } from './controller/analysis-source.js';
 import { SqliteControllerStateStore } from './controller/controller-state-store.js';
 import { RolloutController } from './controller/rollout-controller.js';
 import { sliceRequestRate, stepSampleWarnings } from './controller/step-sample-warnings.js';
-import { ConfigService } from './config/config-service.js';
 import type { SqliteDatabase } from './db/database.js';
 import { applyMigrations } from './db/migration.js';
 import { daemonMigrations } from './db/migrations.js';
@@ -26,7 +27,6 @@ import { registerOpenApiRoute } from './openapi/openapi-route.js';
 import { createDaemonMetrics, type DaemonMetrics } from './ops/daemon-metrics.js';
 import { registerOpsRoutes } from './ops/health-routes.js';
 import { observeRequests } from './ops/request-observer.js';
-import { discardingSink } from './otlp/ingest-sink.js';
 import { prometheusOtlpIngestCounters } from './otlp/otlp-ingest-counters.js';
 import { registerOtlpRoutes } from './otlp/otlp-routes.js';
 import { registerPackRoutes } from './packs/pack-routes.js';
@@ -37,9 +37,9 @@ import { registerSegmentRoutes } from './segments/segment-routes.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { registerConfigRoutes } from './sync/config-routes.js';
 import { registerTokenRoutes } from './tokens/token-routes.js';
-import { type RetryPolicy, WebhookNotifier } from './webhooks/webhook-notifier.js';
 import { registerWhoamiRoute } from './tokens/whoami-route.js';
 import { registerUiRoutes } from './ui/ui-routes.js';
+import { type RetryPolicy, WebhookNotifier } from './webhooks/webhook-notifier.js';
 
 /** What {@link createApp} is built from. Only `main.ts` (or a test) creates these. */
 export interface AppDeps {
@@ -150,9 +150,9 @@ export function createApp(deps: AppDeps): DaemonApp {
         deps.clock.timeScale,
       ),
   });
-  // The analyzer's aggregation replaces the discarding sink once it is wired.
+  const analysis = registerAnalysis(app, ctx);
   registerOtlpRoutes(app, {
-    sink: discardingSink,
+    sink: analysis.sink,
     counters: prometheusOtlpIngestCounters(metrics.registry),
     now: () => deps.clock.now(),
     onInternalError: (err) => logger.error({ err }, 'OTLP ingest failed'),
@@ -162,7 +162,7 @@ export function createApp(deps: AppDeps): DaemonApp {
     changes: ctx,
     stores: { packs: new SqlitePackStore(deps.db), rollouts: new SqliteRolloutStore(deps.db) },
     state: new SqliteControllerStateStore(deps.db),
-    analysis: deps.analysis ?? noAnalysis,
+    analysis: deps.analysis ?? analysis.analyzer,
     logger,
     registry: metrics.registry,
   });
