@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiCallError, ApiClient } from './api/api-client.js';
 import type { Whoami } from './api/api-types.js';
 import { followEvents } from './api/event-stream.js';
@@ -35,8 +35,8 @@ interface Session {
   me: Whoami;
 }
 
-async function signInWith(token: string): Promise<Session | string> {
-  const client = new ApiClient(token);
+async function signInWith(token: string, onUnauthorized: () => void): Promise<Session | string> {
+  const client = new ApiClient(token, { onUnauthorized });
   try {
     return { client, me: await client.whoami() };
   } catch (err) {
@@ -67,15 +67,22 @@ export function App({ tokens }: { tokens: TokenStore }) {
     [tokens],
   );
 
+  // A 401 on any call after sign-in (a revoked token) ends the session; checking a token at sign-in does not.
+  const signedIn = useRef(false);
+  signedIn.current = session !== null;
+  const onUnauthorized = useCallback(() => {
+    if (signedIn.current) signOut('The token is no longer accepted; sign in again.');
+  }, [signOut]);
+
   useEffect(() => {
     const stored = tokens.get();
     if (stored === null) return;
-    void signInWith(stored).then((result) => {
+    void signInWith(stored, onUnauthorized).then((result) => {
       if (typeof result === 'string') signOut(result);
       else setSession(result);
       setRestoring(false);
     });
-  }, [tokens, signOut]);
+  }, [tokens, signOut, onUnauthorized]);
 
   useEffect(() => {
     if (!session) return;
@@ -92,7 +99,7 @@ export function App({ tokens }: { tokens: TokenStore }) {
       <SignIn
         notice={notice}
         onSubmit={async (token) => {
-          const result = await signInWith(token);
+          const result = await signInWith(token, onUnauthorized);
           if (typeof result === 'string') return result;
           tokens.set(token);
           setNotice(null);

@@ -62,6 +62,16 @@ describe('the API client', () => {
     });
   });
 
+  it('tells the app when the daemon no longer accepts the token', async () => {
+    let told = 0;
+    const { fetch } = recording(() =>
+      json({ code: 'unauthorized', message: 'a valid token is required' }, 401),
+    );
+    const client = new ApiClient('revoked', { fetch, onUnauthorized: () => told++ });
+    await expect(client.packs()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(told).toBe(1);
+  });
+
   it('reports a network failure as network_error', async () => {
     const client = new ApiClient('t', {
       fetch: async () => {

@@ -32,11 +32,16 @@ export class ApiClient {
   readonly #token: string;
   readonly #fetch: Fetch;
   readonly #base: string;
+  readonly #onUnauthorized: (() => void) | undefined;
 
-  constructor(token: string, options: { fetch?: Fetch; baseUrl?: string } = {}) {
+  /**
+   * @param options.onUnauthorized called when the daemon answers 401 (the token was revoked): the app signs out.
+   */
+  constructor(token: string, options: { fetch?: Fetch; baseUrl?: string; onUnauthorized?: () => void } = {}) {
     this.#token = token;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#base = options.baseUrl ?? '';
+    this.#onUnauthorized = options.onUnauthorized;
   }
 
   /** The request headers every call sends. */
@@ -58,6 +63,7 @@ export class ApiClient {
       throw new ApiCallError(0, 'network_error', err instanceof Error ? err.message : String(err));
     }
     if (!res.ok) {
+      if (res.status === 401) this.#onUnauthorized?.();
       const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
       throw new ApiCallError(res.status, body.code ?? `http_${res.status}`, body.message ?? res.statusText);
     }
