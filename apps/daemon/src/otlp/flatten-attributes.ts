@@ -2,6 +2,9 @@ import type { Attributes, AttributeValue } from './ingest-sink.js';
 import type { WireAnyValue, WireKeyValue } from './otlp-wire-types.js';
 import { longToNumber, OtlpDecodeError, toDouble } from './wire-values.js';
 
+/** Deepest nesting of array and key/value-list values read, as protobufjs's decoder allows (protoc's default). */
+const MAX_DEPTH = 100;
+
 /** The attribute that makes a span or point count for a rollout. */
 export const FLAG_KEY = 'feature_flag.key';
 
@@ -40,8 +43,10 @@ export function flattenAttributes(
   attributes: readonly WireKeyValue[],
   into: Attributes,
   prefix = '',
+  depth = 0,
 ): Attributes {
   if (!Array.isArray(attributes)) throw new OtlpDecodeError('attributes: expected an array');
+  if (depth > MAX_DEPTH) throw new OtlpDecodeError(`attributes: nested deeper than ${MAX_DEPTH} levels`);
   for (let i = 0; i < attributes.length; i++) {
     const kv = attributes[i];
     if (kv === null || typeof kv !== 'object')
@@ -51,13 +56,13 @@ export function flattenAttributes(
     const value = kv.value;
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object') throw new OtlpDecodeError('attributes: expected an AnyValue object');
-    const scalar = anyValueToAttribute(value);
+    const scalar = anyValueToAttribute(value, depth);
     if (scalar !== undefined) {
       into[key] = scalar;
       continue;
     }
     const kvlist = value.kvlistValue;
-    if (kvlist !== null && kvlist !== undefined) flattenAttributes(kvlist.values ?? [], into, key);
+    if (kvlist !== null && kvlist !== undefined) flattenAttributes(kvlist.values ?? [], into, key, depth + 1);
   }
   return into;
 }
@@ -73,7 +78,7 @@ export function copyAttributes(source: Attributes): Attributes {
 }
 
 /** One `AnyValue` as a flat attribute value, or `undefined` for an empty one (or a key/value list). */
-export function anyValueToAttribute(value: WireAnyValue): AttributeValue | undefined {
+export function anyValueToAttribute(value: WireAnyValue, depth = 0): AttributeValue | undefined {
   // Presence is an own property in both encodings: protobufjs sets only the arm it read (an unset scalar arm
   // reads as its default from the prototype), and OTLP/JSON carries only the arm that is set. Tests run in
   // order of how common each arm is in real telemetry.
@@ -85,7 +90,8 @@ export function anyValueToAttribute(value: WireAnyValue): AttributeValue | undef
   }
   if (hasOwn(value, 'boolValue') && value.boolValue !== null) return boolArm(value.boolValue);
   const array = value.arrayValue;
-  if (array !== null && array !== undefined) return JSON.stringify(arrayToPlain(array.values ?? []));
+  if (array !== null && array !== undefined)
+    return JSON.stringify(arrayToPlain(array.values ?? [], depth + 1));
   if (hasOwn(value, 'bytesValue') && value.bytesValue !== null) return bytesArm(value.bytesValue);
   return undefined;
 }
@@ -116,12 +122,13 @@ function bytesArm(bytes: unknown): string {
 
 type Plain = AttributeValue | null | Plain[] | { [key: string]: Plain };
 
-function arrayToPlain(values: readonly WireAnyValue[]): Plain[] {
+function arrayToPlain(values: readonly WireAnyValue[], depth: number): Plain[] {
   if (!Array.isArray(values)) throw new OtlpDecodeError('AnyValue.arrayValue.values: expected an array');
+  if (depth > MAX_DEPTH) throw new OtlpDecodeError(`attributes: nested deeper than ${MAX_DEPTH} levels`);
   return values.map((v) => {
     if (v === null || typeof v !== 'object') return null;
-    if (v.arrayValue) return arrayToPlain(v.arrayValue.values ?? []);
-    if (v.kvlistValue) return flattenAttributes(v.kvlistValue.values ?? [], {});
-    return anyValueToAttribute(v) ?? null;
+    if (v.arrayValue) return arrayToPlain(v.arrayValue.values ?? [], depth + 1);
+    if (v.kvlistValue) return flattenAttributes(v.kvlistValue.values ?? [], {}, '', depth + 1);
+    return anyValueToAttribute(v, depth) ?? null;
   });
 }

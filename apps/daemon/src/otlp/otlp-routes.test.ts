@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { Hono } from 'hono';
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import type { IngestSink, OtlpMetricPoint, OtlpSpan } from './ingest-sink.js';
 import { InMemoryOtlpIngestCounters } from './otlp-ingest-counters.js';
@@ -155,6 +156,44 @@ describe('POST /v1/traces', () => {
     const res = await app.request('/v1/traces', { method: 'POST', headers: JSON_TYPE, body });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ code: 3, message: expect.any(String) });
+  });
+
+  it('answers attribute values nested past the decoder depth limit with 400, in either encoding', async () => {
+    const { app } = setup();
+    let nested: object = { stringValue: 'leaf' };
+    for (let i = 0; i < 200; i++) nested = { arrayValue: { values: [nested] } };
+    const deep = {
+      traceId: '01'.repeat(16),
+      spanId: '02'.repeat(8),
+      startTimeUnixNano: '1',
+      endTimeUnixNano: '2',
+    };
+    const attributes = [...flag, { key: 'deep', value: nested }];
+    const json = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ ...deep, attributes }] }] }] });
+    const fromJson = await app.request('/v1/traces', { method: 'POST', headers: JSON_TYPE, body: json });
+    expect(fromJson.status).toBe(400);
+    expect((await fromJson.json()).message).toBe('attributes: nested deeper than 100 levels');
+    // fromObject refuses such depth itself, so the bytes are nested by hand: field tag, then length-delimited.
+    const field = (n: number, bytes: Uint8Array) =>
+      protobuf.Writer.create()
+        .uint32((n << 3) | 2)
+        .bytes(bytes)
+        .finish();
+    let any = field(1, new TextEncoder().encode('leaf')); // AnyValue.string_value
+    for (let i = 0; i < 200; i++) any = field(5, field(1, any)); // AnyValue.array_value → ArrayValue.values
+    const deepAttribute = Buffer.concat([field(1, new TextEncoder().encode('deep')), field(2, any)]);
+    const spanType = schema.root.lookupType('opentelemetry.proto.trace.v1.Span');
+    const spanBytes = Buffer.concat([
+      spanType.encode(spanType.fromObject(span('deep', T0, T0 + 1n))).finish(),
+      field(9, deepAttribute), // one more Span.attributes entry
+    ]);
+    const proto = field(1, field(2, field(2, spanBytes)));
+    const fromProto = await app.request('/v1/traces', { method: 'POST', headers: PROTOBUF, body: proto });
+    expect(fromProto.status).toBe(400);
+    const status = schema.rpcStatus.decode(new Uint8Array(await fromProto.arrayBuffer())) as unknown as {
+      message: string;
+    };
+    expect(status.message).toMatch(/max depth exceeded/);
   });
 
   it('answers an unknown content type with 415', async () => {
