@@ -172,7 +172,9 @@ describe('POST /v1/traces', () => {
     const json = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ ...deep, attributes }] }] }] });
     const fromJson = await app.request('/v1/traces', { method: 'POST', headers: JSON_TYPE, body: json });
     expect(fromJson.status).toBe(400);
-    expect((await fromJson.json()).message).toBe('attributes: nested deeper than 100 levels');
+    expect(((await fromJson.json()) as { message: string }).message).toBe(
+      'attributes: nested deeper than 100 levels',
+    );
     // fromObject refuses such depth itself, so the bytes are nested by hand: field tag, then length-delimited.
     const field = (n: number, bytes: Uint8Array) =>
       protobuf.Writer.create()
