@@ -26,7 +26,19 @@ export interface MetricSpecView {
 
 /** The part of a rollout spec the dashboard shows. */
 export interface RolloutSpecView {
-  readonly analysis?: { readonly intervalMs?: number; readonly metrics?: readonly MetricSpecView[] };
+  readonly analysis?: {
+    readonly intervalMs?: number;
+    readonly failureThreshold?: number;
+    readonly metrics?: readonly MetricSpecView[];
+  };
+}
+
+/** The controller's latest look at a rollout (`lastCheck` of the rollout detail). */
+export interface LastCheck {
+  readonly at: string;
+  readonly decision: { readonly kind: string; readonly reason: string };
+  /** Consecutive failed looks by metric. */
+  readonly failures: Readonly<Record<string, number>>;
 }
 
 /** `GET /api/v1/packs` item. */
@@ -71,6 +83,8 @@ export interface TimelineEntry {
 export interface RolloutDetail extends RolloutView {
   readonly spec: RolloutSpecView;
   readonly timeline: readonly TimelineEntry[];
+  /** `null` before the controller's first look; absent from daemons without a controller. */
+  readonly lastCheck?: LastCheck | null;
 }
 
 /** How people read a check's outcome. */

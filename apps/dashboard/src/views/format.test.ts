@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   actionsFor,
   canOperate,
+  describeLastCheck,
   formatAgo,
   formatDuration,
   formatMetric,
@@ -82,5 +83,22 @@ describe('one status per metric row', () => {
     expect(worstStatus(['OK', 'Improved'])).toBe('Improved');
     expect(worstStatus(['Inconclusive', 'OK'])).toBe('Inconclusive');
     expect(worstStatus([])).toBe('Inconclusive');
+  });
+});
+
+describe("the controller's last look", () => {
+  it('says when, what and why, and which metrics are failing', () => {
+    const now = Date.parse('2025-01-01T12:00:00Z');
+    const check = {
+      at: '2025-01-01T11:58:00Z',
+      decision: { kind: 'hold', reason: 'minimum step duration not reached' },
+      failures: { latency_p99: 1, success_rate: 0 },
+    };
+    expect(describeLastCheck(check, 2, now)).toBe(
+      '2 min ago: hold — minimum step duration not reached (latency_p99 1/2 failed looks)',
+    );
+    expect(describeLastCheck({ ...check, failures: {} }, undefined, now)).toBe(
+      '2 min ago: hold — minimum step duration not reached',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { CheckStatus, RolloutAction, RolloutPhase, Scope } from '../api/api-types.js';
+import type { CheckStatus, LastCheck, RolloutAction, RolloutPhase, Scope } from '../api/api-types.js';
 
 /** How a metric's values read: rates as percentages, latencies in ms, costs in dollars. */
 export type MetricUnit = 'fraction' | 'ms' | 'usd' | 'number';
@@ -111,4 +111,20 @@ export function worstStatus(statuses: readonly CheckStatus[]): CheckStatus {
     }
   }
   return worst;
+}
+
+/**
+ * The controller's latest look in one line: when, what it decided and why, and the metrics on their way to a
+ * rollback (`latency_p99 1/2 failed looks`).
+ */
+export function describeLastCheck(
+  check: LastCheck,
+  failureThreshold: number | undefined,
+  nowMs: number,
+): string {
+  const failing = Object.entries(check.failures)
+    .filter(([, n]) => n > 0)
+    .map(([metric, n]) => `${metric} ${n}${failureThreshold ? `/${failureThreshold}` : ''} failed looks`);
+  const head = `${formatAgo(check.at, nowMs)}: ${check.decision.kind} — ${check.decision.reason}`;
+  return failing.length > 0 ? `${head} (${failing.join(', ')})` : head;
 }

@@ -6,7 +6,7 @@ import { WeightChart } from '../charts/weight-chart.js';
 import type { LiveEvents } from '../live-events.js';
 import { ActionDialog, actionLabel } from './action-dialog.js';
 import { AuditLog } from './audit-log.js';
-import { actionsFor, canOperate, formatAgo, formatStep, formatWeight } from './format.js';
+import { actionsFor, canOperate, describeLastCheck, formatAgo, formatStep, formatWeight } from './format.js';
 import { AnalysisReasons, MetricTable } from './metric-table.js';
 import { PhaseBadge } from './phase-badge.js';
 import { useRollout } from './use-rollout.js';
@@ -78,6 +78,12 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
           <dt>started</dt>
           <dd>{formatAgo(detail.startedAt, nowMs)}</dd>
         </dl>
+        {detail.lastCheck && (
+          <p class="last-check muted">
+            Controller's last look{' '}
+            {describeLastCheck(detail.lastCheck, detail.spec.analysis?.failureThreshold, nowMs)}
+          </p>
+        )}
         {actions.length > 0 && (
           <div class="actions">
             {actions.map((action) => (
