@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** How one prompt version behaves in the simulated LLM. */
+export interface VersionProfile {
+  /** `gen_ai.request.model` of the LLM call. */
+  model: string;
+  /** Log-normal latency of one answer, in milliseconds. */
+  latencyMs: { median: number; p99: number };
+  /** Share of answers that fail (span status ERROR, no feedback). */
+  errorRate: number;
+  /** Mean input tokens of one answer. */
+  inputTokens: number;
+  /** Mean output tokens of one answer. */
+  outputTokens: number;
+  /** Share of answers that call a tool (only those carry `app.tool_call.correct`). */
+  toolCallRate: number;
+  /** Share of tool calls that are correct. */
+  toolCallAccuracy: number;
+  /** User feedback after a successful answer. */
+  feedback: {
+    /** Share of answers that get a 1–5 rating (`feedback`) and a thumb. */
+    rate: number;
+    /** Mean rating, 1–5. */
+    satisfaction: number;
+    /** Share of thumbs that are up. */
+    thumbsUpRate: number;
+  };
+}
+
+/** A change in the canary's behaviour from `afterMs` of scenario time on. */
+export interface ScenarioPhase {
+  /** Scenario time (real time × time scale) since traffic started, in ms. */
+  afterMs: number;
+  /** One line for people: what changes. */
+  description: string;
+  profile: VersionProfile;
+}
+
+/** A scenario: traffic shape, the stable version's behaviour, and the canary's, possibly changing over time. */
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Seed of the simulation: the same seed replays the same sessions and answers. */
+  seed: number;
+  traffic: {
+    requestsPerSecond: number;
+    /** Requests per session: a whole number drawn uniformly from [min, max]. */
+    requestsPerSession: { min: number; max: number };
+    /** Share of sessions with `plan: internal`. */
+    internalShare: number;
+    /** Share of sessions with `beta: true`. */
+    betaShare: number;
+  };
+  stable: VersionProfile;
+  /** The canary from the start; later phases replace it. */
+  canary: VersionProfile;
+  phases: ScenarioPhase[];
+}
+
+/** The scenarios shipped in `apps/demo/scenarios/`. */
+export const BUILT_IN_SCENARIOS = ['success', 'regression', 'tradeoff', 'aa'] as const;
+
+/** Directory of the shipped scenario files. */
+export const scenariosDir = resolve(dirname(fileURLToPath(import.meta.url)), '../scenarios');
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses `500ms`, `8s`, `5m`, `1h` (or a number of ms) into milliseconds; `undefined` when malformed. */
+export function parseDuration(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
+  const match = DURATION.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1);
+}
+
+const share = z.number().min(0).max(1);
+const positive = z.number().positive();
+
+const profileFields = {
+  model: z.string().min(1),
+  latencyMs: z
+    .strictObject({ median: positive, p99: positive })
+    .refine((l) => l.p99 >= l.median, { message: 'p99 must be at least the median' }),
+  errorRate: share,
+  inputTokens: positive,
+  outputTokens: positive,
+  toolCallRate: share,
+  toolCallAccuracy: share,
+  feedback: z.strictObject({ rate: share, satisfaction: z.number().min(1).max(5), thumbsUpRate: share }),
+};
+
+const profileSchema = z.strictObject(profileFields);
+const overrideSchema = z.strictObject(profileFields).partial();
+const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 5m, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  seed: z.int().default(1),
+  traffic: z.strictObject({
+    requestsPerSecond: positive.default(50),
+    requestsPerSession: z
+      .strictObject({ min: z.int().min(1), max: z.int().min(1) })
+      .default({ min: 1, max: 3 }),
+    internalShare: share.default(0.05),
+    betaShare: share.default(0.1),
+  }),
+  stable: profileSchema,
+  canary: overrideSchema
+    .extend({
+      phases: z
+        .array(overrideSchema.extend({ after: durationSchema, description: z.string().default('') }))
+        .default([]),
+    })
+    .default({ phases: [] }),
+});
+
+/** A scenario file that does not describe a scenario; the message names the field. */
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+function mergeProfile(base: VersionProfile, override: Partial<VersionProfile>): VersionProfile {
+  const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
+  return { ...base, ...defined };
+}
+
+/**
+ * Parses a scenario document (YAML or JSON). Canary fields left out inherit the stable version's; each phase
+ * inherits from the one before it.
+ *
+ * @throws ScenarioError naming the first invalid field.
+ */
+export function parseScenario(text: string, source = 'scenario'): Scenario {
+  const result = scenarioSchema.safeParse(parseYaml(text));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ScenarioError(
+      `${source}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  const { stable, canary: canarySpec, traffic, ...rest } = result.data;
+  if (traffic.requestsPerSession.max < traffic.requestsPerSession.min) {
+    throw new ScenarioError(`${source}: traffic.requestsPerSession: max must be at least min`);
+  }
+  const { phases: phaseSpecs, ...canaryOverride } = canarySpec;
+  const canary = mergeProfile(stable, canaryOverride);
+  let previous = canary;
+  const phases = [...phaseSpecs]
+    .sort((a, b) => a.after - b.after)
+    .map(({ after, description, ...override }) => {
+      previous = mergeProfile(previous, override);
+      return { afterMs: after, description, profile: previous };
+    });
+  return { ...rest, traffic, stable, canary, phases };
+}
+
+/** Loads a shipped scenario by name (`success`, `regression`, …) or a scenario file by path. */
+export function loadScenario(nameOrPath: string): Scenario {
+  const path = (BUILT_IN_SCENARIOS as readonly string[]).includes(nameOrPath)
+    ? join(scenariosDir, `${nameOrPath}.yaml`)
+    : resolve(nameOrPath);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ScenarioError(
+      `cannot read scenario ${nameOrPath} (${(error as Error).message}); built in: ${BUILT_IN_SCENARIOS.join(', ')}`,
+    );
+  }
+  return parseScenario(text, path);
+}
+
+/** The canary's profile at `elapsedMs` of scenario time. */
+export function canaryProfileAt(scenario: Scenario, elapsedMs: number): VersionProfile {
+  let profile = scenario.canary;
+  for (const phase of scenario.phases) if (phase.afterMs <= elapsedMs) profile = phase.profile;
+  return profile;
+}

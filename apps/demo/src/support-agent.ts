@@ -1,0 +1,116 @@
+import type { Client, EvaluationContext } from '@openfeature/server-sdk';
+import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { canaryProfileAt, type Scenario } from './scenario.js';
+import type { SeededRandom } from './seeded-random.js';
+import { simulateAnswer } from './simulated-llm.js';
+
+/** One user's conversation: the sticky unit of the rollout. */
+export interface SupportSession {
+  /** The `targetingKey`: the same session always lands on the same version. */
+  id: string;
+  /** Extra evaluation context: `plan: internal` and `beta: true` sessions belong to the demo's segments. */
+  attributes: { plan: 'internal' | 'pro' | 'free'; beta?: true };
+  /** The session's own random stream (answers and feedback), so that sessions are independent. */
+  random: SeededRandom;
+}
+
+/** What one answer did, for the demo's counters. */
+export interface AnswerOutcome {
+  version: string;
+  role: 'stable' | 'canary';
+  reason: string | undefined;
+  latencyMs: number;
+  error: boolean;
+}
+
+/** What {@link SupportAgent} is built from. */
+export interface SupportAgentOptions {
+  /** An OpenFeature client whose provider is a `PromptCanaryProvider` (any provider works). */
+  client: Client;
+  tracer: Tracer;
+  scenario: Scenario;
+  /** The flag (PromptPack name) that picks the prompt version. */
+  flagKey: string;
+  /** The version the scenario's `stable` profile describes; every other served version plays the canary. */
+  stableVersion: string;
+  /** Scenario time runs this many times faster than real time (the daemon's `--time-scale`). */
+  timeScale: number;
+  /** When traffic started (epoch ms): the origin of scenario time. */
+  startedAtMs: number;
+  now?: () => number;
+}
+
+/**
+ * The demo's support agent. Each answer is a `support.answer` server span in which the prompt version is
+ * evaluated with the session as `targetingKey` (the provider's `FlagSpanHook` stamps the span), and a child
+ * `chat <model>` client span for the LLM call with the `gen_ai.*` attributes and `app.tool_call.correct`.
+ *
+ * Time: the simulated LLM does not wait. Both spans start now and end at now + the simulated latency (explicit end
+ * times), so their durations are the simulated latencies whatever the time scale; spans therefore arrive before
+ * their end time, and the analysis counts them in the slice of that end time.
+ *
+ * @example
+ * const agent = new SupportAgent({ client, tracer, scenario, flagKey: 'support-prompts', stableVersion: '2.3.1',
+ *   timeScale: 60, startedAtMs: Date.now() });
+ * await agent.answer(session);
+ */
+export class SupportAgent {
+  readonly #options: SupportAgentOptions;
+  readonly #now: () => number;
+
+  constructor(options: SupportAgentOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Answers one question of `session`; never throws for a failed (simulated) LLM call. */
+  async answer(session: SupportSession): Promise<AnswerOutcome> {
+    const { client, tracer, scenario, flagKey, stableVersion } = this.#options;
+    const startMs = this.#now();
+    return tracer.startActiveSpan(
+      'support.answer',
+      { kind: SpanKind.SERVER, startTime: startMs, attributes: { 'session.id': session.id } },
+      async (root) => {
+        const context: EvaluationContext = { targetingKey: session.id, ...session.attributes };
+        const details = await client.getStringDetails(flagKey, stableVersion, context);
+        const version = details.value;
+        const role: AnswerOutcome['role'] = version === stableVersion ? 'stable' : 'canary';
+        const elapsedMs = (startMs - this.#options.startedAtMs) * this.#options.timeScale;
+        const profile = role === 'stable' ? scenario.stable : canaryProfileAt(scenario, elapsedMs);
+        const answer = simulateAnswer(profile, session.random);
+
+        // A few ms of the app's own work around the LLM call.
+        const llmStart = startMs + 3;
+        const llmEnd = llmStart + answer.latencyMs;
+        const llm = tracer.startSpan(`chat ${answer.model}`, {
+          kind: SpanKind.CLIENT,
+          startTime: llmStart,
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.request.model': answer.model,
+            'gen_ai.usage.input_tokens': answer.inputTokens,
+            'gen_ai.usage.output_tokens': answer.outputTokens,
+            'app.prompt.version': version,
+          },
+        });
+        if (answer.toolCallCorrect !== undefined)
+          llm.setAttribute('app.tool_call.correct', answer.toolCallCorrect);
+        root.setAttribute('app.prompt.version', version);
+        if (answer.error) {
+          llm.setAttribute('error.type', 'llm_error');
+          llm.setStatus({ code: SpanStatusCode.ERROR, message: 'the model returned an error' });
+          root.setAttribute('error.type', 'llm_error');
+          root.setStatus({ code: SpanStatusCode.ERROR, message: 'no answer' });
+        }
+        llm.end(llmEnd);
+        root.end(llmEnd + 2);
+
+        if (answer.feedback) {
+          client.track('feedback', context, { flagKey, value: answer.feedback.rating });
+          client.track(answer.feedback.thumbsUp ? 'thumbs_up' : 'thumbs_down', context, { flagKey });
+        }
+        return { version, role, reason: details.reason, latencyMs: answer.latencyMs, error: answer.error };
+      },
+    );
+  }
+}
