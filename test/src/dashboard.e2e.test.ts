@@ -184,6 +184,7 @@ describe.skipIf(!present)('the dashboard in headless Chromium against the built 
     expect(await row.textContent()).toContain('2.3.1');
     expect(await row.textContent()).toContain('2.4.0');
     expect(await row.locator('[data-phase]').textContent()).toBe('Progressing');
+    await page.screenshot({ path: join(outputDir, 'overview.png'), fullPage: true });
     await page.locator(`table.rollouts a[href="#/rollouts/${rolloutId}"]`).click();
     await page.locator(`main.rollout[data-rollout="${rolloutId}"]`).waitFor();
     expect(await page.locator('.facts .weight').textContent()).toContain('10%');
