@@ -163,6 +163,41 @@ describe('the rollout loop on a manual clock', () => {
   });
 });
 
+describe('segment phases and multi-day steps on the manual clock', () => {
+  test('internal users for 24h, beta users for 12h, then the ramp; days-long steps advance on schedule', async () => {
+    const { d } = daemon();
+    const id = await startRollout(d, {
+      canaryWeight: undefined,
+      stepWeight: undefined,
+      stepInterval: undefined,
+      steps: [
+        { weight: 10, minDuration: '2d' },
+        { weight: 100, monitorFor: '1d' },
+      ],
+      segments: [
+        { name: 'internal_users', match: { plan: 'internal' }, weight: '100%', duration: '24h' },
+        { name: 'beta_users', match: { beta: true }, weight: '50%', duration: '12h' },
+        { name: 'all_users', weight: 'progressive' },
+      ],
+    });
+    expect(await rolloutOf(d, id)).toMatchObject({ segment: 'internal_users', weight: 100, step: 0 });
+    d.clock.advance(24 * H - MIN);
+    expect((await rolloutOf(d, id)).segment).toBe('internal_users');
+    d.clock.advance(MIN);
+    expect(await rolloutOf(d, id)).toMatchObject({ segment: 'beta_users', weight: 50 });
+    d.clock.advance(12 * H);
+    expect(await rolloutOf(d, id)).toMatchObject({ segment: null, step: 1, weight: 10 });
+    d.clock.advance(48 * H - MIN);
+    expect((await rolloutOf(d, id)).weight).toBe(10);
+    d.clock.advance(MIN);
+    expect((await rolloutOf(d, id)).weight).toBe(100);
+    d.clock.advance(24 * H);
+    expect((await rolloutOf(d, id)).phase).toBe('Completed');
+    const timeline = (await rolloutOf(d, id)).timeline.map((e: { weight: number }) => e.weight);
+    expect(timeline).toEqual([100, 50, 10, 100, 100]);
+  });
+});
+
 describe('operator actions and the loop', () => {
   const approval = {
     canaryWeight: undefined,
