@@ -6,6 +6,7 @@ import type { Clock } from './clock/clock.js';
 import type { ConfigService } from './config/config-service.js';
 import type { SqliteDatabase } from './db/database.js';
 import type { ApiDocs } from './openapi/api-docs.js';
+import type { RateLimitSpec } from './limits/rate-limit-spec.js';
 import type { DaemonMetrics } from './ops/daemon-metrics.js';
 import type { Store } from './store/store.js';
 
@@ -23,6 +24,12 @@ export interface Settings {
   version: string;
   /** Length of the analyzer's aggregate time slices, in real ms (10 s). */
   analysisSliceMs: number;
+  /** Per-token rate of OFREP requests (`CANARYD_RATE_LIMIT_OFREP`); none by default. */
+  rateLimitOfrep: RateLimitSpec | undefined;
+  /** Per-token rate of OTLP, track and score requests (`CANARYD_RATE_LIMIT_INGEST`); none by default. */
+  rateLimitIngest: RateLimitSpec | undefined;
+  /** Most event streams open at once, all kinds together (`CANARYD_MAX_STREAMS`, 10,000). */
+  maxStreams: number;
 }
 
 /** Defaults for {@link Settings}. */
@@ -33,6 +40,9 @@ export const defaultSettings: Settings = {
   largeBodyLimitBytes: 4 * 1024 * 1024,
   version: '0.1.0',
   analysisSliceMs: 10_000,
+  rateLimitOfrep: undefined,
+  rateLimitIngest: undefined,
+  maxStreams: 10_000,
 };
 
 /**

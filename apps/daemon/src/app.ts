@@ -21,6 +21,7 @@ import { registerFlagRoutes } from './flags/flag-routes.js';
 import { registerFlagdRoutes } from './flags/flagd-routes.js';
 import { ApiError, handleError } from './http/api-error.js';
 import { SqliteSliceStore } from './ingest/sqlite-slice-store.js';
+import { registerLimits } from './limits/register-limits.js';
 import { registerOfrepRoutes } from './ofrep/ofrep-routes.js';
 import { ApiDocs } from './openapi/api-docs.js';
 import { registerOpenApiRoute } from './openapi/openapi-route.js';
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps): DaemonApp {
   });
   app.use('*', observeRequests(logger, metrics));
   app.use('*', authorize(auth));
+  registerLimits(app, ctx);
 
   registerOpsRoutes(app, ctx, lifecycle);
   registerOfrepRoutes(app, ctx);

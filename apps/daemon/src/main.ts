@@ -3,8 +3,10 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { createApp } from './app.js';
+import type { Settings } from './app-context.js';
 import { SystemClock } from './clock/clock.js';
 import { openDatabase, type SqliteDatabase } from './db/database.js';
+import { parseLimitSettings } from './limits/limit-settings.js';
 import { createDaemonMetrics } from './ops/daemon-metrics.js';
 import { ConfigError, type DaemonConfig, parseDaemonConfig } from './settings/daemon-config.js';
 import { createFirstAdminToken, ensureAdminToken } from './tokens/bootstrap-tokens.js';
@@ -17,9 +19,12 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-function readConfig(): DaemonConfig {
+function readConfig(): DaemonConfig & { settings: Partial<Settings> } {
   try {
-    return parseDaemonConfig(process.argv.slice(2), process.env);
+    return {
+      ...parseDaemonConfig(process.argv.slice(2), process.env),
+      settings: parseLimitSettings(process.env),
+    };
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
     throw error;
@@ -43,6 +48,7 @@ async function main(): Promise<void> {
     clock: new SystemClock(config.timeScale),
     logger,
     metrics: createDaemonMetrics({ processMetrics: true }),
+    settings: config.settings,
   });
 
   if (config.adminToken !== undefined) {
