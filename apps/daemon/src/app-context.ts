@@ -5,8 +5,8 @@ import type { ChangeDeps } from './changes/commit-change.js';
 import type { Clock } from './clock/clock.js';
 import type { ConfigService } from './config/config-service.js';
 import type { SqliteDatabase } from './db/database.js';
-import type { ApiDocs } from './openapi/api-docs.js';
 import type { RateLimitSpec } from './limits/rate-limit-spec.js';
+import type { ApiDocs } from './openapi/api-docs.js';
 import type { DaemonMetrics } from './ops/daemon-metrics.js';
 import type { Store } from './store/store.js';
 
