@@ -82,8 +82,9 @@ async function main(): Promise<void> {
   const totals = await generator.run();
   for (const timer of timers) clearTimeout(timer);
   clearInterval(stats);
-  await OpenFeature.close(); // flushes tracking events
-  await telemetry.shutdown(); // flushes spans
+  // Telemetry never breaks the host: a daemon already gone costs the last batch, not the exit code.
+  await OpenFeature.close().catch(() => {}); // flushes tracking events
+  await telemetry.shutdown().catch(() => {}); // flushes spans
   emit('stopped', { ...totals });
 }
 

@@ -14,8 +14,9 @@ export interface ManagedProcessOptions {
 }
 
 /**
- * A Node child process the launcher owns: lines of its output go to callbacks, and {@link stop} ends it with
- * SIGTERM (SIGKILL after a grace period) and waits for the exit.
+ * A Node child process the launcher owns, in a process group of its own: lines of its output go to callbacks, and
+ * {@link stop} ends it with SIGTERM (SIGKILL after a grace period) and waits for the exit. It is killed when the
+ * launcher exits.
  *
  * @example
  * const daemon = ManagedProcess.start({ script: 'apps/daemon/dist/main.js', onStdoutLine: log });
@@ -39,7 +40,16 @@ export class ManagedProcess {
     const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C reaches the launcher only, which stops its children in order (the demo app
+      // flushes its spans before the daemon goes away).
+      detached: true,
     });
+    // Should the launcher die without stopping it, the child does not outlive it.
+    const orphanGuard = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', orphanGuard);
+    child.once('exit', () => process.off('exit', orphanGuard));
     const lines = (stream: NodeJS.ReadableStream | null, handler: ((line: string) => void) | undefined) => {
       if (!stream) return;
       if (!handler) {
