@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { jsonDepthExceeds, MAX_BODY_DEPTH, yamlDepthExceeds } from '../limits/nesting-depth.js';
 import { ApiError, type ErrorPath } from './api-error.js';
 
 /** Default body size limit of admin writes (1 MiB). */
@@ -43,7 +44,13 @@ function formatOf(contentType: string | undefined, allowYaml: boolean): BodyForm
   return undefined;
 }
 
+function tooDeep(): ApiError {
+  return new ApiError('invalid_body', `body nests deeper than ${MAX_BODY_DEPTH} levels`, []);
+}
+
 function parseYaml(text: string): unknown {
+  // Checked on the tokens, before composing: the composer recurses, and a deep enough document exhausts the heap.
+  if (yamlDepthExceeds(text)) throw tooDeep();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const problem = doc.errors[0];
   if (problem) throw new ApiError('invalid_body', `body is not valid YAML: ${problem.message}`, []);
@@ -69,11 +76,15 @@ export async function readRawBody(c: Context, options: ReadBodyOptions = {}): Pr
   }
   const text = await c.req.text();
   if (format === 'yaml') return parseYaml(text);
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new ApiError('invalid_body', 'body is not valid JSON', []);
   }
+  // Validation and targeting compilation recurse: a body deeper than any real document is refused here.
+  if (jsonDepthExceeds(value)) throw tooDeep();
+  return value;
 }
 
 /** Turns a zod error into `400 invalid_body` naming the first offending path. */
