@@ -1,0 +1,63 @@
+// Small helpers shared by the daemon and provider benchmarks: the machine line, load averages, statistics.
+
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+/** The first three fields of /proc/loadavg (1, 5 and 15 minutes), as numbers. */
+export function loadAverage() {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  } catch {
+    return [Number.NaN, Number.NaN, Number.NaN];
+  }
+}
+
+/** `1.23 / 1.50 / 1.80` */
+export function loadText(load = loadAverage()) {
+  return load.map((n) => n.toFixed(2)).join(' / ');
+}
+
+/** The machine line printed under every table. */
+export function machineLine(loads) {
+  const range =
+    loads && loads.length > 0
+      ? `1-minute load average ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} during the run (/proc/loadavg)`
+      : `load average ${loadText()} (/proc/loadavg)`;
+  return `Node ${process.version}, ${availableParallelism()} CPUs (nproc), ${process.platform}/${process.arch}; ${range}.`;
+}
+
+/** Median of a list of numbers. */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The `q`-quantile (0–1) of a sorted list, nearest rank. */
+export function quantile(sorted, q) {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank];
+}
+
+/** Thousands separators. */
+export function fmt(n, digits = 0) {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** Resolves after `ms`. */
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits (bounded: `attempts` × `intervalMs`) until the 1-minute load average drops below `below`, logging to
+ * stderr. Returns the load average it stopped at, whether or not the threshold was reached.
+ */
+export async function waitForQuiet({ below = 1.5, attempts = 6, intervalMs = 20_000 } = {}) {
+  for (let i = 0; i < attempts; i++) {
+    const [one] = loadAverage();
+    if (one < below) return one;
+    console.error(`load average ${one.toFixed(2)} ≥ ${below}; waiting (${i + 1}/${attempts})`);
+    await sleep(intervalMs);
+  }
+  return loadAverage()[0];
+}
