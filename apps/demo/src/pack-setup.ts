@@ -50,7 +50,7 @@ export interface PreparedRollout {
  * @throws Error when the file's version is already stable and nothing rolls out.
  */
 export async function preparePack(
-  api: CanaryApi,
+  api: Pick<CanaryApi, 'getPack' | 'deletePack' | 'applyPack' | 'getRollout'>,
   pack: PackFile,
   options: PreparePackOptions,
 ): Promise<PreparedRollout> {

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CanaryApiError, type PackSummary, type RolloutSummary } from './canary-api.js';
+import { preparePack, readPackFile, withVersion } from './pack-setup.js';
+import { scenariosDir } from './scenario.js';
+
+const text = readFileSync(join(scenariosDir, '../packs/support-prompts.yaml'), 'utf8');
+
+/** A daemon reduced to the pack rules of PROMPTPACK.md that the launcher relies on. */
+class FakeDaemon {
+  stable: string | undefined;
+  live: string | null = null;
+  applied: string[] = [];
+  deleted = 0;
+
+  async getPack(): Promise<PackSummary | undefined> {
+    return this.stable === undefined ? undefined : this.#view();
+  }
+  async deletePack(): Promise<void> {
+    this.deleted += 1;
+    this.stable = undefined;
+    this.live = null;
+  }
+  async applyPack(_name: string, yaml: string): Promise<{ pack: PackSummary }> {
+    const { version } = readPackFile(yaml);
+    this.applied.push(version);
+    if (this.stable === undefined) this.stable = version;
+    else if (this.live !== null && version !== 'same')
+      throw new CanaryApiError(409, 'rollout_in_progress', 'live');
+    else if (version !== this.stable) this.live = `r-${this.applied.length}`;
+    return { pack: this.#view() };
+  }
+  async getRollout(id: string): Promise<RolloutSummary> {
+    return { id, phase: 'Progressing' } as RolloutSummary;
+  }
+  #view(): PackSummary {
+    return { name: 'support-prompts', stableVersion: this.stable ?? '', liveRollout: this.live };
+  }
+}
+
+const quiet = { log: () => {} };
+
+describe('preparing the pack', () => {
+  it('reads the name and version, and rewrites only the version', () => {
+    expect(readPackFile(text)).toMatchObject({ name: 'support-prompts', version: '2.4.0' });
+    const stable = withVersion(text, '2.3.1');
+    expect(readPackFile(stable).version).toBe('2.3.1');
+    expect(stable).toContain('minSamples: 25');
+  });
+
+  it('applies the stable version first on a daemon without the pack, then starts the rollout', async () => {
+    const daemon = new FakeDaemon();
+    const prepared = await preparePack(daemon, readPackFile(text), {
+      stableVersion: '2.3.1',
+      reset: true,
+      ...quiet,
+    });
+    expect(daemon.applied).toEqual(['2.3.1', '2.4.0']);
+    expect(prepared).toMatchObject({ stableVersion: '2.3.1', rollout: { id: 'r-2' } });
+  });
+
+  it('resets a pack an earlier run completed, when allowed', async () => {
+    const daemon = new FakeDaemon();
+    daemon.stable = '2.4.0';
+    await preparePack(daemon, readPackFile(text), { stableVersion: '2.3.1', reset: true, ...quiet });
+    expect(daemon.deleted).toBe(1);
+    expect(daemon.applied).toEqual(['2.3.1', '2.4.0']);
+  });
+
+  it('follows a live rollout on a daemon it may not reset, and says when nothing rolls out', async () => {
+    const daemon = new FakeDaemon();
+    daemon.stable = '2.3.1';
+    daemon.live = 'r-live';
+    const prepared = await preparePack(daemon, readPackFile(text), {
+      stableVersion: '2.3.1',
+      reset: false,
+      ...quiet,
+    });
+    expect(prepared.rollout.id).toBe('r-live');
+    expect(daemon.deleted).toBe(0);
+
+    const done = new FakeDaemon();
+    done.stable = '2.4.0';
+    await expect(
+      preparePack(done, readPackFile(text), { stableVersion: '2.3.1', reset: false, ...quiet }),
+    ).rejects.toThrow(/started no rollout \(stable is 2.4.0\)/);
+  });
+});
