@@ -8,11 +8,12 @@
 //   OFREP_ROUNDS=3 OFREP_DURATION=10 pnpm --filter @prompt-canary/bench run ofrep
 //   OFREP_PROFILE=daemon pnpm --filter @prompt-canary/bench run ofrep   (one server under --cpu-prof; or =bare)
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { profileTop } from './lib/cpu-profile.js';
 import { createToken, splitFlag, startDaemon, startNodeServer } from './lib/daemon-process.js';
 import { fmt, loadAverage, machineLine, median, quantile, sleep } from './lib/machine.js';
 
@@ -103,61 +104,6 @@ async function post(baseUrl, token, targetingKey) {
     body: JSON.stringify({ context: { targetingKey, plan: 'pro' } }),
   });
   return { status: response.status, text: await response.text() };
-}
-
-/** Self and inclusive CPU time per function from a .cpuprofile, as shares of the busy (non-idle) time. */
-function profileTop(dir, requests) {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return 'no profile written';
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const labelOf = (node) => {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = url
-      .replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
-      .replace(/^.*\/work\/main\//, '')
-      .replace(/^file:\/\//, '');
-    return `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
-  };
-  const self = new Map();
-  const inclusive = new Map();
-  let busy = 0;
-  for (let k = 0; k < profile.samples.length; k++) {
-    const micros = profile.timeDeltas[k] ?? 0;
-    let node = byId.get(profile.samples[k]);
-    const leaf = labelOf(node);
-    if (leaf.startsWith('(idle)')) continue;
-    busy += micros;
-    self.set(leaf, (self.get(leaf) ?? 0) + micros);
-    const seen = new Set();
-    while (node) {
-      const label = labelOf(node);
-      if (!seen.has(label)) {
-        seen.add(label);
-        inclusive.set(label, (inclusive.get(label) ?? 0) + micros);
-      }
-      node = byId.get(parent.get(node.id));
-    }
-  }
-  const top = (map, count, filter = () => true) =>
-    [...map]
-      .filter(([label]) => filter(label))
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, count)
-      .map(
-        ([label, micros]) =>
-          `${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${(micros / requests).toFixed(2).padStart(6)} µs/req  ${label}`,
-      )
-      .join('\n');
-  return `busy ${(busy / 1e6).toFixed(2)} s over ${requests} requests (${(busy / requests).toFixed(1)} µs/req)
-
-self time (top 25):
-${top(self, 25)}
-
-inclusive time, JavaScript frames (top 45):
-${top(inclusive, 45, (label) => !label.startsWith('(') && !/ :0$/.test(label))}`;
 }
 
 async function main() {
