@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createTestDaemon } from '../testing/test-daemon.js';
-import { expectHandled, fuzzRuns, StatusTally } from './testing/bad-input-oracle.js';
+import { expectHandled, fuzzRuns, MAX_HEAP_AFTER_FUZZ, StatusTally } from './testing/bad-input-oracle.js';
 
 const RUNS = fuzzRuns();
 const d = createTestDaemon();
@@ -209,5 +209,10 @@ describe('admin bodies: hostile input gets a 4xx with a stable code or is accept
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('leaves the heap bounded and answered no 5xx at all', () => {
+    expect(tally.serverErrors).toBe(0);
+    expect(process.memoryUsage().heapUsed).toBeLessThan(MAX_HEAP_AFTER_FUZZ);
   });
 });

@@ -7,6 +7,13 @@ export function fuzzRuns(ciDefault = 150): number {
   return Number.isSafeInteger(runs) && runs > 0 ? runs : ciDefault;
 }
 
+/** Most heap a fuzzed daemon may hold once a run is over (the soak's memory bound). */
+export const MAX_HEAP_AFTER_FUZZ = 768 * 1024 * 1024;
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 1024 / 1024);
+}
+
 /** The protocol whose error shapes a response must keep. */
 export type Surface = 'api' | 'ofrep' | 'otlp';
 
@@ -28,15 +35,16 @@ export class StatusTally {
     return n;
   }
 
-  /** One line per surface: `surface: n cases, {status: count}`. */
+  /** One line per surface: `surface: n cases, {status: count}`, then the heap in use. */
   summary(): string {
-    return [...this.#counts]
-      .map(([surface, counts]) => {
-        const total = [...counts.values()].reduce((a, b) => a + b, 0);
-        const statuses = Object.fromEntries([...counts].sort(([a], [b]) => a - b));
-        return `${surface}: ${total} cases ${JSON.stringify(statuses)}`;
-      })
-      .join('\n');
+    const lines = [...this.#counts].map(([surface, counts]) => {
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      const statuses = Object.fromEntries([...counts].sort(([a], [b]) => a - b));
+      return `${surface}: ${total} cases ${JSON.stringify(statuses)}`;
+    });
+    const { heapUsed, rss } = process.memoryUsage();
+    lines.push(`5xx: ${this.serverErrors}; heapUsed ${mib(heapUsed)} MiB, rss ${mib(rss)} MiB`);
+    return lines.join('\n');
   }
 }
 
