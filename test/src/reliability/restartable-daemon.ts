@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { daemonMain } from '../daemon-process.js';
+
+/** Options of a {@link RestartableDaemon}. */
+export interface RestartableDaemonOptions {
+  port: number;
+  /** The database file, kept across restarts. */
+  db: string;
+  /** Extra environment (log level, limits). */
+  env?: Record<string, string>;
+}
+
+/**
+ * A `canaryd` process that can be killed (any signal, `SIGKILL` included) and started again on the same port and
+ * database, keeping everything it printed across its lives (for log greps).
+ */
+export class RestartableDaemon {
+  readonly adminToken = `reliability-${randomBytes(16).toString('hex')}`;
+  readonly #options: RestartableDaemonOptions;
+  #child: ChildProcess | undefined;
+  #stdout = '';
+  #stderr = '';
+
+  constructor(options: RestartableDaemonOptions) {
+    this.#options = options;
+  }
+
+  /** `http://127.0.0.1:<port>`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.#options.port}`;
+  }
+
+  /** Everything written to stdout (the structured log) by every life of the process. */
+  get stdout(): string {
+    return this.#stdout;
+  }
+
+  /** Everything written to stderr by every life of the process. */
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  /** Starts the process and waits (at most 15 s) until `/readyz` answers. */
+  async start(): Promise<void> {
+    if (this.#child) throw new Error('already running');
+    const { port, db, env = {} } = this.#options;
+    const child = spawn(
+      process.execPath,
+      [daemonMain, '--host', '127.0.0.1', '--port', String(port), '--db', db],
+      {
+        env: { ...process.env, CANARYD_LOG_LEVEL: 'warn', ...env, CANARYD_ADMIN_TOKEN: this.adminToken },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout?.on('data', (b: Buffer) => {
+      this.#stdout += b.toString();
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      this.#stderr += b.toString();
+    });
+    this.#child = child;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`canaryd exited with ${child.exitCode}: ${this.#stderr}`);
+      const ready = await fetch(`${this.url}/readyz`).then(
+        (res) => res.ok,
+        () => false,
+      );
+      if (ready) return;
+      if (Date.now() > deadline) throw new Error(`canaryd did not become ready: ${this.#stderr}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Sends `signal` (default `SIGKILL`) and waits for the exit (a `SIGTERM` that hangs is followed by `SIGKILL`). */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** A request with the admin token (or `token`), JSON body when given. */
+  request(method: string, path: string, body?: unknown, token = this.adminToken): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(`${this.url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+
+  /** A new token with `scopes`. */
+  async token(name: string, scopes: string[]): Promise<string> {
+    const res = await this.request('POST', '/api/v1/tokens', { name, scopes });
+    if (res.status !== 201 && res.status !== 200)
+      throw new Error(`token ${name}: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { token: string }).token;
+  }
+}
+
+/** `PRAGMA integrity_check` of a database file, read-only from this process (the daemon may be running). */
+export function integrityCheck(path: string): string {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+    return rows.map((r) => r.integrity_check).join('; ');
+  } finally {
+    db.close();
+  }
+}
