@@ -32,6 +32,11 @@ export class RestartableDaemon {
     return `http://127.0.0.1:${this.#options.port}`;
   }
 
+  /** The running process's id, if any. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** Everything written to stdout (the structured log) by every life of the process. */
   get stdout(): string {
     return this.#stdout;
