@@ -34,6 +34,7 @@ import { registerPackRoutes } from './packs/pack-routes.js';
 import { SqlitePackStore } from './packs/sqlite-pack-store.js';
 import { registerRolloutRoutes } from './rollouts/rollout-routes.js';
 import { SqliteRolloutStore } from './rollouts/sqlite-rollout-store.js';
+import { registerSecretRedaction } from './security/redact-secrets.js';
 import { registerSegmentRoutes } from './segments/segment-routes.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { registerConfigRoutes } from './sync/config-routes.js';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): DaemonApp {
   app.use('*', observeRequests(logger, metrics));
   app.use('*', authorize(auth));
   registerLimits(app, ctx);
+  registerSecretRedaction(app);
 
   registerOpsRoutes(app, ctx, lifecycle);
   registerOfrepRoutes(app, ctx);

@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../audit/audit-store.js';
 import type { Clock } from '../clock/clock.js';
+import { redactSecrets } from '../security/redact-secrets.js';
 import type { Store } from '../store/store.js';
 import type { ChangeFeed } from './change-feed.js';
 
@@ -70,8 +71,9 @@ export function commitChange<T>(
       target: record.target,
       pack: record.pack ?? null,
       reason: record.reason ?? null,
-      before: record.before ?? null,
-      after: record.after ?? null,
+      // The audit log is readable with a `read` token and kept for long: webhook secrets stay out of it.
+      before: redactSecrets(record.before ?? null),
+      after: redactSecrets(record.after ?? null),
       revision: null,
     };
     const id = store.audit.append(draft);
