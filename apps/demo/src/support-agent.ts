@@ -106,8 +106,11 @@ export class SupportAgent {
         root.end(llmEnd + 2);
 
         if (answer.feedback) {
-          client.track('feedback', context, { flagKey, value: answer.feedback.rating });
-          client.track(answer.feedback.thumbsUp ? 'thumbs_up' : 'thumbs_down', context, { flagKey });
+          // The segment attributes go along: canaryd re-evaluates the flag with an event's attributes to tell a
+          // segment assignment from a split one (the provider forwards the details, not the context).
+          const tracked = { flagKey, ...session.attributes };
+          client.track('feedback', context, { ...tracked, value: answer.feedback.rating });
+          client.track(answer.feedback.thumbsUp ? 'thumbs_up' : 'thumbs_down', context, tracked);
         }
         return { version, role, reason: details.reason, latencyMs: answer.latencyMs, error: answer.error };
       },
