@@ -12,7 +12,7 @@ import {
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import type { FlagValueType, JsonValue as RulesJsonValue } from '@prompt-canary/rules';
-import { AssignmentMemory } from './assignment-memory.js';
+import { type Assignment, AssignmentMemory } from './assignment-memory.js';
 import { ConfigSync, type ConfigSyncListener } from './config-sync.js';
 import { FlagResolver } from './flag-resolver.js';
 import { type ProviderConfig, parseProviderConfig } from './provider-config.js';
@@ -203,7 +203,9 @@ export class PromptCanaryProvider implements Provider {
 
   /**
    * Queues a tracking event for `POST /api/v1/track`. `details.flagKey` names the flag to credit; without it, every
-   * flag served to this targeting key is credited. The variant last served to the unit is included when known.
+   * flag served to this targeting key is credited. The variant last served to the unit, and the reason of that
+   * evaluation (`SPLIT`, `TARGETING_MATCH`, …, so canaryd compares it within split or segment traffic), are included
+   * when known.
    * Never blocks, never throws.
    */
   track(trackingEventName: string, context: EvaluationContext, details: TrackingEventDetails): void {
@@ -212,10 +214,10 @@ export class PromptCanaryProvider implements Provider {
       if (!tracking) return;
       const targetingKey = context.targetingKey;
       const { flagKey, value, ...rest } = details;
-      const credited: Array<[string, string | undefined]> = [];
+      const credited: Array<[string, Assignment | undefined]> = [];
       if (typeof targetingKey === 'string' && targetingKey !== '') {
         if (typeof flagKey === 'string')
-          credited.push([flagKey, this.#memory.variantOf(targetingKey, flagKey)]);
+          credited.push([flagKey, this.#memory.assignmentOf(targetingKey, flagKey)]);
         else credited.push(...this.#memory.assignmentsOf(targetingKey));
       }
       if (credited.length === 0 || targetingKey === undefined) {
@@ -231,11 +233,12 @@ export class PromptCanaryProvider implements Provider {
         hasAttributes = true;
       }
       const timestamp = new Date(this.#options.clock.now()).toISOString();
-      for (const [key, variant] of credited) {
+      for (const [key, assignment] of credited) {
         tracking.add({
           name: trackingEventName,
           flagKey: key,
-          ...(variant === undefined ? {} : { variant }),
+          ...(assignment === undefined ? {} : { variant: assignment.variant }),
+          ...(assignment?.reason === undefined ? {} : { reason: assignment.reason }),
           targetingKey,
           ...(typeof value === 'number' ? { value } : {}),
           ...(hasAttributes ? { attributes } : {}),
@@ -267,7 +270,7 @@ export class PromptCanaryProvider implements Provider {
     const resolution = this.#resolver.resolve(flagKey, type, defaultValue, context, now, serveStable);
     const targetingKey = context.targetingKey;
     if (resolution.variant !== undefined && typeof targetingKey === 'string') {
-      this.#memory.remember(targetingKey, flagKey, resolution.variant);
+      this.#memory.remember(targetingKey, flagKey, resolution.variant, resolution.reason);
     }
     return resolution;
   }

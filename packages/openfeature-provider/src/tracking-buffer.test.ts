@@ -20,6 +20,10 @@ async function fake(): Promise<FakeSyncServer> {
         state: 'ENABLED',
         variants: { '2.3.1': '2.3.1', '2.4.0': '2.4.0' },
         defaultVariant: '2.4.0',
+        rules: [
+          { segment: { plan: 'pro' }, serve: { variant: '2.4.0' } },
+          { serve: { split: { arms: [{ variant: '2.4.0', weight: 100 }] } } },
+        ],
       },
     },
   });
@@ -103,7 +107,7 @@ describe('TrackingBuffer', () => {
 });
 
 describe('PromptCanaryProvider.track', () => {
-  it('sends events with the variant served to that unit, flushed on close', async () => {
+  it('sends events with the variant served to that unit and the reason it was served, flushed on close', async () => {
     const server = await fake();
     const provider = new PromptCanaryProvider({
       baseUrl: server.baseUrl,
@@ -124,6 +128,7 @@ describe('PromptCanaryProvider.track', () => {
         name: 'feedback',
         flagKey: 'support-prompts',
         variant: '2.4.0',
+        reason: 'SPLIT',
         targetingKey: 'session-1',
         value: 4,
         attributes: { channel: 'web' },
@@ -137,5 +142,41 @@ describe('PromptCanaryProvider.track', () => {
       },
     ]);
     expect(provider.trackingStats).toEqual({ sent: 2, dropped: 0, buffered: 0, unattributed: 1 });
+  });
+
+  it('sends the reason of the last evaluation, so segment-assigned feedback is told from split-assigned', async () => {
+    const server = await fake();
+    const provider = new PromptCanaryProvider({
+      baseUrl: server.baseUrl,
+      token: server.token,
+      tracking: { flushInterval: '1m' },
+      logger: quiet,
+      clock: { now: () => Date.parse('2025-03-01T10:00:00Z') },
+    });
+    await provider.initialize();
+    const segment = await provider.resolveStringEvaluation('support-prompts', 'x', {
+      targetingKey: 'pro-user',
+      plan: 'pro',
+    });
+    const split = await provider.resolveStringEvaluation('support-prompts', 'x', {
+      targetingKey: 'free-user',
+      plan: 'free',
+    });
+    expect([segment.reason, split.reason]).toEqual(['TARGETING_MATCH', 'SPLIT']);
+    // Tracking contexts rarely repeat the segment attributes: the remembered reason is what tells them apart.
+    provider.track('thumbs_up', { targetingKey: 'pro-user' }, { flagKey: 'support-prompts' });
+    provider.track('thumbs_down', { targetingKey: 'free-user' }, {});
+    await provider.onClose();
+    expect(
+      server.trackedEvents.map(({ name, targetingKey, variant, reason }) => ({
+        name,
+        targetingKey,
+        variant,
+        reason,
+      })),
+    ).toEqual([
+      { name: 'thumbs_up', targetingKey: 'pro-user', variant: '2.4.0', reason: 'TARGETING_MATCH' },
+      { name: 'thumbs_down', targetingKey: 'free-user', variant: '2.4.0', reason: 'SPLIT' },
+    ]);
   });
 });

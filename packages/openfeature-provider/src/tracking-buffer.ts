@@ -6,6 +6,11 @@ export interface TrackEvent {
   readonly name: string;
   readonly flagKey: string;
   readonly variant?: string;
+  /**
+   * The OpenFeature reason of the evaluation that served `variant` (`SPLIT`, `TARGETING_MATCH`, …): canaryd files the
+   * event under that traffic (split or segment) instead of guessing it from `attributes`.
+   */
+  readonly reason?: string;
   readonly targetingKey: string;
   readonly value?: number;
   readonly attributes?: Record<string, JsonValue>;

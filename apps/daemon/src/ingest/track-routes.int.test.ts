@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDaemon, type TestDaemon } from '../testing/test-daemon.js';
+import { SqliteSliceStore } from './sqlite-slice-store.js';
 import { PACK, startRollout } from './testing/live-rollout.js';
 import { flagAttributes, otlpTraces, traceId } from './testing/otlp-json.js';
 
@@ -16,6 +17,23 @@ function daemon(): TestDaemon {
 
 async function analysis(d: TestDaemon, id: string) {
   return (await d.request(`/api/v1/rollouts/${id}/analysis?window=rollout`, { as: 'read' })).json();
+}
+
+/** Every feedback count stored for rollout `id`, as `arm/scope/name` → count. */
+function feedbackByScope(d: TestDaemon, id: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const slices = new SqliteSliceStore(d.ctx.db).read({
+    rolloutId: id,
+    fromMs: 0,
+    toMs: Number.MAX_SAFE_INTEGER,
+  });
+  for (const { key, aggregate } of slices) {
+    for (const [name, moments] of Object.entries(aggregate.serialize().feedback)) {
+      const at = `${key.arm}/${key.scope}/${name}`;
+      counts[at] = (counts[at] ?? 0) + moments.n;
+    }
+  }
+  return counts;
 }
 
 /** A targeting key the current flag serves `variant`. */
@@ -56,6 +74,65 @@ describe('POST /api/v1/track', () => {
     expect(a.arms.canary.metrics.satisfaction).toBe(2.5);
     expect(a.arms.stable.metrics.satisfaction).toBe(5);
     expect(a.arms.canary.metrics.thumbs_up_rate).toBe(0.5);
+  });
+
+  it("files events under the scope of their `reason` (the provider's assignment), not of a re-evaluation", async () => {
+    const d = daemon();
+    const id = await startRollout(d);
+    const at = new Date(d.clock.now() + 1000).toISOString();
+    // During a split phase, re-evaluating without the segment attributes says SPLIT for every unit: only the
+    // event's reason tells that the unit was assigned by a segment rule.
+    const canaryUnit = unitServed(d, '2.4.0');
+    const stableUnit = unitServed(d, '2.3.1');
+    const res = await d.request('/api/v1/track', {
+      method: 'POST',
+      as: 'ingest',
+      json: {
+        events: [
+          {
+            name: 'thumbs_up',
+            flagKey: PACK,
+            variant: '2.4.0',
+            reason: 'TARGETING_MATCH',
+            targetingKey: canaryUnit,
+            timestamp: at,
+          },
+          {
+            name: 'thumbs_down',
+            flagKey: PACK,
+            variant: '2.4.0',
+            reason: 'SPLIT',
+            targetingKey: canaryUnit,
+            timestamp: at,
+          },
+          {
+            name: 'regenerate',
+            flagKey: PACK,
+            reason: 'TARGETING_MATCH',
+            targetingKey: stableUnit,
+            timestamp: at,
+          },
+          { name: 'escalate', flagKey: PACK, targetingKey: canaryUnit, timestamp: at },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: 4, dropped: {} });
+    expect(feedbackByScope(d, id)).toEqual({
+      'canary/targeting/thumbs_up': 1,
+      'canary/split/thumbs_down': 1,
+      'stable/targeting/regenerate': 1,
+      'canary/split/escalate': 1,
+    });
+    const tooLong = await d.request('/api/v1/track', {
+      method: 'POST',
+      as: 'ingest',
+      json: {
+        events: [{ name: 'x', flagKey: PACK, reason: 'R'.repeat(65), targetingKey: 'u', timestamp: at }],
+      },
+    });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.json()).toMatchObject({ code: 'invalid_body', path: ['events', 0, 'reason'] });
   });
 
   it('answers 400 with the path of an invalid event and 413 for an oversized batch', async () => {

@@ -28,6 +28,8 @@ const trackEventSchema = z.strictObject({
   name: z.string().min(1).max(200),
   flagKey: z.string().min(1).max(200),
   variant: z.string().min(1).max(200).optional(),
+  /** The OpenFeature reason of the unit's assignment (`SPLIT`, `TARGETING_MATCH`, …): which traffic it belongs to. */
+  reason: z.string().min(1).max(64).optional(),
   targetingKey: z.string().min(1).max(1000),
   value: z.number().refine(Number.isFinite).optional(),
   attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -73,7 +75,9 @@ export function registerTrackRoutes(
     {
       method: 'post',
       path: '/api/v1/track',
-      summary: 'Tracking events (feedback, thumbs, regenerate, escalate, custom) credited to a version',
+      summary:
+        'Tracking events (feedback, thumbs, regenerate, escalate, custom) credited to a version, in the traffic ' +
+        '(split or segment) their optional `reason` names',
       scope: 'ingest',
       tags,
       body: trackBodySchema,

@@ -2,7 +2,7 @@ import type { EvaluationContext, EvaluationDetails } from '@prompt-canary/rules'
 import type { AnalysisIngestCounters, AnalysisOutcome } from './analysis-ingest-counters.js';
 import { armOf, type LiveRolloutIndex } from './live-rollout-index.js';
 import { SliceBatch } from './slice-batch.js';
-import { scopeOfReason } from './slice-key.js';
+import { type SliceScope, scopeOfReason } from './slice-key.js';
 import type { SliceStore } from './slice-store.js';
 import type { TraceIndex } from './trace-index.js';
 
@@ -11,6 +11,8 @@ export interface TrackEvent {
   readonly name: string;
   readonly flagKey: string;
   readonly variant?: string | undefined;
+  /** The OpenFeature reason of the unit's assignment, as the provider saw it (`SPLIT`, `TARGETING_MATCH`, …). */
+  readonly reason?: string | undefined;
   readonly targetingKey: string;
   readonly value?: number | undefined;
   readonly attributes?: Readonly<Record<string, string | number | boolean>> | undefined;
@@ -56,8 +58,9 @@ function drop(tally: IngestTally, outcome: AnalysisOutcome): void {
  * is an approximation of "the version served at `timestamp`": it uses today's weights with the schedule windows
  * of `timestamp`. Since ramps only add units to the canary, it differs only for units that a weight decrease
  * (a window closing, a rollback) moved back to stable in between. The scope (split or targeting) comes from the
- * evaluation's reason (an explicit variant that differs from the evaluation counts as split). Targeting keys are
- * never stored.
+ * evaluation's reason (an explicit variant that differs from the evaluation counts as split), unless the event
+ * carries `reason` (the OpenFeature reason of the unit's assignment, sent by the provider), which then names it.
+ * Targeting keys are never stored.
  *
  * Scores: joined through the trace index to the rollout and arm recorded at span ingest; unknown traces dropped.
  */
@@ -78,15 +81,12 @@ export class TrackingIngest {
         drop(tally, 'no_rollout');
         continue;
       }
-      const context: EvaluationContext = { ...event.attributes, targetingKey: event.targetingKey };
-      const details = this.#deps.evaluate(event.flagKey, context, event.timeMs);
-      const variant = event.variant ?? details.variant;
+      const { variant, scope } = this.#assignment(event);
       const arm = armOf(entry.rollout, variant);
       if (arm === undefined || variant === undefined) {
         drop(tally, 'unknown_variant');
         continue;
       }
-      const scope = variant === details.variant ? scopeOfReason(details.reason) : 'split';
       const obs = { flagKey: event.flagKey, variant, name: event.name, timeMs: event.timeMs };
       batch
         .at(entry.rollout.id, arm, scope, event.timeMs)
@@ -95,6 +95,22 @@ export class TrackingIngest {
     }
     this.#commit(batch, 'track', tally);
     return tally;
+  }
+
+  /**
+   * The variant and scope an event is credited to. The event's `reason` (what the provider's evaluation said) names
+   * the scope when present, since the event's attributes rarely carry the segment attributes; otherwise the scope
+   * comes from re-evaluating the flag. The variant is the event's, else the evaluation's.
+   */
+  #assignment(event: TrackEvent): { variant: string | undefined; scope: SliceScope } {
+    if (event.reason !== undefined && event.variant !== undefined) {
+      return { variant: event.variant, scope: scopeOfReason(event.reason) };
+    }
+    const context: EvaluationContext = { ...event.attributes, targetingKey: event.targetingKey };
+    const details = this.#deps.evaluate(event.flagKey, context, event.timeMs);
+    const variant = event.variant ?? details.variant;
+    if (event.reason !== undefined) return { variant, scope: scopeOfReason(event.reason) };
+    return { variant, scope: variant === details.variant ? scopeOfReason(details.reason) : 'split' };
   }
 
   /** Joins scores to the arms recorded for their traces; returns what became of them. */
