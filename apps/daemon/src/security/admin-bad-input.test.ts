@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createTestDaemon } from '../testing/test-daemon.js';
-import { expectHandled, fuzzRuns, MAX_HEAP_AFTER_FUZZ, StatusTally } from './testing/bad-input-oracle.js';
+import {
+  expectHandled,
+  fuzzRuns,
+  fuzzTimeout,
+  MAX_HEAP_AFTER_FUZZ,
+  StatusTally,
+} from './testing/bad-input-oracle.js';
 
 const RUNS = fuzzRuns();
 const d = createTestDaemon();
@@ -150,66 +156,88 @@ async function send(method: string, path: string, body: string, contentType: str
 }
 
 describe('admin bodies: hostile input gets a 4xx with a stable code or is accepted, never a 5xx', () => {
-  it('arbitrary JSON documents', async () => {
-    await fc.assert(
-      fc.asyncProperty(route, json, async (r, value) => {
-        await send(
-          r.method,
-          r.path,
-          JSON.stringify(value),
-          'application/json',
-          JSON.stringify(value).slice(0, 200),
-        );
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    'arbitrary JSON documents',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(route, json, async (r, value) => {
+          await send(
+            r.method,
+            r.path,
+            JSON.stringify(value),
+            'application/json',
+            JSON.stringify(value).slice(0, 200),
+          );
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    fuzzTimeout(RUNS),
+  );
 
-  it('valid documents with one node wrong, unknown, huge or deeply nested', async () => {
-    await fc.assert(
-      fc.asyncProperty(mutated, async ({ r, body }) => {
-        await send(r.method, r.path, body, 'application/json', body.slice(0, 200));
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    'valid documents with one node wrong, unknown, huge or deeply nested',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(mutated, async ({ r, body }) => {
+          await send(r.method, r.path, body, 'application/json', body.slice(0, 200));
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    fuzzTimeout(RUNS),
+  );
 
-  it('bytes that are not JSON, and wrong content types', async () => {
-    const contentType = fc.constantFrom(
-      'application/json',
-      'text/plain',
-      '',
-      'application/x-protobuf',
-      'application/json; charset=latin1',
-      'multipart/form-data',
-    );
-    await fc.assert(
-      fc.asyncProperty(
-        route,
-        fc.string({ maxLength: 300, unit: 'binary' }),
-        contentType,
-        async (r, body, type) => {
-          await send(r.method, r.path, body, type, `${type} ${JSON.stringify(body.slice(0, 100))}`);
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    'bytes that are not JSON, and wrong content types',
+    async () => {
+      const contentType = fc.constantFrom(
+        'application/json',
+        'text/plain',
+        '',
+        'application/x-protobuf',
+        'application/json; charset=latin1',
+        'multipart/form-data',
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          route,
+          fc.string({ maxLength: 300, unit: 'binary' }),
+          contentType,
+          async (r, body, type) => {
+            await send(r.method, r.path, body, type, `${type} ${JSON.stringify(body.slice(0, 100))}`);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    fuzzTimeout(RUNS),
+  );
 
-  it('YAML packs: near-YAML text, alias bombs, deep nesting and JSON-shaped documents as YAML', async () => {
-    const yamlBody = fc.oneof(
-      yamlish,
-      aliasBomb,
-      deepYaml,
-      mutated.map(({ body }) => asYaml(body)),
-    );
-    await fc.assert(
-      fc.asyncProperty(yamlBody, async (text) => {
-        await send('PUT', '/api/v1/packs/fuzz', text, 'application/yaml', JSON.stringify(text.slice(0, 200)));
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    'YAML packs: near-YAML text, alias bombs, deep nesting and JSON-shaped documents as YAML',
+    async () => {
+      const yamlBody = fc.oneof(
+        yamlish,
+        aliasBomb,
+        deepYaml,
+        mutated.map(({ body }) => asYaml(body)),
+      );
+      await fc.assert(
+        fc.asyncProperty(yamlBody, async (text) => {
+          await send(
+            'PUT',
+            '/api/v1/packs/fuzz',
+            text,
+            'application/yaml',
+            JSON.stringify(text.slice(0, 200)),
+          );
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    fuzzTimeout(RUNS),
+  );
 
   it('leaves the heap bounded and answered no 5xx at all', () => {
     expect(tally.serverErrors).toBe(0);

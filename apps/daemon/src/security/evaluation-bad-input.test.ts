@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACK, startRollout } from '../ingest/testing/live-rollout.js';
 import { createTestDaemon } from '../testing/test-daemon.js';
-import { expectHandled, fuzzRuns, MAX_HEAP_AFTER_FUZZ, StatusTally } from './testing/bad-input-oracle.js';
+import {
+  expectHandled,
+  fuzzRuns,
+  fuzzTimeout,
+  MAX_HEAP_AFTER_FUZZ,
+  StatusTally,
+} from './testing/bad-input-oracle.js';
 
 const RUNS = fuzzRuns();
 const d = createTestDaemon();
@@ -131,47 +137,55 @@ async function send(
 }
 
 describe('evaluation and tracking: hostile input gets a 4xx with a stable code or is evaluated, never a 5xx', () => {
-  it('OFREP contexts: deep nesting, huge strings, non-string targeting keys, not objects at all', async () => {
-    const key = fc.constantFrom(
-      'plain',
-      'nested',
-      PACK,
-      'missing',
-      'with%20space',
-      'dot.ted',
-      'a'.repeat(300),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.option(key, { nil: undefined }), ofrepBody, async (flagKey, body) => {
-        const path =
-          flagKey === undefined ? '/ofrep/v1/evaluate/flags' : `/ofrep/v1/evaluate/flags/${flagKey}`;
-        await send(path, body, 'ofrep', 'evaluate', `${path} ${body.slice(0, 200)}`);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    'OFREP contexts: deep nesting, huge strings, non-string targeting keys, not objects at all',
+    async () => {
+      const key = fc.constantFrom(
+        'plain',
+        'nested',
+        PACK,
+        'missing',
+        'with%20space',
+        'dot.ted',
+        'a'.repeat(300),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.option(key, { nil: undefined }), ofrepBody, async (flagKey, body) => {
+          const path =
+            flagKey === undefined ? '/ofrep/v1/evaluate/flags' : `/ofrep/v1/evaluate/flags/${flagKey}`;
+          await send(path, body, 'ofrep', 'evaluate', `${path} ${body.slice(0, 200)}`);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    fuzzTimeout(RUNS),
+  );
 
-  it('tracking events and scores: wrong types, missing and unknown fields, huge values, odd batches', async () => {
-    const batch = fc.oneof(
-      fc
-        .array(mutatedItem(track), { maxLength: 5 })
-        .map((events) => ({ path: '/api/v1/track', body: { events } })),
-      fc
-        .array(mutatedItem(score), { maxLength: 5 })
-        .map((scores) => ({ path: '/api/v1/scores', body: { scores } })),
-      fc.jsonValue({ maxDepth: 4 }).map((body) => ({ path: '/api/v1/track', body })),
-      fc
-        .integer({ min: 1000, max: 1500 })
-        .map((n) => ({ path: '/api/v1/track', body: { events: Array(n).fill(track) } })),
-    );
-    await fc.assert(
-      fc.asyncProperty(batch, async ({ path, body }) => {
-        const text = JSON.stringify(body);
-        await send(path, text, 'api', 'ingest', `${path} ${text.slice(0, 200)}`);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    'tracking events and scores: wrong types, missing and unknown fields, huge values, odd batches',
+    async () => {
+      const batch = fc.oneof(
+        fc
+          .array(mutatedItem(track), { maxLength: 5 })
+          .map((events) => ({ path: '/api/v1/track', body: { events } })),
+        fc
+          .array(mutatedItem(score), { maxLength: 5 })
+          .map((scores) => ({ path: '/api/v1/scores', body: { scores } })),
+        fc.jsonValue({ maxDepth: 4 }).map((body) => ({ path: '/api/v1/track', body })),
+        fc
+          .integer({ min: 1000, max: 1500 })
+          .map((n) => ({ path: '/api/v1/track', body: { events: Array(n).fill(track) } })),
+      );
+      await fc.assert(
+        fc.asyncProperty(batch, async ({ path, body }) => {
+          const text = JSON.stringify(body);
+          await send(path, text, 'api', 'ingest', `${path} ${text.slice(0, 200)}`);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    fuzzTimeout(RUNS),
+  );
 
   it('leaves the heap bounded and answered no 5xx at all', () => {
     expect(tally.serverErrors).toBe(0);

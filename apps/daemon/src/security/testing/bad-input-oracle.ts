@@ -14,6 +14,11 @@ function mib(bytes: number): number {
   return Math.round(bytes / 1024 / 1024);
 }
 
+/** A property's time limit: generous enough for `runs` cases of a few milliseconds each. */
+export function fuzzTimeout(runs: number): number {
+  return Math.max(30_000, runs * 30);
+}
+
 /** The protocol whose error shapes a response must keep. */
 export type Surface = 'api' | 'ofrep' | 'otlp';
 
