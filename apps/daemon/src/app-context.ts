@@ -30,6 +30,10 @@ export interface Settings {
   rateLimitIngest: RateLimitSpec | undefined;
   /** Most event streams open at once, all kinds together (`CANARYD_MAX_STREAMS`, 10,000). */
   maxStreams: number;
+  /** Days analysis aggregates of finished rollouts are kept (`CANARYD_RETENTION_AGGREGATES_DAYS`); forever by default. */
+  retentionAggregatesDays: number | undefined;
+  /** Days audit entries are kept (`CANARYD_RETENTION_AUDIT_DAYS`); forever by default. */
+  retentionAuditDays: number | undefined;
 }
 
 /** Defaults for {@link Settings}. */
@@ -43,6 +47,8 @@ export const defaultSettings: Settings = {
   rateLimitOfrep: undefined,
   rateLimitIngest: undefined,
   maxStreams: 10_000,
+  retentionAggregatesDays: undefined,
+  retentionAuditDays: undefined,
 };
 
 /**

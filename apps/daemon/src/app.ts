@@ -22,6 +22,7 @@ import { registerFlagdRoutes } from './flags/flagd-routes.js';
 import { ApiError, handleError } from './http/api-error.js';
 import { SqliteSliceStore } from './ingest/sqlite-slice-store.js';
 import { registerLimits } from './limits/register-limits.js';
+import { startRetention } from './limits/retention-job.js';
 import { registerOfrepRoutes } from './ofrep/ofrep-routes.js';
 import { ApiDocs } from './openapi/api-docs.js';
 import { registerOpenApiRoute } from './openapi/openapi-route.js';
@@ -171,6 +172,10 @@ export function createApp(deps: AppDeps): DaemonApp {
     registry: metrics.registry,
   });
   if (deps.startController !== false) controller.start();
+  startRetention(ctx, {
+    aggregatesDays: settings.retentionAggregatesDays,
+    auditDays: settings.retentionAuditDays,
+  });
   ctx.onClose(() => controller.stop());
   const webhooks = new WebhookNotifier({
     changes: ctx,

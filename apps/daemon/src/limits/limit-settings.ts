@@ -3,7 +3,19 @@ import { ConfigError } from '../settings/daemon-config.js';
 import { parseRateLimit } from './rate-limit-spec.js';
 
 /** The settings of the request limits. */
-export type LimitSettings = Pick<Settings, 'rateLimitOfrep' | 'rateLimitIngest' | 'maxStreams'>;
+export type LimitSettings = Pick<
+  Settings,
+  'rateLimitOfrep' | 'rateLimitIngest' | 'maxStreams' | 'retentionAggregatesDays' | 'retentionAuditDays'
+>;
+
+function days(env: Readonly<Record<string, string | undefined>>, name: string): number | undefined {
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ConfigError(`${name}: must be a positive number of days, got "${text}"`);
+  return value;
+}
 
 function rate(env: Readonly<Record<string, string | undefined>>, name: string) {
   try {
@@ -15,7 +27,8 @@ function rate(env: Readonly<Record<string, string | undefined>>, name: string) {
 
 /**
  * Reads the limits from the environment: `CANARYD_RATE_LIMIT_OFREP` and `CANARYD_RATE_LIMIT_INGEST` (a rate like
- * `1000/s`; unset or `off`: no limit) and `CANARYD_MAX_STREAMS` (open event streams, default 10,000). Values not
+ * `1000/s`; unset or `off`: no limit), `CANARYD_MAX_STREAMS` (open event streams, default 10,000) and
+ * `CANARYD_RETENTION_AGGREGATES_DAYS` / `CANARYD_RETENTION_AUDIT_DAYS` (days of history kept). Values not
  * set are left out, so the daemon's defaults apply.
  *
  * @throws ConfigError naming the variable.
@@ -38,5 +51,9 @@ export function parseLimitSettings(
     }
     settings.maxStreams = max;
   }
+  const aggregates = days(env, 'CANARYD_RETENTION_AGGREGATES_DAYS');
+  if (aggregates !== undefined) settings.retentionAggregatesDays = aggregates;
+  const audit = days(env, 'CANARYD_RETENTION_AUDIT_DAYS');
+  if (audit !== undefined) settings.retentionAuditDays = audit;
   return settings;
 }
