@@ -191,10 +191,8 @@ describe.skipIf(SECONDS <= 0)('mixed load soak', () => {
         phase: string;
         reason: string | null;
       }>;
-      const phases = rollouts.reduce<Record<string, number>>(
-        (acc, r) => ({ ...acc, [r.phase]: (acc[r.phase] ?? 0) + 1 }),
-        {},
-      );
+      const phases: Record<string, number> = {};
+      for (const r of rollouts) phases[r.phase] = (phases[r.phase] ?? 0) + 1;
       const lines = Object.entries(latencies).map(([surface, values]) => {
         const sorted = [...values].sort((a, b) => a - b);
         return `${surface}: n=${values.length} p50=${percentile(sorted, 50).toFixed(2)} ms p99=${percentile(sorted, 99).toFixed(2)} ms`;
