@@ -152,6 +152,18 @@ describe('the auth matrix: every route × every caller, as API.md tabulates', ()
     expect(forbidden.status).toBe(403);
   });
 
+  it('takes tokens from headers only: a cookie or a query parameter carrying one is no credential (no CSRF surface)', async () => {
+    const token = tokenOf.get('operate (read+operate)') ?? tokenOf.get('operate') ?? '';
+    const action = '/api/v1/rollouts/matrix-id/pause';
+    const cookie = await d.app.request(action, {
+      method: 'POST',
+      headers: { cookie: `token=${token}; authorization=Bearer ${token}` },
+    });
+    expect(cookie.status).toBe(401);
+    const query = await d.app.request(`${action}?token=${token}&access_token=${token}`, { method: 'POST' });
+    expect(query.status).toBe(401);
+  });
+
   it('no longer lets a revoked token in', async () => {
     const created = await d.request('/api/v1/tokens', {
       method: 'POST',
