@@ -7,6 +7,9 @@
 //   pnpm --filter @prompt-canary/bench run ofrep        (expects apps/daemon/dist to be built)
 //   OFREP_ROUNDS=3 OFREP_DURATION=10 pnpm --filter @prompt-canary/bench run ofrep
 //   OFREP_PROFILE=daemon pnpm --filter @prompt-canary/bench run ofrep   (one server under --cpu-prof; or =bare)
+//   OFREP_BASELINE=/path/to/other/dist/main.js …   (also runs that build, interleaved: a before/after comparison;
+//     the build needs the daemon's node_modules beside its dist, e.g. a copy of apps/daemon/{dist,package.json}
+//     with a node_modules symlink)
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +26,7 @@ const WARMUP = Number(process.env.OFREP_WARMUP ?? 3); // seconds, once per serve
 const CONNECTIONS = 50;
 // `daemon` or `bare`: run only that server, under --cpu-prof, and print where its time goes.
 const PROFILE = process.env.OFREP_PROFILE;
+const BASELINE = process.env.OFREP_BASELINE;
 const FLAG_KEY = 'support-prompts';
 const PATH = `/ofrep/v1/evaluate/flags/${FLAG_KEY}`;
 const KEY_COUNT = 65536;
@@ -141,10 +145,19 @@ async function main() {
     targets.unshift(['bare Hono route (floor)', bareUrl, bare.pid]);
     if (PROFILE === 'bare') targets.pop();
   }
+  if (BASELINE && !PROFILE) {
+    const before = await startDaemon({ main: BASELINE });
+    servers.push(before);
+    await before.api('PUT', `/api/v1/flags/${FLAG_KEY}`, splitFlag(FLAG_KEY));
+    const beforeToken = await createToken(before.api, 'bench-evaluate', ['evaluate']);
+    const beforeSample = await post(before.baseUrl, beforeToken, keys[0]);
+    if (beforeSample.text !== sample.text) throw new Error(`baseline answers ${beforeSample.text}`);
+    targets.push(['canaryd OFREP (baseline build)', before.baseUrl, before.pid, beforeToken]);
+  }
 
-  for (const [name, url, pid] of targets) {
+  for (const [name, url, pid, own = token] of targets) {
     console.error(`warm-up ${name} (${WARMUP} s)`);
-    await load(url, token, WARMUP, pid);
+    await load(url, own, WARMUP, pid);
   }
 
   const results = new Map(targets.map(([name]) => [name, []]));
@@ -152,9 +165,9 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order each round, so neither server always runs second.
     const order = round % 2 === 0 ? targets : [...targets].reverse();
-    for (const [name, url, pid] of order) {
+    for (const [name, url, pid, own = token] of order) {
       await sleep(500);
-      const result = await load(url, token, DURATION, pid);
+      const result = await load(url, own, DURATION, pid);
       result.load = loadAverage()[0];
       loads.push(result.load);
       results.get(name).push(result);
@@ -182,10 +195,16 @@ async function main() {
     const bad = runs.reduce((n, r) => n + r.non2xx + r.errors, 0);
     return `| ${name} | ${fmt(median(rps))} | ${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))} | ${median(runs.map((r) => r.p50)).toFixed(2)} | ${median(runs.map((r) => r.p99)).toFixed(2)} | ${Math.max(...runs.map((r) => r.p99)).toFixed(2)} | ${median(runs.map((r) => r.serverCpuUs)).toFixed(1)} | ${bad} | ${ratio} |`;
   };
+  const baselineRow = () => {
+    if (targets.length < 3) return '';
+    const runs = results.get(targets[2][0]);
+    const r = runs.map((d, k) => d.rps / bareRuns[k].rps);
+    return `\n${row(targets[2][0], runs, `${median(r).toFixed(2)} (${r.map((x) => x.toFixed(2)).join(', ')})`)}`;
+  };
   console.log(`| server | req/s (median) | min–max over runs | p50 ms | p99 ms (median) | p99 ms (worst run) | server CPU µs/req | non-2xx + errors | × bare (median of per-round ratios) |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${row(bareName, bareRuns, '1.00')}
-${row(daemonName, daemonRuns, `${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(', ')})`)}
+${row(daemonName, daemonRuns, `${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(', ')})`)}${baselineRow()}
 
 ${machineLine(loads)}
 autocannon ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION} s per server after a ${WARMUP} s warm-up each;

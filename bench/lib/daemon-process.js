@@ -108,11 +108,12 @@ export async function startNodeServer(label, args, env = {}) {
  * Starts canaryd on loopback with `--db :memory:` at the default (production) log level.
  *
  * @param nodeArgs extra Node options, e.g. `['--cpu-prof', '--cpu-prof-dir', dir]`
+ * @param main another build's `dist/main.js` (a before/after comparison), instead of apps/daemon's
  */
-export async function startDaemon({ nodeArgs = [], env = {} } = {}) {
+export async function startDaemon({ nodeArgs = [], env = {}, main = MAIN } = {}) {
   const server = await startNodeServer(
     'canaryd',
-    [...nodeArgs, MAIN, '--host', '127.0.0.1', '--port', '0', '--db', ':memory:'],
+    [...nodeArgs, main, '--host', '127.0.0.1', '--port', '0', '--db', ':memory:'],
     { CANARYD_ADMIN_TOKEN: ADMIN_TOKEN, CANARYD_LOG_LEVEL: '', ...env },
   );
   const baseUrl = `http://127.0.0.1:${server.port}`;

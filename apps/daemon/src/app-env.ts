@@ -11,8 +11,11 @@ export interface Principal {
 /** Hono environment of the daemon: per-request variables set by its middleware. */
 export interface AppEnv {
   Variables: {
-    /** The request id, from `X-Request-Id` or generated; echoed in the response and the log. */
-    requestId: string;
+    /**
+     * The request id, from `X-Request-Id` or generated; echoed in the response and the log. Absent on a hot path
+     * until something logs the request: read it with `requestIdOf(c)` (ops/request-observer.ts).
+     */
+    requestId: string | undefined;
     /** The caller, on every path that needs a token. */
     principal: Principal | undefined;
   };

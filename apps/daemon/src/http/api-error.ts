@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from '../app-env.js';
+import { requestIdOf } from '../ops/request-observer.js';
 
 /**
  * Every error code the admin API answers with, and its HTTP status. The table is exhaustive: a new code cannot
@@ -86,10 +88,10 @@ export interface ErrorLogger {
  * The app's `onError`: {@link ApiError} becomes its JSON answer; anything else is logged and answered
  * `500 internal_error` without details.
  */
-export function handleError(logger: ErrorLogger): (error: Error, c: Context) => Response {
+export function handleError(logger: ErrorLogger): (error: Error, c: Context<AppEnv>) => Response {
   return (error, c) => {
     if (error instanceof ApiError) return apiErrorResponse(c, error);
-    logger.error({ err: error, requestId: c.get('requestId') }, 'unhandled error');
+    logger.error({ err: error, requestId: requestIdOf(c) }, 'unhandled error');
     return apiErrorResponse(c, new ApiError('internal_error', 'internal error'));
   };
 }

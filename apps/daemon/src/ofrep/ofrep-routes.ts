@@ -89,7 +89,7 @@ export function registerOfrepRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
   const count = (result: OfrepSuccess | OfrepFailure) => {
     const reason = isOfrepFailure(result) ? 'ERROR' : result.reason;
     const variant = isOfrepFailure(result) ? '' : (result.variant ?? '');
-    metrics.evaluations.inc({ flag: result.key, variant, reason });
+    metrics.evaluations.cell(result.key, variant, reason).pending++;
   };
 
   app.post('/ofrep/v1/evaluate/flags/:key', async (c) => {

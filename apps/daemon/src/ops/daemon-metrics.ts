@@ -1,11 +1,17 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { CounterCells, HistogramCells } from './metric-cells.js';
 
-/** The daemon's Prometheus metrics, on a registry of their own (no global state). */
+/**
+ * The daemon's Prometheus metrics, on a registry of their own (no global state). The per-request ones are
+ * {@link CounterCells} / {@link HistogramCells} (prom-client metrics underneath): take a label set's cell
+ * (`httpRequests.cell(method, route, status)`) and add to it, rather than prom-client's `inc(labels)`, which
+ * re-serialises the labels on each call.
+ */
 export interface DaemonMetrics {
   readonly registry: Registry;
-  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
-  readonly httpDuration: Histogram<'method' | 'route'>;
-  readonly evaluations: Counter<'flag' | 'variant' | 'reason'>;
+  readonly httpRequests: CounterCells<'method', 'route', 'status'>;
+  readonly httpDuration: HistogramCells<'method', 'route'>;
+  readonly evaluations: CounterCells<'flag', 'variant', 'reason'>;
   readonly syncClients: Gauge<'stream'>;
   readonly configRevision: Gauge;
 }
@@ -22,24 +28,24 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'canaryd_' });
   return {
     registry,
-    httpRequests: new Counter({
+    httpRequests: new CounterCells({
       name: 'canaryd_http_requests_total',
       help: 'HTTP requests by route and status',
       labelNames: ['method', 'route', 'status'],
-      registers: [registry],
+      registry,
     }),
-    httpDuration: new Histogram({
+    httpDuration: new HistogramCells({
       name: 'canaryd_http_request_duration_seconds',
       help: 'HTTP request latency by route',
       labelNames: ['method', 'route'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
+      registry,
     }),
-    evaluations: new Counter({
+    evaluations: new CounterCells({
       name: 'canaryd_evaluations_total',
       help: 'OFREP flag evaluations by flag, variant and reason',
       labelNames: ['flag', 'variant', 'reason'],
-      registers: [registry],
+      registry,
     }),
     syncClients: new Gauge({
       name: 'canaryd_sync_clients',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import type { AppEnv } from '../app-env.js';
@@ -22,16 +22,39 @@ function isHotPath(path: string): boolean {
 }
 
 /**
+ * The request's id, created now if it has none yet (a hot-path request gets one only when something needs it):
+ * kept in the context and echoed in the `X-Request-Id` response header.
+ */
+export function requestIdOf(c: Context<AppEnv>): string {
+  const known = c.get('requestId');
+  if (known !== undefined) return known;
+  const created = randomUUID();
+  c.set('requestId', created);
+  c.header('X-Request-Id', created);
+  return created;
+}
+
+/**
  * Gives each request an id (`X-Request-Id`, kept when the client sent a sane one), then logs one line and records
  * the HTTP metrics when it ends. Never logs headers, so tokens stay out of the log.
+ *
+ * On hot paths the id is lazy: a client's own id is echoed as always, but none is generated unless the request is
+ * logged (debug level, or an unhandled error: {@link requestIdOf}), so an evaluation answers without building a
+ * response `Headers` object. Admin requests always get one.
  */
 export function observeRequests(logger: Logger, metrics: DaemonMetrics): MiddlewareHandler<AppEnv> {
+  const { httpRequests, httpDuration } = metrics;
   return async (c, next) => {
     const started = performance.now();
+    const path = c.req.path;
+    const hot = isHotPath(path);
     const given = c.req.header('x-request-id');
-    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
-    c.set('requestId', requestId);
-    c.header('X-Request-Id', requestId);
+    if (given !== undefined && REQUEST_ID.test(given)) {
+      c.set('requestId', given);
+      c.header('X-Request-Id', given);
+    } else if (!hot) {
+      requestIdOf(c);
+    }
     try {
       await next();
     } finally {
@@ -40,19 +63,21 @@ export function observeRequests(logger: Logger, metrics: DaemonMetrics): Middlew
       const matched = routePath(c, -1);
       const route = status === 404 && (matched === '' || matched.endsWith('*')) ? 'unmatched' : matched;
       const method = c.req.method;
-      metrics.httpRequests.inc({ method, route, status: String(status) });
-      metrics.httpDuration.observe({ method, route }, seconds);
-      const line = {
-        requestId,
-        method,
-        path: c.req.path,
-        route,
-        status,
-        ms: Math.round(seconds * 100_000) / 100,
-        actor: c.get('principal')?.name,
-      };
-      if (isHotPath(c.req.path)) logger.debug(line, 'request');
-      else logger.info(line, 'request');
+      httpRequests.cell(method, route, String(status)).pending++;
+      httpDuration.cell(method, route).observe(seconds);
+      if (!hot || logger.isLevelEnabled('debug')) {
+        const line = {
+          requestId: requestIdOf(c),
+          method,
+          path,
+          route,
+          status,
+          ms: Math.round(seconds * 100_000) / 100,
+          actor: c.get('principal')?.name,
+        };
+        if (hot) logger.debug(line, 'request');
+        else logger.info(line, 'request');
+      }
     }
   };
 }

@@ -76,6 +76,8 @@ export function registerTokenRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
           createdAt: new Date(ctx.clock.now()).toISOString(),
         }),
     );
+    // The feed invalidates too; this covers a feed that delivers later (another replica's channel).
+    ctx.auth.invalidate();
     c.header('Cache-Control', 'no-store');
     return c.json({ name, scopes: unique, token }, 201);
   });
@@ -95,6 +97,8 @@ export function registerTokenRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
       },
       (store) => store.tokens.delete(name),
     );
+    // A revoked token is refused from the next request on, whatever the feed's delivery.
+    ctx.auth.invalidate();
     return c.body(null, 204);
   });
 }
