@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../apps/daemon/dist/main.js', import.meta.url));
+// BENCH_DAEMON_MAIN: another build's dist/main.js, to measure a baseline with the same script.
+const MAIN =
+  process.env.BENCH_DAEMON_MAIN ?? fileURLToPath(new URL('../../apps/daemon/dist/main.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
 
 // Every group started here, so that even an abrupt exit of the benchmark leaves no server behind.

@@ -4,7 +4,8 @@ import type { AppContext } from '../app-context.js';
 import type { AppEnv } from '../app-env.js';
 import type { ConfigSnapshot } from '../config/config-service.js';
 import { etagOf, matchesIfNoneMatch } from '../http/etag.js';
-import { OpenStreams } from '../sync/event-stream.js';
+import { isNewer } from '../sync/config-routes.js';
+import { encodeSse, FrameFanOut, OpenStreams } from '../sync/event-stream.js';
 import {
   isOfrepFailure,
   type OfrepFailure,
@@ -35,12 +36,19 @@ async function readContext(c: Context): Promise<ParsedContext> {
   return parseOfrepContext(body);
 }
 
-function refetchEvent(snapshot: ConfigSnapshot) {
-  return {
-    event: 'message',
-    id: String(snapshot.revision),
-    data: JSON.stringify({ type: 'refetchEvaluation', etag: snapshot.etag }),
-  };
+/** Each snapshot's `refetchEvaluation` event, encoded once. */
+const refetchFrames = new WeakMap<ConfigSnapshot, Uint8Array>();
+function refetchFrame(snapshot: ConfigSnapshot): Uint8Array {
+  let frame = refetchFrames.get(snapshot);
+  if (frame === undefined) {
+    frame = encodeSse({
+      event: 'message',
+      id: String(snapshot.revision),
+      data: JSON.stringify({ type: 'refetchEvaluation', etag: snapshot.etag }),
+    });
+    refetchFrames.set(snapshot, frame);
+  }
+  return frame;
 }
 
 /**
@@ -49,6 +57,8 @@ function refetchEvent(snapshot: ConfigSnapshot) {
  */
 export function registerOfrepRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
   const streams = new OpenStreams(ctx, 'ofrep');
+  const fanOut = new FrameFanOut(refetchFrame);
+  ctx.config.subscribe((snapshot) => fanOut.publish(snapshot));
   const { metrics, clock, config } = ctx;
   const tags = ['ofrep'];
   ctx.docs.add(
@@ -143,10 +153,13 @@ export function registerOfrepRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get(OFREP_EVENTS_PATH, (c) => {
     const lastEventId = c.req.header('last-event-id');
     return streams.serve(c, (sink) => {
-      const current = config.current();
-      if (lastEventId !== undefined && lastEventId !== String(current.revision))
-        sink.send(refetchEvent(current));
-      return config.subscribe((snapshot) => sink.send(refetchEvent(snapshot)));
+      let seen = config.current();
+      if (lastEventId !== undefined && lastEventId !== String(seen.revision)) sink.write(refetchFrame(seen));
+      return fanOut.subscribe((frame, snapshot) => {
+        if (!isNewer(snapshot, seen)) return;
+        seen = snapshot;
+        sink.write(frame);
+      });
     });
   });
 }

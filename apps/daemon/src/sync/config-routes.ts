@@ -3,10 +3,25 @@ import type { AppContext } from '../app-context.js';
 import type { AppEnv } from '../app-env.js';
 import type { ConfigSnapshot } from '../config/config-service.js';
 import { matchesIfNoneMatch } from '../http/etag.js';
-import { OpenStreams } from './event-stream.js';
+import { encodeSse, FrameFanOut, OpenStreams } from './event-stream.js';
 
-function configEvent(snapshot: ConfigSnapshot) {
-  return { event: 'config', id: String(snapshot.revision), data: snapshot.json };
+/** Each snapshot's `config` event, encoded once whoever asks (the fan-out, then every client that connects). */
+const configFrames = new WeakMap<ConfigSnapshot, Uint8Array>();
+export function configFrame(snapshot: ConfigSnapshot): Uint8Array {
+  let frame = configFrames.get(snapshot);
+  if (frame === undefined) {
+    frame = encodeSse({ event: 'config', id: String(snapshot.revision), data: snapshot.json });
+    configFrames.set(snapshot, frame);
+  }
+  return frame;
+}
+
+/**
+ * Sends `snapshot` to a stream unless it already has it or a later one: a stream that connected between a
+ * commit and its (deferred) fan-out got the new snapshot on connect.
+ */
+export function isNewer(snapshot: ConfigSnapshot, sent: ConfigSnapshot): boolean {
+  return snapshot !== sent && snapshot.revision >= sent.revision;
 }
 
 /**
@@ -16,6 +31,10 @@ function configEvent(snapshot: ConfigSnapshot) {
  */
 export function registerConfigRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
   const streams = new OpenStreams(ctx, 'config');
+  // One listener for every stream: each new snapshot is encoded once and written to all of them after the
+  // committing request has been answered.
+  const fanOut = new FrameFanOut(configFrame);
+  ctx.config.subscribe((snapshot) => fanOut.publish(snapshot));
   ctx.docs.add(
     {
       method: 'get',
@@ -46,9 +65,13 @@ export function registerConfigRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get('/api/v1/sync', (c) => {
     const lastEventId = c.req.header('last-event-id');
     return streams.serve(c, (sink) => {
-      const current = ctx.config.current();
-      if (lastEventId !== String(current.revision)) sink.send(configEvent(current));
-      return ctx.config.subscribe((snapshot) => sink.send(configEvent(snapshot)));
+      let sent = ctx.config.current();
+      if (lastEventId !== String(sent.revision)) sink.write(configFrame(sent));
+      return fanOut.subscribe((frame, snapshot) => {
+        if (!isNewer(snapshot, sent)) return;
+        sent = snapshot;
+        sink.write(frame);
+      });
     });
   });
 }
