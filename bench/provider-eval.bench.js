@@ -17,7 +17,12 @@ import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { FlagSpanHook, FlagSpanProcessor, PromptCanaryProvider } from '@prompt-canary/openfeature-provider';
+import {
+  FlagSpanHook,
+  FlagSpanProcessor,
+  featureFlagAttributes,
+  PromptCanaryProvider,
+} from '@prompt-canary/openfeature-provider';
 import { compileFlagSet } from '@prompt-canary/rules';
 import { do_not_optimize, measure } from 'mitata';
 import { createToken, splitFlag, startDaemon } from './lib/daemon-process.js';
@@ -127,6 +132,9 @@ async function main() {
       logger: console,
     };
     const hook = new FlagSpanHook();
+    // The floor of (iii): the SDK calls the hook and the processor cannot avoid, with prebuilt attributes.
+    const floorAttributes = Object.freeze(featureFlagAttributes(hookContext, hookDetails));
+    const floorInherited = Object.freeze({ ...floorAttributes, 'feature_flag.inherited': true });
 
     const cases = [
       [
@@ -230,6 +238,33 @@ async function main() {
             do_not_optimize(await ofrep.getStringValue(FLAG_KEY, 'fallback', contexts[i++ & MASK]));
         },
       ],
+      [
+        '(iii-floor) request + child span, bare `setAttributes` + `addEvent` of the same prebuilt attributes on the request span',
+        () => () => {
+          const parent = tracerWithout.startSpan('request');
+          context.with(trace.setSpan(ROOT_CONTEXT, parent), () => {
+            parent.setAttributes(floorAttributes);
+            parent.addEvent('feature_flag.evaluation', floorAttributes);
+            tracerWithout.startSpan('llm').end();
+          });
+          parent.end();
+        },
+      ],
+      [
+        "(iii-floor) the same + the child's `addEvent` + `setAttributes` (what hook + processor must do at least)",
+        () => () => {
+          const parent = tracerWithout.startSpan('request');
+          context.with(trace.setSpan(ROOT_CONTEXT, parent), () => {
+            parent.setAttributes(floorAttributes);
+            parent.addEvent('feature_flag.evaluation', floorAttributes);
+            const child = tracerWithout.startSpan('llm');
+            child.addEvent('feature_flag.evaluation', floorInherited);
+            child.setAttributes(floorInherited);
+            child.end();
+          });
+          parent.end();
+        },
+      ],
     ];
 
     // Interleaved runs: every case once per round, so drift on a shared machine hits all cases alike.
@@ -250,12 +285,16 @@ async function main() {
     const hookOnly = median(perRun(names[3], names[2], (x, y) => x - y));
     const hookDirect = median(perRun(names[4], names[2], (x, y) => x - y));
     const hookSdk = median(perRun(names[6], names[5], (x, y) => x - y));
+    const floorHook = median(perRun(names.at(-2), names[2], (x, y) => x - y));
+    const floorBoth = median(perRun(names.at(-1), names[2], (x, y) => x - y));
     const us = (ns) => `${ns >= 0 ? '+' : '−'}${(Math.abs(ns) / 1000).toFixed(2)} µs`;
     const notes = {
       [names[1]]: `${ratioProvider.toFixed(2)}× (ii)`,
       [names[3]]: `${us(hookOnly)} over the no-hook line (the hook's share)`,
       [names[4]]: `**${us(hookDirect)}** over the no-hook line (hook + processor)`,
       [names[6]]: `**${us(hookSdk)}** over the line above`,
+      [names.at(-2)]: `${us(floorHook)} over the no-hook line (floor of the hook's share)`,
+      [names.at(-1)]: `${us(floorBoth)} over the no-hook line (floor of hook + processor)`,
     };
     const cell = (ns) => (ns >= 10_000 ? `${(ns / 1000).toFixed(1)} µs` : `${ns.toFixed(0)} ns`);
     const lines = [

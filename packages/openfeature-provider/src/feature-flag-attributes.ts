@@ -55,3 +55,66 @@ export function featureFlagAttributes(
   }
   return attributes;
 }
+
+/** How many flags' attribute objects {@link FeatureFlagAttributeCache} keeps before starting over. */
+const MAX_CACHED_FLAGS = 1024;
+
+interface CachedAttributes {
+  readonly provider: string;
+  readonly value: FlagValue;
+  readonly reason: string | undefined;
+  readonly version: unknown;
+  readonly attributes: Readonly<Attributes>;
+}
+
+/**
+ * The attributes of successful evaluations, built once per (flag, variant, value, reason, provider, version) and
+ * frozen, so a hook stamps every span with the same object (the OTel SDK copies what it is given). Evaluations with
+ * an error, without a variant or with an object value are built afresh each time, as {@link featureFlagAttributes}.
+ */
+export class FeatureFlagAttributeCache {
+  readonly #options: FeatureFlagAttributeOptions;
+  readonly #byFlag = new Map<string, Map<string, CachedAttributes>>();
+
+  constructor(options: FeatureFlagAttributeOptions = {}) {
+    this.#options = options;
+  }
+
+  /** The attributes of this evaluation; the same frozen object for the same outcome. */
+  of(
+    hookContext: Pick<HookContext, 'flagKey' | 'providerMetadata'>,
+    details: EvaluationDetails<FlagValue>,
+  ): Readonly<Attributes> {
+    const variant = details.variant;
+    const value = details.value;
+    if (
+      variant === undefined ||
+      details.errorCode !== undefined ||
+      (typeof value === 'object' && value !== null)
+    ) {
+      return featureFlagAttributes(hookContext, details, this.#options);
+    }
+    const flagKey = details.flagKey || hookContext.flagKey;
+    let variants = this.#byFlag.get(flagKey);
+    const cached = variants?.get(variant);
+    const provider = hookContext.providerMetadata.name;
+    const version = details.flagMetadata['version'];
+    if (
+      cached !== undefined &&
+      cached.value === value &&
+      cached.reason === details.reason &&
+      cached.provider === provider &&
+      cached.version === version
+    ) {
+      return cached.attributes;
+    }
+    const attributes = Object.freeze(featureFlagAttributes(hookContext, details, this.#options));
+    if (variants === undefined) {
+      if (this.#byFlag.size >= MAX_CACHED_FLAGS) this.#byFlag.clear();
+      variants = new Map();
+      this.#byFlag.set(flagKey, variants);
+    }
+    variants.set(variant, { provider, value, reason: details.reason, version, attributes });
+    return attributes;
+  }
+}

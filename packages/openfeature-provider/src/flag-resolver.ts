@@ -34,6 +34,19 @@ interface LoadedConfig {
   readonly version: string;
   /** Flag metadata with `version` added, built once per flag and revision. */
   readonly metadata: Map<string, { source: Readonly<FlagMetadata>; merged: FlagMetadata }>;
+  /**
+   * Successful resolutions, built once per rules result: `@prompt-canary/rules` answers one frozen object per
+   * (flag, rule, variant, reason), so its identity keys the frozen {@link ResolutionDetails} answered for it.
+   */
+  readonly resolved: WeakMap<
+    EvaluationDetails,
+    {
+      type: FlagValueType;
+      details: ResolutionDetails<FlagValue>;
+      /** `details`, settled: one promise shared by every call that answers it. */
+      settled: Promise<ResolutionDetails<FlagValue>>;
+    }
+  >;
 }
 
 /** The metadata key carrying the config revision (OpenFeature's well-known `version`, OTel `feature_flag.version`). */
@@ -87,11 +100,12 @@ export class FlagResolver {
     const version = String(config.revision);
     const changed = previous ? changedFlagKeys(previous.flags, flags) : Object.keys(flags).sort();
     if (previous && changed.length === 0) {
-      if (previous.version !== version) this.#loaded = { ...previous, config, version, metadata: new Map() };
+      if (previous.version !== version)
+        this.#loaded = { ...previous, config, version, metadata: new Map(), resolved: new WeakMap() };
       return { changed: undefined, invalid };
     }
     const evaluator = this.compile(flags);
-    this.#loaded = { config, flags, evaluator, version, metadata: new Map() };
+    this.#loaded = { config, flags, evaluator, version, metadata: new Map(), resolved: new WeakMap() };
     return { changed, invalid };
   }
 
@@ -119,6 +133,11 @@ export class FlagResolver {
     }
     try {
       const evaluated = loaded.evaluator.evaluate(flagKey, context, nowMs);
+      if (!serveStable) {
+        // The hot path: the same frozen answer every time this rules result comes back, nothing allocated.
+        const known = loaded.resolved.get(evaluated);
+        if (known !== undefined && known.type === type) return known.details as ResolutionDetails<T>;
+      }
       const flagMetadata = this.#metadata(loaded, flagKey, evaluated.flagMetadata);
       if (serveStable) {
         const stable = stableResolution<T>(loaded.flags, flagKey, type);
@@ -134,13 +153,20 @@ export class FlagResolver {
           flagMetadata,
         };
       }
-      // One literal with a fixed shape: this is the hot path.
-      return {
-        value: details.value === undefined ? defaultValue : (details.value as T),
+      if (details.value === undefined) {
+        return { value: defaultValue, variant: details.variant, reason: details.reason, flagMetadata };
+      }
+      // One literal with a fixed shape, frozen and kept: the SDK copies what a provider answers, never changes it.
+      const resolution: ResolutionDetails<T> = Object.freeze({
+        value: details.value as T,
         variant: details.variant,
         reason: details.reason,
         flagMetadata,
-      };
+      });
+      if (details === evaluated) {
+        loaded.resolved.set(evaluated, { type, details: resolution, settled: Promise.resolve(resolution) });
+      }
+      return resolution;
     } catch (error) {
       return {
         value: defaultValue,
@@ -149,6 +175,30 @@ export class FlagResolver {
         errorMessage: `evaluating ${flagKey} failed: ${(error as Error).message}`,
       };
     }
+  }
+
+  /**
+   * {@link resolve} as a promise (what a provider answers): when the answer is a kept one, the same settled promise
+   * every time, so the call allocates nothing.
+   */
+  resolveSettled<T extends FlagValue>(
+    flagKey: string,
+    type: FlagValueType,
+    defaultValue: T,
+    context: EvaluationContext,
+    nowMs: number,
+    serveStable: boolean,
+  ): Promise<ResolutionDetails<T>> {
+    const loaded = this.#loaded;
+    if (loaded !== undefined && !serveStable) {
+      try {
+        const known = loaded.resolved.get(loaded.evaluator.evaluate(flagKey, context, nowMs));
+        if (known !== undefined && known.type === type) return known.settled as Promise<ResolutionDetails<T>>;
+      } catch {
+        // `resolve` evaluates again and reports it.
+      }
+    }
+    return Promise.resolve(this.resolve(flagKey, type, defaultValue, context, nowMs, serveStable));
   }
 
   #metadata(loaded: LoadedConfig, flagKey: string, source: Readonly<FlagMetadata>): FlagMetadata {

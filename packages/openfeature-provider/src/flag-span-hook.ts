@@ -2,8 +2,8 @@ import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeatu
 import { trace } from '@opentelemetry/api';
 import {
   FEATURE_FLAG_EVALUATION_EVENT,
+  FeatureFlagAttributeCache,
   type FeatureFlagAttributeOptions,
-  featureFlagAttributes,
 } from './feature-flag-attributes.js';
 
 /**
@@ -18,11 +18,11 @@ import {
  * ```
  */
 export class FlagSpanHook implements Hook {
-  readonly #options: FeatureFlagAttributeOptions;
+  readonly #attributes: FeatureFlagAttributeCache;
 
   /** @param options `includeValue: false` leaves `feature_flag.result.value` out. */
   constructor(options: FeatureFlagAttributeOptions = {}) {
-    this.#options = options;
+    this.#attributes = new FeatureFlagAttributeCache(options);
   }
 
   /** Runs after every evaluation, successful or not. */
@@ -30,7 +30,8 @@ export class FlagSpanHook implements Hook {
     try {
       const span = trace.getActiveSpan();
       if (span === undefined || !span.isRecording()) return;
-      const attributes = featureFlagAttributes(hookContext, evaluationDetails, this.#options);
+      // One prebuilt, frozen object per outcome, given to both calls (the SDK copies it each time).
+      const attributes = this.#attributes.of(hookContext, evaluationDetails);
       span.setAttributes(attributes);
       span.addEvent(FEATURE_FLAG_EVALUATION_EVENT, attributes);
     } catch {

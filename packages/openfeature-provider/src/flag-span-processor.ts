@@ -28,6 +28,9 @@ interface RecordedEvents {
  * ```
  */
 export class FlagSpanProcessor {
+  /** The last inherited copy made, per `feature_flag.key`: reused while the parent's attributes are the same. */
+  readonly #inherited = new Map<unknown, { source: Attributes; copy: Attributes }>();
+
   /** Copies the parent's flag assignments onto `span`. Never throws. */
   onStart(span: Span, parentContext: Context): void {
     try {
@@ -37,7 +40,7 @@ export class FlagSpanProcessor {
       let latest: Attributes | undefined;
       for (const event of events) {
         if (event.name !== FEATURE_FLAG_EVALUATION_EVENT || event.attributes === undefined) continue;
-        const copied = { ...event.attributes, [FEATURE_FLAG_INHERITED]: true };
+        const copied = this.#inheritedCopy(event.attributes);
         span.addEvent(FEATURE_FLAG_EVALUATION_EVENT, copied);
         latest = copied;
       }
@@ -45,6 +48,17 @@ export class FlagSpanProcessor {
     } catch {
       // Telemetry never breaks the host.
     }
+  }
+
+  /** `source` marked inherited, frozen; the same object as last time when `source` holds the same values. */
+  #inheritedCopy(source: Attributes): Attributes {
+    const key = source['feature_flag.key'];
+    const cached = this.#inherited.get(key);
+    if (cached !== undefined && sameAttributes(cached.source, source)) return cached.copy;
+    const copy = Object.freeze({ ...source, [FEATURE_FLAG_INHERITED]: true });
+    if (this.#inherited.size >= 1024) this.#inherited.clear();
+    this.#inherited.set(key, { source: { ...source }, copy });
+    return copy;
   }
 
   /** Nothing to do when a span ends. */
@@ -59,4 +73,15 @@ export class FlagSpanProcessor {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** Whether two attribute sets hold the same keys with the same primitive values. */
+function sameAttributes(a: Attributes, b: Attributes): boolean {
+  let count = 0;
+  for (const key in b) {
+    count++;
+    if (a[key] !== b[key]) return false;
+  }
+  for (const _ in a) count--;
+  return count === 0;
 }

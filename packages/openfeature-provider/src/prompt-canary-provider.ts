@@ -171,7 +171,7 @@ export class PromptCanaryProvider implements Provider {
     defaultValue: boolean,
     context: EvaluationContext,
   ): Promise<ResolutionDetails<boolean>> {
-    return Promise.resolve(this.#resolve(flagKey, 'boolean', defaultValue, context));
+    return this.#settle(flagKey, 'boolean', defaultValue, context);
   }
 
   /** Resolves a string flag (a prompt version) locally. Never rejects. */
@@ -180,7 +180,7 @@ export class PromptCanaryProvider implements Provider {
     defaultValue: string,
     context: EvaluationContext,
   ): Promise<ResolutionDetails<string>> {
-    return Promise.resolve(this.#resolve(flagKey, 'string', defaultValue, context));
+    return this.#settle(flagKey, 'string', defaultValue, context);
   }
 
   /** Resolves a number flag locally. Never rejects. */
@@ -189,7 +189,7 @@ export class PromptCanaryProvider implements Provider {
     defaultValue: number,
     context: EvaluationContext,
   ): Promise<ResolutionDetails<number>> {
-    return Promise.resolve(this.#resolve(flagKey, 'number', defaultValue, context));
+    return this.#settle(flagKey, 'number', defaultValue, context);
   }
 
   /** Resolves an object flag locally. Never rejects. */
@@ -198,7 +198,7 @@ export class PromptCanaryProvider implements Provider {
     defaultValue: T,
     context: EvaluationContext,
   ): Promise<ResolutionDetails<T>> {
-    return Promise.resolve(this.#resolve(flagKey, 'object', defaultValue, context));
+    return this.#settle(flagKey, 'object', defaultValue, context);
   }
 
   /**
@@ -255,6 +255,28 @@ export class PromptCanaryProvider implements Provider {
     return this.#tracking?.flush() ?? Promise.resolve();
   }
 
+  /** What the `resolve…Evaluation` methods answer. */
+  #settle<T extends FlagValue>(
+    flagKey: string,
+    type: FlagValueType,
+    defaultValue: T,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<T>> {
+    if (this.#tracking !== undefined)
+      return Promise.resolve(this.#resolve(flagKey, type, defaultValue, context));
+    // Without tracking nothing is remembered per unit: a kept answer comes back as the same settled promise.
+    const now = this.#options.clock.now();
+    return this.#resolver.resolveSettled(flagKey, type, defaultValue, context, now, this.#serveStable(now));
+  }
+
+  /** Whether the stale fallback applies now: serve the stable version of flags with a live rollout. */
+  #serveStable(now: number): boolean {
+    const fallbackAfter = this.#options.staleFallbackMs;
+    return (
+      fallbackAfter !== undefined && this.#staleSince !== undefined && now - this.#staleSince >= fallbackAfter
+    );
+  }
+
   #resolve<T extends FlagValue>(
     flagKey: string,
     type: FlagValueType,
@@ -262,14 +284,12 @@ export class PromptCanaryProvider implements Provider {
     context: EvaluationContext,
   ): ResolutionDetails<T> {
     const now = this.#options.clock.now();
-    const fallbackAfter = this.#options.staleFallbackMs;
-    const serveStable =
-      fallbackAfter !== undefined &&
-      this.#staleSince !== undefined &&
-      now - this.#staleSince >= fallbackAfter;
+    const serveStable = this.#serveStable(now);
     const resolution = this.#resolver.resolve(flagKey, type, defaultValue, context, now, serveStable);
+    // The memory only serves `track`, which does nothing without tracking: skip it then.
+    if (this.#tracking === undefined || resolution.variant === undefined) return resolution;
     const targetingKey = context.targetingKey;
-    if (resolution.variant !== undefined && typeof targetingKey === 'string') {
+    if (typeof targetingKey === 'string') {
       this.#memory.remember(targetingKey, flagKey, resolution.variant, resolution.reason);
     }
     return resolution;
