@@ -8,6 +8,7 @@ import { SystemClock } from './clock/clock.js';
 import { openDatabase, type SqliteDatabase } from './db/database.js';
 import { parseLimitSettings } from './limits/limit-settings.js';
 import { createDaemonMetrics } from './ops/daemon-metrics.js';
+import { logRedaction } from './security/log-redaction.js';
 import { ConfigError, type DaemonConfig, parseDaemonConfig } from './settings/daemon-config.js';
 import { createFirstAdminToken, ensureAdminToken } from './tokens/bootstrap-tokens.js';
 
@@ -41,7 +42,7 @@ function open(path: string): SqliteDatabase {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = pino({ level: config.logLevel, base: { service: 'canaryd' } });
+  const logger = pino({ level: config.logLevel, base: { service: 'canaryd' }, redact: logRedaction });
   const db = open(config.db);
   const daemon = createApp({
     db,
