@@ -114,8 +114,9 @@ describe.skipIf(SECONDS <= 0)('mixed load soak', () => {
       const rss: Array<[number, number]> = [];
       const started = Date.now();
       const sampler = setInterval(() => rss.push([(Date.now() - started) / 1000, rssMiB(d.pid)]), 10_000);
-      // Spans carry the variants OFREP actually served, as an instrumented app's would: the split stays honest.
-      const served: string[] = [];
+      // Each span carries one variant OFREP actually served, used once, as an instrumented app's would: the split
+      // the analyzer sees is the split that was served (sampling a few answers again and again would clump it).
+      const served: Array<{ variant: string; atMs: number }> = [];
       const ofrep = (i: number) =>
         timed('ofrep', async () => {
           const res = await fetch(
@@ -124,31 +125,30 @@ describe.skipIf(SECONDS <= 0)('mixed load soak', () => {
           );
           const body = (await res.clone().json()) as { variant?: string };
           if (body.variant !== undefined) {
-            served.push(body.variant);
-            if (served.length > 50) served.shift();
+            served.push({ variant: body.variant, atMs: Date.now() });
+            if (served.length > 5000) served.shift();
           }
           return res;
         });
-      const spans = () => {
-        const endNs = BigInt(Date.now()) * 1_000_000n;
+      // A span ends when its request was served, not when the exporter got round to it: a backlog must not carry
+      // one rollout's answers into the next one's time slices.
+      const spans = (variants: ReadonlyArray<{ variant: string; atMs: number }>) => {
         return {
           resourceSpans: [
             {
               scopeSpans: [
                 {
-                  spans: Array.from({ length: 50 }, (_, i) => ({
+                  spans: variants.map(({ variant, atMs }, i) => ({
                     traceId: `${Date.now().toString(16)}${i}`.padStart(32, '0').slice(-32),
                     spanId: (i + 1).toString(16).padStart(16, '0'),
                     name: 'chat',
-                    startTimeUnixNano: String(endNs - 900_000_000n),
-                    endTimeUnixNano: String(endNs),
+                    startTimeUnixNano: String(BigInt(atMs - 900) * 1_000_000n),
+                    endTimeUnixNano: String(BigInt(atMs) * 1_000_000n),
                     attributes: [
                       { key: 'feature_flag.key', value: { stringValue: PACK } },
                       {
                         key: 'feature_flag.result.variant',
-                        value: {
-                          stringValue: served[Math.floor(Math.random() * served.length)] ?? `1.0.${version}`,
-                        },
+                        value: { stringValue: variant },
                       },
                     ],
                   })),
@@ -160,7 +160,11 @@ describe.skipIf(SECONDS <= 0)('mixed load soak', () => {
       };
       await Promise.all([
         ...Array.from({ length: 4 }, (_, w) => loop(0, (i) => ofrep(w * 1_000_000 + i))),
-        loop(20, () => timed('otlp', () => fetch(`${d.url}/v1/traces`, json(app, spans())))),
+        loop(20, async () => {
+          const variants = served.splice(0, 50);
+          if (variants.length > 0)
+            await timed('otlp', () => fetch(`${d.url}/v1/traces`, json(app, spans(variants))));
+        }),
         loop(200, (i) =>
           timed('admin', () =>
             d.request('PUT', `/api/v1/flags/soak-${i % 50}`, {
