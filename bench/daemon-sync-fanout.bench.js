@@ -5,7 +5,11 @@
 // table for docs/benchmarks.md.
 //
 //   pnpm --filter @prompt-canary/bench run sync        (expects apps/daemon/dist to be built)
-//   SYNC_SUBSCRIBERS=1000 SYNC_ROUNDS=20 pnpm --filter @prompt-canary/bench run sync
+//   SYNC_SUBSCRIBERS=1000 SYNC_ROUNDS=20 SYNC_WARMUP=3 pnpm --filter @prompt-canary/bench run sync
+//
+// The first SYNC_WARMUP rounds (3 by default) are warm-up: run and printed like the others (labelled
+// `warm-up`), but not part of the recorded rounds. The table shows both: all rounds including the warm-up, the
+// warm-up rounds alone, and the recorded rounds after the warm-up.
 //   SYNC_PROFILE=1 pnpm --filter @prompt-canary/bench run sync     (canaryd under --cpu-prof; prints the top)
 
 import { fork } from 'node:child_process';
@@ -19,7 +23,8 @@ import { fmt, loadAverage, machineLine, median, quantile, sleep } from './lib/ma
 
 const SUBSCRIBERS = Number(process.env.SYNC_SUBSCRIBERS ?? 1000);
 const PROCESSES = Number(process.env.SYNC_PROCESSES ?? 2);
-const ROUNDS = Number(process.env.SYNC_ROUNDS ?? 20);
+const ROUNDS = Number(process.env.SYNC_ROUNDS ?? 20); // recorded rounds, after the warm-up
+const WARMUP = Number(process.env.SYNC_WARMUP ?? 3); // rounds run first and printed, but not recorded
 const FLAGS = Number(process.env.SYNC_FLAGS ?? 20); // flags in the config, so each event carries a real snapshot
 const GAP_MS = 500; // between rounds
 const ROUND_TIMEOUT_MS = 10_000;
@@ -114,8 +119,10 @@ async function main() {
 
     const all = [];
     const rounds = [];
+    const warmups = [];
     const loads = [];
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < WARMUP + ROUNDS; round++) {
+      const warm = round < WARMUP;
       const weight = round % 2 === 0 ? 11 : 10;
       const pending = groups.map((g) => g.received(revision));
       const t0 = performance.timeOrigin + performance.now();
@@ -127,11 +134,14 @@ async function main() {
       const next = Math.max(...answers.map((a) => a.revision));
       const load = loadAverage()[0];
       loads.push(load);
-      rounds.push({ committed, latencies, missing, load });
-      all.push(...latencies);
+      (warm ? warmups : rounds).push({ committed, latencies, missing, load });
+      if (!warm) all.push(...latencies);
       deliveries += latencies.length;
+      const label = warm
+        ? `warm-up round ${round + 1}/${WARMUP} (not recorded)`
+        : `round ${round - WARMUP + 1}/${ROUNDS}`;
       console.error(
-        `round ${round + 1}/${ROUNDS}: revision ${next}, PUT answered after ${committed.toFixed(1)} ms; ` +
+        `${label}: revision ${next}, PUT answered after ${committed.toFixed(1)} ms; ` +
           `p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, ` +
           `max ${latencies.at(-1)?.toFixed(1)} ms; ${missing} missing (load ${load.toFixed(2)})`,
       );
@@ -142,17 +152,27 @@ async function main() {
     await sleep(200);
 
     all.sort((a, b) => a - b);
-    const missing = rounds.reduce((n, r) => n + r.missing, 0);
+    const warm = warmups.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    const everything = [...warm, ...all].sort((a, b) => a - b);
+    const missing = [...warmups, ...rounds].reduce((n, r) => n + r.missing, 0);
     const perRound = (q) => rounds.map((r) => quantile(r.latencies, q));
     const ms = (n) => n.toFixed(1);
+    const row = (name, sorted) =>
+      `| ${name} | ${ms(quantile(sorted, 0.5))} | ${ms(quantile(sorted, 0.95))} | ${ms(quantile(sorted, 0.99))} | ${ms(sorted.at(-1))} |`;
+    const warmRows =
+      WARMUP > 0
+        ? `${row(`all rounds including warm-up (${fmt(everything.length)} = ${connected} subscribers × ${WARMUP + ROUNDS} rounds)`, everything)}
+${row(`warm-up rounds only (${fmt(warm.length)}, ${WARMUP} rounds; per-round p99 ${warmups.map((r) => ms(quantile(r.latencies, 0.99))).join(', ')})`, warm)}
+`
+        : '';
     console.log(`| measure | p50 ms | p95 ms | p99 ms | max ms |
 |---|---:|---:|---:|---:|
-| all deliveries (${fmt(all.length)} = ${connected} subscribers × ${ROUNDS} rounds) | ${ms(quantile(all, 0.5))} | ${ms(quantile(all, 0.95))} | ${ms(quantile(all, 0.99))} | ${ms(all.at(-1))} |
-| per-round p99, median (worst) over rounds | | | ${ms(median(perRound(0.99)))} (${ms(Math.max(...perRound(0.99)))}) | |
+${warmRows}${row(`${WARMUP > 0 ? 'after warm-up: ' : ''}all deliveries (${fmt(all.length)} = ${connected} subscribers × ${ROUNDS} rounds)`, all)}
+| per-round p99${WARMUP > 0 ? ' after warm-up' : ''}, median (worst) over rounds | | | ${ms(median(perRound(0.99)))} (${ms(Math.max(...perRound(0.99)))}) | |
 | PUT → its HTTP answer (commit), over rounds | ${ms(median(rounds.map((r) => r.committed)))} | | | ${ms(Math.max(...rounds.map((r) => r.committed)))} |
 
 ${machineLine(loads)}
-${connected} subscribers in ${groups.length} node:http client processes, ${ROUNDS} rounds ${GAP_MS} ms apart, each a
+${connected} subscribers in ${groups.length} node:http client processes, ${WARMUP} warm-up rounds (not recorded) then ${ROUNDS} rounds ${GAP_MS} ms apart, each a
 \`PUT /api/v1/flags/${FLAG_KEY}\` changing the split (${FLAGS} flags in the config, ${fmt(snapshotBytes)}-byte snapshot per
 event); latency from just before the PUT to each subscriber reading the new revision; ${missing} deliveries missing.`);
   } finally {
