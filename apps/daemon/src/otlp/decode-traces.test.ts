@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTraces } from './decode-traces.js';
-import { isContentAttribute } from './flatten-attributes.js';
+import { flattenAttributes, isContentAttribute, newKeyCache } from './flatten-attributes.js';
 import { otlpSchema } from './otlp-schema.js';
 
 const encoder = new TextEncoder();
@@ -175,5 +175,28 @@ describe('isContentAttribute', () => {
     ['app.prompt', false],
   ])('%s → %s', (key, dropped) => {
     expect(isContentAttribute(key)).toBe(dropped);
+  });
+});
+
+describe('flattenAttributes key cache', () => {
+  it('gives the same records as without a cache when keys move, repeat, vanish or are dropped', () => {
+    const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const lists = [
+      [kv('a', '1'), kv('b', '2'), kv('gen_ai.prompt.0.content', 'secret'), kv('c', '3')],
+      [kv('a', '4'), kv('b', '5'), kv('c', '6'), kv('gen_ai.prompt.0.content', 'secret')],
+      [kv('', 'x'), kv('__proto__', 'y'), kv('b', '7'), kv('a', '8'), kv('a', '9')],
+      [kv('a', '1'), kv('b', '2'), kv('gen_ai.completion', 'secret'), kv('c', '3')],
+      [kv('', 'x'), kv('__proto__', 'y'), kv('', 'z')],
+    ];
+    const keys = newKeyCache();
+    for (let round = 0; round < 2; round++) {
+      for (const list of lists) {
+        const cached = flattenAttributes(list, {}, '', 0, keys);
+        const fresh = flattenAttributes(list, {}, '', 0, newKeyCache());
+        expect(cached).toEqual(fresh);
+        expect(Object.keys(cached)).toEqual(Object.keys(fresh));
+        expect(Object.getPrototypeOf(cached)).toBe(Object.prototype);
+      }
+    }
   });
 });

@@ -3,6 +3,7 @@ import {
   FLAG_EVALUATION_EVENT,
   flattenAttributes,
   hasFlagKey,
+  newKeyCache,
 } from './flatten-attributes.js';
 import type { Attributes, OtlpSpan } from './ingest-sink.js';
 import { otlpSchema } from './otlp-schema.js';
@@ -48,6 +49,9 @@ export const RESOURCE_IDENTITY_KEYS: readonly string[] = [
 ];
 
 const STATUS_ERROR = 2;
+/** Key caches for span and flag-event attribute lists, whose keys differ; see `KeyCache`. */
+const spanKeys = newKeyCache();
+const eventKeys = newKeyCache();
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -139,7 +143,9 @@ function toSpan(
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     if (event?.name === FLAG_EVALUATION_EVENT) {
-      flagEvaluations.push(flattenAttributes(list(event.attributes, 'event.attributes'), {}));
+      flagEvaluations.push(
+        flattenAttributes(list(event.attributes, 'event.attributes'), {}, '', 0, eventKeys),
+      );
     }
   }
   return {
@@ -152,7 +158,7 @@ function toSpan(
     endMs,
     durationMs: durationNs / 1e6,
     error: status !== undefined && enumValue(status.code, STATUS_CODES, 'span.status.code') === STATUS_ERROR,
-    attributes: flattenAttributes(attributes, copyAttributes(identity)),
+    attributes: flattenAttributes(attributes, copyAttributes(identity), '', 0, spanKeys),
     flagEvaluations,
   };
 }

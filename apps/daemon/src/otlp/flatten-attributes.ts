@@ -36,23 +36,53 @@ export function hasFlagKey(attributes: readonly WireKeyValue[]): boolean {
 }
 
 /**
+ * Attribute keys last stored at each position of a key/value list, for {@link flattenAttributes}. Producers write
+ * the same keys in the same order span after span, so a decoded key usually equals the one seen at its position
+ * in the previous list; storing under that earlier string, which V8 has already internalized as a property name,
+ * skips the string-table lookup that each freshly decoded key string costs as a property name (the bulk of the
+ * time spent building records). Only keys that passed the checks below are remembered.
+ */
+export type KeyCache = string[];
+
+/** A {@link KeyCache} for one kind of key/value list (span attributes, event attributes, point attributes). */
+export function newKeyCache(): KeyCache {
+  return [];
+}
+
+const sharedKeys: KeyCache = newKeyCache();
+/** Positions past this are not cached (a list that long is not the common case worth remembering). */
+const MAX_CACHED_KEYS = 64;
+
+/**
  * Copies OTLP key/values into a flat record, dropping contents (see {@link isContentAttribute}) and keys that
  * would reach `Object.prototype`. Later keys win, so span attributes written after resource ones override them.
+ * `keys` remembers top-level keys by position (see {@link KeyCache}); it changes speed only, never the result.
  */
 export function flattenAttributes(
   attributes: readonly WireKeyValue[],
   into: Attributes,
   prefix = '',
   depth = 0,
+  keys: KeyCache = sharedKeys,
 ): Attributes {
   if (!Array.isArray(attributes)) throw new OtlpDecodeError('attributes: expected an array');
   if (depth > MAX_DEPTH) throw new OtlpDecodeError(`attributes: nested deeper than ${MAX_DEPTH} levels`);
+  const cache = prefix === '' && depth === 0;
   for (let i = 0; i < attributes.length; i++) {
     const kv = attributes[i];
     if (kv === null || typeof kv !== 'object')
       throw new OtlpDecodeError('attributes: expected key/value objects');
-    const key = prefix === '' ? kv.key : `${prefix}.${kv.key}`;
-    if (typeof key !== 'string' || key === '' || key === '__proto__' || isContentAttribute(key)) continue;
+    let key = prefix === '' ? kv.key : `${prefix}.${kv.key}`;
+    const known = cache && i < keys.length ? keys[i] : undefined;
+    if (known !== undefined && known !== '' && key === known) {
+      key = known;
+    } else {
+      if (typeof key !== 'string' || key === '' || key === '__proto__' || isContentAttribute(key)) continue;
+      if (cache && i < MAX_CACHED_KEYS) {
+        while (keys.length < i) keys.push(''); // placeholders never match (empty keys are dropped)
+        keys[i] = key;
+      }
+    }
     const value = kv.value;
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object') throw new OtlpDecodeError('attributes: expected an AnyValue object');
