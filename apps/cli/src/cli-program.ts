@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import type { RolloutPhase } from '@prompt-canary/api-types';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiFailure } from './api/api-failure.js';
-import type { RolloutPhase } from './api/api-types.js';
 import { CanaryClient } from './api/canary-client.js';
 import { type CommandContext, type OutputFormat, UsageError } from './command-context.js';
 import { actionCommand } from './commands/action-command.js';

@@ -1,6 +1,6 @@
+import type { Whoami } from '@prompt-canary/api-types';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiCallError, ApiClient } from './api/api-client.js';
-import type { Whoami } from './api/api-types.js';
 import { followEvents } from './api/event-stream.js';
 import { SignIn } from './auth/sign-in.js';
 import type { TokenStore } from './auth/token-store.js';

@@ -1,13 +1,14 @@
-import { ApiFailure } from './api-failure.js';
 import type {
   Analysis,
   ApplyResult,
   AuditPage,
   PackView,
+  RolloutAction,
   RolloutDetail,
   RolloutPhase,
   RolloutView,
-} from './api-types.js';
+} from '@prompt-canary/api-types';
+import { ApiFailure } from './api-failure.js';
 
 /** Where canaryd is and who is asking. */
 export interface ClientOptions {
@@ -18,9 +19,6 @@ export interface ClientOptions {
   /** Injected for tests; the global `fetch` otherwise. */
   readonly fetch?: typeof fetch;
 }
-
-/** A rollout action (API.md: `POST /api/v1/rollouts/{id}/pause|resume|promote|rollback`). */
-export type RolloutAction = 'pause' | 'resume' | 'promote' | 'rollback';
 
 /** Why a fetch failed, from the error's `cause` (`ECONNREFUSED`, `ENOTFOUND`, …). */
 function networkReason(error: unknown): string {

@@ -1,4 +1,4 @@
-import type { RolloutAction } from '../api/canary-client.js';
+import type { RolloutAction } from '@prompt-canary/api-types';
 import { type CommandContext, printJson } from '../command-context.js';
 import { formatPhase, formatStep } from '../format/status-view.js';
 import { formatWeight } from '../format/units.js';

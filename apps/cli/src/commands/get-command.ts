@@ -1,4 +1,4 @@
-import type { RolloutPhase } from '../api/api-types.js';
+import type { RolloutPhase } from '@prompt-canary/api-types';
 import { type CommandContext, printJson, printLines } from '../command-context.js';
 import { formatPhase } from '../format/status-view.js';
 import { renderTable } from '../format/text-table.js';

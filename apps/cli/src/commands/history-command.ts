@@ -1,11 +1,11 @@
-import type { AuditItem } from '../api/api-types.js';
+import type { AuditEntry } from '@prompt-canary/api-types';
 import { type CommandContext, printJson, printLines } from '../command-context.js';
 import { renderTable } from '../format/text-table.js';
 import { formatTime } from '../format/units.js';
 import type { Colors } from '../terminal.js';
 
 /** What changed in an audit entry, in a few words: `Paused 20%`, `version 2.5.0`. */
-function change(item: AuditItem): string {
+function change(item: AuditEntry): string {
   const after = (item.after ?? {}) as {
     phase?: unknown;
     weight?: unknown;
@@ -20,7 +20,7 @@ function change(item: AuditItem): string {
 }
 
 /** The rows of the audit table: time, actor, action, change, reason. */
-export function renderAudit(items: readonly AuditItem[], colors: Colors): string[] {
+export function renderAudit(items: readonly AuditEntry[], colors: Colors): string[] {
   return renderTable(
     [
       { header: 'TIME' },

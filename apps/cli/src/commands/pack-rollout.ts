@@ -1,5 +1,5 @@
+import type { PackView, RolloutView } from '@prompt-canary/api-types';
 import { ApiFailure } from '../api/api-failure.js';
-import type { PackView, RolloutView } from '../api/api-types.js';
 import type { CanaryClient } from '../api/canary-client.js';
 
 /** A pack and the rollout a command is about. */

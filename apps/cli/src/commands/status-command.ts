@@ -1,5 +1,5 @@
+import type { Analysis, PackView, RolloutDetail } from '@prompt-canary/api-types';
 import { ApiFailure } from '../api/api-failure.js';
-import type { Analysis, PackView, RolloutDetail } from '../api/api-types.js';
 import type { CanaryClient } from '../api/canary-client.js';
 import { type CommandContext, printJson, printLines } from '../command-context.js';
 import { renderStatus } from '../format/status-view.js';

@@ -36,13 +36,18 @@ describe('the metric table', () => {
             status: 'Improved',
             stable: 410,
             canary: 300,
+            n: { stable: 2700, canary: 300 },
+            reason: 'tokens_per_request −26.8%',
+            onFail: 'rollback',
           },
         ],
       },
-      [{ name: 'tokens_per_request', maxIncrease: 0.5 }],
+      [{ name: 'tokens_per_request', maxIncrease: 0.5, onFail: 'rollback', compare: true }],
       plain,
     );
-    expect(lines[1]).toMatch(/^tokens_per_request\s+410 tok\s+300 tok\s+\+50\.0% max\s+— \/ —\s+▲ Improved$/);
+    expect(lines[1]).toMatch(
+      /^tokens_per_request\s+410 tok\s+300 tok\s+\+50\.0% max\s+2,700 \/ 300\s+▲ Improved$/,
+    );
   });
 
   it('says when there is no data yet', () => {

@@ -1,4 +1,4 @@
-import type { Analysis, AnalysisCheck, CheckStatus, MetricSpecView } from '../api/api-types.js';
+import type { Analysis, AnalysisCheck, CheckStatus, MetricSpecView } from '@prompt-canary/api-types';
 import type { Colors } from '../terminal.js';
 import { renderTable } from './text-table.js';
 import { formatMetricValue, formatPercent, type MetricUnit, metricUnit } from './units.js';
@@ -68,7 +68,7 @@ function count(n: number | undefined): string {
  * renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors).join('\n');
  */
 export function renderMetricTable(
-  analysis: Analysis,
+  analysis: Partial<Pick<Analysis, 'arms' | 'checks'>>,
   specs: readonly MetricSpecView[],
   colors: Colors,
 ): string[] {

@@ -1,6 +1,6 @@
+import type { RolloutDetail } from '@prompt-canary/api-types';
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import type { RolloutDetail } from '../api/api-types.js';
 import { analysis, specs } from '../testing/analysis-fixture.js';
 import { renderStatus } from './status-view.js';
 
@@ -20,8 +20,28 @@ const rollout: RolloutDetail = {
   segment: null,
   startedAt: '2025-01-31T11:30:00Z',
   updatedAt: '2025-01-31T11:58:00Z',
-  spec: { analysis: { metrics: specs } },
-  plan: { steps: [{ weight: 10 }, { weight: 20 }, { weight: 50 }, { weight: 100 }] },
+  endedAt: null,
+  spec: {
+    bucketBy: 'targetingKey',
+    monitorForMs: 0,
+    analysis: {
+      intervalMs: 60_000,
+      failureThreshold: 2,
+      minSamples: 100,
+      maxInconclusiveMs: 3_600_000,
+      metrics: specs,
+    },
+  },
+  plan: {
+    bucketBy: 'targetingKey',
+    segmentPhases: [],
+    steps: [10, 20, 50, 100].map((weight) => ({
+      weight,
+      minDurationMs: 0,
+      approval: false,
+      monitorForMs: 0,
+    })),
+  },
   timeline: [],
 };
 

@@ -1,4 +1,4 @@
-import type { Analysis, PackView, RolloutDetail, RolloutPhase } from '../api/api-types.js';
+import type { Analysis, PackView, RolloutDetail, RolloutPhase } from '@prompt-canary/api-types';
 import type { Colors } from '../terminal.js';
 import { renderMetricTable } from './metric-table.js';
 import { renderProgressBar } from './progress-bar.js';

@@ -1,4 +1,4 @@
-import type { Analysis, MetricSpecView } from '../api/api-types.js';
+import type { Analysis, MetricSpecView } from '@prompt-canary/api-types';
 
 /** The example of API.md "Analysis", with a second check per metric and an ungated metric. */
 export const analysis: Analysis = {
@@ -25,6 +25,8 @@ export const analysis: Analysis = {
       canary: 0.903,
       threshold: 0.9,
       n: { stable: 2700, canary: 300 },
+      reason: 'success_rate 0.903 >= 0.9',
+      onFail: 'rollback',
     },
     {
       metric: 'latency_p99',
@@ -36,6 +38,7 @@ export const analysis: Analysis = {
       threshold: 3000,
       n: { stable: 2700, canary: 300 },
       reason: 'p99 3412 ms above 3000 ms',
+      onFail: 'rollback',
     },
     {
       metric: 'latency_p99',
@@ -45,12 +48,30 @@ export const analysis: Analysis = {
       stable: 2480,
       canary: 3412,
       n: { stable: 2700, canary: 30 },
+      reason: 'latency_p99 too few samples',
+      onFail: 'rollback',
     },
   ],
-  srm: { expectedShare: 0.1, observedShare: 0.1, result: 'Pass' },
+  srm: { expectedShare: 0.1, observedShare: 0.1, result: 'Pass', n: 3000, reason: 'canary share 10.0%' },
+  comparisons: { scope: 'split', from: '2025-01-31T11:30:00Z' },
+  lastCheck: null,
 };
 
 export const specs: MetricSpecView[] = [
-  { name: 'success_rate', threshold: 0.9, thresholdUnit: 'fraction', comparison: '>=' },
-  { name: 'latency_p99', threshold: 3000, thresholdUnit: 'ms', comparison: '<=' },
+  {
+    name: 'success_rate',
+    threshold: 0.9,
+    thresholdUnit: 'fraction',
+    comparison: '>=',
+    onFail: 'rollback',
+    compare: true,
+  },
+  {
+    name: 'latency_p99',
+    threshold: 3000,
+    thresholdUnit: 'ms',
+    comparison: '<=',
+    onFail: 'rollback',
+    compare: true,
+  },
 ];

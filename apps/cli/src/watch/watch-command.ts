@@ -1,5 +1,5 @@
+import type { AuditEntry, RolloutDetail } from '@prompt-canary/api-types';
 import { ApiFailure } from '../api/api-failure.js';
-import type { AuditItem, RolloutDetail } from '../api/api-types.js';
 import { type CommandContext, printLines } from '../command-context.js';
 import { renderAudit } from '../commands/history-command.js';
 import { findPackRollout } from '../commands/pack-rollout.js';
@@ -22,7 +22,7 @@ export const EXIT_ROLLED_BACK = 3;
 /** A frame of the live view. */
 interface Frame extends StatusSnapshot {
   readonly rollout: RolloutDetail;
-  readonly audit: readonly AuditItem[];
+  readonly audit: readonly AuditEntry[];
   readonly error?: string;
 }
 

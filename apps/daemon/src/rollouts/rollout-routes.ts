@@ -1,3 +1,4 @@
+import type { RolloutDetail as ApiRolloutDetail } from '@prompt-canary/api-types';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
@@ -110,7 +111,7 @@ export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext, stores
     c.header('ETag', etagOfRollout(rollout));
     const detail = rolloutDetail(rollout, rollouts.timeline(rollout.id), ctx.clock.now());
     // The controller's latest verdicts (null before its first look).
-    return c.json({ ...detail, lastCheck: lastCheckOf(ctx.db, rollout.id) });
+    return c.json({ ...detail, lastCheck: lastCheckOf(ctx.db, rollout.id) } satisfies ApiRolloutDetail);
   });
 
   for (const action of ACTIONS) {

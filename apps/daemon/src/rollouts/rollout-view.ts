@@ -1,33 +1,20 @@
+import type {
+  RolloutDetail as ApiRolloutDetail,
+  RolloutView as ApiRolloutView,
+} from '@prompt-canary/api-types';
 import type { RolloutSpec } from '../packs/prompt-pack.js';
 import { effectiveWeight } from './compile-rollout-flag.js';
 import type { RolloutPlan } from './rollout-plan.js';
-import { inSegmentPhases, type Rollout, type RolloutPhase, type TimelineEntry } from './rollout-state.js';
+import { inSegmentPhases, type Rollout, type TimelineEntry } from './rollout-state.js';
 
-/** A rollout as `GET /api/v1/rollouts` lists it (API.md). */
-export interface RolloutView {
-  readonly id: string;
-  readonly pack: string;
-  readonly phase: RolloutPhase;
-  readonly reason: string;
-  readonly stableVersion: string;
-  readonly canaryVersion: string;
-  /** The ramp's (or the segment phase's) weight; 0 after a rollback. */
-  readonly weight: number;
-  /** What the split serves right now, schedule windows included. */
-  readonly effectiveWeight: number;
-  /** The ramp step, from 1; 0 during segment phases. */
-  readonly step: number;
-  /** How many ramp steps the plan has. */
-  readonly steps: number;
-  /** The active segment phase's name, `null` once the ramp runs. */
-  readonly segment: string | null;
-  readonly startedAt: string;
-  readonly updatedAt: string;
-  readonly endedAt: string | null;
-}
+/** A rollout as `GET /api/v1/rollouts` lists it (API.md): the shared answer type, so clients cannot drift. */
+export type RolloutView = ApiRolloutView;
 
-/** A rollout as `GET /api/v1/rollouts/{id}` shows it: the list fields plus spec, plan and timeline. */
-export interface RolloutDetail extends RolloutView {
+/**
+ * A rollout as `GET /api/v1/rollouts/{id}` shows it: the list fields plus spec, plan and timeline, with the
+ * daemon's full spec and plan types (which satisfy the shared {@link ApiRolloutDetail}).
+ */
+export interface RolloutDetail extends ApiRolloutDetail {
   readonly spec: RolloutSpec;
   readonly plan: RolloutPlan;
   readonly timeline: readonly TimelineEntry[];

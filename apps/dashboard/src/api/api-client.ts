@@ -6,7 +6,7 @@ import type {
   RolloutDetail,
   RolloutView,
   Whoami,
-} from './api-types.js';
+} from '@prompt-canary/api-types';
 
 /** A failed API call: the daemon's error `code` (or `network_error`) and its message. */
 export class ApiCallError extends Error {

@@ -1,5 +1,5 @@
+import type { RolloutAction } from '@prompt-canary/api-types';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { RolloutAction } from '../api/api-types.js';
 
 /** Props of {@link ActionDialog}. */
 export interface ActionDialogProps {

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../api/api-types.js';
+import type { AuditEntry } from '@prompt-canary/api-types';
 import { formatAgo, formatTimestamp } from './format.js';
 
 /** The audit log, newest first: when, who, what, on what, and why. */

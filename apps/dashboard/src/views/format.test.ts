@@ -1,3 +1,4 @@
+import type { LastCheck } from '@prompt-canary/api-types';
 import { describe, expect, it } from 'vitest';
 import {
   actionsFor,
@@ -89,10 +90,14 @@ describe('one status per metric row', () => {
 describe("the controller's last look", () => {
   it('says when, what and why, and which metrics are failing', () => {
     const now = Date.parse('2025-01-01T12:00:00Z');
-    const check = {
+    const check: LastCheck = {
       at: '2025-01-01T11:58:00Z',
+      stage: '0/1',
+      checks: [],
+      srm: { result: 'Pass', reason: 'canary share as expected' },
       decision: { kind: 'hold', reason: 'minimum step duration not reached' },
       failures: { latency_p99: 1, success_rate: 0 },
+      inconclusiveSince: {},
     };
     expect(describeLastCheck(check, 2, now)).toBe(
       '2 min ago: hold — minimum step duration not reached (latency_p99 1/2 failed looks)',

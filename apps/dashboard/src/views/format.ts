@@ -1,4 +1,4 @@
-import type { CheckStatus, LastCheck, RolloutAction, RolloutPhase, Scope } from '../api/api-types.js';
+import type { CheckStatus, LastCheck, RolloutAction, RolloutPhase, Scope } from '@prompt-canary/api-types';
 
 /** How a metric's values read: rates as percentages, latencies in ms, costs in dollars. */
 export type MetricUnit = 'fraction' | 'ms' | 'usd' | 'number';

@@ -1,5 +1,5 @@
+import type { Analysis, AnalysisCheck } from '@prompt-canary/api-types';
 import { describe, expect, it } from 'vitest';
-import type { Analysis, AnalysisCheck } from '../api/api-types.js';
 import {
   analysisPollMs,
   appendAnalysis,
@@ -16,7 +16,9 @@ function check(partial: Partial<AnalysisCheck> & Pick<AnalysisCheck, 'metric' | 
     status: 'OK',
     stable: null,
     canary: null,
+    n: { stable: 0, canary: 0 },
     reason: `${partial.metric} ${partial.kind}`,
+    onFail: 'rollback',
     ...partial,
   };
 }
@@ -33,6 +35,9 @@ function analysis(
       canary: { version: '2.4.0', n: 300, metrics: { success_rate: 0.903, latency_p99: 3412, ...canary } },
     },
     checks,
+    srm: { expectedShare: null, observedShare: null, result: 'n/a', n: 0, reason: 'segment phase' },
+    comparisons: null,
+    lastCheck: null,
   };
 }
 

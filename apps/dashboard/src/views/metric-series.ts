@@ -1,4 +1,4 @@
-import type { Analysis, AnalysisCheck, CheckStatus } from '../api/api-types.js';
+import type { Analysis, AnalysisCheck, CheckStatus } from '@prompt-canary/api-types';
 import { worstStatus } from './format.js';
 
 /** One look at one metric. */

@@ -1,4 +1,4 @@
-import type { Analysis } from '../api/api-types.js';
+import type { Analysis } from '@prompt-canary/api-types';
 import { formatMetric } from './format.js';
 import { metricRows } from './metric-series.js';
 import { StatusBadge } from './phase-badge.js';

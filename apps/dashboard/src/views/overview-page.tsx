@@ -1,6 +1,6 @@
+import type { PackView, RolloutView } from '@prompt-canary/api-types';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/api-client.js';
-import type { PackView, RolloutView } from '../api/api-types.js';
 import type { LiveEvents } from '../live-events.js';
 import { rolloutHref } from '../route.js';
 import { formatAgo, formatStep, formatWeight, isTerminal } from './format.js';

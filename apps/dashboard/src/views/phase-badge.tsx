@@ -1,4 +1,4 @@
-import type { CheckStatus, RolloutPhase } from '../api/api-types.js';
+import type { CheckStatus, RolloutPhase } from '@prompt-canary/api-types';
 
 /** A rollout phase as a coloured badge. */
 export function PhaseBadge({ phase }: { phase: RolloutPhase }) {

@@ -1,6 +1,6 @@
+import type { RolloutAction, Whoami } from '@prompt-canary/api-types';
 import { useMemo, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/api-client.js';
-import type { RolloutAction, Whoami } from '../api/api-types.js';
 import { MetricChart } from '../charts/metric-chart.js';
 import { WeightChart } from '../charts/weight-chart.js';
 import type { LiveEvents } from '../live-events.js';

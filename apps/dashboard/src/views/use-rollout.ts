@@ -1,6 +1,6 @@
+import type { Analysis, AuditEntry, RolloutDetail, RolloutEvent } from '@prompt-canary/api-types';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiCallError, type ApiClient } from '../api/api-client.js';
-import type { Analysis, AuditEntry, RolloutDetail, RolloutEvent } from '../api/api-types.js';
 import { type LiveEvents, payloadOf } from '../live-events.js';
 import { withEntry } from './audit-log.js';
 import { isTerminal } from './format.js';

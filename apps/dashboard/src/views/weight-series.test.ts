@@ -1,5 +1,5 @@
+import type { TimelineEntry } from '@prompt-canary/api-types';
 import { describe, expect, it } from 'vitest';
-import type { TimelineEntry } from '../api/api-types.js';
 import { weightSeries } from './weight-series.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00Z');

@@ -1,4 +1,4 @@
-import type { TimelineEntry } from '../api/api-types.js';
+import type { TimelineEntry } from '@prompt-canary/api-types';
 
 /** A marked moment on the weight chart. */
 export interface WeightMarker {

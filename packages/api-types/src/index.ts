@@ -1,0 +1,363 @@
+/**
+ * The shapes of canaryd's HTTP answers (API.md "Resources", "Analysis", "Errors"), declared once for every client
+ * (the `canary` CLI, the dashboard) and checked against the daemon's own output. Types only: importing this package
+ * with `import type` adds nothing at run time.
+ *
+ * Only the fields clients read are typed where an answer embeds a large document (a pack's normalised spec, a
+ * rollout's plan); the daemon may send more, and clients ignore fields they do not know.
+ *
+ * @packageDocumentation
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Vocabulary
+
+/** Rollout phases as API.md names them. */
+export type RolloutPhase = 'Progressing' | 'Paused' | 'Completed' | 'RolledBack';
+
+/** The operator actions on a live rollout (`POST /api/v1/rollouts/{id}/pause|resume|promote|rollback`). */
+export type RolloutAction = 'pause' | 'resume' | 'promote' | 'rollback';
+
+/** The token scopes (API.md "Auth"). */
+export type Scope = 'evaluate' | 'ingest' | 'read' | 'operate' | 'admin';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors and identity
+
+/** The JSON body of every error under `/api/v1` (API.md "Errors"). */
+export interface ApiErrorBody {
+  /** A stable snake_case code, e.g. `invalid_body`, `not_found`, `rollout_in_progress`. */
+  readonly code: string;
+  readonly message: string;
+  /** Where in the request body the problem is (`["spec", "rollout", "canaryWeight"]`), for `invalid_body`. */
+  readonly path?: readonly (string | number)[];
+}
+
+/** `GET /api/v1/whoami`: who the token is and what it may do. */
+export interface Whoami {
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Packs
+
+/** How a metric's threshold is expressed after normalisation. */
+export type ThresholdUnit = 'fraction' | 'ms' | 'number';
+
+/** Comparison of the canary's value against a hard threshold. */
+export type Comparison = '>=' | '<=' | '>' | '<';
+
+/** One analysed metric of a pack's `spec.rollout.analysis.metrics`, normalised by the daemon. */
+export interface MetricSpecView {
+  readonly name: string;
+  /** Hard limit on the canary: a fraction for rates, milliseconds for latencies, a number otherwise. */
+  readonly threshold?: number;
+  readonly thresholdUnit?: ThresholdUnit;
+  /** Present whenever `threshold` is. */
+  readonly comparison?: Comparison;
+  /** Relative limit against stable, as a fraction (`50%` → 0.5). */
+  readonly maxIncrease?: number;
+  /** Limit against stable as a fraction: absolute points for rates, relative otherwise. */
+  readonly maxDecrease?: number;
+  /** A custom metric's source attribute and aggregation. */
+  readonly from?: { readonly attribute: string; readonly aggregate: string };
+  /** What the controller does when the metric's check fails. */
+  readonly onFail: 'rollback' | 'pause';
+  /** Whether the statistical regression test against stable runs. */
+  readonly compare: boolean;
+}
+
+/** `spec.rollout.analysis` of a pack or a rollout, defaults applied. */
+export interface AnalysisSpecView {
+  readonly intervalMs: number;
+  readonly failureThreshold: number;
+  readonly minSamples: number;
+  readonly maxInconclusiveMs: number;
+  readonly metrics: readonly MetricSpecView[];
+}
+
+/** A pack's normalised `spec.rollout` (the fields clients read; the daemon sends the whole of it). */
+export interface RolloutSpecView {
+  /** The context attribute that makes assignment sticky. */
+  readonly bucketBy: string;
+  /** Analysis at 100% before the version becomes stable. */
+  readonly monitorForMs: number;
+  readonly analysis: AnalysisSpecView;
+}
+
+/** One revision in a pack's `history`, newest first. */
+export interface PackHistoryEntry {
+  readonly revision: number;
+  readonly version: string;
+  /** What applying the revision did, e.g. `rollout`, `noop`, `stable`. */
+  readonly outcome: string;
+  readonly rolloutId: string | null;
+  readonly actor: string;
+  readonly appliedAt: string;
+}
+
+/** A pack as `GET /api/v1/packs` lists it and `GET /api/v1/packs/{name}` shows it (with `history`). */
+export interface PackView {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly labels?: Readonly<Record<string, unknown>>;
+    readonly annotations?: Readonly<Record<string, unknown>>;
+  };
+  readonly spec: { readonly version: string; readonly rollout: RolloutSpecView };
+  readonly name: string;
+  readonly stableVersion: string;
+  /** The revision the pack is at. */
+  readonly revision: number;
+  /** The id of the pack's live rollout, or `null`. */
+  readonly liveRollout: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** The pack's revisions, newest first: only from `GET /api/v1/packs/{name}`. */
+  readonly history?: readonly PackHistoryEntry[];
+}
+
+/** The answer of `PUT /api/v1/packs/{name}` (200 or 201). */
+export interface ApplyResult {
+  readonly pack: PackView;
+  readonly revision: number;
+  /** The rollout the apply started, when it started one. */
+  readonly rollout?: RolloutView;
+  /** Non-fatal remarks about the document, when there are any. */
+  readonly warnings?: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rollouts
+
+/** A rollout as `GET /api/v1/rollouts` lists it. */
+export interface RolloutView {
+  readonly id: string;
+  readonly pack: string;
+  readonly phase: RolloutPhase;
+  readonly reason: string;
+  readonly stableVersion: string;
+  readonly canaryVersion: string;
+  /** The ramp's (or the segment phase's) weight; 0 after a rollback. */
+  readonly weight: number;
+  /** What the split serves right now, schedule windows included. */
+  readonly effectiveWeight: number;
+  /** The ramp step, from 1; 0 during segment phases. */
+  readonly step: number;
+  /** How many ramp steps the plan has (a daemon extension of API.md). */
+  readonly steps: number;
+  /** The active segment phase's name, `null` once the ramp runs. */
+  readonly segment: string | null;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  /** When the rollout completed or rolled back; `null` while it is live. */
+  readonly endedAt: string | null;
+}
+
+/** One step of a rollout's ramp. The last step is always at 100%. */
+export interface RampStepView {
+  readonly weight: number;
+  /** Minimum time on the step before the controller may step up. */
+  readonly minDurationMs: number;
+  /** A person must promote past this step. */
+  readonly approval: boolean;
+  /** On the 100% step: analysis time before the rollout completes; 0 elsewhere. */
+  readonly monitorForMs: number;
+}
+
+/** One segment phase of a rollout's plan (its condition and schedule windows are sent too, untyped here). */
+export interface SegmentPhaseView {
+  readonly name: string;
+  readonly weight: number;
+  readonly durationMs: number;
+}
+
+/** A rollout's compiled plan: the segment phases, then the ramp. */
+export interface RolloutPlanView {
+  readonly bucketBy: string;
+  readonly segmentPhases: readonly SegmentPhaseView[];
+  readonly steps: readonly RampStepView[];
+}
+
+/** One recorded transition of a rollout's timeline. */
+export interface TimelineEntry {
+  readonly at: string;
+  /** `null` for the start of the rollout. */
+  readonly from: RolloutPhase | null;
+  readonly to: RolloutPhase;
+  readonly weight: number;
+  readonly actor: string;
+  readonly reason: string;
+}
+
+/** What the controller decided on a look. */
+export interface ControllerDecision {
+  readonly kind: 'hold' | 'step' | 'complete' | 'pause' | 'rollback';
+  readonly reason: string;
+  /** Why it paused, for `pause`. */
+  readonly cause?: string;
+}
+
+/** One check as the controller saw it on its latest look. */
+export interface LastCheckEntry {
+  readonly metric: string;
+  readonly kind: CheckKind;
+  readonly result: CheckResult;
+  readonly stable: number | null;
+  readonly canary: number | null;
+  readonly threshold?: number;
+  readonly n: { readonly stable: number; readonly canary: number };
+  readonly reason: string;
+  readonly onFail?: 'rollback' | 'pause';
+}
+
+/** The controller's latest look at a rollout (`lastCheck` of the rollout detail and of the analysis). */
+export interface LastCheck {
+  /** When the look was taken (ISO 8601). */
+  readonly at: string;
+  /** The stage looked at: `segment index/step index`. */
+  readonly stage: string;
+  readonly checks: readonly LastCheckEntry[];
+  readonly srm: { readonly result: SrmOutcome; readonly reason: string };
+  readonly decision: ControllerDecision;
+  /** Consecutive failed looks by metric, after this look. */
+  readonly failures: Readonly<Record<string, number>>;
+  /** Since when each gated metric has been inconclusive (ISO 8601), after this look. */
+  readonly inconclusiveSince: Readonly<Record<string, string>>;
+}
+
+/**
+ * A rollout as `GET /api/v1/rollouts/{id}` shows it (and as the rollout actions answer): the list fields plus its
+ * spec, plan and timeline.
+ */
+export interface RolloutDetail extends RolloutView {
+  readonly spec: RolloutSpecView;
+  readonly plan: RolloutPlanView;
+  /** Every transition, oldest first. */
+  readonly timeline: readonly TimelineEntry[];
+  /**
+   * The controller's latest look: `null` before its first look. Sent by `GET /api/v1/rollouts/{id}`, not by the
+   * rollout actions.
+   */
+  readonly lastCheck?: LastCheck | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Analysis
+
+/** Which kind of check produced a result (STATISTICS.md "Three kinds of check"). */
+export type CheckKind = 'threshold' | 'relative' | 'regression';
+
+/** A check's machine-readable outcome. `Inconclusive` means too few samples or no data. */
+export type CheckResult = 'Pass' | 'Fail' | 'Inconclusive';
+
+/** People's words for a check's outcome (API.md "Analysis"). */
+export type CheckStatus = 'Improved' | 'OK' | 'Watch' | 'Degraded' | 'Inconclusive';
+
+/** The sample-ratio-mismatch verdict; `n/a` during segment phases. */
+export type SrmOutcome = 'Pass' | 'Fail' | 'Inconclusive' | 'n/a';
+
+/** One metric check of an analysis (`checks[]`). */
+export interface AnalysisCheck {
+  readonly metric: string;
+  readonly kind: CheckKind;
+  readonly result: CheckResult;
+  readonly status: CheckStatus;
+  /** Stable's value over the check's window, `null` without data. Rates are fractions, latencies ms. */
+  readonly stable: number | null;
+  /** Canary's value over the check's window, `null` without data. */
+  readonly canary: number | null;
+  /** The hard limit, for threshold checks. */
+  readonly threshold?: number;
+  /** Always-valid interval of canary − stable, for sequential checks. */
+  readonly interval?: readonly [number, number];
+  /** Samples per arm behind the values. */
+  readonly n: { readonly stable: number; readonly canary: number };
+  /** One readable line with the figures. */
+  readonly reason: string;
+  /** What the controller does when this check fails. */
+  readonly onFail: 'rollback' | 'pause';
+  /** Always-valid p-value, for sequential checks. */
+  readonly pValue?: number;
+  /** The level this check is held to, for sequential checks. */
+  readonly alpha?: number;
+}
+
+/** One arm (stable or canary) of an analysis. */
+export interface AnalysisArm {
+  /** The arm's version; absent when the daemon does not know it. */
+  readonly version?: string;
+  readonly n: number;
+  /** Every built-in metric with data plus every configured one (rates as fractions, latencies in ms). */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** The sample-ratio-mismatch check of an analysis. */
+export interface SrmCheck {
+  /** Canary share the split should have produced; `null` without data. */
+  readonly expectedShare: number | null;
+  /** Canary share of the split-assigned spans seen; `null` without data. */
+  readonly observedShare: number | null;
+  readonly result: SrmOutcome;
+  /** Split-assigned spans counted. */
+  readonly n: number;
+  readonly pValue?: number;
+  readonly reason: string;
+}
+
+/** The answer of `GET /api/v1/rollouts/{id}/analysis`. */
+export interface Analysis {
+  readonly window: { readonly from: string; readonly to: string };
+  readonly arms: { readonly stable: AnalysisArm; readonly canary: AnalysisArm };
+  readonly checks: readonly AnalysisCheck[];
+  readonly srm: SrmCheck;
+  /** Where the comparisons' data came from; `null` where only hard limits apply. */
+  readonly comparisons: { readonly scope: 'split' | 'targeting'; readonly from: string } | null;
+  /** The controller's latest look, `null` before its first look. */
+  readonly lastCheck: LastCheck | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Audit and events
+
+/** One audit entry (`GET /api/v1/audit` items, `event: audit` of `/api/v1/events`). */
+export interface AuditEntry {
+  readonly id: number;
+  /** ISO timestamp. */
+  readonly at: string;
+  /** The acting token's name, or `controller` / `system` for the daemon itself. */
+  readonly actor: string;
+  /** Dotted verb, e.g. `flag.put`, `rollout.rollback`. */
+  readonly action: string;
+  /** What was acted on, e.g. `flag:checkout`, `pack:support-prompts`. */
+  readonly target: string;
+  /** The pack concerned, when there is one. */
+  readonly pack: string | null;
+  readonly reason: string | null;
+  readonly before: unknown;
+  readonly after: unknown;
+  /** The config revision this change produced, when it changed the config. */
+  readonly revision: number | null;
+}
+
+/** A page of `GET /api/v1/audit`, newest first. */
+export interface AuditPage {
+  readonly items: readonly AuditEntry[];
+  /** Pass as `cursor` for the next (older) page; `null` on the last page. */
+  readonly nextCursor: string | null;
+}
+
+/** `event: rollout` of `GET /api/v1/events`: a rollout's transition. */
+export interface RolloutEvent {
+  readonly id: string;
+  readonly pack: string | null;
+  /** The action without its `rollout.` prefix, e.g. `started`, `rollback`. */
+  readonly action: string;
+  readonly phase?: RolloutPhase;
+  readonly weight?: number;
+  readonly reason: string | null;
+  readonly actor: string;
+  readonly at: string;
+}
