@@ -4,59 +4,16 @@ import type { ChangeFeed } from './changes/change-feed.js';
 import type { ChangeDeps } from './changes/commit-change.js';
 import type { Clock } from './clock/clock.js';
 import type { ConfigService } from './config/config-service.js';
-import type { SqliteDatabase } from './db/database.js';
-import type { RateLimitSpec } from './limits/rate-limit-spec.js';
 import type { ApiDocs } from './openapi/api-docs.js';
 import type { DaemonMetrics } from './ops/daemon-metrics.js';
+import type { Settings } from './settings/settings.js';
 import type { Store } from './store/store.js';
 
-/** Settings of a running daemon (from flags and environment in `main.ts`, or a test). */
-export interface Settings {
-  /** Rollout durations run this many times faster (`--time-scale`). */
-  timeScale: number;
-  /** Interval of `: ping` comments on event streams, in ms (15 s). */
-  streamPingMs: number;
-  /** Largest admin request body, in bytes. */
-  bodyLimitBytes: number;
-  /** Largest PromptPack / flagd import body, in bytes. */
-  largeBodyLimitBytes: number;
-  /** Daemon version reported by `/healthz` and the OpenAPI document. */
-  version: string;
-  /** Length of the analyzer's aggregate time slices, in real ms (10 s). */
-  analysisSliceMs: number;
-  /** Per-token rate of OFREP requests (`CANARYD_RATE_LIMIT_OFREP`); none by default. */
-  rateLimitOfrep: RateLimitSpec | undefined;
-  /** Per-token rate of OTLP, track and score requests (`CANARYD_RATE_LIMIT_INGEST`); none by default. */
-  rateLimitIngest: RateLimitSpec | undefined;
-  /** Most event streams open at once, all kinds together (`CANARYD_MAX_STREAMS`, 10,000). */
-  maxStreams: number;
-  /** Days analysis aggregates of finished rollouts are kept (`CANARYD_RETENTION_AGGREGATES_DAYS`); forever by default. */
-  retentionAggregatesDays: number | undefined;
-  /** Days audit entries are kept (`CANARYD_RETENTION_AUDIT_DAYS`); forever by default. */
-  retentionAuditDays: number | undefined;
-}
-
-/** Defaults for {@link Settings}. */
-export const defaultSettings: Settings = {
-  timeScale: 1,
-  streamPingMs: 15_000,
-  bodyLimitBytes: 1024 * 1024,
-  largeBodyLimitBytes: 4 * 1024 * 1024,
-  version: '0.1.0',
-  analysisSliceMs: 10_000,
-  rateLimitOfrep: undefined,
-  rateLimitIngest: undefined,
-  maxStreams: 10_000,
-  retentionAggregatesDays: undefined,
-  retentionAuditDays: undefined,
-};
-
 /**
- * Everything a feature's routes need, built once by `createApp`. Feature stores (packs, rollouts) are built on
- * `db`; their writes join `store.transaction` and go through `commitChange(ctx, …)`.
+ * Everything a feature's routes need, built once by `createApp`. All state is behind `store` (one port per
+ * feature); writes go through `commitChange(ctx, …)`, which joins `store.transaction`.
  */
-export interface AppContext extends ChangeDeps {
-  readonly db: SqliteDatabase;
+export interface AppContext extends ChangeDeps<Store> {
   readonly store: Store;
   readonly feed: ChangeFeed;
   readonly clock: Clock;

@@ -13,7 +13,7 @@ export interface AppEnv {
   Variables: {
     /**
      * The request id, from `X-Request-Id` or generated; echoed in the response and the log. Absent on a hot path
-     * until something logs the request: read it with `requestIdOf(c)` (ops/request-observer.ts).
+     * until something logs the request: read it with `requestIdOf(c)` (http/request-id.ts).
      */
     requestId: string | undefined;
     /** The caller, on every path that needs a token. */

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { registerAnalysis } from './analysis/register-analysis.js';
-import { type AppContext, defaultSettings, type Settings } from './app-context.js';
+import type { AppContext } from './app-context.js';
 import type { AppEnv } from './app-env.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { registerEventRoutes } from './audit/event-routes.js';
@@ -11,16 +11,11 @@ import { type ChangeFeed, InProcessChangeFeed } from './changes/change-feed.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigService } from './config/config-service.js';
 import type { AnalysisSource } from './controller/analysis-source.js';
-import { SqliteControllerStateStore } from './controller/controller-state-store.js';
 import { RolloutController } from './controller/rollout-controller.js';
 import { sliceRequestRate, stepSampleWarnings } from './controller/step-sample-warnings.js';
-import type { SqliteDatabase } from './db/database.js';
-import { applyMigrations } from './db/migration.js';
-import { daemonMigrations } from './db/migrations.js';
 import { registerFlagRoutes } from './flags/flag-routes.js';
 import { registerFlagdRoutes } from './flags/flagd-routes.js';
 import { ApiError, handleError } from './http/api-error.js';
-import { SqliteSliceStore } from './ingest/sqlite-slice-store.js';
 import { registerLimits } from './limits/register-limits.js';
 import { startRetention } from './limits/retention-job.js';
 import { registerOfrepRoutes } from './ofrep/ofrep-routes.js';
@@ -31,13 +26,12 @@ import { registerOpsRoutes } from './ops/health-routes.js';
 import { observeRequests } from './ops/request-observer.js';
 import { prometheusOtlpIngestCounters } from './otlp/otlp-ingest-counters.js';
 import { registerOtlpRoutes } from './otlp/otlp-routes.js';
-import { registerPackRoutes } from './packs/pack-routes.js';
-import { SqlitePackStore } from './packs/sqlite-pack-store.js';
-import { registerRolloutRoutes } from './rollouts/rollout-routes.js';
-import { SqliteRolloutStore } from './rollouts/sqlite-rollout-store.js';
+import { registerPackRoutes } from './releases/pack-routes.js';
+import { registerRolloutRoutes } from './releases/rollout-routes.js';
 import { registerSecretRedaction } from './security/redact-secrets.js';
 import { registerSegmentRoutes } from './segments/segment-routes.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { defaultSettings, type Settings } from './settings/settings.js';
+import type { Store } from './store/store.js';
 import { registerConfigRoutes } from './sync/config-routes.js';
 import { registerTokenRoutes } from './tokens/token-routes.js';
 import { registerWhoamiRoute } from './tokens/whoami-route.js';
@@ -46,8 +40,8 @@ import { type RetryPolicy, WebhookNotifier } from './webhooks/webhook-notifier.j
 
 /** What {@link createApp} is built from. Only `main.ts` (or a test) creates these. */
 export interface AppDeps {
-  /** An open database (`openDatabase`); migrations are applied by `createApp`. */
-  db: SqliteDatabase;
+  /** The daemon's state (`new SqliteStore(openDatabase(path))` in `main.ts`). Whoever built it closes it. */
+  store: Store;
   clock: Clock;
   logger: Logger;
   settings?: Partial<Settings>;
@@ -71,7 +65,7 @@ export interface DaemonApp {
   controller: RolloutController;
   /** Signed webhooks announcing rollout transitions. */
   webhooks: WebhookNotifier;
-  /** Ends streams and timers. The database stays open: whoever opened it closes it. */
+  /** Ends streams and timers. The store stays open: whoever opened it closes it. */
   close(): Promise<void>;
 }
 
@@ -80,16 +74,15 @@ export interface DaemonApp {
  * route of the daemon.
  *
  * @example
- * const db = openDatabase(':memory:');
- * const { app } = createApp({ db, clock: new ManualClock(), logger: pino({ level: 'silent' }) });
+ * const store = new SqliteStore(openDatabase(':memory:'));
+ * const { app } = createApp({ store, clock: new ManualClock(), logger: pino({ level: 'silent' }) });
  * const res = await app.request('/healthz');
  */
 export function createApp(deps: AppDeps): DaemonApp {
-  applyMigrations(deps.db, daemonMigrations(), new Date(deps.clock.now()));
   const logger = deps.logger;
   const settings: Settings = { ...defaultSettings, timeScale: deps.clock.timeScale, ...deps.settings };
   const feed = deps.feed ?? new InProcessChangeFeed((err) => logger.error({ err }, 'change listener failed'));
-  const store = new SqliteStore(deps.db);
+  const { store } = deps;
   const metrics = deps.metrics ?? createDaemonMetrics();
   const config = new ConfigService(store, feed, (err, msg) => logger.error({ err }, msg));
   const auth = new Authenticator(store.tokens);
@@ -97,7 +90,6 @@ export function createApp(deps: AppDeps): DaemonApp {
   const lifecycle = { closing: false };
 
   const ctx: AppContext = {
-    db: deps.db,
     store,
     feed,
     clock: deps.clock,
@@ -142,10 +134,7 @@ export function createApp(deps: AppDeps): DaemonApp {
   registerUiRoutes(app, ctx);
 
   // ── feature routes: each feature mounts its own module here ──────────────────────────────────────────────
-  const requestRate = sliceRequestRate(
-    new SqliteRolloutStore(deps.db),
-    new SqliteSliceStore(deps.db, { now: () => deps.clock.now() }),
-  );
+  const requestRate = sliceRequestRate(store.rollouts, store.slices);
   registerPackRoutes(app, ctx, {
     warnings: (pack, plan) =>
       stepSampleWarnings(
@@ -165,8 +154,6 @@ export function createApp(deps: AppDeps): DaemonApp {
   registerRolloutRoutes(app, ctx);
   const controller = new RolloutController({
     changes: ctx,
-    stores: { packs: new SqlitePackStore(deps.db), rollouts: new SqliteRolloutStore(deps.db) },
-    state: new SqliteControllerStateStore(deps.db),
     analysis: deps.analysis ?? analysis.analyzer,
     logger,
     registry: metrics.registry,
@@ -179,7 +166,7 @@ export function createApp(deps: AppDeps): DaemonApp {
   ctx.onClose(() => controller.stop());
   const webhooks = new WebhookNotifier({
     changes: ctx,
-    rollouts: new SqliteRolloutStore(deps.db),
+    rollouts: store.rollouts,
     logger,
     registry: metrics.registry,
     ...(deps.webhookRetry === undefined ? {} : { retry: deps.webhookRetry }),

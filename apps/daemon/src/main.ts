@@ -3,13 +3,14 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { createApp } from './app.js';
-import type { Settings } from './app-context.js';
 import { SystemClock } from './clock/clock.js';
 import { openDatabase, type SqliteDatabase } from './db/database.js';
-import { parseLimitSettings } from './limits/limit-settings.js';
 import { createDaemonMetrics } from './ops/daemon-metrics.js';
 import { logRedaction } from './security/log-redaction.js';
 import { ConfigError, type DaemonConfig, parseDaemonConfig } from './settings/daemon-config.js';
+import { parseLimitSettings } from './settings/limit-settings.js';
+import type { Settings } from './settings/settings.js';
+import { SqliteStore } from './store/sqlite-store.js';
 import { createFirstAdminToken, ensureAdminToken } from './tokens/bootstrap-tokens.js';
 
 /** How long shutdown waits for in-flight requests before closing their connections. */
@@ -32,9 +33,10 @@ function readConfig(): DaemonConfig & { settings: Partial<Settings> } {
   }
 }
 
-function open(path: string): SqliteDatabase {
+function open(path: string, clock: SystemClock): { db: SqliteDatabase; store: SqliteStore } {
   try {
-    return openDatabase(path);
+    const db = openDatabase(path);
+    return { db, store: new SqliteStore(db, { now: () => clock.now() }) };
   } catch (error) {
     return fail(`cannot open database ${path}: ${(error as Error).message}`, 2);
   }
@@ -43,10 +45,11 @@ function open(path: string): SqliteDatabase {
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'canaryd' }, redact: logRedaction });
-  const db = open(config.db);
+  const clock = new SystemClock(config.timeScale);
+  const { db, store } = open(config.db, clock);
   const daemon = createApp({
-    db,
-    clock: new SystemClock(config.timeScale),
+    store,
+    clock,
     logger,
     metrics: createDaemonMetrics({ processMetrics: true }),
     settings: config.settings,

@@ -2,10 +2,10 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { AppEnv } from '../app-env.js';
+import type { ControllerStateStore } from '../controller/controller-state-store.js';
 import { ApiError } from '../http/api-error.js';
 import { parseDuration } from '../packs/pack-units.js';
 import type { RolloutStore } from '../rollouts/rollout-store.js';
-import type { ControllerView } from './controller-view.js';
 import type { AnalysisWindow, RolloutAnalyzer } from './rollout-analyzer.js';
 
 /** Query of `GET /api/v1/rollouts/{id}/analysis`. */
@@ -33,7 +33,7 @@ export function parseAnalysisWindow(value: string | undefined): AnalysisWindow {
 export interface AnalysisRouteDeps {
   analyzer: RolloutAnalyzer;
   rollouts: Pick<RolloutStore, 'get'>;
-  controller: ControllerView;
+  controller: Pick<ControllerStateStore, 'get'>;
 }
 
 /**
@@ -61,12 +61,13 @@ export function registerAnalysisRoutes(app: Hono<AppEnv>, ctx: AppContext, deps:
     const id = c.req.param('id');
     const rollout = deps.rollouts.get(id);
     if (rollout === undefined) throw new ApiError('not_found', `no rollout "${id}"`);
-    const sequentialState = deps.controller.sequentialState(id);
+    const record = deps.controller.get(id);
+    const sequentialState = record?.sequentialState;
     const { analysis } = deps.analyzer.analyze(rollout, {
       nowMs: ctx.clock.now(),
       window,
       ...(sequentialState === undefined ? {} : { sequentialState }),
     });
-    return c.json({ ...analysis, lastCheck: deps.controller.lastCheck(id) ?? null });
+    return c.json({ ...analysis, lastCheck: record?.lastCheck ?? null });
   });
 }

@@ -7,8 +7,8 @@ import {
   sliceStart,
 } from '@prompt-canary/analysis';
 import type { SliceStore, StoredSlice } from '../ingest/slice-store.js';
+import { analysisConfigOf } from '../packs/analysis-config-of.js';
 import type { Rollout, TimelineEntry } from '../rollouts/rollout-state.js';
-import { analysisConfigOf } from './analysis-config-of.js';
 import { type ComparisonPool, comparisonPool, effectiveWeightAt, stepStartMs } from './rollout-stages.js';
 
 /** Which data `arms` shows: since the current step began, since the rollout began, or the last N ms. */

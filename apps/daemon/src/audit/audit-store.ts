@@ -45,4 +45,9 @@ export interface AuditStore {
   list(query: AuditQuery): AuditPage;
   /** Entries with an id greater than `afterId`, oldest first, at most `limit` (for resuming event streams). */
   since(afterId: number, limit: number): AuditEntry[];
+  /**
+   * Deletes entries older than `at` (retention); config revisions they recorded keep their number and lose the
+   * link. Returns how many were deleted.
+   */
+  pruneBefore(at: string): number;
 }

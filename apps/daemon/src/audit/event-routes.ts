@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { AppContext } from '../app-context.js';
 import type { AppEnv } from '../app-env.js';
-import { encodeSse, FrameFanOut, OpenStreams, type SseEvent } from '../sync/event-stream.js';
+import { encodeSse, FrameFanOut, OpenStreams, type SseEvent } from '../http/event-stream.js';
 import { auditView } from './audit-routes.js';
 import type { AuditEntry } from './audit-store.js';
 

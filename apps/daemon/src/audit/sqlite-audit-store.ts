@@ -65,6 +65,15 @@ export class SqliteAuditStore implements AuditStore {
       .map(fromRow);
   }
 
+  pruneBefore(at: string): number {
+    this.#db
+      .prepare(
+        'UPDATE config_revisions SET audit_id = NULL WHERE audit_id IN (SELECT id FROM audit WHERE at < ?)',
+      )
+      .run(at);
+    return this.#db.prepare('DELETE FROM audit WHERE at < ?').run(at).changes;
+  }
+
   list(query: AuditQuery): AuditPage {
     const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(query.cursor);
     if (before === undefined) return { items: [], nextCursor: null };

@@ -4,9 +4,10 @@ import { createApp } from '../app.js';
 import { type ChangeEvent, type ChangeFeed, InProcessChangeFeed } from '../changes/change-feed.js';
 import { ManualClock } from '../clock/clock.js';
 import { openDatabase } from '../db/database.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { createTestDaemon } from '../testing/test-daemon.js';
-import type { StoredToken, TokenStore } from '../tokens/token-store.js';
 import { Authenticator, hashToken, PRINCIPAL_CACHE_SIZE } from './authenticator.js';
+import type { StoredToken, TokenStore } from './token-store.js';
 
 /** A token store over an array, counting how often the authenticator loads it. */
 function arrayStore(tokens: StoredToken[]): TokenStore & { loads: number } {
@@ -109,7 +110,7 @@ describe('token revocation with remembered principals', () => {
   it('refuses it at once even when the change feed delivers later', async () => {
     const feed = new LateFeed();
     const daemon = createApp({
-      db: openDatabase(':memory:'),
+      store: new SqliteStore(openDatabase(':memory:')),
       clock: new ManualClock(),
       logger: pino({ level: 'silent' }),
       feed,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../app-env.js';
-import type { TokenStore } from '../tokens/token-store.js';
+import type { TokenStore } from './token-store.js';
 
 /** Hex SHA-256 of a token: what is stored in place of the token. */
 export function hashToken(token: string): string {

@@ -3,12 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
 import { ManualClock } from '../clock/clock.js';
 import { openDatabase } from '../db/database.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import type { ChangeEvent } from './change-feed.js';
 import { commitChange } from './commit-change.js';
 
 function setup() {
   const db = openDatabase(':memory:');
-  const { ctx } = createApp({ db, clock: new ManualClock(), logger: pino({ level: 'silent' }) });
+  const { ctx } = createApp({
+    store: new SqliteStore(db),
+    clock: new ManualClock(),
+    logger: pino({ level: 'silent' }),
+  });
   const events: ChangeEvent[] = [];
   ctx.feed.subscribe((e) => events.push(e));
   return { ctx, events };

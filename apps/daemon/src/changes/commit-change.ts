@@ -1,8 +1,8 @@
-import type { AuditEntry } from '../audit/audit-store.js';
+import type { AuditEntry, AuditStore } from '../audit/audit-store.js';
 import type { Clock } from '../clock/clock.js';
 import { redactSecrets } from '../security/redact-secrets.js';
-import type { Store } from '../store/store.js';
 import type { ChangeFeed } from './change-feed.js';
+import type { RevisionStore } from './revision-store.js';
 
 /** What a change records in the audit log, and whether it changed the config providers evaluate. */
 export interface ChangeRecord {
@@ -21,9 +21,23 @@ export interface ChangeRecord {
   configChanged: boolean;
 }
 
+/**
+ * The part of the store every change writes: the audit log, the config revisions, and the transaction that
+ * groups a change's writes. The daemon's `Store` satisfies it; a feature names the rest of what it writes in `S`.
+ */
+export interface ChangeLog {
+  readonly audit: AuditStore;
+  readonly revisions: RevisionStore;
+  /**
+   * Runs `fn` in one transaction: committed when it returns, rolled back when it throws. Nested calls join the
+   * outer transaction.
+   */
+  transaction<T>(fn: () => T): T;
+}
+
 /** What {@link commitChange} needs. The app context satisfies it. */
-export interface ChangeDeps {
-  readonly store: Store;
+export interface ChangeDeps<S extends ChangeLog = ChangeLog> {
+  readonly store: S;
   readonly feed: ChangeFeed;
   readonly clock: Clock;
 }
@@ -53,10 +67,10 @@ export interface Committed<T> {
  *   (store) => store.flags.delete(key),
  * );
  */
-export function commitChange<T>(
-  deps: ChangeDeps,
+export function commitChange<T, S extends ChangeLog = ChangeLog>(
+  deps: ChangeDeps<S>,
   change: ChangeRecord | ((result: T) => ChangeRecord | null),
-  mutate: (store: Store) => T,
+  mutate: (store: S) => T,
 ): Committed<T> {
   const { store, feed, clock } = deps;
   const committed = store.transaction((): Committed<T> => {

@@ -1,7 +1,8 @@
 import type { FlagSet } from '@prompt-canary/rules';
 import type { ChangeFeed } from '../changes/change-feed.js';
-import { etagOf } from '../store/content-etag.js';
-import type { Store } from '../store/store.js';
+import type { RevisionStore } from '../changes/revision-store.js';
+import type { FlagStore } from '../flags/flag-store.js';
+import { etagOf } from '../http/content-etag.js';
 import { compileEvaluator, type FlagEvaluator } from './flag-evaluator.js';
 
 /** The config providers consume (`GET /api/v1/config`), as of one revision. */
@@ -27,19 +28,26 @@ export type SnapshotListener = (snapshot: ConfigSnapshot) => void;
 /** Reports a listener or compile failure without stopping the others. */
 export type ConfigErrorReporter = (error: unknown, message: string) => void;
 
+/** What the snapshot is read from: the served flags and the config revision, read together. */
+export interface SnapshotSource {
+  readonly flags: Pick<FlagStore, 'list'>;
+  readonly revisions: Pick<RevisionStore, 'current'>;
+  transaction<T>(fn: () => T): T;
+}
+
 /**
  * Holds the current config snapshot. It reloads from the store when the change feed announces a new revision,
  * compiles the flags into the evaluator then (never per request), and tells its listeners (sync streams, OFREP
  * event streams, metrics).
  */
 export class ConfigService {
-  readonly #store: Store;
+  readonly #store: SnapshotSource;
   readonly #listeners = new Set<SnapshotListener>();
   readonly #report: ConfigErrorReporter;
   readonly #unsubscribe: () => void;
   #snapshot: ConfigSnapshot;
 
-  constructor(store: Store, feed: ChangeFeed, report: ConfigErrorReporter) {
+  constructor(store: SnapshotSource, feed: ChangeFeed, report: ConfigErrorReporter) {
     this.#store = store;
     this.#report = report;
     this.#snapshot = this.#load();
@@ -94,4 +102,12 @@ export class ConfigService {
     const json = JSON.stringify(document);
     return { revision, document, json, etag: etagOf(json), evaluator: compileEvaluator(set) };
   }
+}
+
+/**
+ * Sends `snapshot` to a stream unless it already has it or a later one: a stream that connected between a
+ * commit and its (deferred) fan-out got the new snapshot on connect.
+ */
+export function isNewer(snapshot: ConfigSnapshot, sent: ConfigSnapshot): boolean {
+  return snapshot !== sent && snapshot.revision >= sent.revision;
 }

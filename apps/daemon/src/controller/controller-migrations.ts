@@ -19,5 +19,5 @@ CREATE TABLE controller_state (
 `,
 };
 
-/** The controller's migrations, registered in `daemonMigrations()`. */
+/** The controller's migrations, registered in `sqliteMigrations()`. */
 export const controllerMigrations: readonly Migration[] = [controllerMigration];

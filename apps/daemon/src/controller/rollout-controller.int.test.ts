@@ -6,7 +6,7 @@ import { ManualClock } from '../clock/clock.js';
 import { openDatabase } from '../db/database.js';
 import { SqliteRolloutStore } from '../rollouts/sqlite-rollout-store.js';
 import { createTestDaemon, type TestDaemon } from '../testing/test-daemon.js';
-import { SqliteControllerStateStore } from './controller-state-store.js';
+import { SqliteControllerStateStore } from './sqlite-controller-state-store.js';
 import { passingChecks, withCheck } from './testing/machine-driver.js';
 import { ScriptedAnalysis } from './testing/scripted-analysis.js';
 

@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import type { ChangeDeps } from '../changes/commit-change.js';
-import { commitRolloutTransition, type RolloutStores } from '../rollouts/commit-rollout-transition.js';
+import { type ChangeDeps, commitChange } from '../changes/commit-change.js';
+import {
+  type RolloutChange,
+  type RolloutWrites,
+  rolloutChangeRecord,
+  writeRolloutTransition,
+} from '../rollouts/commit-rollout-transition.js';
 import type { Rollout } from '../rollouts/rollout-state.js';
 import type { AnalysisSource } from './analysis-source.js';
 import {
@@ -20,12 +25,15 @@ import {
   decide,
 } from './rollout-machine.js';
 
+/** The ports the controller reads and writes: a rollout transition's, and its own state. */
+export interface ControllerWrites extends RolloutWrites {
+  readonly controller: ControllerStateStore;
+}
+
 /** What {@link RolloutController} works with. */
 export interface RolloutControllerDeps {
   /** The store, change feed and clock (the app context); the clock's time scale applies to rollout durations. */
-  readonly changes: ChangeDeps;
-  readonly stores: RolloutStores;
-  readonly state: ControllerStateStore;
+  readonly changes: ChangeDeps<ControllerWrites>;
   readonly analysis: AnalysisSource;
   readonly logger?: Logger;
   /** Registers `canaryd_controller_*` metrics here when given. */
@@ -43,7 +51,7 @@ export interface RolloutControllerDeps {
  * pause the last persisted look already called for, and overdue looks run at once.
  *
  * @example
- * const controller = new RolloutController({ changes: ctx, stores, state, analysis });
+ * const controller = new RolloutController({ changes: ctx, analysis });
  * controller.start();
  * // … later
  * controller.stop();
@@ -72,7 +80,7 @@ export class RolloutController {
   /** When the next look of `rollout` is due (wall-clock ms). */
   nextCheckAt(rollout: Rollout, record?: ControllerRecord): number {
     const { clock } = this.#deps.changes;
-    const last = (record ?? this.#deps.state.get(rollout.id))?.memory.lastLookAt ?? null;
+    const last = (record ?? this.#deps.changes.store.controller.get(rollout.id))?.memory.lastLookAt ?? null;
     const interval = clock.scaleDuration(rollout.spec.analysis.intervalMs);
     if (last === null) return Date.parse(rollout.startedAt) + interval;
     // A clock moved back behind the last look: look again now rather than wait for it to catch up.
@@ -86,8 +94,8 @@ export class RolloutController {
     this.#ticking = true;
     let ran = 0;
     try {
-      for (const rollout of this.#deps.stores.rollouts.listLive()) {
-        const record = this.#deps.state.get(rollout.id);
+      for (const rollout of this.#deps.changes.store.rollouts.listLive()) {
+        const record = this.#deps.changes.store.controller.get(rollout.id);
         if (this.nextCheckAt(rollout, record) > this.#deps.changes.clock.now()) continue;
         this.#look(rollout, record);
         ran++;
@@ -100,10 +108,10 @@ export class RolloutController {
 
   /** Runs one look at a live rollout now, whether due or not; returns the decision (or `null` if not live). */
   checkNow(rolloutId: string): Decision | null {
-    const rollout = this.#deps.stores.rollouts.get(rolloutId);
+    const rollout = this.#deps.changes.store.rollouts.get(rolloutId);
     if (rollout === undefined || !(rollout.phase === 'Progressing' || rollout.phase === 'Paused'))
       return null;
-    return this.#look(rollout, this.#deps.state.get(rollout.id));
+    return this.#look(rollout, this.#deps.changes.store.controller.get(rollout.id));
   }
 
   /**
@@ -113,8 +121,8 @@ export class RolloutController {
   recover(): number {
     let applied = 0;
     const nowMs = this.#deps.changes.clock.now();
-    for (const rollout of this.#deps.stores.rollouts.listLive()) {
-      const record = this.#deps.state.get(rollout.id);
+    for (const rollout of this.#deps.changes.store.rollouts.listLive()) {
+      const record = this.#deps.changes.store.controller.get(rollout.id);
       if (record?.lastCheck == null) continue;
       const look: RolloutLook = {
         at: Date.parse(record.lastCheck.at),
@@ -171,7 +179,7 @@ export class RolloutController {
     const { clock } = this.#deps.changes;
     const nowMs = clock.now();
     let next = nowMs + (this.#deps.maxSleepMs ?? 60_000);
-    for (const rollout of this.#deps.stores.rollouts.listLive()) {
+    for (const rollout of this.#deps.changes.store.rollouts.listLive()) {
       next = Math.min(next, this.nextCheckAt(rollout));
     }
     this.#cancelTimer?.();
@@ -213,7 +221,7 @@ export class RolloutController {
     };
     this.#looks?.inc({ decision: decision.kind });
     if (!this.#commit(rollout, decision, nowMs, next)) {
-      this.#deps.state.save(rollout.id, next, new Date(nowMs).toISOString());
+      this.#deps.changes.store.controller.save(rollout.id, next, new Date(nowMs).toISOString());
     }
     return decision;
   }
@@ -226,14 +234,23 @@ export class RolloutController {
     const transition = result;
     const entry = result.entry;
     const at = new Date(nowMs).toISOString();
-    commitRolloutTransition(this.#deps.changes, this.#deps.stores, {
+    const change: RolloutChange = {
       before: rollout,
       transition,
       action: DECISION_ACTION[decision.kind],
       actor: CONTROLLER_ACTOR,
       reason: entry.reason,
-      alsoWrite: () => this.#deps.state.save(rollout.id, record, at),
-    });
+    };
+    // The transition and the look that decided it commit together: a crash never keeps one without the other.
+    let flagChanged = false;
+    commitChange(
+      this.#deps.changes,
+      () => rolloutChangeRecord(change, flagChanged),
+      (store) => {
+        flagChanged = writeRolloutTransition(store, change, nowMs);
+        store.controller.save(rollout.id, record, at);
+      },
+    );
     this.#deps.logger?.info(
       { rollout: rollout.id, pack: rollout.pack, decision: decision.kind, reason: decision.reason },
       'rollout transition',

@@ -1,6 +1,6 @@
 import type { Flag } from '@prompt-canary/rules';
 import type { SqliteDatabase } from '../db/database.js';
-import { etagOf } from '../store/content-etag.js';
+import { etagOf } from '../http/content-etag.js';
 import type { FlagStore, StoredFlag } from './flag-store.js';
 
 interface FlagRow {

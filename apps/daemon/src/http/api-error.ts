@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../app-env.js';
-import { requestIdOf } from '../ops/request-observer.js';
+import { requestIdOf } from './request-id.js';
 
 /**
  * Every error code the admin API answers with, and its HTTP status. The table is exhaustive: a new code cannot

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { ApiError } from './api-error.js';
 
-export { etagOf } from '../store/content-etag.js';
+export { etagOf } from './content-etag.js';
 
 function listedTags(header: string): string[] {
   return header

@@ -2,8 +2,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { jsonDepthExceeds, MAX_BODY_DEPTH, yamlDepthExceeds } from '../limits/nesting-depth.js';
 import { ApiError, type ErrorPath } from './api-error.js';
+import { jsonDepthExceeds, MAX_BODY_DEPTH, yamlDepthExceeds } from './nesting-depth.js';
 
 /** Default body size limit of admin writes (1 MiB). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

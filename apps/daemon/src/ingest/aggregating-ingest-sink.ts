@@ -13,7 +13,7 @@ import { addMetricPoint } from './metric-point-contribution.js';
 import { SliceBatch } from './slice-batch.js';
 import { type Arm, type SliceScope, scopeOfReason, type TelemetrySource } from './slice-key.js';
 import type { SliceStore } from './slice-store.js';
-import type { TraceIndex } from './trace-index.js';
+import type { TraceStore } from './trace-index.js';
 
 const FLAG_KEY = 'feature_flag.key';
 const VARIANT = 'feature_flag.result.variant';
@@ -26,7 +26,7 @@ export const INHERITED = 'feature_flag.inherited';
 export interface AggregatingIngestSinkDeps {
   index: LiveRolloutIndex;
   slices: SliceStore;
-  traces: TraceIndex;
+  traces: TraceStore;
   /** Aggregate slice length in real ms. */
   sliceMs: number;
   counters?: AnalysisIngestCounters;

@@ -1,5 +1,5 @@
 import type { ExtractOptions } from '@prompt-canary/analysis';
-import { metricAttributesOf } from '../analysis/analysis-config-of.js';
+import { metricAttributesOf } from '../packs/analysis-config-of.js';
 import type { Rollout } from '../rollouts/rollout-state.js';
 import type { RolloutStore } from '../rollouts/rollout-store.js';
 import type { Arm, TelemetrySource } from './slice-key.js';

@@ -35,4 +35,9 @@ export interface SliceStore {
   read(query: SliceQuery): StoredSlice[];
   /** The telemetry source recorded for a rollout, if any. */
   source(rolloutId: string): TelemetrySource | undefined;
+  /**
+   * Deletes slices that start before `cutoffMs` of rollouts that are no longer live (retention; a live rollout's
+   * analysis keeps all its data). Returns how many were deleted.
+   */
+  pruneFinishedBefore(cutoffMs: number): number;
 }

@@ -119,6 +119,18 @@ export class SqliteSliceStore implements SliceStore {
     return source;
   }
 
+  pruneFinishedBefore(cutoffMs: number): number {
+    const deleted = this.#db
+      .prepare(
+        `DELETE FROM aggregate_slices WHERE slice_start < ?
+           AND rollout_id NOT IN (SELECT id FROM rollouts WHERE phase IN ('Progressing', 'Paused'))`,
+      )
+      .run(cutoffMs).changes;
+    // Only finished rollouts lost slices and nothing ingests into them; dropping the cache keeps it exact anyway.
+    if (deleted > 0) this.#cache.clear();
+    return deleted;
+  }
+
   #load(id: string, key: SliceKey): ArmAggregate {
     const cached = this.#cache.get(id);
     if (cached !== undefined) return cached;

@@ -10,6 +10,16 @@ export interface TraceAssignment {
   readonly scope: SliceScope;
 }
 
+/** The trace id → assignment join that scores use. */
+export interface TraceStore {
+  /** Records a trace's assignment (a later write for the same trace wins). */
+  set(traceId: string, assignment: TraceAssignment): void;
+  /** The assignment of a trace, if still remembered. */
+  get(traceId: string): TraceAssignment | undefined;
+  /** Traces remembered. */
+  readonly size: number;
+}
+
 /** Default number of traces remembered. */
 export const DEFAULT_TRACE_INDEX_SIZE = 100_000;
 
@@ -17,7 +27,7 @@ export const DEFAULT_TRACE_INDEX_SIZE = 100_000;
  * A bounded trace id → assignment index (least recently written first out), filled at span ingest. Memory stays
  * bounded whatever the span volume; a score for a trace that has been evicted is counted as unknown.
  */
-export class TraceIndex {
+export class TraceIndex implements TraceStore {
   readonly #max: number;
   readonly #entries = new Map<string, TraceAssignment>();
 

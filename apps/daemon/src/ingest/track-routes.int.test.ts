@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDaemon, type TestDaemon } from '../testing/test-daemon.js';
-import { SqliteSliceStore } from './sqlite-slice-store.js';
 import { PACK, startRollout } from './testing/live-rollout.js';
 import { flagAttributes, otlpTraces, traceId } from './testing/otlp-json.js';
 
@@ -22,7 +21,7 @@ async function analysis(d: TestDaemon, id: string) {
 /** Every feedback count stored for rollout `id`, as `arm/scope/name` → count. */
 function feedbackByScope(d: TestDaemon, id: string): Record<string, number> {
   const counts: Record<string, number> = {};
-  const slices = new SqliteSliceStore(d.ctx.db).read({
+  const slices = d.ctx.store.slices.read({
     rolloutId: id,
     fromMs: 0,
     toMs: Number.MAX_SAFE_INTEGER,

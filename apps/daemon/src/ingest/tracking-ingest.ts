@@ -4,7 +4,7 @@ import { armOf, type LiveRolloutIndex } from './live-rollout-index.js';
 import { SliceBatch } from './slice-batch.js';
 import { type SliceScope, scopeOfReason } from './slice-key.js';
 import type { SliceStore } from './slice-store.js';
-import type { TraceIndex } from './trace-index.js';
+import type { TraceStore } from './trace-index.js';
 
 /** One tracking event (`POST /api/v1/track`), validated. */
 export interface TrackEvent {
@@ -40,7 +40,7 @@ export type EvaluateFlag = (flagKey: string, context: EvaluationContext, nowMs: 
 export interface TrackingIngestDeps {
   index: LiveRolloutIndex;
   slices: SliceStore;
-  traces: TraceIndex;
+  traces: TraceStore;
   sliceMs: number;
   evaluate: EvaluateFlag;
   counters?: AnalysisIngestCounters;

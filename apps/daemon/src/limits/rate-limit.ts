@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.js';
 import { ApiError } from '../http/api-error.js';
-import type { RateLimitSpec } from './rate-limit-spec.js';
+import type { RateLimitSpec } from '../settings/rate-limit-spec.js';
 import { TokenBuckets } from './token-buckets.js';
 
 /** Options of {@link rateLimit}. */

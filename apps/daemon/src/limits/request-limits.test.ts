@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseLimitSettings } from '../settings/limit-settings.js';
+import { parseRateLimit } from '../settings/rate-limit-spec.js';
 import { sseReader } from '../testing/sse-reader.js';
 import { createTestDaemon } from '../testing/test-daemon.js';
-import { parseLimitSettings } from './limit-settings.js';
-import { parseRateLimit } from './rate-limit-spec.js';
 import { TokenBuckets } from './token-buckets.js';
 
 const flag = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PACK, pack, startRollout } from '../ingest/testing/live-rollout.js';
 import { flagAttributes, otlpTraces } from '../ingest/testing/otlp-json.js';
+import { parseLimitSettings } from '../settings/limit-settings.js';
 import { createTestDaemon, type TestDaemon } from '../testing/test-daemon.js';
-import { parseLimitSettings } from './limit-settings.js';
 import { pruneHistory } from './retention-job.js';
 
 const DAY = 86_400_000;
@@ -96,7 +96,7 @@ describe('retention', () => {
 
   it('reports what one pass removed', () => {
     const d = createTestDaemon({}, undefined, { startController: false });
-    expect(pruneHistory(d.ctx, { aggregatesDays: 1, auditDays: 1 }, d.clock.now())).toEqual({
+    expect(pruneHistory(d.ctx.store, { aggregatesDays: 1, auditDays: 1 }, d.clock.now())).toEqual({
       aggregates: 0,
       audit: 0,
     });

@@ -1,4 +1,13 @@
 import type { AppContext } from '../app-context.js';
+import type { AuditStore } from '../audit/audit-store.js';
+import type { SliceStore } from '../ingest/slice-store.js';
+
+/** The stores retention prunes, and the transaction that makes a pass all or nothing. */
+export interface RetentionStore {
+  readonly slices: Pick<SliceStore, 'pruneFinishedBefore'>;
+  readonly audit: Pick<AuditStore, 'pruneBefore'>;
+  transaction<T>(fn: () => T): T;
+}
 
 /** How long stored history is kept; `undefined` keeps it forever (the default). */
 export interface RetentionSettings {
@@ -24,31 +33,16 @@ export const RETENTION_INTERVAL_MS = 3_600_000;
  * live (a live rollout's analysis keeps all its data), and audit entries (their config revisions keep their number
  * and lose the link). One transaction.
  */
-export function pruneHistory(
-  ctx: Pick<AppContext, 'db'>,
-  settings: RetentionSettings,
-  nowMs: number,
-): PruneResult {
-  const { db } = ctx;
+export function pruneHistory(store: RetentionStore, settings: RetentionSettings, nowMs: number): PruneResult {
   const result: PruneResult = { aggregates: 0, audit: 0 };
-  db.transaction(() => {
+  store.transaction(() => {
     if (settings.aggregatesDays !== undefined) {
-      const cutoff = nowMs - settings.aggregatesDays * DAY_MS;
-      result.aggregates = db
-        .prepare(
-          `DELETE FROM aggregate_slices WHERE slice_start < ?
-             AND rollout_id NOT IN (SELECT id FROM rollouts WHERE phase IN ('Progressing', 'Paused'))`,
-        )
-        .run(cutoff).changes;
+      result.aggregates = store.slices.pruneFinishedBefore(nowMs - settings.aggregatesDays * DAY_MS);
     }
     if (settings.auditDays !== undefined) {
-      const cutoff = new Date(nowMs - settings.auditDays * DAY_MS).toISOString();
-      db.prepare(
-        'UPDATE config_revisions SET audit_id = NULL WHERE audit_id IN (SELECT id FROM audit WHERE at < ?)',
-      ).run(cutoff);
-      result.audit = db.prepare('DELETE FROM audit WHERE at < ?').run(cutoff).changes;
+      result.audit = store.audit.pruneBefore(new Date(nowMs - settings.auditDays * DAY_MS).toISOString());
     }
-  })();
+  });
   return result;
 }
 
@@ -61,7 +55,7 @@ export function startRetention(ctx: AppContext, settings: RetentionSettings): vo
   let cancel = () => {};
   const run = () => {
     try {
-      const pruned = pruneHistory(ctx, settings, ctx.clock.now());
+      const pruned = pruneHistory(ctx.store, settings, ctx.clock.now());
       if (pruned.aggregates + pruned.audit > 0) ctx.logger.info({ pruned }, 'retention: pruned old history');
     } catch (err) {
       ctx.logger.error({ err }, 'retention: pruning failed');

@@ -1,4 +1,4 @@
-import type { RateLimitSpec } from './rate-limit-spec.js';
+import type { RateLimitSpec } from '../settings/rate-limit-spec.js';
 
 /** The outcome of {@link TokenBuckets.take}: allowed, or refused with the wait until one more is allowed. */
 export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number };

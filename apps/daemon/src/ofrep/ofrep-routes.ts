@@ -2,10 +2,9 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { AppEnv } from '../app-env.js';
-import type { ConfigSnapshot } from '../config/config-service.js';
+import { type ConfigSnapshot, isNewer } from '../config/config-service.js';
 import { etagOf, matchesIfNoneMatch } from '../http/etag.js';
-import { isNewer } from '../sync/config-routes.js';
-import { encodeSse, FrameFanOut, OpenStreams } from '../sync/event-stream.js';
+import { encodeSse, FrameFanOut, OpenStreams } from '../http/event-stream.js';
 import {
   isOfrepFailure,
   type OfrepFailure,

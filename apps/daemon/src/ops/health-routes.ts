@@ -43,7 +43,7 @@ export function registerOpsRoutes(app: Hono<AppEnv>, ctx: AppContext, lifecycle:
   app.get('/readyz', (c) => {
     if (lifecycle.closing) return c.json({ status: 'shutting_down' }, 503);
     try {
-      ctx.db.prepare('SELECT 1').get();
+      ctx.store.ping();
     } catch {
       return c.json({ status: 'database_unavailable' }, 503);
     }

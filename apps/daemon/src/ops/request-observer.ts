@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import type { AppEnv } from '../app-env.js';
+import { requestIdOf } from '../http/request-id.js';
 import type { DaemonMetrics } from './daemon-metrics.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -19,19 +19,6 @@ function isHotPath(path: string): boolean {
     path === '/readyz' ||
     path === '/metrics'
   );
-}
-
-/**
- * The request's id, created now if it has none yet (a hot-path request gets one only when something needs it):
- * kept in the context and echoed in the `X-Request-Id` response header.
- */
-export function requestIdOf(c: Context<AppEnv>): string {
-  const known = c.get('requestId');
-  if (known !== undefined) return known;
-  const created = randomUUID();
-  c.set('requestId', created);
-  c.header('X-Request-Id', created);
-  return created;
 }
 
 /**

@@ -50,5 +50,5 @@ CREATE INDEX rollout_timeline_rollout ON rollout_timeline (rollout_id, id);
 `,
 };
 
-/** The migrations of packs and rollouts, registered in `daemonMigrations()`. */
+/** The migrations of packs and rollouts, registered in `sqliteMigrations()`. */
 export const packMigrations: readonly Migration[] = [packsMigration];

@@ -268,19 +268,19 @@ describe('bad packs are rejected with the path and a message', () => {
       'a bad window',
       packWith({ schedule: [{ window: '25:00-02:00', canaryWeight: 5 }] }),
       ['spec', 'rollout', 'schedule', 0, 'window'],
-      'hours run 00-23',
+      'out of range 00-23',
     ],
     [
       'an empty window',
       packWith({ schedule: [{ window: '02:00-02:00', canaryWeight: 5 }] }),
       ['spec', 'rollout', 'schedule', 0, 'window'],
-      'must differ',
+      'start and end are the same time',
     ],
     [
       'a window in another zone',
       packWith({ schedule: [{ window: '02:00-06:00 CET', canaryWeight: 5 }] }),
       ['spec', 'rollout', 'schedule', 0, 'window'],
-      'expected a window',
+      'expected HH:MM-HH:MM',
     ],
     [
       'canaryWeight and capWeight together',

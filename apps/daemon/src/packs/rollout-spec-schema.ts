@@ -6,10 +6,10 @@
 import type { Weekday } from '@prompt-canary/rules';
 import { conditionSchema } from '@prompt-canary/rules';
 import { z } from 'zod';
-import { canonicalDaily, parseDailyMinutes, windowsOverlap } from '../rollouts/schedule-window.js';
 import { analysisSchema, unitField } from './analysis-schema.js';
 import { parseDuration, parseWeight } from './pack-units.js';
 import type { RolloutSpec, ScheduleEntry, SegmentSpec, StepSpec } from './prompt-pack.js';
+import { canonicalDaily, parseDailyMinutes, windowsOverlap } from './schedule-window.js';
 
 const RAMP_FIELDS = ['canaryWeight', 'stepWeight', 'stepInterval', 'maxWeight'] as const;
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];

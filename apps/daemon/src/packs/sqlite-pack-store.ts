@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../db/database.js';
-import { etagOf } from '../store/content-etag.js';
+import { etagOf } from '../http/content-etag.js';
 import type { PackOutcome, PackRevision, PackStore, PackWrite, StoredPack } from './pack-store.js';
 import type { PromptPack } from './prompt-pack.js';
 

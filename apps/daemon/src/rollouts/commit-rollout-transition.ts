@@ -1,14 +1,22 @@
-import { type ChangeDeps, type Committed, commitChange } from '../changes/commit-change.js';
+import {
+  type ChangeDeps,
+  type ChangeLog,
+  type ChangeRecord,
+  type Committed,
+  commitChange,
+} from '../changes/commit-change.js';
+import type { FlagStore } from '../flags/flag-store.js';
 import { canonicalJson } from '../packs/apply-decision.js';
 import type { PackStore } from '../packs/pack-store.js';
 import { compileRolloutFlag } from './compile-rollout-flag.js';
 import type { Rollout, Transition } from './rollout-state.js';
 import type { RolloutStore } from './rollout-store.js';
 
-/** The stores a rollout transition writes besides the core ones. */
-export interface RolloutStores {
-  readonly packs: PackStore;
+/** The ports a rollout transition writes, besides the change log. The daemon's store satisfies it. */
+export interface RolloutWrites extends ChangeLog {
   readonly rollouts: RolloutStore;
+  readonly flags: Pick<FlagStore, 'get' | 'put'>;
+  readonly packs: Pick<PackStore, 'setStableVersion'>;
 }
 
 /** A transition to persist, with what the audit log says about it. */
@@ -19,8 +27,6 @@ export interface RolloutChange {
   readonly action: string;
   readonly actor: string;
   readonly reason?: string | undefined;
-  /** More writes that must commit with the transition (the controller's state), run inside its transaction. */
-  readonly alsoWrite?: () => void;
 }
 
 function summary(rollout: Rollout) {
@@ -33,44 +39,58 @@ function summary(rollout: Rollout) {
   };
 }
 
+/** The audit record of a transition; `configChanged` says whether its write changed the served flag. */
+export function rolloutChangeRecord(change: RolloutChange, configChanged: boolean): ChangeRecord {
+  const after = change.transition.rollout;
+  return {
+    actor: change.actor,
+    action: `rollout.${change.action}`,
+    target: `rollout:${after.id}`,
+    pack: after.pack,
+    reason: change.reason ?? change.transition.entry?.reason ?? null,
+    before: summary(change.before),
+    after: summary(after),
+    configChanged,
+  };
+}
+
 /**
- * Persists a rollout transition in one transaction: the record, its timeline entry, the recompiled flag (and, on
- * completion, the pack's new stable version), the audit entry, and a new config revision when the flag changed,
- * which the change feed then pushes to every provider. Operators' actions and the controller both use it.
- * A transition without a timeline entry (nothing changed) writes nothing.
+ * Writes a transition inside the caller's transaction: the record, its timeline entry, on completion the pack's
+ * new stable version, and the recompiled flag when it differs from the served one. Returns whether the flag
+ * changed. Call it through {@link commitRolloutTransition}, or inside a `commitChange` that writes more with it
+ * (the controller saves its own state in the same transaction).
  */
-export function commitRolloutTransition(
-  deps: ChangeDeps,
-  stores: RolloutStores,
+export function writeRolloutTransition(store: RolloutWrites, change: RolloutChange, nowMs: number): boolean {
+  const after = change.transition.rollout;
+  const entry = change.transition.entry;
+  if (entry === null) return false;
+  store.rollouts.save(after);
+  store.rollouts.appendTimeline(after.id, entry);
+  if (after.phase === 'Completed') store.packs.setStableVersion(after.pack, after.canaryVersion, entry.at);
+  const flag = compileRolloutFlag({ pack: after.pack, rollout: after, nowMs });
+  const current = store.flags.get(after.pack);
+  const changed = current === undefined || canonicalJson(current.flag) !== canonicalJson(flag);
+  if (changed) store.flags.put(flag, after.pack, entry.at);
+  return changed;
+}
+
+/**
+ * Persists a rollout transition in one transaction: what {@link writeRolloutTransition} writes, the audit entry,
+ * and a new config revision when the flag changed, which the change feed then pushes to every provider. A
+ * transition without a timeline entry (nothing changed) writes nothing.
+ */
+export function commitRolloutTransition<S extends RolloutWrites>(
+  deps: ChangeDeps<S>,
   change: RolloutChange,
 ): Committed<Rollout> {
-  const { before, transition } = change;
-  const after = transition.rollout;
-  const entry = transition.entry;
-  if (entry === null) return { result: after, audit: null, revision: null };
+  const after = change.transition.rollout;
+  if (change.transition.entry === null) return { result: after, audit: null, revision: null };
   let flagChanged = false;
-  return commitChange<Rollout>(
+  return commitChange<Rollout, S>(
     deps,
-    () => ({
-      actor: change.actor,
-      action: `rollout.${change.action}`,
-      target: `rollout:${after.id}`,
-      pack: after.pack,
-      reason: change.reason ?? entry.reason,
-      before: summary(before),
-      after: summary(after),
-      configChanged: flagChanged,
-    }),
+    () => rolloutChangeRecord(change, flagChanged),
     (store) => {
-      const at = entry.at;
-      stores.rollouts.save(after);
-      stores.rollouts.appendTimeline(after.id, entry);
-      change.alsoWrite?.();
-      if (after.phase === 'Completed') stores.packs.setStableVersion(after.pack, after.canaryVersion, at);
-      const flag = compileRolloutFlag({ pack: after.pack, rollout: after, nowMs: deps.clock.now() });
-      const current = store.flags.get(after.pack);
-      flagChanged = current === undefined || canonicalJson(current.flag) !== canonicalJson(flag);
-      if (flagChanged) store.flags.put(flag, after.pack, at);
+      flagChanged = writeRolloutTransition(store, change, deps.clock.now());
       return after;
     },
   );

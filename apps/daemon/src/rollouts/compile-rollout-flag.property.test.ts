@@ -1,9 +1,9 @@
 import { bucketOf, compileFlag, TOTAL_BUCKETS, weightToBuckets } from '@prompt-canary/rules';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { isWindowOpen } from '../packs/schedule-window.js';
 import { compileRolloutFlag, effectiveWeight } from './compile-rollout-flag.js';
 import { isLive, promote, type Rollout, rollback } from './rollout-state.js';
-import { isWindowOpen } from './schedule-window.js';
 import { startedRollout } from './testing/rollout-fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 5, 12);

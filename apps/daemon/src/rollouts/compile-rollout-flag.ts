@@ -4,9 +4,9 @@
  * "The model"). The same inputs always give the same flag, so the daemon can recompile on every transition.
  */
 import type { Flag, FlagMetadata, Rule } from '@prompt-canary/rules';
+import { isWindowOpen } from '../packs/schedule-window.js';
 import type { RolloutPlan } from './rollout-plan.js';
 import { inSegmentPhases, type Rollout } from './rollout-state.js';
-import { isWindowOpen } from './schedule-window.js';
 
 /** What the compiler needs: the pack's name (the flag key), the rollout with its plan, and the time. */
 export interface RolloutFlagInput {

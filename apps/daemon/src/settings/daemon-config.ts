@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { MIN_ADMIN_TOKEN_LENGTH } from '../tokens/bootstrap-tokens.js';
+
+/** Shortest `CANARYD_ADMIN_TOKEN` accepted. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
 /** How `canaryd` is configured: command-line flags over `CANARYD_*` environment variables over defaults. */
 export interface DaemonConfig {

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/database.js';
 import { appliedMigrations, applyMigrations } from '../db/migration.js';
-import { daemonMigrations } from '../db/migrations.js';
+import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 import { storeContract } from './store-contract.js';
 
 storeContract('SqliteStore', () => {
   const db = openDatabase(':memory:');
-  applyMigrations(db, daemonMigrations());
+  applyMigrations(db, sqliteMigrations());
   return new SqliteStore(db);
 });
 
@@ -23,11 +23,11 @@ describe('SQLite database and migrations', () => {
     const db = openDatabase(path);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    applyMigrations(db, daemonMigrations());
+    applyMigrations(db, sqliteMigrations());
     new SqliteStore(db).segments.put('s', { plan: 'x' }, '2025-01-01T00:00:00Z');
     db.close();
     const again = openDatabase(path);
-    expect(applyMigrations(again, daemonMigrations())).toEqual([]);
+    expect(applyMigrations(again, sqliteMigrations())).toEqual([]);
     expect(new SqliteStore(again).segments.get('s')?.match).toEqual({ plan: 'x' });
     expect(appliedMigrations(again).map((m) => m.version)).toContain(1);
     again.close();

@@ -1,14 +1,34 @@
 import { SqliteAuditStore } from '../audit/sqlite-audit-store.js';
-import { SqliteRevisionStore } from '../config/sqlite-revision-store.js';
+import { SqliteTokenStore } from '../auth/sqlite-token-store.js';
+import { SqliteRevisionStore } from '../changes/sqlite-revision-store.js';
+import { SqliteControllerStateStore } from '../controller/sqlite-controller-state-store.js';
 import type { SqliteDatabase } from '../db/database.js';
+import { applyMigrations } from '../db/migration.js';
 import { SqliteFlagStore } from '../flags/sqlite-flag-store.js';
+import { SqliteSliceStore } from '../ingest/sqlite-slice-store.js';
+import { DEFAULT_TRACE_INDEX_SIZE, TraceIndex } from '../ingest/trace-index.js';
+import { SqlitePackStore } from '../packs/sqlite-pack-store.js';
+import { SqliteRolloutStore } from '../rollouts/sqlite-rollout-store.js';
 import { SqliteSegmentStore } from '../segments/sqlite-segment-store.js';
-import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
+import { sqliteMigrations } from './sqlite-migrations.js';
 import type { Store } from './store.js';
 
+/** Options of {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /** The daemon's clock, for migration and source timestamps; default `Date.now`. */
+  now?: () => number;
+  /** Hot analysis slices kept deserialized; default 4,096. */
+  maxCachedSlices?: number;
+  /** Traces remembered for joining late scores; default 100,000. */
+  maxTraces?: number;
+}
+
 /**
- * {@link Store} on one better-sqlite3 connection. Feature stores built on the same connection (packs, rollouts)
- * take part in its transactions automatically.
+ * {@link Store} on one better-sqlite3 connection: applies the schema's migrations, then builds every feature's
+ * SQLite adapter on the same connection, so that all of them take part in {@link SqliteStore.transaction}.
+ *
+ * @example
+ * const store = new SqliteStore(openDatabase('./data/canary.db'));
  */
 export class SqliteStore implements Store {
   readonly flags: SqliteFlagStore;
@@ -16,19 +36,38 @@ export class SqliteStore implements Store {
   readonly tokens: SqliteTokenStore;
   readonly audit: SqliteAuditStore;
   readonly revisions: SqliteRevisionStore;
+  readonly packs: SqlitePackStore;
+  readonly rollouts: SqliteRolloutStore;
+  readonly controller: SqliteControllerStateStore;
+  readonly slices: SqliteSliceStore;
+  readonly traces: TraceIndex;
   readonly #db: SqliteDatabase;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
+    const now = options.now ?? Date.now;
+    applyMigrations(db, sqliteMigrations(), new Date(now()));
     this.#db = db;
     this.flags = new SqliteFlagStore(db);
     this.segments = new SqliteSegmentStore(db);
     this.tokens = new SqliteTokenStore(db);
     this.audit = new SqliteAuditStore(db);
     this.revisions = new SqliteRevisionStore(db);
+    this.packs = new SqlitePackStore(db);
+    this.rollouts = new SqliteRolloutStore(db);
+    this.controller = new SqliteControllerStateStore(db);
+    this.slices = new SqliteSliceStore(db, {
+      now,
+      ...(options.maxCachedSlices === undefined ? {} : { maxCachedSlices: options.maxCachedSlices }),
+    });
+    this.traces = new TraceIndex(options.maxTraces ?? DEFAULT_TRACE_INDEX_SIZE);
   }
 
   transaction<T>(fn: () => T): T {
     // better-sqlite3 turns a nested transaction into a savepoint, which is what "joins the outer one" needs.
     return this.#db.transaction(fn).immediate();
+  }
+
+  ping(): void {
+    this.#db.prepare('SELECT 1').get();
   }
 }

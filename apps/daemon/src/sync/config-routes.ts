@@ -1,9 +1,9 @@
 import type { Hono } from 'hono';
 import type { AppContext } from '../app-context.js';
 import type { AppEnv } from '../app-env.js';
-import type { ConfigSnapshot } from '../config/config-service.js';
+import { type ConfigSnapshot, isNewer } from '../config/config-service.js';
 import { matchesIfNoneMatch } from '../http/etag.js';
-import { encodeSse, FrameFanOut, OpenStreams } from './event-stream.js';
+import { encodeSse, FrameFanOut, OpenStreams } from '../http/event-stream.js';
 
 /** Each snapshot's `config` event, encoded once whoever asks (the fan-out, then every client that connects). */
 const configFrames = new WeakMap<ConfigSnapshot, Uint8Array>();
@@ -14,14 +14,6 @@ export function configFrame(snapshot: ConfigSnapshot): Uint8Array {
     configFrames.set(snapshot, frame);
   }
   return frame;
-}
-
-/**
- * Sends `snapshot` to a stream unless it already has it or a later one: a stream that connected between a
- * commit and its (deferred) fan-out got the new snapshot on connect.
- */
-export function isNewer(snapshot: ConfigSnapshot, sent: ConfigSnapshot): boolean {
-  return snapshot !== sent && snapshot.revision >= sent.revision;
 }
 
 /**

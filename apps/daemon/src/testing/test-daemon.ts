@@ -1,10 +1,11 @@
 import { pino } from 'pino';
 import { type AppDeps, createApp, type DaemonApp } from '../app.js';
-import type { Settings } from '../app-context.js';
 import { hashToken } from '../auth/authenticator.js';
 import type { Scope } from '../auth/scopes.js';
 import { ManualClock } from '../clock/clock.js';
 import { openDatabase, type SqliteDatabase } from '../db/database.js';
+import type { Settings } from '../settings/settings.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 
 /** Extra request options of {@link TestDaemon.request}. */
 export interface TestRequestInit extends RequestInit {
@@ -48,10 +49,14 @@ const SCOPE_LIST: Scope[] = ['evaluate', 'ingest', 'read', 'operate', 'admin'];
 export function createTestDaemon(
   settings: Partial<Settings> = {},
   clock = new ManualClock(),
-  deps: Partial<Pick<AppDeps, 'db' | 'analysis' | 'startController' | 'webhookRetry'>> = {},
+  deps: Partial<Pick<AppDeps, 'analysis' | 'startController' | 'webhookRetry'>> & {
+    db?: SqliteDatabase;
+  } = {},
 ): TestDaemon {
-  const db = deps.db ?? openDatabase(':memory:');
-  const daemon = createApp({ ...deps, db, clock, logger: pino({ level: 'silent' }), settings });
+  const { db: given, ...rest } = deps;
+  const db = given ?? openDatabase(':memory:');
+  const store = new SqliteStore(db, { now: () => clock.now() });
+  const daemon = createApp({ ...rest, store, clock, logger: pino({ level: 'silent' }), settings });
   const tokens = {} as Record<Scope, string>;
   for (const scope of SCOPE_LIST) {
     tokens[scope] = `test-token-${scope}-0123456789`;

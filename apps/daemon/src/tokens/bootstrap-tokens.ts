@@ -6,9 +6,6 @@ import { commitChange } from '../changes/commit-change.js';
 /** Name of the token `CANARYD_ADMIN_TOKEN` (or the first start) creates. */
 export const ADMIN_TOKEN_NAME = 'admin';
 
-/** Shortest `CANARYD_ADMIN_TOKEN` accepted. */
-export const MIN_ADMIN_TOKEN_LENGTH = 16;
-
 /**
  * Makes `token` the `admin` token with every scope. Giving the same token again is a no-op; a different one
  * replaces the previous `admin` token.

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { createTestDaemon, type TestDaemon } from '../testing/test-daemon.js';
 import {
   examplesPresent,
   examplesRequired,
   examplesSkipReason,
   readExample,
   readExampleSegments,
-} from './testing/pack-examples.js';
+} from '../packs/testing/pack-examples.js';
+import { createTestDaemon, type TestDaemon } from '../testing/test-daemon.js';
 
 /** A pack of `support-prompts` at `version`, as JSON. */
 function pack(

@@ -1,5 +1,5 @@
-import type { Scope } from '../auth/scopes.js';
 import type { SqliteDatabase } from '../db/database.js';
+import type { Scope } from './scopes.js';
 import type { StoredToken, TokenStore } from './token-store.js';
 
 interface TokenRow {

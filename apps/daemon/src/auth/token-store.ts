@@ -1,4 +1,4 @@
-import type { Scope } from '../auth/scopes.js';
+import type { Scope } from './scopes.js';
 
 /** A token as stored: its name, scopes and the hash of its secret (never the secret). */
 export interface StoredToken {

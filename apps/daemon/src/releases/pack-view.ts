@@ -1,5 +1,5 @@
-import type { PackRevision, StoredPack } from './pack-store.js';
-import type { PromptPack } from './prompt-pack.js';
+import type { PackRevision, StoredPack } from '../packs/pack-store.js';
+import type { PromptPack } from '../packs/prompt-pack.js';
 
 /** A pack as the API shows it: the normalised document plus its stable version, revision and live rollout. */
 export interface PackView extends PromptPack {

@@ -1,7 +1,7 @@
 import { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
-import type { AppContext } from '../app-context.js';
+import type { Clock } from '../clock/clock.js';
 
 /** One server-sent event, its `data` already text. */
 export interface SseEvent {
@@ -101,6 +101,22 @@ function nodeResponse(c: Context): ServerResponse | undefined {
 /** Rounds of `setImmediate` a stream waits for its response head before writing through the web stream instead. */
 const HEAD_WAIT_ROUNDS = 50;
 
+/** What {@link OpenStreams} needs from the daemon (the app context satisfies it). */
+export interface StreamDeps {
+  readonly clock: Clock;
+  readonly settings: { readonly streamPingMs: number };
+  /** Counts open streams by kind (`canaryd_sync_clients`). */
+  readonly metrics: {
+    readonly syncClients: {
+      set(labels: { stream: string }, value: number): void;
+      inc(labels: { stream: string }): void;
+      dec(labels: { stream: string }): void;
+    };
+  };
+  /** Registers cleanup run at shutdown. */
+  onClose(fn: () => void): void;
+}
+
 /**
  * The streams of one kind that are open, so that shutdown can end them (a long-lived response would otherwise
  * hold the server open) and `/metrics` can count them.
@@ -114,9 +130,9 @@ const HEAD_WAIT_ROUNDS = 50;
 export class OpenStreams {
   readonly #closers = new Set<() => void>();
   readonly #label: string;
-  readonly #ctx: AppContext;
+  readonly #ctx: StreamDeps;
 
-  constructor(ctx: AppContext, label: string) {
+  constructor(ctx: StreamDeps, label: string) {
     this.#ctx = ctx;
     this.#label = label;
     ctx.metrics.syncClients.set({ stream: label }, 0);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type ChangeDeps, commitChange } from '../changes/commit-change.js';
-import type { RolloutStores } from '../rollouts/commit-rollout-transition.js';
+import type { ApplyDecision } from '../packs/apply-decision.js';
+import type { PackOutcome, PackStore, StoredPack } from '../packs/pack-store.js';
+import type { PromptPack } from '../packs/prompt-pack.js';
+import type { RolloutWrites } from '../rollouts/commit-rollout-transition.js';
 import { compileRolloutFlag, compileStableFlag } from '../rollouts/compile-rollout-flag.js';
 import type { RolloutPlan } from '../rollouts/rollout-plan.js';
 import { fastRollback, type Rollout, startRollout, type TimelineEntry } from '../rollouts/rollout-state.js';
-import type { ApplyDecision } from './apply-decision.js';
-import type { PackOutcome, StoredPack } from './pack-store.js';
-import type { PromptPack } from './prompt-pack.js';
 
 /** What applying a pack produced. */
 export interface AppliedPack {
@@ -27,11 +27,16 @@ export interface ApplyPackInput {
   readonly newId?: () => string;
 }
 
+/** The ports applying a pack writes: a rollout transition's, and the pack's revisions. */
+export interface PackWrites extends RolloutWrites {
+  readonly packs: PackStore;
+}
+
 /**
  * Carries out an apply decision in one transaction: the pack revision, the rollout record and its timeline, the
  * pack's compiled flag (owned by the pack), the audit entry and, when the flag changed, a new config revision.
  */
-export function applyPack(deps: ChangeDeps, stores: RolloutStores, input: ApplyPackInput): AppliedPack {
+export function applyPack<S extends PackWrites>(deps: ChangeDeps<S>, input: ApplyPackInput): AppliedPack {
   const { pack, decision, actor } = input;
   const name = pack.metadata.name;
   const nowMs = deps.clock.now();
@@ -96,10 +101,10 @@ export function applyPack(deps: ChangeDeps, stores: RolloutStores, input: ApplyP
     },
     (store): AppliedPack => {
       if (rollout !== null && entry !== null) {
-        stores.rollouts.save(rollout);
-        stores.rollouts.appendTimeline(rollout.id, entry);
+        store.rollouts.save(rollout);
+        store.rollouts.appendTimeline(rollout.id, entry);
       }
-      const stored = stores.packs.put({
+      const stored = store.packs.put({
         pack,
         stableVersion,
         outcome,

@@ -8,7 +8,7 @@ import type { Migration } from '../db/migration.js';
  * reason, e.g. `DEFAULT`). `analysis_sources` records whether a rollout reads spans or span-metric points: the
  * first source to arrive wins, so the two are never counted together.
  */
-export const analysisMigration: Migration = {
+export const sliceMigration: Migration = {
   version: 3,
   name: 'analysis-aggregate-slices',
   sql: `
@@ -30,5 +30,5 @@ CREATE TABLE analysis_sources (
 `,
 };
 
-/** The analyzer's migrations, registered in `daemonMigrations()`. */
-export const analysisMigrations: readonly Migration[] = [analysisMigration];
+/** The analyzer's slice tables, registered in `sqliteMigrations()`. */
+export const sliceMigrations: readonly Migration[] = [sliceMigration];

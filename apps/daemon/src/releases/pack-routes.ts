@@ -7,20 +7,16 @@ import { commitChange } from '../changes/commit-change.js';
 import { ApiError } from '../http/api-error.js';
 import { checkIfMatch } from '../http/etag.js';
 import { limitBody, readRawBody } from '../http/request-body.js';
-import type { RolloutStores } from '../rollouts/commit-rollout-transition.js';
+import { decideApply } from '../packs/apply-decision.js';
+import { parsePromptPack, promptPackSchema } from '../packs/pack-schema.js';
+import type { PromptPack } from '../packs/prompt-pack.js';
 import { buildRolloutPlan, type RolloutPlan } from '../rollouts/rollout-plan.js';
 import { rolloutView } from '../rollouts/rollout-view.js';
-import { SqliteRolloutStore } from '../rollouts/sqlite-rollout-store.js';
-import { decideApply } from './apply-decision.js';
 import { applyPack } from './apply-pack.js';
-import { parsePromptPack, promptPackSchema } from './pack-schema.js';
 import { packHistory, packView } from './pack-view.js';
-import type { PromptPack } from './prompt-pack.js';
-import { SqlitePackStore } from './sqlite-pack-store.js';
 
 /** Options of {@link registerPackRoutes}; tests fix rollout ids with `newId`. */
 export interface PackRouteOptions {
-  readonly stores?: RolloutStores;
   readonly newId?: () => string;
   /** Apply-time warnings for a rollout that starts (steps that cannot reach their minimum samples in time). */
   readonly warnings?: (pack: PromptPack, plan: RolloutPlan) => string[];
@@ -71,10 +67,7 @@ function notFound(name: string): ApiError {
  * their versions and the rollouts that applying them starts (PROMPTPACK.md "Versions and rollouts").
  */
 export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: PackRouteOptions = {}): void {
-  const stores = options.stores ?? {
-    packs: new SqlitePackStore(ctx.db),
-    rollouts: new SqliteRolloutStore(ctx.db),
-  };
+  const stores = ctx.store;
   const liveId = (name: string) => stores.rollouts.live(name)?.id ?? null;
   const tags = ['packs'];
   ctx.docs.add(
@@ -155,7 +148,7 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
         );
       }
     }
-    const applied = applyPack(ctx, stores, {
+    const applied = applyPack(ctx, {
       pack,
       plan,
       decision,

@@ -3,15 +3,19 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { type AppEnv, actorOf } from '../app-env.js';
-import { lastCheckOf } from '../controller/controller-state-store.js';
 import { ApiError } from '../http/api-error.js';
 import { checkIfMatch, etagOf } from '../http/etag.js';
 import { invalidBody, limitBody, readRawBody } from '../http/request-body.js';
-import { SqlitePackStore } from '../packs/sqlite-pack-store.js';
-import { commitRolloutTransition, type RolloutStores } from './commit-rollout-transition.js';
-import { pause, promote, type Rollout, resume, rollback, type TransitionResult } from './rollout-state.js';
-import { rolloutDetail, rolloutView } from './rollout-view.js';
-import { SqliteRolloutStore } from './sqlite-rollout-store.js';
+import { commitRolloutTransition } from '../rollouts/commit-rollout-transition.js';
+import {
+  pause,
+  promote,
+  type Rollout,
+  resume,
+  rollback,
+  type TransitionResult,
+} from '../rollouts/rollout-state.js';
+import { rolloutDetail, rolloutView } from '../rollouts/rollout-view.js';
 
 const PHASES = ['Progressing', 'Paused', 'Completed', 'RolledBack'] as const;
 const ACTIONS = ['pause', 'resume', 'promote', 'rollback'] as const;
@@ -49,11 +53,8 @@ function etagOfRollout(rollout: Rollout): string {
  * commits the transition, its audit entry and the recompiled flag at once; a rollback reaches providers with the
  * new config revision.
  */
-export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext, stores?: RolloutStores): void {
-  const { packs, rollouts } = stores ?? {
-    packs: new SqlitePackStore(ctx.db),
-    rollouts: new SqliteRolloutStore(ctx.db),
-  };
+export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
+  const { rollouts } = ctx.store;
 
   const tags = ['rollouts'];
   ctx.docs.add(
@@ -111,7 +112,10 @@ export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext, stores
     c.header('ETag', etagOfRollout(rollout));
     const detail = rolloutDetail(rollout, rollouts.timeline(rollout.id), ctx.clock.now());
     // The controller's latest verdicts (null before its first look).
-    return c.json({ ...detail, lastCheck: lastCheckOf(ctx.db, rollout.id) } satisfies ApiRolloutDetail);
+    return c.json({
+      ...detail,
+      lastCheck: ctx.store.controller.get(rollout.id)?.lastCheck ?? null,
+    } satisfies ApiRolloutDetail);
   });
 
   for (const action of ACTIONS) {
@@ -135,17 +139,13 @@ export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext, stores
               ? promote(before, { ...input, ...(body.full !== undefined ? { full: body.full } : {}) })
               : rollback(before, input);
       if (!result.ok) throw new ApiError(result.code, result.message);
-      const { result: after } = commitRolloutTransition(
-        ctx,
-        { packs, rollouts },
-        {
-          before,
-          transition: result,
-          action: action === 'promote' && body.full === true ? 'promote_full' : action,
-          actor: input.actor,
-          reason: body.reason,
-        },
-      );
+      const { result: after } = commitRolloutTransition(ctx, {
+        before,
+        transition: result,
+        action: action === 'promote' && body.full === true ? 'promote_full' : action,
+        actor: input.actor,
+        reason: body.reason,
+      });
       c.header('ETag', etagOfRollout(after));
       return c.json(rolloutDetail(after, rollouts.timeline(after.id), ctx.clock.now()));
     });

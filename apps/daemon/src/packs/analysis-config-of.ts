@@ -1,5 +1,5 @@
 import type { AnalysisConfig, MetricConfig } from '@prompt-canary/analysis';
-import type { AnalysisSpec, MetricSpec } from '../packs/prompt-pack.js';
+import type { AnalysisSpec, MetricSpec } from './prompt-pack.js';
 
 function metricConfig(spec: MetricSpec): MetricConfig {
   const out: MetricConfig = { name: spec.name, onFail: spec.onFail, compare: spec.compare };

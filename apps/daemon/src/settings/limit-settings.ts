@@ -1,6 +1,6 @@
-import type { Settings } from '../app-context.js';
-import { ConfigError } from '../settings/daemon-config.js';
+import { ConfigError } from './daemon-config.js';
 import { parseRateLimit } from './rate-limit-spec.js';
+import type { Settings } from './settings.js';
 
 /** The settings of the request limits. */
 export type LimitSettings = Pick<

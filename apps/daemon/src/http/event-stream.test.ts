@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { SSEStreamingApi } from 'hono/streaming';
 import { describe, expect, it, vi } from 'vitest';
+import { configFrame } from '../sync/config-routes.js';
 import { createTestDaemon } from '../testing/test-daemon.js';
-import { configFrame } from './config-routes.js';
 import { encodeSse, FrameFanOut, type SseEvent } from './event-stream.js';
 
 /** What Hono's own `writeSSE` writes for `message`. */

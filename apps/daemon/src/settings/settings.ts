@@ -1,0 +1,42 @@
+import type { RateLimitSpec } from './rate-limit-spec.js';
+
+/** Settings of a running daemon (from flags and environment in `main.ts`, or a test). */
+export interface Settings {
+  /** Rollout durations run this many times faster (`--time-scale`). */
+  timeScale: number;
+  /** Interval of `: ping` comments on event streams, in ms (15 s). */
+  streamPingMs: number;
+  /** Largest admin request body, in bytes. */
+  bodyLimitBytes: number;
+  /** Largest PromptPack / flagd import body, in bytes. */
+  largeBodyLimitBytes: number;
+  /** Daemon version reported by `/healthz` and the OpenAPI document. */
+  version: string;
+  /** Length of the analyzer's aggregate time slices, in real ms (10 s). */
+  analysisSliceMs: number;
+  /** Per-token rate of OFREP requests (`CANARYD_RATE_LIMIT_OFREP`); none by default. */
+  rateLimitOfrep: RateLimitSpec | undefined;
+  /** Per-token rate of OTLP, track and score requests (`CANARYD_RATE_LIMIT_INGEST`); none by default. */
+  rateLimitIngest: RateLimitSpec | undefined;
+  /** Most event streams open at once, all kinds together (`CANARYD_MAX_STREAMS`, 10,000). */
+  maxStreams: number;
+  /** Days analysis aggregates of finished rollouts are kept (`CANARYD_RETENTION_AGGREGATES_DAYS`); forever by default. */
+  retentionAggregatesDays: number | undefined;
+  /** Days audit entries are kept (`CANARYD_RETENTION_AUDIT_DAYS`); forever by default. */
+  retentionAuditDays: number | undefined;
+}
+
+/** Defaults for {@link Settings}. */
+export const defaultSettings: Settings = {
+  timeScale: 1,
+  streamPingMs: 15_000,
+  bodyLimitBytes: 1024 * 1024,
+  largeBodyLimitBytes: 4 * 1024 * 1024,
+  version: '0.1.0',
+  analysisSliceMs: 10_000,
+  rateLimitOfrep: undefined,
+  rateLimitIngest: undefined,
+  maxStreams: 10_000,
+  retentionAggregatesDays: undefined,
+  retentionAuditDays: undefined,
+};
