@@ -8,8 +8,9 @@ import {
 } from '@prompt-canary/analysis';
 import type { SliceStore, StoredSlice } from '../ingest/slice-store.js';
 import { analysisConfigOf } from '../packs/analysis-config-of.js';
+import { effectiveWeightAt } from '../rollouts/effective-weight.js';
 import type { Rollout, TimelineEntry } from '../rollouts/rollout-state.js';
-import { type ComparisonPool, comparisonPool, effectiveWeightAt, stepStartMs } from './rollout-stages.js';
+import { type ComparisonPool, comparisonPool, stepStartMs } from './rollout-stages.js';
 
 /** Which data `arms` shows: since the current step began, since the rollout began, or the last N ms. */
 export type AnalysisWindow = 'step' | 'rollout' | number;

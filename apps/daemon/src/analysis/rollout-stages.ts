@@ -1,4 +1,3 @@
-import { effectiveWeight } from '../rollouts/compile-rollout-flag.js';
 import { inSegmentPhases, type Rollout, type TimelineEntry } from '../rollouts/rollout-state.js';
 
 /** STATISTICS.md: stages are pooled for the sequential test while the canary is at or below this weight. */
@@ -67,31 +66,4 @@ export function comparisonPool(
     scope: 'split',
     fromMs: lastWeightChangeMs(rollout, timeline),
   };
-}
-
-/**
- * The split's canary weight (0–100) at `atMs`, rebuilt from the timeline (the ramp weight then, with the schedule
- * windows open then), for the SRM check's expected share. `undefined` while the rollout was in a segment phase or
- * before it began.
- */
-export function effectiveWeightAt(
-  rollout: Rollout,
-  timeline: readonly TimelineEntry[],
-  atMs: number,
-): number | undefined {
-  let entry: TimelineEntry | undefined;
-  for (const e of timeline) {
-    if (Date.parse(e.at) > atMs) break;
-    entry = e;
-  }
-  if (entry === undefined) return undefined;
-  const rampStarted = rollout.plan.segmentPhases.length === 0 || !inSegmentPhases(rollout);
-  if (!rampStarted) return undefined;
-  const then: Rollout = {
-    ...rollout,
-    phase: entry.to,
-    weight: entry.weight,
-    segmentPhaseIndex: rollout.plan.segmentPhases.length,
-  };
-  return effectiveWeight(then, atMs);
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { isWindowOpen } from '../packs/schedule-window.js';
-import { effectiveWeight } from '../rollouts/compile-rollout-flag.js';
+import { effectiveWeight } from '../rollouts/effective-weight.js';
 import { inSegmentPhases, promote, type Rollout, resume } from '../rollouts/rollout-state.js';
 import { startedRollout } from '../rollouts/testing/rollout-fixtures.js';
 import type { LookCheck } from './analysis-source.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { effectiveWeight } from '../rollouts/compile-rollout-flag.js';
+import { effectiveWeight } from '../rollouts/effective-weight.js';
 import { pause, promote, type Rollout, resume, type TransitionResult } from '../rollouts/rollout-state.js';
 import { startedRollout } from '../rollouts/testing/rollout-fixtures.js';
 import { check, drive, passingChecks, withCheck } from './testing/machine-driver.js';

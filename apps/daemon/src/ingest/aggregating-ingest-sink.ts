@@ -235,9 +235,10 @@ export class AggregatingIngestSink implements IngestSink {
   #commit(batch: SliceBatch): void {
     if (batch.empty) return;
     this.#deps.slices.commit(batch.updates(), batch.sources);
-    for (const [rolloutId, source] of batch.sources) {
+    for (const rolloutId of batch.sources.keys()) {
       const entry = this.#deps.index.byRolloutId(rolloutId);
-      if (entry !== undefined) entry.source = source;
+      // The store keeps the first source that ever arrived, which may not be this batch's.
+      if (entry !== undefined) entry.source = this.#deps.slices.source(rolloutId);
     }
   }
 

@@ -29,7 +29,10 @@ export interface SliceQuery {
  * merge, since aggregates are mergeable.
  */
 export interface SliceStore {
-  /** Merges each update into its slice and records newly decided telemetry sources, in one transaction. */
+  /**
+   * Merges each update into its slice and records each telemetry source not decided yet (the first one wins), in
+   * its own transaction: ingest commits slices alone, never inside another change.
+   */
   commit(updates: readonly SliceUpdate[], sources?: ReadonlyMap<string, TelemetrySource>): void;
   /** The slices matching `query`, ordered by slice start. */
   read(query: SliceQuery): StoredSlice[];

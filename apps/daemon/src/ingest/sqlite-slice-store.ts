@@ -83,7 +83,8 @@ export class SqliteSliceStore implements SliceStore {
       if (sources !== undefined) for (const id of sources.keys()) this.#sources.delete(id);
       throw error;
     }
-    if (sources !== undefined) for (const [id, source] of sources) this.#sources.set(id, source);
+    // INSERT OR IGNORE kept the first source; the cache must agree with it, not with this commit's claim.
+    if (sources !== undefined) for (const id of sources.keys()) this.#sources.delete(id);
     for (const [id, aggregate] of touched) {
       this.#cache.delete(id);
       this.#cache.set(id, aggregate);

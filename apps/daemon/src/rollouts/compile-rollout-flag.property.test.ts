@@ -2,7 +2,8 @@ import { bucketOf, compileFlag, TOTAL_BUCKETS, weightToBuckets } from '@prompt-c
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { isWindowOpen } from '../packs/schedule-window.js';
-import { compileRolloutFlag, effectiveWeight } from './compile-rollout-flag.js';
+import { compileRolloutFlag } from './compile-rollout-flag.js';
+import { effectiveWeight } from './effective-weight.js';
 import { isLive, promote, type Rollout, rollback } from './rollout-state.js';
 import { startedRollout } from './testing/rollout-fixtures.js';
 

@@ -1,6 +1,7 @@
 import { compileFlag, type EvaluationContext, type Flag, parseFlag } from '@prompt-canary/rules';
 import { describe, expect, test } from 'vitest';
-import { compileRolloutFlag, compileStableFlag, effectiveWeight } from './compile-rollout-flag.js';
+import { compileRolloutFlag, compileStableFlag } from './compile-rollout-flag.js';
+import { effectiveWeight } from './effective-weight.js';
 import { promote, type Rollout, rollback, type TransitionResult } from './rollout-state.js';
 import { startedRollout } from './testing/rollout-fixtures.js';
 

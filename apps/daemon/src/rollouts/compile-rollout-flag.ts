@@ -4,7 +4,7 @@
  * "The model"). The same inputs always give the same flag, so the daemon can recompile on every transition.
  */
 import type { Flag, FlagMetadata, Rule } from '@prompt-canary/rules';
-import { isWindowOpen } from '../packs/schedule-window.js';
+import { windowWeight } from './effective-weight.js';
 import type { RolloutPlan } from './rollout-plan.js';
 import { inSegmentPhases, type Rollout } from './rollout-state.js';
 
@@ -75,7 +75,7 @@ function liveRules(rollout: Rollout, nowMs: number): Rule[] {
   if (ramp < 100) {
     for (const window of plan.windows) {
       if (isExpired(window, nowMs)) continue;
-      const weight = window.canaryWeight ?? Math.min(ramp, window.capWeight ?? ramp);
+      const weight = windowWeight(window, ramp);
       const { canaryWeight: _canary, capWeight: _cap, days, ...timing } = window;
       rules.push({
         name: `window:${window.daily}`,
@@ -121,18 +121,4 @@ export function compileRolloutFlag(input: RolloutFlagInput): Flag {
     rules: liveRules(rollout, nowMs),
     metadata: { ...metadata, pack, stableVersion: rollout.stableVersion },
   };
-}
-
-/**
- * The weight the split serves right now (API.md `effectiveWeight`): 0 after a rollback, 100 once completed; the
- * segment phase's weight during segment phases; during the ramp, an open window's `canaryWeight`, or the ramp's
- * weight capped by an open window's `capWeight`, or the ramp's weight.
- */
-export function effectiveWeight(rollout: Rollout, nowMs: number): number {
-  if (rollout.phase === 'RolledBack') return 0;
-  if (rollout.phase === 'Completed') return 100;
-  if (inSegmentPhases(rollout) || rollout.weight >= 100) return rollout.weight;
-  const open = rollout.plan.windows.find((window) => isWindowOpen(window, nowMs));
-  if (open === undefined) return rollout.weight;
-  return open.canaryWeight ?? Math.min(rollout.weight, open.capWeight ?? rollout.weight);
 }

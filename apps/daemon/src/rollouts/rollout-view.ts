@@ -3,7 +3,7 @@ import type {
   RolloutView as ApiRolloutView,
 } from '@prompt-canary/api-types';
 import type { RolloutSpec } from '../packs/prompt-pack.js';
-import { effectiveWeight } from './compile-rollout-flag.js';
+import { effectiveWeight } from './effective-weight.js';
 import type { RolloutPlan } from './rollout-plan.js';
 import { inSegmentPhases, type Rollout, type TimelineEntry } from './rollout-state.js';
 

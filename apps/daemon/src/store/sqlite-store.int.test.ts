@@ -8,11 +8,7 @@ import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 import { storeContract } from './store-contract.js';
 
-storeContract('SqliteStore', () => {
-  const db = openDatabase(':memory:');
-  applyMigrations(db, sqliteMigrations());
-  return new SqliteStore(db);
-});
+storeContract('SqliteStore', () => new SqliteStore(openDatabase(':memory:')));
 
 describe('SQLite database and migrations', () => {
   const dir = mkdtempSync(join(tmpdir(), 'canaryd-db-'));

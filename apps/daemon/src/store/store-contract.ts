@@ -1,9 +1,36 @@
+import { ArmAggregate } from '@prompt-canary/analysis';
 import type { Flag } from '@prompt-canary/rules';
 import { describe, expect, it } from 'vitest';
+import type { ControllerRecord } from '../controller/controller-state-store.js';
+import { startedRollout } from '../rollouts/testing/rollout-fixtures.js';
 import type { Store } from './store.js';
 
 const AT = '2025-01-01T00:00:00.000Z';
 const LATER = '2025-01-02T00:00:00.000Z';
+
+function aggregate(spans: number, errors: number): ArmAggregate {
+  const a = new ArmAggregate();
+  for (let i = 0; i < spans; i++) {
+    a.addSpan({
+      flagKey: 'p',
+      variant: 'v',
+      splitAssigned: true,
+      endTimeMs: 1,
+      durationMs: 100 + i,
+      error: i < errors,
+      attributes: {},
+    });
+  }
+  return a;
+}
+
+function controllerRecord(failures: number): ControllerRecord {
+  return {
+    memory: { failures: { success_rate: failures } } as unknown as ControllerRecord['memory'],
+    sequentialState: { looks: failures },
+    lastCheck: null,
+  };
+}
 
 function flag(key: string, defaultVariant = 'on'): Flag {
   return { key, state: 'ENABLED', variants: { on: true, off: false }, defaultVariant };
@@ -102,6 +129,96 @@ export function storeContract(name: string, makeStore: () => Store): void {
       expect(store.flags.get('x')).toBeUndefined();
       expect(store.revisions.current()).toBe(0);
       expect(store.transaction(() => store.flags.put(flag('y'), null, AT).flag.key)).toBe('y');
+    });
+    it("controller: saves and reads back a rollout's record, the last save winning", () => {
+      const store = makeStore();
+      store.rollouts.save({ ...startedRollout({ canaryWeight: 10 }), id: 'r1' });
+      store.rollouts.save({ ...startedRollout({ canaryWeight: 10 }), id: 'r2', pack: 'other' });
+      expect(store.controller.get('r1')).toBeUndefined();
+      store.controller.save('r1', controllerRecord(1), AT);
+      store.controller.save('r1', controllerRecord(2), LATER);
+      store.controller.save('r2', { ...controllerRecord(0), sequentialState: undefined }, AT);
+      expect(store.controller.get('r1')).toEqual(controllerRecord(2));
+      expect(store.controller.get('r2')?.sequentialState).toBeUndefined();
+    });
+
+    it('slices: commits merge into a slice, reads filter by time, arm and scope, the first source wins', () => {
+      const store = makeStore();
+      const key = { rolloutId: 'r1', arm: 'canary', scope: 'split', sliceStart: 10_000 } as const;
+      store.slices.commit([{ key, partial: aggregate(3, 1) }], new Map([['r1', 'spans']]));
+      store.slices.commit(
+        [
+          { key, partial: aggregate(2, 0) },
+          { key: { ...key, arm: 'stable' }, partial: aggregate(5, 0) },
+          { key: { ...key, sliceStart: 20_000 }, partial: aggregate(1, 1) },
+        ],
+        new Map([['r1', 'metrics']]),
+      );
+      const all = store.slices.read({ rolloutId: 'r1', fromMs: 0, toMs: 30_000 });
+      expect(all.map((s) => [s.key.arm, s.key.sliceStart, s.aggregate.spans, s.aggregate.errors])).toEqual(
+        expect.arrayContaining([
+          ['canary', 10_000, 5, 1],
+          ['stable', 10_000, 5, 0],
+          ['canary', 20_000, 1, 1],
+        ]),
+      );
+      expect(all).toHaveLength(3);
+      expect(store.slices.read({ rolloutId: 'r1', fromMs: 15_000, toMs: 30_000 })).toHaveLength(1);
+      expect(store.slices.read({ rolloutId: 'r1', fromMs: 0, toMs: 30_000, arms: ['stable'] })).toHaveLength(
+        1,
+      );
+      expect(store.slices.read({ rolloutId: 'r1', fromMs: 0, toMs: 30_000, scopes: ['other'] })).toEqual([]);
+      expect(store.slices.read({ rolloutId: 'r2', fromMs: 0, toMs: 30_000 })).toEqual([]);
+      expect(store.slices.source('r1')).toBe('spans');
+      expect(store.slices.source('r2')).toBeUndefined();
+    });
+
+    it('slices and audit: retention prunes what is older than the cutoff, and nothing else', () => {
+      const store = makeStore();
+      const key = { rolloutId: 'finished', arm: 'canary', scope: 'split', sliceStart: 1_000 } as const;
+      store.slices.commit([
+        { key, partial: aggregate(1, 0) },
+        { key: { ...key, sliceStart: 9_000 }, partial: aggregate(1, 0) },
+      ]);
+      expect(store.slices.pruneFinishedBefore(5_000)).toBe(1);
+      expect(
+        store.slices.read({ rolloutId: 'finished', fromMs: 0, toMs: 10_000 }).map((s) => s.key.sliceStart),
+      ).toEqual([9_000]);
+      const entry = {
+        actor: 'a',
+        action: 'x',
+        target: 't',
+        pack: null,
+        reason: null,
+        before: null,
+        after: null,
+      };
+      const old = store.audit.append({ ...entry, at: AT, revision: null });
+      store.revisions.next(AT, old);
+      store.audit.append({ ...entry, at: LATER, revision: null });
+      expect(store.audit.pruneBefore(LATER)).toBe(1);
+      expect(store.audit.list({ limit: 10 }).items.map((e) => e.at)).toEqual([LATER]);
+      expect(store.revisions.current()).toBe(1);
+    });
+
+    it("traces: remembers a trace's assignment, the last write winning", () => {
+      const store = makeStore();
+      const assignment = {
+        rolloutId: 'r1',
+        flagKey: 'p',
+        arm: 'canary',
+        variant: '2',
+        scope: 'split',
+      } as const;
+      store.traces.set('t1', assignment);
+      store.traces.set('t1', { ...assignment, arm: 'stable', variant: '1' });
+      expect(store.traces.get('t1')).toMatchObject({ arm: 'stable', variant: '1' });
+      expect(store.traces.get('t2')).toBeUndefined();
+      expect(store.traces.size).toBe(1);
+    });
+
+    it('ping: answers while the store is usable', () => {
+      expect(() => makeStore().ping()).not.toThrow();
     });
   });
 }
