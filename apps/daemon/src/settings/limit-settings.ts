@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ConfigError } from './daemon-config.js';
 import { parseRateLimit } from './rate-limit-spec.js';
 import type { Settings } from './settings.js';
@@ -8,52 +9,85 @@ export type LimitSettings = Pick<
   'rateLimitOfrep' | 'rateLimitIngest' | 'maxStreams' | 'retentionAggregatesDays' | 'retentionAuditDays'
 >;
 
-function days(env: Readonly<Record<string, string | undefined>>, name: string): number | undefined {
-  const text = env[name]?.trim();
-  if (text === undefined || text === '') return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new ConfigError(`${name}: must be a positive number of days, got "${text}"`);
-  return value;
+/** An unset or blank variable is absent: the daemon's default applies. */
+const unset = (text: string | undefined) =>
+  text === undefined || text.trim() === '' ? undefined : text.trim();
+
+const rate = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    try {
+      return parseRateLimit(unset(text));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** A numeric variable: absent when unset, an issue when it is not a number `valid` accepts. */
+function numberVar(valid: (n: number) => boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const given = unset(text);
+      if (given === undefined) return undefined;
+      const n = Number(given);
+      if (valid(n)) return n;
+      ctx.addIssue({ code: 'custom', message: 'invalid', params: { expected: true } });
+      return z.NEVER;
+    });
 }
 
-function rate(env: Readonly<Record<string, string | undefined>>, name: string) {
-  try {
-    return parseRateLimit(env[name]);
-  } catch (error) {
-    throw new ConfigError(`${name}: ${(error as Error).message}`);
-  }
-}
+const days = numberVar((n) => Number.isFinite(n) && n > 0);
+
+const limitEnvSchema = z.object({
+  CANARYD_RATE_LIMIT_OFREP: rate,
+  CANARYD_RATE_LIMIT_INGEST: rate,
+  CANARYD_MAX_STREAMS: numberVar((n) => Number.isSafeInteger(n) && n >= 1),
+  CANARYD_RETENTION_AGGREGATES_DAYS: days,
+  CANARYD_RETENTION_AUDIT_DAYS: days,
+});
+
+/** What each variable must be, for the one-line error. */
+const EXPECTED: Record<keyof z.input<typeof limitEnvSchema>, string> = {
+  CANARYD_RATE_LIMIT_OFREP: 'a rate such as 1000/s, or off',
+  CANARYD_RATE_LIMIT_INGEST: 'a rate such as 1000/s, or off',
+  CANARYD_MAX_STREAMS: 'must be a positive whole number',
+  CANARYD_RETENTION_AGGREGATES_DAYS: 'must be a positive number of days',
+  CANARYD_RETENTION_AUDIT_DAYS: 'must be a positive number of days',
+};
 
 /**
- * Reads the limits from the environment: `CANARYD_RATE_LIMIT_OFREP` and `CANARYD_RATE_LIMIT_INGEST` (a rate like
- * `1000/s`; unset or `off`: no limit), `CANARYD_MAX_STREAMS` (open event streams, default 10,000) and
- * `CANARYD_RETENTION_AGGREGATES_DAYS` / `CANARYD_RETENTION_AUDIT_DAYS` (days of history kept). Values not
- * set are left out, so the daemon's defaults apply.
+ * Reads the limits from the environment with one zod schema: `CANARYD_RATE_LIMIT_OFREP` and
+ * `CANARYD_RATE_LIMIT_INGEST` (a rate like `1000/s`; unset or `off`: no limit), `CANARYD_MAX_STREAMS` (open event
+ * streams, default 10,000) and `CANARYD_RETENTION_AGGREGATES_DAYS` / `CANARYD_RETENTION_AUDIT_DAYS` (days of
+ * history kept). Values not set are left out, so the daemon's defaults apply.
  *
- * @throws ConfigError naming the variable.
+ * @throws ConfigError naming the variable, what it must be, and the value given.
  * @example
  * parseLimitSettings({ CANARYD_RATE_LIMIT_OFREP: '1000/s' }); // { rateLimitOfrep: { limit: 1000, periodMs: 1000 } }
  */
 export function parseLimitSettings(
   env: Readonly<Record<string, string | undefined>>,
 ): Partial<LimitSettings> {
-  const settings: Partial<LimitSettings> = {};
-  const ofrep = rate(env, 'CANARYD_RATE_LIMIT_OFREP');
-  if (ofrep !== undefined) settings.rateLimitOfrep = ofrep;
-  const ingest = rate(env, 'CANARYD_RATE_LIMIT_INGEST');
-  if (ingest !== undefined) settings.rateLimitIngest = ingest;
-  const streams = env.CANARYD_MAX_STREAMS?.trim();
-  if (streams !== undefined && streams !== '') {
-    const max = Number(streams);
-    if (!Number.isSafeInteger(max) || max < 1) {
-      throw new ConfigError(`CANARYD_MAX_STREAMS: must be a positive whole number, got "${streams}"`);
-    }
-    settings.maxStreams = max;
+  const result = limitEnvSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = issue?.path[0] as keyof typeof EXPECTED;
+    const detail =
+      issue?.code === 'custom' && issue.params?.expected !== true ? issue.message : EXPECTED[name];
+    throw new ConfigError(`${name}: ${detail}, got "${env[name] ?? ''}"`);
   }
-  const aggregates = days(env, 'CANARYD_RETENTION_AGGREGATES_DAYS');
-  if (aggregates !== undefined) settings.retentionAggregatesDays = aggregates;
-  const audit = days(env, 'CANARYD_RETENTION_AUDIT_DAYS');
-  if (audit !== undefined) settings.retentionAuditDays = audit;
+  const v = result.data;
+  const settings: Partial<LimitSettings> = {};
+  if (v.CANARYD_RATE_LIMIT_OFREP !== undefined) settings.rateLimitOfrep = v.CANARYD_RATE_LIMIT_OFREP;
+  if (v.CANARYD_RATE_LIMIT_INGEST !== undefined) settings.rateLimitIngest = v.CANARYD_RATE_LIMIT_INGEST;
+  if (v.CANARYD_MAX_STREAMS !== undefined) settings.maxStreams = v.CANARYD_MAX_STREAMS;
+  if (v.CANARYD_RETENTION_AGGREGATES_DAYS !== undefined)
+    settings.retentionAggregatesDays = v.CANARYD_RETENTION_AGGREGATES_DAYS;
+  if (v.CANARYD_RETENTION_AUDIT_DAYS !== undefined)
+    settings.retentionAuditDays = v.CANARYD_RETENTION_AUDIT_DAYS;
   return settings;
 }
