@@ -47,17 +47,3 @@ export function fmt(n, digits = 0) {
 
 /** Resolves after `ms`. */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Waits (bounded: `attempts` × `intervalMs`) until the 1-minute load average drops below `below`, logging to
- * stderr. Returns the load average it stopped at, whether or not the threshold was reached.
- */
-export async function waitForQuiet({ below = 1.5, attempts = 6, intervalMs = 20_000 } = {}) {
-  for (let i = 0; i < attempts; i++) {
-    const [one] = loadAverage();
-    if (one < below) return one;
-    console.error(`load average ${one.toFixed(2)} ≥ ${below}; waiting (${i + 1}/${attempts})`);
-    await sleep(intervalMs);
-  }
-  return loadAverage()[0];
-}

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import { registerAnalysis } from './analysis/register-analysis.js';
+import { registerAnalysisRoutes } from './analysis/analysis-routes.js';
+import { RolloutAnalyzer } from './analysis/rollout-analyzer.js';
 import type { AppContext } from './app-context.js';
 import type { AppEnv } from './app-env.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
@@ -16,6 +17,8 @@ import { sliceRequestRate, stepSampleWarnings } from './controller/step-sample-w
 import { registerFlagRoutes } from './flags/flag-routes.js';
 import { registerFlagdRoutes } from './flags/flagd-routes.js';
 import { ApiError, handleError } from './http/api-error.js';
+import { buildIngest } from './ingest/build-ingest.js';
+import { registerTrackRoutes } from './ingest/track-routes.js';
 import { registerLimits } from './limits/register-limits.js';
 import { startRetention } from './limits/retention-job.js';
 import { registerOfrepRoutes } from './ofrep/ofrep-routes.js';
@@ -133,7 +136,7 @@ export function createApp(deps: AppDeps): DaemonApp {
   registerOpenApiRoute(app, ctx);
   registerUiRoutes(app, ctx);
 
-  // ── feature routes: each feature mounts its own module here ──────────────────────────────────────────────
+  // The rollout domain: applying packs, ingest, analysis, the controller loop and what it announces.
   const requestRate = sliceRequestRate(store.rollouts, store.slices);
   registerPackRoutes(app, ctx, {
     warnings: (pack, plan) =>
@@ -144,26 +147,35 @@ export function createApp(deps: AppDeps): DaemonApp {
         deps.clock.timeScale,
       ),
   });
-  const analysis = registerAnalysis(app, ctx);
+  const ingest = buildIngest(ctx);
+  registerTrackRoutes(app, ctx, ingest.tracking);
+  const analyzer = new RolloutAnalyzer({
+    slices: store.slices,
+    timeline: (id) => store.rollouts.timeline(id),
+    sliceMs: settings.analysisSliceMs,
+    timeScale: deps.clock.timeScale,
+  });
+  registerAnalysisRoutes(app, ctx, { analyzer, rollouts: store.rollouts, controller: store.controller });
   registerOtlpRoutes(app, {
-    sink: analysis.sink,
+    sink: ingest.sink,
     counters: prometheusOtlpIngestCounters(metrics.registry),
     now: () => deps.clock.now(),
     onInternalError: (err) => logger.error({ err }, 'OTLP ingest failed'),
   });
   registerRolloutRoutes(app, ctx);
+
   const controller = new RolloutController({
     changes: ctx,
-    analysis: deps.analysis ?? analysis.analyzer,
+    analysis: deps.analysis ?? analyzer,
     logger,
     registry: metrics.registry,
   });
   if (deps.startController !== false) controller.start();
+  ctx.onClose(() => controller.stop());
   startRetention(ctx, {
     aggregatesDays: settings.retentionAggregatesDays,
     auditDays: settings.retentionAuditDays,
   });
-  ctx.onClose(() => controller.stop());
   const webhooks = new WebhookNotifier({
     changes: ctx,
     rollouts: store.rollouts,
@@ -173,7 +185,6 @@ export function createApp(deps: AppDeps): DaemonApp {
   });
   webhooks.start();
   ctx.onClose(() => webhooks.close());
-  // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
   return {
     app,

@@ -307,10 +307,19 @@ export interface SrmCheck {
   readonly reason: string;
 }
 
+/** How to read a metric: `fraction` values are rates (0–1), `ms` latencies, `cost` money per request. */
+export interface MetricInfo {
+  readonly unit: 'fraction' | 'ms' | 'tokens' | 'cost' | 'rating' | 'number';
+  /** Which way is better. */
+  readonly direction: 'higher' | 'lower';
+}
+
 /** The answer of `GET /api/v1/rollouts/{id}/analysis`. */
 export interface Analysis {
   readonly window: { readonly from: string; readonly to: string };
   readonly arms: { readonly stable: AnalysisArm; readonly canary: AnalysisArm };
+  /** Unit and direction of every metric in `arms` and `checks` (the values there stay plain numbers). */
+  readonly metricInfo: Readonly<Record<string, MetricInfo>>;
   readonly checks: readonly AnalysisCheck[];
   readonly srm: SrmCheck;
   /** Where the comparisons' data came from; `null` where only hard limits apply. */

@@ -2,6 +2,9 @@ import {
   type AnalysisResult,
   ArmAggregate,
   analyze,
+  type MetricConfig,
+  type MetricDefinition,
+  resolveMetric,
   type SequentialState,
   type SrmSlice,
   sliceStart,
@@ -40,10 +43,36 @@ export interface RolloutAnalyzeOptions {
 export interface RolloutAnalysis {
   window: { from: string; to: string };
   arms: AnalysisResult['arms'];
+  /** Unit and direction of every metric in `arms` and `checks`, from the metric catalogue (`resolveMetric`). */
+  metricInfo: Record<string, MetricInfo>;
   checks: AnalysisResult['checks'];
   srm: AnalysisResult['srm'];
   /** The comparisons' data: scope and start of the pool; `null` where only hard limits apply. */
   comparisons: { scope: 'split' | 'targeting'; from: string } | null;
+}
+
+/** How to read a metric's value: its unit, and which way is better. */
+export interface MetricInfo {
+  unit: MetricDefinition['unit'];
+  direction: MetricDefinition['direction'];
+}
+
+/**
+ * The unit and direction of each metric named in an answer: configured metrics as configured, any other (the
+ * built-ins shown in `arms`) from the catalogue. The CLI and the dashboard read these instead of guessing.
+ */
+export function metricInfoOf(
+  configured: readonly MetricConfig[],
+  names: Iterable<string>,
+): Record<string, MetricInfo> {
+  const byName = new Map(configured.map((metric) => [metric.name, metric]));
+  const info: Record<string, MetricInfo> = {};
+  for (const name of names) {
+    if (name in info) continue;
+    const { unit, direction } = resolveMetric(byName.get(name) ?? { name });
+    info[name] = { unit, direction };
+  }
+  return info;
 }
 
 /** What one look returns: the answer and the state for the next look. */
@@ -129,8 +158,9 @@ export class RolloutAnalyzer {
       pool === undefined
         ? undefined
         : mergeArms(slices, floor(pool.fromMs), (s) => s.key.scope === pool.scope);
+    const config = analysisConfigOf(spec);
     const look = analyze({
-      config: analysisConfigOf(spec),
+      config,
       window: mergeArms(slices, floor(fromMs)),
       lastInterval: mergeArms(slices, floor(lastFromMs)),
       ...(cumulative === undefined ? {} : { cumulative }),
@@ -144,6 +174,11 @@ export class RolloutAnalyzer {
       analysis: {
         window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
         arms: look.arms,
+        metricInfo: metricInfoOf(config.metrics, [
+          ...Object.keys(look.arms.stable.metrics),
+          ...Object.keys(look.arms.canary.metrics),
+          ...look.checks.map((check) => check.metric),
+        ]),
         checks: look.checks,
         srm: look.srm,
         comparisons:

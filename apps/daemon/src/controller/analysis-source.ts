@@ -51,14 +51,3 @@ export interface AnalysisOptions {
 export interface AnalysisSource {
   analyze(rollout: Rollout, options: AnalysisOptions): AnalysisOutcome;
 }
-
-/**
- * The source used while no analyzer is wired: every look is empty, so configured metrics read as having no data
- * (which holds the step and eventually pauses with `NoData`), and a pack without metrics advances on time alone.
- */
-export const noAnalysis: AnalysisSource = {
-  analyze: () => ({
-    analysis: { checks: [], srm: { result: 'n/a', reason: 'no analyzer wired' } },
-    sequentialState: undefined,
-  }),
-};

@@ -21,21 +21,6 @@ export interface AnalysisIngestCounters {
   add(item: AnalysisItem, outcome: AnalysisOutcome, n: number): void;
 }
 
-/** Counters in memory, for tests. */
-export class InMemoryAnalysisIngestCounters implements AnalysisIngestCounters {
-  readonly #counts = new Map<string, number>();
-
-  add(item: AnalysisItem, outcome: AnalysisOutcome, n: number): void {
-    const key = `${item}:${outcome}`;
-    this.#counts.set(key, (this.#counts.get(key) ?? 0) + n);
-  }
-
-  /** The running total of one item and outcome. */
-  get(item: AnalysisItem, outcome: AnalysisOutcome): number {
-    return this.#counts.get(`${item}:${outcome}`) ?? 0;
-  }
-}
-
 const NAME = 'canaryd_analysis_items_total';
 
 /**

@@ -8,9 +8,6 @@ export type Arm = 'stable' | 'canary';
  */
 export type SliceScope = 'split' | 'targeting' | 'other';
 
-/** Every scope, for reads that want all canary traffic. */
-export const ALL_SCOPES: readonly SliceScope[] = ['split', 'targeting', 'other'];
-
 /** Where one aggregate lives: rollout × arm × scope × time slice (start, epoch ms). */
 export interface SliceKey {
   readonly rolloutId: string;

@@ -19,7 +19,6 @@ export type {
   OtlpSpan,
   OtlpSumPoint,
 } from './ingest-sink.js';
-export { discardingSink } from './ingest-sink.js';
 export {
   InMemoryOtlpIngestCounters,
   type OtlpIngestCounters,

@@ -105,9 +105,3 @@ export interface IngestSink {
   acceptSpans(spans: readonly OtlpSpan[]): void;
   acceptMetricPoints(points: readonly OtlpMetricPoint[]): void;
 }
-
-/** A sink that keeps nothing, for a daemon whose analyzer is not wired in. */
-export const discardingSink: IngestSink = {
-  acceptSpans() {},
-  acceptMetricPoints() {},
-};

@@ -1,0 +1,36 @@
+import type { AppContext } from '../app-context.js';
+import type { IngestSink } from '../otlp/ingest-sink.js';
+import { AggregatingIngestSink } from './aggregating-ingest-sink.js';
+import { prometheusAnalysisIngestCounters } from './analysis-ingest-counters.js';
+import { LiveRolloutIndex } from './live-rollout-index.js';
+import { TrackingIngest } from './tracking-ingest.js';
+
+/** The analyzer's ingest side: the OTLP sink and the tracking and score ingest, on one live-rollout index. */
+export interface Ingest {
+  readonly sink: IngestSink;
+  readonly tracking: TrackingIngest;
+}
+
+/**
+ * Builds the ingest side on the app's store: the live-rollout index (refreshed on the change feed), the OTLP sink
+ * that folds spans and span-metric points into slices, the tracking ingest behind `/api/v1/track` and
+ * `/api/v1/scores`, and the `canaryd_analysis_items_total` counters. `app.ts` mounts the routes.
+ */
+export function buildIngest(ctx: AppContext): Ingest {
+  const sliceMs = ctx.settings.analysisSliceMs;
+  const { slices, rollouts, traces } = ctx.store;
+  const index = new LiveRolloutIndex(rollouts, slices);
+  ctx.onClose(ctx.feed.subscribe(() => index.refresh()));
+  const counters = prometheusAnalysisIngestCounters(ctx.metrics.registry);
+  return {
+    sink: new AggregatingIngestSink({ index, slices, traces, sliceMs, counters }),
+    tracking: new TrackingIngest({
+      index,
+      slices,
+      traces,
+      sliceMs,
+      counters,
+      evaluate: (flagKey, context, nowMs) => ctx.config.current().evaluator.evaluate(flagKey, context, nowMs),
+    }),
+  };
+}
