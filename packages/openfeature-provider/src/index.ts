@@ -1,3 +1,5 @@
+export type { Clock } from './clock.js';
+export { SystemClock } from './clock.js';
 export type { Duration } from './duration.js';
 export type { FeatureFlagAttributeOptions } from './feature-flag-attributes.js';
 export {
@@ -10,5 +12,5 @@ export { FEATURE_FLAG_INHERITED, FlagSpanProcessor } from './flag-span-processor
 export { PROVIDER_NAME, PromptCanaryProvider, type ProviderTrackingStats } from './prompt-canary-provider.js';
 export type { ProviderConfig } from './provider-config.js';
 export { ProviderConfigError, parseProviderConfig } from './provider-config.js';
-export type { Clock, ConfigSource, PromptCanaryProviderOptions } from './provider-options.js';
+export type { ConfigSource, PromptCanaryProviderOptions } from './provider-options.js';
 export type { TrackEvent, TrackingStats } from './tracking-buffer.js';
