@@ -14,6 +14,7 @@ import {
   type FlagSet,
   type FlagValueType,
 } from '@prompt-canary/rules';
+import { BUCKET_BY_METADATA_KEY, bucketingAttribute } from './assignment-unit.js';
 import { changedFlagKeys, type ProviderConfig } from './provider-config.js';
 
 interface LoadedConfig {
@@ -22,7 +23,7 @@ interface LoadedConfig {
   readonly flags: FlagSet;
   readonly evaluator: CompiledFlagSet;
   readonly version: string;
-  /** Flag metadata with `version` added, built once per flag and revision. */
+  /** Flag metadata with `version` (and `bucketBy` for flags with a split) added, built once per flag and revision. */
   readonly metadata: Map<string, { source: Readonly<FlagMetadata>; merged: FlagMetadata }>;
   /**
    * Successful resolutions, built once per rules result: `@prompt-canary/rules` answers one frozen object per
@@ -193,6 +194,10 @@ export class FlagResolver {
     const cached = loaded.metadata.get(flagKey);
     if (cached?.source === source) return cached.merged;
     const merged: FlagMetadata = { ...source, [REVISION_METADATA_KEY]: loaded.version };
+    // The span hook reads the assignment unit from the attribute named here (`targetingKey` without it).
+    const flag = loaded.flags[flagKey];
+    const bucketBy = flag === undefined ? undefined : bucketingAttribute(flag);
+    if (bucketBy !== undefined) merged[BUCKET_BY_METADATA_KEY] = bucketBy;
     loaded.metadata.set(flagKey, { source, merged });
     return merged;
   }
