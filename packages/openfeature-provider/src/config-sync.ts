@@ -19,7 +19,7 @@ export interface ConfigSyncListener {
   unauthorized(status: number, error: Error): void;
 }
 
-/** Settings of {@link ConfigSync}; the provider fills them from its options. */
+/** Settings of {@link ConfigSync}; `ConfigConnection` fills them from the provider's options. */
 export interface ConfigSyncOptions {
   readonly baseUrl: string;
   readonly token: string;
