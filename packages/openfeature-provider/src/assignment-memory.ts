@@ -39,11 +39,6 @@ export class AssignmentMemory {
     return this.#units.get(targetingKey)?.get(flagKey);
   }
 
-  /** The last variant of `flagKey` served to `targetingKey`, if known. */
-  variantOf(targetingKey: string, flagKey: string): string | undefined {
-    return this.assignmentOf(targetingKey, flagKey)?.variant;
-  }
-
   /** Every (flag key → assignment) served to `targetingKey`, most recent config first in insertion order. */
   assignmentsOf(targetingKey: string): ReadonlyMap<string, Assignment> {
     return this.#units.get(targetingKey) ?? new Map();

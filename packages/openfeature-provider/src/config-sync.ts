@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import type { TimerClock } from './clock.js';
 import { endpoint } from './endpoint.js';
 import { type ProviderConfig, parseProviderConfig } from './provider-config.js';
 
@@ -18,14 +19,14 @@ export interface ConfigSyncListener {
   unauthorized(status: number, error: Error): void;
 }
 
-/** Settings of {@link ConfigSync}; the provider fills them from its options. */
+/** Settings of {@link ConfigSync}; `ConfigConnection` fills them from the provider's options. */
 export interface ConfigSyncOptions {
   readonly baseUrl: string;
   readonly token: string;
   readonly fetch: typeof fetch;
   readonly random: () => number;
-  /** Wall clock, for deciding when to retry the stream while polling. */
-  readonly now: () => number;
+  /** Wall clock (when to retry the stream while polling) and timers (delays, heartbeat, request timeout). */
+  readonly clock: TimerClock;
   readonly reconnect: BackoffOptions;
   /** Delay between two snapshot polls when streaming is unavailable. */
   readonly pollIntervalMs: number;
@@ -69,7 +70,7 @@ export class ConfigSync {
   #closed = false;
   #running = false;
   #abort: AbortController | undefined;
-  #sleepTimer: ReturnType<typeof setTimeout> | undefined;
+  #sleepTimer: unknown;
   #wake: (() => void) | undefined;
   #etag: string | undefined;
   #lastEventId: string | undefined;
@@ -93,7 +94,7 @@ export class ConfigSync {
   close(): void {
     this.#closed = true;
     this.#abort?.abort();
-    if (this.#sleepTimer !== undefined) clearTimeout(this.#sleepTimer);
+    if (this.#sleepTimer !== undefined) this.#options.clock.clearTimeout(this.#sleepTimer);
     this.#wake?.();
   }
 
@@ -126,7 +127,7 @@ export class ConfigSync {
         return 0;
       }
       this.#listener.connected('poll');
-      if (this.#options.now() - this.#pollingSince >= this.#options.streamRetryMs) {
+      if (this.#options.clock.now() - this.#pollingSince >= this.#options.streamRetryMs) {
         this.#transport = 'stream';
         return 0;
       }
@@ -146,7 +147,8 @@ export class ConfigSync {
   async #fetchSnapshot(): Promise<ProviderConfig | undefined> {
     const controller = new AbortController();
     this.#abort = controller;
-    const timer = setTimeout(() => controller.abort(new Error('snapshot request timed out')), 30_000);
+    const clock = this.#options.clock;
+    const timer = clock.setTimeout(() => controller.abort(new Error('snapshot request timed out')), 30_000);
     try {
       const headers: Record<string, string> = {
         authorization: `Bearer ${this.#options.token}`,
@@ -169,7 +171,7 @@ export class ConfigSync {
       this.#etag = response.headers.get('etag') ?? undefined;
       return config;
     } finally {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
     }
   }
 
@@ -180,7 +182,7 @@ export class ConfigSync {
     switch (outcome.kind) {
       case 'unavailable':
         this.#transport = 'poll';
-        this.#pollingSince = this.#options.now();
+        this.#pollingSince = this.#options.clock.now();
         return 0;
       case 'unauthorized':
         this.#listener.unauthorized(outcome.status, outcome.error);
@@ -194,11 +196,12 @@ export class ConfigSync {
   async #stream(): Promise<StreamOutcome> {
     const controller = new AbortController();
     this.#abort = controller;
-    let watchdog: ReturnType<typeof setTimeout> | undefined;
+    const clock = this.#options.clock;
+    let watchdog: unknown;
     let heardAnything = false;
     const arm = (): void => {
-      if (watchdog !== undefined) clearTimeout(watchdog);
-      watchdog = setTimeout(
+      if (watchdog !== undefined) clock.clearTimeout(watchdog);
+      watchdog = clock.setTimeout(
         () => controller.abort(new Error('the sync stream went silent')),
         this.#options.heartbeatTimeoutMs,
       );
@@ -259,7 +262,7 @@ export class ConfigSync {
       }
       return { kind: 'ended', error: asError(controller.signal.aborted ? controller.signal.reason : error) };
     } finally {
-      if (watchdog !== undefined) clearTimeout(watchdog);
+      if (watchdog !== undefined) clock.clearTimeout(watchdog);
       if (!controller.signal.aborted) controller.abort();
     }
   }
@@ -289,7 +292,7 @@ export class ConfigSync {
         return;
       }
       this.#wake = resolve;
-      this.#sleepTimer = setTimeout(() => {
+      this.#sleepTimer = this.#options.clock.setTimeout(() => {
         this.#sleepTimer = undefined;
         this.#wake = undefined;
         resolve();

@@ -1,5 +1,8 @@
 import type { EvaluationDetails, FlagValue, HookContext } from '@openfeature/server-sdk';
 import type { Attributes } from '@opentelemetry/api';
+import { assignmentUnit } from './assignment-unit.js';
+import { ContextIdEncoder, type ContextIdOptions } from './context-id.js';
+import { RecentMap } from './recent-map.js';
 
 /**
  * OpenTelemetry semantic-convention attribute names for feature flag evaluations (the feature-flag attribute
@@ -12,6 +15,7 @@ export const FeatureFlagAttributes = {
   REASON: 'feature_flag.result.reason',
   PROVIDER_NAME: 'feature_flag.provider.name',
   VERSION: 'feature_flag.version',
+  CONTEXT_ID: 'feature_flag.context.id',
   ERROR_TYPE: 'error.type',
   ERROR_MESSAGE: 'feature_flag.error.message',
 } as const;
@@ -19,20 +23,53 @@ export const FeatureFlagAttributes = {
 /** The span event name for one flag evaluation. */
 export const FEATURE_FLAG_EVALUATION_EVENT = 'feature_flag.evaluation';
 
-/** Options of the attributes recorded for an evaluation. */
-export interface FeatureFlagAttributeOptions {
+/**
+ * Options of the attributes recorded for an evaluation: `includeValue`, and how the assignment unit is sent as
+ * `feature_flag.context.id` (`contextId`, default `'hashed'`; `contextIdKey`).
+ */
+export interface FeatureFlagAttributeOptions extends ContextIdOptions {
   /** Record `feature_flag.result.value` (objects as JSON). Default `true`; turn off for sensitive values. */
   readonly includeValue?: boolean;
 }
 
+/** What an evaluation's attributes are built from: the hook context, with the evaluation context when known. */
+export type FlagHookContext = Pick<HookContext, 'flagKey' | 'providerMetadata'> &
+  Partial<Pick<HookContext, 'context'>>;
+
 /**
  * The attributes of one evaluation: key, variant, value, reason (lower snake case, as the conventions spell
- * reasons), provider name, config version (`flagMetadata.version`) and, for errors, `error.type` and message.
+ * reasons), provider name, config version (`flagMetadata.version`), the assignment unit as
+ * `feature_flag.context.id` (hashed by default; needs `hookContext.context`) and, for errors, `error.type` and
+ * message.
  */
 export function featureFlagAttributes(
-  hookContext: Pick<HookContext, 'flagKey' | 'providerMetadata'>,
+  hookContext: FlagHookContext,
   details: EvaluationDetails<FlagValue>,
   options: FeatureFlagAttributeOptions = {},
+): Attributes {
+  const attributes = outcomeAttributes(hookContext, details, options);
+  const contextId = contextIdOf(new ContextIdEncoder(options), hookContext, details);
+  if (contextId !== undefined) attributes[FeatureFlagAttributes.CONTEXT_ID] = contextId;
+  return attributes;
+}
+
+/** The `feature_flag.context.id` of an evaluation, or `undefined` (off, no context, no unit in it). */
+function contextIdOf(
+  encoder: ContextIdEncoder,
+  hookContext: FlagHookContext,
+  details: EvaluationDetails<FlagValue>,
+): string | undefined {
+  const context = hookContext.context;
+  if (context === undefined || !encoder.enabled) return undefined;
+  const unit = assignmentUnit(context, details.flagMetadata);
+  return unit === undefined ? undefined : encoder.idOf(details.flagKey || hookContext.flagKey, unit);
+}
+
+/** The attributes that depend on the outcome only, not on the unit. */
+function outcomeAttributes(
+  hookContext: FlagHookContext,
+  details: EvaluationDetails<FlagValue>,
+  options: FeatureFlagAttributeOptions,
 ): Attributes {
   const attributes: Attributes = {
     [FeatureFlagAttributes.KEY]: details.flagKey || hookContext.flagKey,
@@ -59,6 +96,16 @@ export function featureFlagAttributes(
 /** How many flags' attribute objects {@link FeatureFlagAttributeCache} keeps before starting over. */
 const MAX_CACHED_FLAGS = 1024;
 
+/** Units per flag whose attributes {@link FeatureFlagAttributeCache} keeps, per generation (two generations). */
+const UNITS_PER_GENERATION = 4096;
+
+/** A unit's last attributes for one flag: its id, and the outcome they were built on. */
+interface UnitAttributes {
+  readonly contextId: string;
+  readonly outcome: Readonly<Attributes>;
+  readonly attributes: Readonly<Attributes>;
+}
+
 interface CachedAttributes {
   readonly provider: string;
   readonly value: FlagValue;
@@ -68,23 +115,47 @@ interface CachedAttributes {
 }
 
 /**
- * The attributes of successful evaluations, built once per (flag, variant, value, reason, provider, version) and
- * frozen, so a hook stamps every span with the same object (the OTel SDK copies what it is given). Evaluations with
- * an error, without a variant or with an object value are built afresh each time, as {@link featureFlagAttributes}.
+ * The attributes of evaluations, as {@link featureFlagAttributes} builds them, for a hook on the hot path. Those of
+ * successful outcomes are built once per (flag, variant, value, reason, provider, version) and frozen; with the unit,
+ * once per (flag, unit) and outcome, for the last 4 096 to 8 192 units of each flag, so a unit evaluated again (its
+ * assignment is sticky) costs lookups, not an HMAC nor a copy. Evaluations with an error, without a variant or with an
+ * object value are built afresh each time (reusing the unit's id).
  */
 export class FeatureFlagAttributeCache {
   readonly #options: FeatureFlagAttributeOptions;
+  readonly #contextIds: ContextIdEncoder;
   readonly #byFlag = new Map<string, Map<string, CachedAttributes>>();
+  readonly #byUnit = new Map<string, RecentMap<UnitAttributes>>();
 
+  /** @param options invalid `contextId` or `contextIdKey` values throw a `TypeError` naming them */
   constructor(options: FeatureFlagAttributeOptions = {}) {
     this.#options = options;
+    this.#contextIds = new ContextIdEncoder(options);
   }
 
-  /** The attributes of this evaluation; the same frozen object for the same outcome. */
-  of(
-    hookContext: Pick<HookContext, 'flagKey' | 'providerMetadata'>,
-    details: EvaluationDetails<FlagValue>,
-  ): Readonly<Attributes> {
+  /** The attributes of this evaluation; without a unit, the same frozen object for the same outcome. */
+  of(hookContext: FlagHookContext, details: EvaluationDetails<FlagValue>): Readonly<Attributes> {
+    const outcome = this.#outcome(hookContext, details);
+    const context = hookContext.context;
+    if (context === undefined || !this.#contextIds.enabled) return outcome;
+    const unit = assignmentUnit(context, details.flagMetadata);
+    if (unit === undefined) return outcome;
+    const flagKey = details.flagKey || hookContext.flagKey;
+    let units = this.#byUnit.get(flagKey);
+    if (units === undefined) {
+      if (this.#byUnit.size >= MAX_CACHED_FLAGS) this.#byUnit.clear();
+      units = new RecentMap(UNITS_PER_GENERATION);
+      this.#byUnit.set(flagKey, units);
+    }
+    const known = units.get(unit);
+    if (known?.outcome === outcome) return known.attributes;
+    const contextId = known?.contextId ?? (this.#contextIds.idOf(flagKey, unit) as string);
+    const attributes = Object.freeze({ ...outcome, [FeatureFlagAttributes.CONTEXT_ID]: contextId });
+    units.set(unit, { contextId, outcome, attributes });
+    return attributes;
+  }
+
+  #outcome(hookContext: FlagHookContext, details: EvaluationDetails<FlagValue>): Readonly<Attributes> {
     const variant = details.variant;
     const value = details.value;
     if (
@@ -92,7 +163,7 @@ export class FeatureFlagAttributeCache {
       details.errorCode !== undefined ||
       (typeof value === 'object' && value !== null)
     ) {
-      return featureFlagAttributes(hookContext, details, this.#options);
+      return outcomeAttributes(hookContext, details, this.#options);
     }
     const flagKey = details.flagKey || hookContext.flagKey;
     let variants = this.#byFlag.get(flagKey);
@@ -108,7 +179,7 @@ export class FeatureFlagAttributeCache {
     ) {
       return cached.attributes;
     }
-    const attributes = Object.freeze(featureFlagAttributes(hookContext, details, this.#options));
+    const attributes = Object.freeze(outcomeAttributes(hookContext, details, this.#options));
     if (variants === undefined) {
       if (this.#byFlag.size >= MAX_CACHED_FLAGS) this.#byFlag.clear();
       variants = new Map();

@@ -7,32 +7,23 @@ import {
   StandardResolutionReasons,
 } from '@openfeature/server-sdk';
 import {
+  type CompiledFlagSet,
   checkType,
   compileFlagSet,
   type EvaluationDetails,
   type FlagSet,
   type FlagValueType,
 } from '@prompt-canary/rules';
+import { BUCKET_BY_METADATA_KEY, bucketingAttribute } from './assignment-unit.js';
 import { changedFlagKeys, type ProviderConfig } from './provider-config.js';
-
-/** Evaluates a compiled flag set; what `@prompt-canary/rules`' `compileFlagSet` returns. */
-export interface FlagSetEvaluator {
-  evaluate(flagKey: string, context: EvaluationContext, nowMs: number): EvaluationDetails;
-}
-
-/** Compiles a flag set once per revision. Throws on invalid flags, naming the field. */
-export type FlagSetCompiler = (flags: FlagSet) => FlagSetEvaluator;
-
-/** The default compiler: `@prompt-canary/rules`. */
-export const compileWithRules: FlagSetCompiler = (flags) => compileFlagSet(flags);
 
 interface LoadedConfig {
   readonly config: ProviderConfig;
   /** The validated flags being served. */
   readonly flags: FlagSet;
-  readonly evaluator: FlagSetEvaluator;
+  readonly evaluator: CompiledFlagSet;
   readonly version: string;
-  /** Flag metadata with `version` added, built once per flag and revision. */
+  /** Flag metadata with `version` (and `bucketBy` for flags with a split) added, built once per flag and revision. */
   readonly metadata: Map<string, { source: Readonly<FlagMetadata>; merged: FlagMetadata }>;
   /**
    * Successful resolutions, built once per rules result: `@prompt-canary/rules` answers one frozen object per
@@ -63,8 +54,6 @@ const NOT_READY_MESSAGE =
 export class FlagResolver {
   #loaded: LoadedConfig | undefined;
 
-  constructor(private readonly compile: FlagSetCompiler = compileWithRules) {}
-
   /** The config in use, if any. */
   get config(): ProviderConfig | undefined {
     return this.#loaded?.config;
@@ -89,7 +78,7 @@ export class FlagResolver {
       // Compiling a flag alone checks it without a strict schema, so fields a newer canaryd adds are ignored.
       const flag = raw.key === key ? raw : { ...raw, key };
       try {
-        this.compile({ [key]: flag });
+        compileFlagSet({ [key]: flag });
         flags[key] = flag;
       } catch (error) {
         invalid.push(`${key}: ${(error as Error).message}`);
@@ -104,7 +93,7 @@ export class FlagResolver {
         this.#loaded = { ...previous, config, version, metadata: new Map(), resolved: new WeakMap() };
       return { changed: undefined, invalid };
     }
-    const evaluator = this.compile(flags);
+    const evaluator = compileFlagSet(flags);
     this.#loaded = { config, flags, evaluator, version, metadata: new Map(), resolved: new WeakMap() };
     return { changed, invalid };
   }
@@ -205,6 +194,10 @@ export class FlagResolver {
     const cached = loaded.metadata.get(flagKey);
     if (cached?.source === source) return cached.merged;
     const merged: FlagMetadata = { ...source, [REVISION_METADATA_KEY]: loaded.version };
+    // The span hook reads the assignment unit from the attribute named here (`targetingKey` without it).
+    const flag = loaded.flags[flagKey];
+    const bucketBy = flag === undefined ? undefined : bucketingAttribute(flag);
+    if (bucketBy !== undefined) merged[BUCKET_BY_METADATA_KEY] = bucketBy;
     loaded.metadata.set(flagKey, { source, merged });
     return merged;
   }

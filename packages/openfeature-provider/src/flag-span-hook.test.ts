@@ -1,4 +1,4 @@
-import { OpenFeature } from '@openfeature/server-sdk';
+import { type Client, OpenFeature } from '@openfeature/server-sdk';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -7,6 +7,8 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONTEXT_ID_KEY, hashContextId } from './context-id.js';
+import type { FeatureFlagAttributeOptions } from './feature-flag-attributes.js';
 import { FlagSpanHook } from './flag-span-hook.js';
 import { FlagSpanProcessor } from './flag-span-processor.js';
 import { PromptCanaryProvider } from './prompt-canary-provider.js';
@@ -19,15 +21,33 @@ const tracerProvider = new BasicTracerProvider({
 const domain = 'flag-span-hook-test';
 const client = OpenFeature.getClient(domain);
 
-beforeAll(async () => {
-  context.setGlobalContextManager(contextManager.enable());
-  trace.setGlobalTracerProvider(tracerProvider);
-  const provider = new PromptCanaryProvider({
+/** A provider serving the test flags, offline. */
+function offlineProvider(): PromptCanaryProvider {
+  return new PromptCanaryProvider({
     offline: true,
     bootstrap: {
       schemaVersion: 1,
       revision: 42,
       flags: {
+        'tenant-prompts': {
+          key: 'tenant-prompts',
+          state: 'ENABLED',
+          variants: { '1.0.0': '1.0.0', '1.1.0': '1.1.0' },
+          defaultVariant: '1.0.0',
+          rules: [
+            {
+              serve: {
+                split: {
+                  bucketBy: 'tenant_id',
+                  arms: [
+                    { variant: '1.1.0', weight: 50 },
+                    { variant: '1.0.0', weight: 50 },
+                  ],
+                },
+              },
+            },
+          ],
+        },
         'support-prompts': {
           key: 'support-prompts',
           state: 'ENABLED',
@@ -55,7 +75,21 @@ beforeAll(async () => {
       },
     },
   });
-  await OpenFeature.setProviderAndWait(domain, provider);
+}
+
+/** A client of its own provider (in its own domain) with a hook made with `options`. */
+async function hookedClient(name: string, options?: FeatureFlagAttributeOptions): Promise<Client> {
+  const hookedDomain = `${domain}-${name}`;
+  await OpenFeature.setProviderAndWait(hookedDomain, offlineProvider());
+  const hooked = OpenFeature.getClient(hookedDomain);
+  hooked.addHooks(new FlagSpanHook(options));
+  return hooked;
+}
+
+beforeAll(async () => {
+  context.setGlobalContextManager(contextManager.enable());
+  trace.setGlobalTracerProvider(tracerProvider);
+  await OpenFeature.setProviderAndWait(domain, offlineProvider());
   client.addHooks(new FlagSpanHook());
 });
 
@@ -171,5 +205,113 @@ describe('FlagSpanProcessor', () => {
       expect(span.events).toHaveLength(0);
       expect(span.attributes['feature_flag.key']).toBeUndefined();
     }
+  });
+});
+
+/** Evaluates `flagKey` once per context, each in its own request span; the `feature_flag.context.id` of each. */
+async function stampedIds(
+  on: Client,
+  flagKey: string,
+  contexts: Array<Record<string, string>>,
+): Promise<unknown[]> {
+  const ids: unknown[] = [];
+  for (const evaluationContext of contexts) {
+    exporter.reset();
+    await tracer().startActiveSpan('request', async (span) => {
+      await on.getStringValue(flagKey, 'fallback', evaluationContext);
+      span.end();
+    });
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.attributes['feature_flag.key']).toBe(flagKey);
+    const [event] = span?.events ?? [];
+    // The event carries the same unit as the attributes: a span with two flags keeps both units.
+    expect(event?.attributes?.['feature_flag.context.id']).toBe(span?.attributes['feature_flag.context.id']);
+    ids.push(span?.attributes['feature_flag.context.id']);
+  }
+  return ids;
+}
+
+describe('feature_flag.context.id', () => {
+  it('carries the unit as a 64-bit keyed hash, the same for the same unit and different for another', async () => {
+    const [first, again, other] = await stampedIds(client, 'support-prompts', [
+      { targetingKey: 'session-1' },
+      { targetingKey: 'session-1' },
+      { targetingKey: 'session-2' },
+    ]);
+    expect(first).toMatch(/^[0-9a-f]{16}$/);
+    expect(first).toBe(hashContextId(DEFAULT_CONTEXT_ID_KEY, 'support-prompts', 'session-1'));
+    expect(again).toBe(first);
+    expect(other).not.toBe(first);
+    expect(other).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('is the same from two provider instances with the same key, and differs with another key', async () => {
+    const units = [{ targetingKey: 'session-1' }, { targetingKey: 'session-2' }];
+    const one = await stampedIds(
+      await hookedClient('instance-a', { contextIdKey: 'app-secret' }),
+      'support-prompts',
+      units,
+    );
+    const two = await stampedIds(
+      await hookedClient('instance-b', { contextIdKey: 'app-secret' }),
+      'support-prompts',
+      units,
+    );
+    const otherKey = await stampedIds(
+      await hookedClient('instance-c', { contextIdKey: 'another' }),
+      'support-prompts',
+      units,
+    );
+    expect(two).toEqual(one);
+    expect(one).toEqual(
+      units.map((unit) => hashContextId('app-secret', 'support-prompts', unit.targetingKey)),
+    );
+    expect(otherKey[0]).not.toBe(one[0]);
+  });
+
+  it('sends the raw bucketing value in raw mode and nothing when off', async () => {
+    const units = [{ targetingKey: 'session-1' }];
+    expect(
+      await stampedIds(await hookedClient('raw', { contextId: 'raw' }), 'support-prompts', units),
+    ).toEqual(['session-1']);
+    expect(
+      await stampedIds(await hookedClient('off', { contextId: 'off' }), 'support-prompts', units),
+    ).toEqual([undefined]);
+  });
+
+  it('stamps the value of the attribute the flag buckets by (tenant_id), not the targeting key', async () => {
+    const raw = await hookedClient('tenant-raw', { contextId: 'raw' });
+    const contexts = [
+      { targetingKey: 'user-1', tenant_id: 'acme' },
+      { targetingKey: 'user-2', tenant_id: 'acme' },
+    ];
+    expect(await stampedIds(raw, 'tenant-prompts', contexts)).toEqual(['acme', 'acme']);
+    const hashed = await stampedIds(client, 'tenant-prompts', contexts);
+    expect(hashed).toEqual([
+      hashContextId(DEFAULT_CONTEXT_ID_KEY, 'tenant-prompts', 'acme'),
+      hashContextId(DEFAULT_CONTEXT_ID_KEY, 'tenant-prompts', 'acme'),
+    ]);
+    // Without the tenant the split buckets nothing, and no unit is stamped.
+    expect(await stampedIds(raw, 'tenant-prompts', [{ targetingKey: 'user-1' }])).toEqual([undefined]);
+  });
+
+  it('reaches the child spans with the assignment it belongs to', async () => {
+    await tracer().startActiveSpan('request', async (parent) => {
+      await client.getStringValue('support-prompts', '0.0.0', { targetingKey: 'session-9' });
+      tracer().startSpan('chat gpt-small').end();
+      parent.end();
+    });
+    const child = exporter.getFinishedSpans().find((span) => span.name === 'chat gpt-small');
+    const expected = hashContextId(DEFAULT_CONTEXT_ID_KEY, 'support-prompts', 'session-9');
+    expect(child?.attributes).toMatchObject({
+      'feature_flag.context.id': expected,
+      'feature_flag.inherited': true,
+    });
+    expect(child?.events[0]?.attributes?.['feature_flag.context.id']).toBe(expected);
+  });
+
+  it('refuses a contextId or contextIdKey it cannot use, naming the option', () => {
+    expect(() => new FlagSpanHook({ contextId: 'plain' as never })).toThrow(/`contextId`/);
+    expect(() => new FlagSpanHook({ contextIdKey: '' })).toThrow(/`contextIdKey`/);
   });
 });

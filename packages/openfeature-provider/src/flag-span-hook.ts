@@ -9,18 +9,24 @@ import {
 /**
  * An OpenFeature hook that stamps every evaluation onto the active OpenTelemetry span: the `feature_flag.*`
  * attributes (the last evaluation wins) and one `feature_flag.evaluation` event per evaluation, so a request that
- * evaluates two flags keeps both. Uses `@opentelemetry/api` only: without an SDK there is no recording span and the
+ * evaluates two flags keeps both. The assignment unit (the value the flag buckets by: `flagMetadata.bucketBy`, else
+ * `targetingKey`) goes along as `feature_flag.context.id`, as a keyed hash by default, so canaryd counts units
+ * without seeing session or user ids. Uses `@opentelemetry/api` only: without an SDK there is no recording span and the
  * hook does nothing. It never throws into the evaluation.
  *
  * @example
  * ```ts
- * OpenFeature.addHooks(new FlagSpanHook());
+ * OpenFeature.addHooks(new FlagSpanHook({ contextIdKey: process.env.CANARY_CONTEXT_ID_KEY }));
  * ```
  */
 export class FlagSpanHook implements Hook {
   readonly #attributes: FeatureFlagAttributeCache;
 
-  /** @param options `includeValue: false` leaves `feature_flag.result.value` out. */
+  /**
+   * @param options `includeValue: false` leaves `feature_flag.result.value` out; `contextId` (`'hashed'` by default,
+   * `'raw'`, `'off'`) and `contextIdKey` (the HMAC key, default public) shape `feature_flag.context.id`. Invalid
+   * values throw a `TypeError` naming the option.
+   */
   constructor(options: FeatureFlagAttributeOptions = {}) {
     this.#attributes = new FeatureFlagAttributeCache(options);
   }

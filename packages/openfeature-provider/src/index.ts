@@ -1,5 +1,10 @@
+export { BUCKET_BY_METADATA_KEY } from './assignment-unit.js';
+export type { Clock } from './clock.js';
+export { SystemClock } from './clock.js';
+export type { ContextIdMode, ContextIdOptions } from './context-id.js';
+export { DEFAULT_CONTEXT_ID_KEY, hashContextId } from './context-id.js';
 export type { Duration } from './duration.js';
-export type { FeatureFlagAttributeOptions } from './feature-flag-attributes.js';
+export type { FeatureFlagAttributeOptions, FlagHookContext } from './feature-flag-attributes.js';
 export {
   FEATURE_FLAG_EVALUATION_EVENT,
   FeatureFlagAttributes,
@@ -10,5 +15,5 @@ export { FEATURE_FLAG_INHERITED, FlagSpanProcessor } from './flag-span-processor
 export { PROVIDER_NAME, PromptCanaryProvider, type ProviderTrackingStats } from './prompt-canary-provider.js';
 export type { ProviderConfig } from './provider-config.js';
 export { ProviderConfigError, parseProviderConfig } from './provider-config.js';
-export type { Clock, ConfigSource, PromptCanaryProviderOptions } from './provider-options.js';
+export type { ConfigSource, PromptCanaryProviderOptions } from './provider-options.js';
 export type { TrackEvent, TrackingStats } from './tracking-buffer.js';

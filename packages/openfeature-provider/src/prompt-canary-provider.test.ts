@@ -14,6 +14,7 @@ import { configFile } from './config-file.js';
 import { PromptCanaryProvider } from './prompt-canary-provider.js';
 import type { PromptCanaryProviderOptions } from './provider-options.js';
 import { type FakeSyncServer, startFakeSyncServer } from './testing/fake-sync-server.js';
+import { ManualClock } from './testing/manual-clock.js';
 import { waitUntil } from './testing/sync-contract-suite.js';
 
 const quiet = {
@@ -265,6 +266,31 @@ describe('PromptCanaryProvider', () => {
     await server.up();
     await waitUntil(() => events.some((event) => event.type === ProviderEvents.Ready), 3000, 'ready');
     expect((await provider.resolveStringEvaluation('greeting', 'x', {})).value).toBe('Good day');
+  });
+
+  it('runs its init timeout and reconnect delays on the clock it is given', async () => {
+    const clock = new ManualClock();
+    let attempts = 0;
+    const provider = new PromptCanaryProvider({
+      baseUrl: 'http://canaryd.test',
+      token: 't',
+      clock,
+      tracking: false,
+      logger: quiet,
+      fetch: () => {
+        attempts += 1;
+        return Promise.reject(new Error('connection refused'));
+      },
+    });
+    providers.push(provider);
+    const failure = provider.initialize().catch((error: unknown) => error);
+    await waitUntil(() => attempts === 1, 2000, 'the first attempt');
+    // The reconnect delay waits for the manual clock: no second attempt in real time.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(attempts).toBe(1);
+    clock.advance(10_000);
+    expect(await failure).toBeInstanceOf(ProviderNotReadyError);
+    await waitUntil(() => attempts > 1, 2000, 'a retry once the manual backoff delay has passed');
   });
 
   it('reports a type mismatch as TYPE_MISMATCH with the caller default', async () => {

@@ -13,9 +13,9 @@ import {
 } from '@openfeature/server-sdk';
 import type { FlagValueType, JsonValue as RulesJsonValue } from '@prompt-canary/rules';
 import { type Assignment, AssignmentMemory } from './assignment-memory.js';
-import { ConfigSync, type ConfigSyncListener } from './config-sync.js';
+import { type AppliedConfig, ConfigConnection, type ConnectionEvent } from './config-connection.js';
 import { FlagResolver } from './flag-resolver.js';
-import { type ProviderConfig, parseProviderConfig } from './provider-config.js';
+import type { ProviderConfig } from './provider-config.js';
 import {
   type PromptCanaryProviderOptions,
   type ResolvedProviderOptions,
@@ -25,8 +25,6 @@ import { TrackingBuffer, type TrackingStats } from './tracking-buffer.js';
 
 /** The provider's name, as `feature_flag.provider.name` reports it. */
 export const PROVIDER_NAME = 'prompt-canary';
-
-type Phase = 'idle' | 'initializing' | 'waiting' | 'ready' | 'stale' | 'error' | 'fatal' | 'closed';
 
 /** Tracking counters of a provider. */
 export interface ProviderTrackingStats extends TrackingStats {
@@ -60,13 +58,7 @@ export class PromptCanaryProvider implements Provider {
   readonly #resolver = new FlagResolver();
   readonly #memory: AssignmentMemory;
   readonly #tracking: TrackingBuffer | undefined;
-  #sync: ConfigSync | undefined;
-  #phase: Phase = 'idle';
-  #staleSince: number | undefined;
-  #graceTimer: ReturnType<typeof setTimeout> | undefined;
-  #initTimer: ReturnType<typeof setTimeout> | undefined;
-  #init: { resolve: () => void; reject: (error: Error) => void } | undefined;
-  #lastError: Error | undefined;
+  readonly #connection: ConfigConnection;
   #unattributed = 0;
 
   /** @param options see {@link PromptCanaryProviderOptions}; invalid options throw a `TypeError` naming them. */
@@ -84,6 +76,10 @@ export class PromptCanaryProvider implements Provider {
             onError: (error) => this.#options.logger.warn(`tracking batch dropped: ${error.message}`),
           })
         : undefined;
+    this.#connection = new ConfigConnection(this.#options, {
+      apply: (config) => this.#apply(config),
+      event: (event) => this.#emit(event),
+    });
   }
 
   /** The revision of the config being served (`feature_flag.version`), if any. */
@@ -108,60 +104,16 @@ export class PromptCanaryProvider implements Provider {
    * background and `PROVIDER_READY` follows once canaryd answers). With a bootstrap it resolves at once.
    */
   async initialize(): Promise<void> {
-    if (this.#phase !== 'idle') return;
-    this.#phase = 'initializing';
-    if (this.#options.bootstrap !== undefined) await this.#loadBootstrap();
-    if (this.#options.offline) {
-      if (this.#resolver.config === undefined) {
-        this.#phase = 'fatal';
-        throw new ProviderFatalError(`offline mode has no usable bootstrap: ${this.#lastError?.message}`);
-      }
-      this.#phase = 'ready';
-      return;
-    }
-    this.#sync = new ConfigSync(
-      {
-        baseUrl: this.#options.baseUrl,
-        token: this.#options.token,
-        fetch: this.#options.fetch,
-        random: this.#options.random,
-        now: () => this.#options.clock.now(),
-        reconnect: this.#options.reconnect,
-        pollIntervalMs: this.#options.pollIntervalMs,
-        streamRetryMs: this.#options.streamRetryMs,
-        heartbeatTimeoutMs: this.#options.heartbeatTimeoutMs,
-      },
-      this.#listener,
-    );
-    if (this.#resolver.config !== undefined) {
-      this.#phase = 'ready';
-      this.#sync.start();
-      return;
-    }
-    const ready = new Promise<void>((resolve, reject) => {
-      this.#init = { resolve, reject };
-    });
-    this.#initTimer = setTimeout(() => {
-      const cause = this.#lastError ? ` (last error: ${this.#lastError.message})` : '';
-      this.#settleInit(
-        new ProviderNotReadyError(
-          `canaryd at ${this.#options.baseUrl} did not send a config within ${this.#options.initTimeoutMs} ms${cause}; still trying in the background, callers get their defaults until then`,
-        ),
-      );
-      this.#phase = 'waiting';
-    }, this.#options.initTimeoutMs);
-    this.#sync.start();
-    return ready;
+    const outcome = await this.#connection.open();
+    if (outcome.ok) return;
+    throw outcome.fatal
+      ? new ProviderFatalError(outcome.message)
+      : new ProviderNotReadyError(outcome.message);
   }
 
   /** Ends the stream, clears every timer and flushes tracking. Leaves no handle open. */
   async onClose(): Promise<void> {
-    const wasInitializing = this.#phase === 'initializing';
-    this.#phase = 'closed';
-    this.#sync?.close();
-    this.#clearGrace();
-    if (wasInitializing)
-      this.#settleInit(new ProviderNotReadyError('the provider was closed before it was ready'));
+    this.#connection.close();
     await this.#tracking?.close();
   }
 
@@ -272,9 +224,8 @@ export class PromptCanaryProvider implements Provider {
   /** Whether the stale fallback applies now: serve the stable version of flags with a live rollout. */
   #serveStable(now: number): boolean {
     const fallbackAfter = this.#options.staleFallbackMs;
-    return (
-      fallbackAfter !== undefined && this.#staleSince !== undefined && now - this.#staleSince >= fallbackAfter
-    );
+    const staleSince = this.#connection.staleSince;
+    return fallbackAfter !== undefined && staleSince !== undefined && now - staleSince >= fallbackAfter;
   }
 
   #resolve<T extends FlagValue>(
@@ -295,114 +246,44 @@ export class PromptCanaryProvider implements Provider {
     return resolution;
   }
 
-  async #loadBootstrap(): Promise<void> {
+  /** Serves `config`, reporting invalid flags; refuses it when the set as a whole does not compile. */
+  #apply(config: ProviderConfig): AppliedConfig {
     try {
-      const source = this.#options.bootstrap;
-      const loaded = typeof source === 'function' ? await source() : source;
-      this.#load(parseProviderConfig(loaded, 'bootstrap'));
-    } catch (error) {
-      this.#lastError = error as Error;
-      this.#options.logger.error(`bootstrap config ignored: ${(error as Error).message}`);
-    }
-  }
-
-  /** Loads a config, reporting invalid flags; throws when the set does not compile. */
-  #load(config: ProviderConfig): string[] | undefined {
-    const { changed, invalid } = this.#resolver.load(config);
-    for (const problem of invalid) {
-      this.#options.logger.error(
-        `config revision ${config.revision}: invalid flag kept at its last good definition, ${problem}`,
-      );
-    }
-    return changed;
-  }
-
-  readonly #listener: ConfigSyncListener = {
-    config: (config) => {
-      if (this.#phase === 'closed' || this.#phase === 'fatal') return;
-      let changed: string[] | undefined;
-      try {
-        changed = this.#load(config);
-      } catch (error) {
-        this.#lastError = error as Error;
+      const { changed, invalid } = this.#resolver.load(config);
+      for (const problem of invalid) {
         this.#options.logger.error(
-          `config revision ${config.revision} rejected, still serving ${this.#resolver.revision ?? 'nothing'}: ${(error as Error).message}`,
+          `config revision ${config.revision}: invalid flag kept at its last good definition, ${problem}`,
+        );
+      }
+      return { changed };
+    } catch (error) {
+      return { rejected: error as Error };
+    }
+  }
+
+  /** Turns a change of the connection's state into the OpenFeature provider event. */
+  #emit(event: ConnectionEvent): void {
+    switch (event.type) {
+      case 'ready':
+        this.events.emit(ProviderEvents.Ready, { message: event.message });
+        return;
+      case 'configuration-changed':
+        this.events.emit(ProviderEvents.ConfigurationChanged, {
+          flagsChanged: event.flagsChanged,
+          metadata: { revision: event.revision },
+        });
+        return;
+      case 'stale':
+        this.events.emit(ProviderEvents.Stale, { message: event.message });
+        return;
+      case 'error':
+        this.events.emit(
+          ProviderEvents.Error,
+          event.fatal
+            ? { message: event.message, errorCode: ErrorCode.PROVIDER_FATAL }
+            : { message: event.message },
         );
         return;
-      }
-      if (this.#phase === 'initializing') {
-        this.#phase = 'ready';
-        this.#settleInit();
-        return;
-      }
-      if (this.#phase === 'waiting') {
-        this.#phase = 'ready';
-        this.events.emit(ProviderEvents.Ready, { message: `config revision ${config.revision} received` });
-        return;
-      }
-      this.#recover();
-      if (changed !== undefined) {
-        this.events.emit(ProviderEvents.ConfigurationChanged, {
-          flagsChanged: changed,
-          metadata: { revision: String(config.revision) },
-        });
-      }
-    },
-    connected: () => this.#recover(),
-    disconnected: (error) => {
-      this.#lastError = error;
-      if (this.#phase !== 'ready') return;
-      this.#phase = 'stale';
-      this.#staleSince = this.#options.clock.now();
-      this.events.emit(ProviderEvents.Stale, {
-        message: `lost canaryd: ${error.message}; serving the last config`,
-      });
-      this.#graceTimer = setTimeout(() => {
-        this.#graceTimer = undefined;
-        if (this.#phase !== 'stale') return;
-        this.#phase = 'error';
-        this.events.emit(ProviderEvents.Error, {
-          message: `no contact with canaryd for ${this.#options.errorGracePeriodMs} ms (last error: ${this.#lastError?.message}); serving revision ${this.#resolver.revision}`,
-        });
-      }, this.#options.errorGracePeriodMs);
-    },
-    unauthorized: (status) => {
-      const message = `canaryd answered ${status}: the token is wrong (${status === 401 ? 'unknown or missing' : 'it lacks the evaluate scope'}); check the \`token\` option of PromptCanaryProvider`;
-      this.#lastError = new Error(message);
-      if (this.#phase === 'initializing' || this.#phase === 'waiting') {
-        const wasWaiting = this.#phase === 'waiting';
-        this.#phase = 'fatal';
-        this.#sync?.close();
-        if (wasWaiting)
-          this.events.emit(ProviderEvents.Error, { message, errorCode: ErrorCode.PROVIDER_FATAL });
-        else this.#settleInit(new ProviderFatalError(message));
-        return;
-      }
-      this.#options.logger.error(message);
-      this.#listener.disconnected(new Error(message));
-    },
-  };
-
-  #recover(): void {
-    if (this.#phase !== 'stale' && this.#phase !== 'error') return;
-    this.#phase = 'ready';
-    this.#staleSince = undefined;
-    this.#clearGrace();
-    this.events.emit(ProviderEvents.Ready, { message: 'canaryd reachable again' });
-  }
-
-  #clearGrace(): void {
-    if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
-    this.#graceTimer = undefined;
-  }
-
-  #settleInit(error?: Error): void {
-    if (this.#initTimer !== undefined) clearTimeout(this.#initTimer);
-    this.#initTimer = undefined;
-    const init = this.#init;
-    this.#init = undefined;
-    if (!init) return;
-    if (error) init.reject(error);
-    else init.resolve();
+    }
   }
 }

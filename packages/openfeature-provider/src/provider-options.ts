@@ -1,12 +1,7 @@
 import type { Logger } from '@openfeature/server-sdk';
+import { type Clock, SystemClock, type TimerClock, withTimers } from './clock.js';
 import { type Duration, toMilliseconds } from './duration.js';
 import type { ProviderConfig } from './provider-config.js';
-
-/** A source of time; tests pass a manual clock. */
-export interface Clock {
-  /** Milliseconds since the Unix epoch. */
-  now(): number;
-}
 
 /**
  * A config document to start from: the object `GET /api/v1/config` returns, its JSON text, or a function that
@@ -48,7 +43,10 @@ export interface PromptCanaryProviderOptions {
   tracking?: false | { maxBuffered?: number; maxBatchSize?: number; flushInterval?: Duration };
   /** Units (targeting keys) whose last variant per flag is remembered for tracking. Default 10 000. */
   maxRememberedUnits?: number;
-  /** Clock for evaluations and staleness. Default: the system clock. */
+  /**
+   * Clock for evaluations, staleness and the connection's timers (init timeout, grace period, reconnects). Default:
+   * the system clock. A clock with `now` only keeps the system's timers.
+   */
   clock?: Clock;
   /** Randomness for backoff jitter. Default `Math.random`. */
   random?: () => number;
@@ -73,7 +71,7 @@ export interface ResolvedProviderOptions {
   readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
   readonly tracking: { maxBuffered: number; maxBatchSize: number; flushIntervalMs: number } | undefined;
   readonly maxRememberedUnits: number;
-  readonly clock: Clock;
+  readonly clock: TimerClock;
   readonly random: () => number;
   readonly fetch: typeof fetch;
   readonly logger: Logger;
@@ -85,8 +83,6 @@ const consoleLogger: Logger = {
   info: () => undefined,
   debug: () => undefined,
 };
-
-const systemClock: Clock = { now: () => Date.now() };
 
 /** Applies defaults and checks the options; throws a `TypeError` naming the option on invalid configuration. */
 export function resolveProviderOptions(options: PromptCanaryProviderOptions): ResolvedProviderOptions {
@@ -129,7 +125,7 @@ export function resolveProviderOptions(options: PromptCanaryProviderOptions): Re
       flushIntervalMs: toMilliseconds(tracking.flushInterval ?? '5s', 'tracking.flushInterval'),
     },
     maxRememberedUnits: options.maxRememberedUnits ?? 10_000,
-    clock: options.clock ?? systemClock,
+    clock: options.clock === undefined ? new SystemClock() : withTimers(options.clock),
     random: options.random ?? Math.random,
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     logger: options.logger ?? consoleLogger,

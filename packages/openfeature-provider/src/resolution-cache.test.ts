@@ -2,9 +2,11 @@ import type { EvaluationDetails, FlagValue } from '@openfeature/server-sdk';
 import { type Attributes, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
 import type { FlagSet } from '@prompt-canary/rules';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONTEXT_ID_KEY, hashContextId } from './context-id.js';
 import { FeatureFlagAttributeCache, featureFlagAttributes } from './feature-flag-attributes.js';
 import { FlagResolver } from './flag-resolver.js';
 import { FEATURE_FLAG_INHERITED, FlagSpanProcessor } from './flag-span-processor.js';
+import { RecentMap } from './recent-map.js';
 
 const flags = (stable: string): FlagSet => ({
   f: { key: 'f', state: 'ENABLED', variants: { a: stable, b: 'B' }, defaultVariant: 'a' },
@@ -71,6 +73,43 @@ describe('FeatureFlagAttributeCache', () => {
     });
     const withoutValue = new FeatureFlagAttributeCache({ includeValue: false });
     expect(withoutValue.of(hookContext, details())).not.toHaveProperty('feature_flag.result.value');
+  });
+});
+
+describe('FeatureFlagAttributeCache with units', () => {
+  it('adds the unit’s id, the same frozen object while the unit’s outcome stays, a new one (same id) when it moves', () => {
+    const cache = new FeatureFlagAttributeCache();
+    const withUnit = { ...hookContext, context: { targetingKey: 'session-1' } };
+    const first = cache.of(withUnit, details());
+    expect(first).toEqual({
+      ...featureFlagAttributes(hookContext, details()),
+      'feature_flag.context.id': hashContextId(DEFAULT_CONTEXT_ID_KEY, 'f', 'session-1'),
+    });
+    expect(first).toEqual(featureFlagAttributes(withUnit, details()));
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(cache.of(withUnit, details())).toBe(first);
+    const moved = cache.of(withUnit, details({ variant: 'b', value: 'B' }));
+    expect(moved).not.toBe(first);
+    expect(moved['feature_flag.context.id']).toBe(first['feature_flag.context.id']);
+    expect(cache.of({ ...hookContext, context: { targetingKey: 'session-2' } }, details())).not.toEqual(
+      first,
+    );
+    // Without a unit in the context, the outcome's own object, as before.
+    expect(cache.of({ ...hookContext, context: {} }, details())).toBe(cache.of(hookContext, details()));
+  });
+});
+
+describe('RecentMap', () => {
+  it('keeps at most two generations and moves what is read forward', () => {
+    const recent = new RecentMap<number>(2);
+    recent.set('a', 1);
+    recent.set('b', 2);
+    recent.set('c', 3); // a and b are now the previous generation
+    expect(recent.get('a')).toBe(1); // moved forward
+    recent.set('d', 4); // c and a become previous; b is dropped
+    expect(recent.get('b')).toBeUndefined();
+    expect(recent.get('a')).toBe(1);
+    expect(recent.size).toBeLessThanOrEqual(4);
   });
 });
 
