@@ -9,6 +9,16 @@
  * @packageDocumentation
  */
 
+export type {
+  CreatedToken,
+  FlagdImportResult,
+  Health,
+  IngestTallyView,
+  Readiness,
+  SegmentView,
+  TokenView,
+} from './admin.js';
+
 // ---------------------------------------------------------------------------------------------------------------
 // Vocabulary
 

@@ -1,3 +1,4 @@
+import type { Analysis } from '@prompt-canary/api-types';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
@@ -68,6 +69,6 @@ export function registerAnalysisRoutes(app: Hono<AppEnv>, ctx: AppContext, deps:
       window,
       ...(sequentialState === undefined ? {} : { sequentialState }),
     });
-    return c.json({ ...analysis, lastCheck: record?.lastCheck ?? null });
+    return c.json({ ...analysis, lastCheck: record?.lastCheck ?? null } satisfies Analysis);
   });
 }

@@ -1,3 +1,4 @@
+import type { AuditPage } from '@prompt-canary/api-types';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
@@ -52,6 +53,6 @@ export function registerAuditRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
       ...(pack === undefined ? {} : { pack }),
       ...(cursor === undefined ? {} : { cursor }),
     });
-    return c.json({ items: page.items.map(auditView), nextCursor: page.nextCursor });
+    return c.json({ items: page.items.map(auditView), nextCursor: page.nextCursor } satisfies AuditPage);
   });
 }

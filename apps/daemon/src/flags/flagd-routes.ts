@@ -1,3 +1,4 @@
+import type { FlagdImportResult } from '@prompt-canary/api-types';
 import { exportFlagd, FlagValidationError, importFlagd } from '@prompt-canary/rules';
 import type { Hono } from 'hono';
 import { z } from 'zod';
@@ -82,7 +83,7 @@ export function registerFlagdRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
         for (const flag of flags) store.flags.put(flag, null, at);
       },
     );
-    return c.json({ imported: keys });
+    return c.json({ imported: keys } satisfies FlagdImportResult);
   });
 
   app.get('/api/v1/flagd.json', (c) => c.json(exportFlagd(ctx.config.current().document.flags)));

@@ -1,3 +1,4 @@
+import type { IngestTallyView } from '@prompt-canary/api-types';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
@@ -100,7 +101,7 @@ export function registerTrackRoutes(
     const parsed = trackBodySchema.safeParse(raw);
     if (!parsed.success) throw invalidBody(parsed.error);
     const events = parsed.data.events.map(({ timestamp: timeMs, ...rest }) => ({ ...rest, timeMs }));
-    return c.json(tracking.track(events));
+    return c.json(tracking.track(events) satisfies IngestTallyView);
   });
 
   app.post('/api/v1/scores', limitBody(ctx.settings.bodyLimitBytes), async (c) => {
@@ -110,6 +111,6 @@ export function registerTrackRoutes(
     if (!parsed.success) throw invalidBody(parsed.error);
     const nowMs = ctx.clock.now();
     const scores = parsed.data.scores.map(({ timestamp: t, ...rest }) => ({ ...rest, timeMs: t ?? nowMs }));
-    return c.json(tracking.scores(scores));
+    return c.json(tracking.scores(scores) satisfies IngestTallyView);
   });
 }

@@ -1,3 +1,4 @@
+import type { Health, Readiness } from '@prompt-canary/api-types';
 import type { Hono } from 'hono';
 import type { AppContext } from '../app-context.js';
 import type { AppEnv } from '../app-env.js';
@@ -38,16 +39,16 @@ export function registerOpsRoutes(app: Hono<AppEnv>, ctx: AppContext, lifecycle:
       responses: { 200: 'text' },
     },
   );
-  app.get('/healthz', (c) => c.json({ status: 'ok', version: ctx.settings.version }));
+  app.get('/healthz', (c) => c.json({ status: 'ok', version: ctx.settings.version } satisfies Health));
 
   app.get('/readyz', (c) => {
-    if (lifecycle.closing) return c.json({ status: 'shutting_down' }, 503);
+    if (lifecycle.closing) return c.json({ status: 'shutting_down' } satisfies Readiness, 503);
     try {
       ctx.store.ping();
     } catch {
-      return c.json({ status: 'database_unavailable' }, 503);
+      return c.json({ status: 'database_unavailable' } satisfies Readiness, 503);
     }
-    return c.json({ status: 'ready', revision: ctx.config.current().revision });
+    return c.json({ status: 'ready', revision: ctx.config.current().revision } satisfies Readiness);
   });
 
   app.get('/metrics', async (c) => {

@@ -1,3 +1,4 @@
+import type { ApplyResult, PackView } from '@prompt-canary/api-types';
 import type { Condition } from '@prompt-canary/rules';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
@@ -117,7 +118,7 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
   );
 
   app.get('/api/v1/packs', (c) =>
-    c.json(stores.packs.list().map((stored) => packView(stored, liveId(stored.name)))),
+    c.json(stores.packs.list().map((stored) => packView(stored, liveId(stored.name))) satisfies PackView[]),
   );
 
   app.get('/api/v1/packs/:name', (c) => {
@@ -125,7 +126,10 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
     const stored = stores.packs.get(name);
     if (!stored) throw notFound(name);
     c.header('ETag', stored.etag);
-    return c.json({ ...packView(stored, liveId(name)), history: packHistory(stores.packs.history(name)) });
+    return c.json({
+      ...packView(stored, liveId(name)),
+      history: packHistory(stores.packs.history(name)),
+    } satisfies PackView);
   });
 
   app.put('/api/v1/packs/:name', limitBody(ctx.settings.largeBodyLimitBytes), async (c) => {
@@ -210,7 +214,7 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
       revision: stored.revision,
       ...(rollout ? { rollout: rolloutView(rollout, ctx.clock.now()) } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
-    };
+    } satisfies ApplyResult;
     return c.json(body, status);
   }
 }

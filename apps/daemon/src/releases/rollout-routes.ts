@@ -1,4 +1,7 @@
-import type { RolloutDetail as ApiRolloutDetail } from '@prompt-canary/api-types';
+import type {
+  RolloutDetail as ApiRolloutDetail,
+  RolloutView as ApiRolloutView,
+} from '@prompt-canary/api-types';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
@@ -103,7 +106,7 @@ export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext): void 
       ...(phase ? { phase: phase as (typeof PHASES)[number] } : {}),
     });
     const nowMs = ctx.clock.now();
-    return c.json(list.map((rollout) => rolloutView(rollout, nowMs)));
+    return c.json(list.map((rollout) => rolloutView(rollout, nowMs)) satisfies ApiRolloutView[]);
   });
 
   app.get('/api/v1/rollouts/:id', (c) => {
@@ -147,7 +150,10 @@ export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext): void 
         reason: body.reason,
       });
       c.header('ETag', etagOfRollout(after));
-      return c.json(rolloutDetail(after, rollouts.timeline(after.id), ctx.clock.now()));
+      return c.json({
+        ...rolloutDetail(after, rollouts.timeline(after.id), ctx.clock.now()),
+        lastCheck: ctx.store.controller.get(after.id)?.lastCheck ?? null,
+      } satisfies ApiRolloutDetail);
     });
   }
 }

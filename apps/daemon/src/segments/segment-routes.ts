@@ -1,3 +1,4 @@
+import type { SegmentView } from '@prompt-canary/api-types';
 import { conditionSchema } from '@prompt-canary/rules';
 import type { Hono } from 'hono';
 import { z } from 'zod';
@@ -77,13 +78,15 @@ export function registerSegmentRoutes(app: Hono<AppEnv>, ctx: AppContext): void 
       responses: { 204: 'deleted', 404: 'not_found', 412: 'precondition_failed' },
     },
   );
-  app.get('/api/v1/segments', (c) => c.json(ctx.store.segments.list().map(segmentView)));
+  app.get('/api/v1/segments', (c) =>
+    c.json(ctx.store.segments.list().map(segmentView) satisfies SegmentView[]),
+  );
 
   app.get('/api/v1/segments/:name', (c) => {
     const segment = ctx.store.segments.get(c.req.param('name'));
     if (!segment) throw new ApiError('not_found', `no segment "${c.req.param('name')}"`);
     c.header('ETag', segment.etag);
-    return c.json(segmentView(segment));
+    return c.json(segmentView(segment) satisfies SegmentView);
   });
 
   app.put('/api/v1/segments/:name', limitBody(ctx.settings.bodyLimitBytes), async (c) => {
@@ -106,7 +109,7 @@ export function registerSegmentRoutes(app: Hono<AppEnv>, ctx: AppContext): void 
       (store) => store.segments.put(name, match, new Date(ctx.clock.now()).toISOString()),
     );
     c.header('ETag', result.etag);
-    return c.json(segmentView(result), before ? 200 : 201);
+    return c.json(segmentView(result) satisfies SegmentView, before ? 200 : 201);
   });
 
   app.delete('/api/v1/segments/:name', (c) => {

@@ -1,3 +1,4 @@
+import type { CreatedToken, TokenView } from '@prompt-canary/api-types';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
@@ -51,7 +52,11 @@ export function registerTokenRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
     },
   );
   app.get('/api/v1/tokens', (c) =>
-    c.json(ctx.store.tokens.list().map((t) => ({ name: t.name, scopes: t.scopes, createdAt: t.createdAt }))),
+    c.json(
+      ctx.store.tokens
+        .list()
+        .map((t) => ({ name: t.name, scopes: t.scopes, createdAt: t.createdAt })) satisfies TokenView[],
+    ),
   );
 
   app.post('/api/v1/tokens', limitBody(64 * 1024), async (c) => {
@@ -79,7 +84,7 @@ export function registerTokenRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
     // The feed invalidates too; this covers a feed that delivers later (another replica's channel).
     ctx.auth.invalidate();
     c.header('Cache-Control', 'no-store');
-    return c.json({ name, scopes: unique, token }, 201);
+    return c.json({ name, scopes: unique, token } satisfies CreatedToken, 201);
   });
 
   app.delete('/api/v1/tokens/:name', (c) => {

@@ -1,3 +1,4 @@
+import type { Whoami } from '@prompt-canary/api-types';
 import type { Hono } from 'hono';
 import type { AppContext } from '../app-context.js';
 import type { AppEnv } from '../app-env.js';
@@ -26,6 +27,6 @@ export function registerWhoamiRoute(app: Hono<AppEnv>, ctx: AppContext): void {
     }
     c.set('principal', principal);
     c.header('Cache-Control', 'no-store');
-    return c.json({ name: principal.name, scopes: principal.scopes });
+    return c.json({ name: principal.name, scopes: principal.scopes } satisfies Whoami);
   });
 }
