@@ -1,5 +1,6 @@
 import type { EvaluationDetails, FlagValue, HookContext } from '@openfeature/server-sdk';
 import type { Attributes } from '@opentelemetry/api';
+import { TelemetryAttributes } from '@prompt-canary/rules';
 import { assignmentUnit } from './assignment-unit.js';
 import { ContextIdEncoder, type ContextIdOptions } from './context-id.js';
 import { RecentMap } from './recent-map.js';
@@ -9,19 +10,19 @@ import { RecentMap } from './recent-map.js';
  * registry). Canary analysis reads exactly these.
  */
 export const FeatureFlagAttributes = {
-  KEY: 'feature_flag.key',
-  VARIANT: 'feature_flag.result.variant',
-  VALUE: 'feature_flag.result.value',
-  REASON: 'feature_flag.result.reason',
-  PROVIDER_NAME: 'feature_flag.provider.name',
-  VERSION: 'feature_flag.version',
-  CONTEXT_ID: 'feature_flag.context.id',
-  ERROR_TYPE: 'error.type',
-  ERROR_MESSAGE: 'feature_flag.error.message',
+  KEY: TelemetryAttributes.FLAG_KEY,
+  VARIANT: TelemetryAttributes.FLAG_VARIANT,
+  VALUE: TelemetryAttributes.FLAG_VALUE,
+  REASON: TelemetryAttributes.FLAG_REASON,
+  PROVIDER_NAME: TelemetryAttributes.FLAG_PROVIDER_NAME,
+  VERSION: TelemetryAttributes.FLAG_VERSION,
+  CONTEXT_ID: TelemetryAttributes.FLAG_CONTEXT_ID,
+  ERROR_TYPE: TelemetryAttributes.ERROR_TYPE,
+  ERROR_MESSAGE: TelemetryAttributes.FLAG_ERROR_MESSAGE,
 } as const;
 
 /** The span event name for one flag evaluation. */
-export const FEATURE_FLAG_EVALUATION_EVENT = 'feature_flag.evaluation';
+export const FEATURE_FLAG_EVALUATION_EVENT = TelemetryAttributes.FLAG_EVALUATION_EVENT;
 
 /**
  * Options of the attributes recorded for an evaluation: `includeValue`, and how the assignment unit is sent as

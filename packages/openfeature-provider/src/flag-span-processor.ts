@@ -1,4 +1,5 @@
 import { type Attributes, type Context, type Span, trace } from '@opentelemetry/api';
+import { TelemetryAttributes } from '@prompt-canary/rules';
 import { FEATURE_FLAG_EVALUATION_EVENT } from './feature-flag-attributes.js';
 
 /**
@@ -6,7 +7,7 @@ import { FEATURE_FLAG_EVALUATION_EVENT } from './feature-flag-attributes.js';
  * analyzer counts request-level facts (the request, its status and duration) only from spans whose assignment is
  * not inherited, while the tokens and cost of inherited child spans still count for the version.
  */
-export const FEATURE_FLAG_INHERITED = 'feature_flag.inherited';
+export const FEATURE_FLAG_INHERITED = TelemetryAttributes.FLAG_INHERITED;
 
 /** The part of an SDK span (`ReadableSpan`) this processor reads from the parent. */
 interface RecordedEvents {
@@ -52,7 +53,7 @@ export class FlagSpanProcessor {
 
   /** `source` marked inherited, frozen; the same object as last time when `source` holds the same values. */
   #inheritedCopy(source: Attributes): Attributes {
-    const key = source['feature_flag.key'];
+    const key = source[TelemetryAttributes.FLAG_KEY];
     const cached = this.#inherited.get(key);
     if (cached !== undefined && sameAttributes(cached.source, source)) return cached.copy;
     const copy = Object.freeze({ ...source, [FEATURE_FLAG_INHERITED]: true });

@@ -6,6 +6,7 @@ import {
   QuantileSketch,
   type SpanObservation,
 } from '@prompt-canary/analysis';
+import { TelemetryAttributes } from '@prompt-canary/rules';
 import type { Attributes, IngestSink, OtlpMetricPoint, OtlpSpan } from '../otlp/ingest-sink.js';
 import type { AnalysisIngestCounters, AnalysisOutcome } from './analysis-ingest-counters.js';
 import { armOf, type LiveRolloutEntry, type LiveRolloutIndex } from './live-rollout-index.js';
@@ -15,12 +16,12 @@ import { type Arm, type SliceScope, scopeOfReason, type TelemetrySource } from '
 import type { SliceStore } from './slice-store.js';
 import type { TraceStore } from './trace-index.js';
 
-const FLAG_KEY = 'feature_flag.key';
-const VARIANT = 'feature_flag.result.variant';
-const VARIANT_LEGACY = 'feature_flag.variant';
-const REASON = 'feature_flag.result.reason';
+const FLAG_KEY = TelemetryAttributes.FLAG_KEY;
+const VARIANT = TelemetryAttributes.FLAG_VARIANT;
+const VARIANT_LEGACY = TelemetryAttributes.FLAG_VARIANT_LEGACY;
+const REASON = TelemetryAttributes.FLAG_REASON;
 /** Set by the provider's span processor on the assignment it copies from a parent onto a child span. */
-export const INHERITED = 'feature_flag.inherited';
+export const INHERITED = TelemetryAttributes.FLAG_INHERITED;
 
 /** What {@link AggregatingIngestSink} works with. */
 export interface AggregatingIngestSinkDeps {

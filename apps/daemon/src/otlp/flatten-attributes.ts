@@ -1,3 +1,4 @@
+import { CONTENT_ATTRIBUTES, TelemetryAttributes } from '@prompt-canary/rules';
 import type { Attributes, AttributeValue } from './ingest-sink.js';
 import type { WireAnyValue, WireKeyValue } from './otlp-wire-types.js';
 import { longToNumber, OtlpDecodeError, toDouble } from './wire-values.js';
@@ -6,10 +7,10 @@ import { longToNumber, OtlpDecodeError, toDouble } from './wire-values.js';
 const MAX_DEPTH = 100;
 
 /** The attribute that makes a span or point count for a rollout. */
-export const FLAG_KEY = 'feature_flag.key';
+export const FLAG_KEY = TelemetryAttributes.FLAG_KEY;
 
 /** The span event carrying one flag evaluation (OpenTelemetry semantic conventions). */
-export const FLAG_EVALUATION_EVENT = 'feature_flag.evaluation';
+export const FLAG_EVALUATION_EVENT = TelemetryAttributes.FLAG_EVALUATION_EVENT;
 
 /**
  * Whether an attribute holds prompt or completion contents, which are never stored: `gen_ai.prompt*`,
@@ -20,10 +21,8 @@ export function isContentAttribute(key: string): boolean {
   // One character test keeps the common, non-gen_ai case to a single comparison ('g' is 0x67).
   if (key.charCodeAt(0) !== 0x67 || !key.startsWith('gen_ai.')) return false;
   return (
-    key.startsWith('gen_ai.prompt') ||
-    key.startsWith('gen_ai.completion') ||
-    key === 'gen_ai.input.messages' ||
-    key === 'gen_ai.output.messages'
+    CONTENT_ATTRIBUTES.prefixes.some((prefix) => key.startsWith(prefix)) ||
+    (CONTENT_ATTRIBUTES.exact as readonly string[]).includes(key)
   );
 }
 
