@@ -52,7 +52,7 @@ export interface AppDeps {
   feed?: ChangeFeed;
   /** Defaults to fresh metrics without process metrics. */
   metrics?: DaemonMetrics;
-  /** The rollout controller's analysis; defaults to the daemon's analyzer once wired, else no analysis. */
+  /** The rollout controller's analysis; defaults to the daemon's `RolloutAnalyzer` (tests may script one). */
   analysis?: AnalysisSource;
   /** Start the rollout controller's timer loop (default true); tests may drive `controller.tick()` instead. */
   startController?: boolean;

@@ -1,0 +1,209 @@
+// End-to-end OTLP ingest: spans/s that canaryd acknowledges on POST /v1/traces (HTTP, protobuf decode, flag
+// filter, unit-aware aggregation and the SQLite commit that happens before the 2xx), against the floor of the same
+// run: protobufjs decoding the same requests and nothing else, on one core. The daemon is pinned to core 0, this
+// process (autocannon, the load tool, and the floor) to core 1, so the two do not share a core.
+//
+//   pnpm --filter @prompt-canary/bench run otlp-e2e      (expects apps/daemon/dist to be built)
+//
+// Every run is bounded: ROUNDS × DURATION seconds of load, a fixed number of floor passes.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { otlpSchema } from '@prompt-canary/daemon/otlp';
+import autocannon from 'autocannon';
+import { ADMIN_TOKEN, adminClient, startNodeServer } from './lib/daemon-process.js';
+import { fmt, median } from './lib/machine.js';
+
+const SPANS = Number(process.env.OTLP_E2E_SPANS ?? 1000); // spans per request
+const PAYLOADS = 8;
+const ROUNDS = Number(process.env.OTLP_E2E_ROUNDS ?? 3);
+const DURATION = Number(process.env.OTLP_E2E_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.OTLP_E2E_CONNECTIONS ?? 4);
+const FLOOR_PASSES = 20;
+const PACK = 'bench-prompts';
+const MAIN = fileURLToPath(new URL('../apps/daemon/dist/main.js', import.meta.url));
+
+const schema = otlpSchema();
+const Request = schema.exportTraceServiceRequest;
+
+let seed = 0x9e3779b9;
+const random = () => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 4294967296;
+};
+const bytes = (n) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
+const str = (v) => ({ stringValue: v });
+const int = (v) => ({ intValue: v });
+const kv = (key, value) => ({ key, value });
+
+/** Sessions of about six turns: a unit id repeats for a geometric number of consecutive spans. */
+let unit = 0;
+let turnsLeft = 0;
+function nextUnit() {
+  if (turnsLeft <= 0) {
+    unit += 1;
+    turnsLeft = 1 + Math.floor(Math.log(1 - random()) / Math.log(5 / 6));
+  }
+  turnsLeft -= 1;
+  return `u${unit.toString(16).padStart(12, '0')}`;
+}
+
+function makeSpan(nowNs) {
+  const durationNs = BigInt(Math.floor(200_000_000 + random() * 2_800_000_000));
+  const canary = random() < 0.1;
+  return {
+    traceId: bytes(16),
+    spanId: bytes(8),
+    name: 'chat',
+    kind: 2,
+    startTimeUnixNano: String(nowNs - durationNs),
+    endTimeUnixNano: String(nowNs),
+    attributes: [
+      kv('http.route', str('/api/chat')),
+      kv('gen_ai.operation.name', str('chat')),
+      kv('gen_ai.request.model', str('gpt-x')),
+      kv('gen_ai.usage.input_tokens', int(Math.floor(200 + random() * 2000))),
+      kv('gen_ai.usage.output_tokens', int(Math.floor(20 + random() * 500))),
+      kv('feature_flag.key', str(PACK)),
+      kv('feature_flag.result.variant', str(canary ? '2.1.0' : '2.0.0')),
+      kv('feature_flag.result.reason', str('split')),
+      kv('feature_flag.context.id', str(nextUnit())),
+    ],
+    status: { code: random() < 0.05 ? 2 : 0 },
+  };
+}
+
+function makePayloads() {
+  const nowNs = BigInt(Date.now()) * 1_000_000n;
+  return Array.from({ length: PAYLOADS }, () => {
+    const spans = Array.from({ length: SPANS }, () => makeSpan(nowNs));
+    const message = Request.fromObject({
+      resourceSpans: [
+        { resource: { attributes: [kv('service.name', str('bench'))] }, scopeSpans: [{ spans }] },
+      ],
+    });
+    return Buffer.from(Request.encode(message).finish());
+  });
+}
+
+/** Spans/s of protobufjs decoding the payloads, nothing else: the floor. */
+function floorRate(payloads) {
+  let kept = 0;
+  const start = process.hrtime.bigint();
+  for (let pass = 0; pass < FLOOR_PASSES; pass++) {
+    for (const body of payloads) kept += Request.decode(body).resourceSpans.length;
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (kept < 0) console.log(kept);
+  return (FLOOR_PASSES * PAYLOADS * SPANS) / seconds;
+}
+
+function pin(pid, core) {
+  try {
+    execFileSync('taskset', ['-a', '-cp', String(core), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function load(url, token, payloads) {
+  let i = 0;
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url,
+        connections: CONNECTIONS,
+        duration: DURATION,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/traces',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-protobuf' },
+            setupRequest: (request) => {
+              request.body = payloads[i++ % payloads.length];
+              return request;
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'otlp-e2e-'));
+const server = await startNodeServer(
+  'canaryd',
+  [MAIN, '--host', '127.0.0.1', '--port', '0', '--db', join(dir, 'canary.db')],
+  { CANARYD_ADMIN_TOKEN: ADMIN_TOKEN, CANARYD_LOG_LEVEL: 'warn' },
+);
+const pinned = pin(server.pid, 0) && pin(process.pid, 1);
+const baseUrl = `http://127.0.0.1:${server.port}`;
+const api = adminClient(baseUrl, ADMIN_TOKEN);
+try {
+  const pack = (version) => ({
+    apiVersion: 'promptcanary.dev/v1alpha1',
+    kind: 'PromptPack',
+    metadata: { name: PACK },
+    spec: {
+      version,
+      rollout: {
+        canaryWeight: 10,
+        stepWeight: 10,
+        stepInterval: '1h',
+        analysis: {
+          metrics: [
+            { name: 'success_rate', threshold: '90%', comparison: '>=' },
+            { name: 'latency_p99', threshold: '3000ms', comparison: '<=' },
+            { name: 'tokens_per_request', maxIncrease: '50%' },
+          ],
+        },
+      },
+    },
+  });
+  await api('PUT', `/api/v1/packs/${PACK}`, pack('2.0.0'));
+  await api('PUT', `/api/v1/packs/${PACK}`, pack('2.1.0'));
+  const { token } = await api('POST', '/api/v1/tokens', { name: 'bench-ingest', scopes: ['ingest'] });
+
+  const rows = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const payloads = makePayloads(); // fresh end times, so the spans land in the rollout's current slices
+    const before = floorRate(payloads);
+    const result = await load(baseUrl, token, payloads);
+    const after = floorRate(payloads);
+    const floor = (before + after) / 2;
+    const e2e = (result['2xx'] * SPANS) / result.duration;
+    rows.push({ floor, e2e, ratio: e2e / floor, p99: result.latency.p99, non2xx: result.non2xx });
+    console.error(
+      `round ${round + 1}/${ROUNDS}: end to end ${fmt(e2e)} spans/s, floor ${fmt(floor)} spans/s, ×${(e2e / floor).toFixed(2)}, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+    );
+  }
+  const analysis = await api('GET', '/api/v1/rollouts').then((list) =>
+    api('GET', `/api/v1/rollouts/${list[0].id}/analysis?window=rollout`),
+  );
+  const col = (key) => median(rows.map((r) => r[key]));
+  console.log(`## OTLP ingest, end to end
+
+Node ${process.version}, ${availableParallelism()} cores; canaryd (file database) ${pinned ? 'pinned to core 0, load tool and floor to core 1' : 'not pinned (taskset failed)'};
+1-minute load average ${loadavg()[0].toFixed(1)} at the end. ${PAYLOADS} ExportTraceServiceRequest payloads of ${SPANS} flagged
+spans (sessions of ~6 turns carrying \`feature_flag.context.id\`, 10% canary), autocannon ${CONNECTIONS} connections,
+${ROUNDS} rounds of ${DURATION} s; the floor is protobufjs decoding the same payloads on one core, measured before
+and after each round. Median over rounds.
+
+| path | spans/s | × floor | request p99 (ms) |
+|---|---:|---:|---:|
+| protobufjs \`decode\` only (floor) | ${fmt(col('floor'))} | 1.00 | — |
+| \`POST /v1/traces\`: HTTP + decode + aggregation + SQLite commit before the 2xx | ${fmt(col('e2e'))} | ${col('ratio').toFixed(2)} | ${col('p99')} |
+
+Non-2xx answers: ${rows.reduce((n, r) => n + r.non2xx, 0)}. Units counted by the analysis afterwards: ${JSON.stringify(analysis.srm.units ?? null)}.
+`);
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
