@@ -1,7 +1,9 @@
 /**
  * The shapes of canaryd's HTTP answers (API.md "Resources", "Analysis", "Errors"), declared once for every client
- * (the `canary` CLI, the dashboard) and checked against the daemon's own output. Types only: importing this package
- * with `import type` adds nothing at run time.
+ * (the `canary` CLI, the dashboard) and checked against the daemon's own output, and the API's small unit
+ * vocabulary: durations (`500ms`, `5m`, `2d`) read and written one way everywhere. The types add nothing at run
+ * time; the duration functions are pure, without dependencies or `node:*` imports, so the dashboard bundles them
+ * for the browser.
  *
  * Only the fields clients read are typed where an answer embeds a large document (a pack's normalised spec, a
  * rollout's plan); the daemon may send more, and clients ignore fields they do not know.
@@ -18,6 +20,7 @@ export type {
   SegmentView,
   TokenView,
 } from './admin.js';
+export { durationText, formatDuration, parseDuration } from './duration.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Vocabulary
@@ -317,11 +320,20 @@ export interface SrmCheck {
   readonly reason: string;
 }
 
+/**
+ * What a metric's values are: `fraction` a rate from 0 to 1, `ms` milliseconds, `tokens` a token count, `cost` money
+ * per request, `rating` the 1–5 satisfaction scale, `number` anything else.
+ */
+export type MetricUnit = 'fraction' | 'ms' | 'tokens' | 'cost' | 'rating' | 'number';
+
+/** Which way is better for a metric. */
+export type MetricDirection = 'higher' | 'lower';
+
 /** How to read a metric: `fraction` values are rates (0–1), `ms` latencies, `cost` money per request. */
 export interface MetricInfo {
-  readonly unit: 'fraction' | 'ms' | 'tokens' | 'cost' | 'rating' | 'number';
+  readonly unit: MetricUnit;
   /** Which way is better. */
-  readonly direction: 'higher' | 'lower';
+  readonly direction: MetricDirection;
 }
 
 /** The answer of `GET /api/v1/rollouts/{id}/analysis`. */

@@ -5,6 +5,8 @@
  * judge of what a pack means.
  */
 
+import { durationText, parseDuration } from '@prompt-canary/api-types';
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
@@ -18,13 +20,6 @@ const DURATION_KEYS = new Set([
 ]);
 const WEIGHT_KEYS = new Set(['canaryWeight', 'stepWeight', 'maxWeight', 'weight', 'capWeight']);
 const RELATIVE_KEYS = new Set(['maxIncrease', 'maxDecrease']);
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const BIG_UNITS: ReadonlyArray<readonly [string, number]> = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1_000],
-];
 
 /** Defaults the daemon fills in (PROMPTPACK.md); hidden on the live side when the file leaves them out. */
 const DEFAULTS: Readonly<Record<string, Json>> = {
@@ -55,17 +50,10 @@ function round(value: number, digits = 10): number {
   return Number(value.toFixed(digits));
 }
 
-/** Milliseconds in the largest unit that divides them: `300000` → `5m`, `1500` → `1500ms`. */
-export function durationText(ms: number): string {
-  if (ms === 0) return '0s';
-  for (const [unit, size] of BIG_UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
-}
-
+/** A duration as the pack file may write it (`5m`, `0`, or a bare `0` number) in milliseconds. */
 function parseDurationMs(value: Json): number | undefined {
-  if (value === 0 || value === '0') return 0;
-  const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim()) : null;
-  return match ? Math.round(Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 1)) : undefined;
+  if (value === 0) return 0;
+  return typeof value === 'string' ? parseDuration(value) : undefined;
 }
 
 function percentOf(value: Json): number | undefined {

@@ -1,10 +1,27 @@
 import { stripVTControlCharacters } from 'node:util';
+import type { AnalysisCheck } from '@prompt-canary/api-types';
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import { analysis, specs } from '../testing/analysis-fixture.js';
 import { renderMetricTable } from './metric-table.js';
 
 const plain = pc.createColors(false);
+
+function thresholdCheck(
+  partial: Partial<AnalysisCheck> & Pick<AnalysisCheck, 'metric' | 'threshold'>,
+): AnalysisCheck {
+  return {
+    kind: 'threshold',
+    result: 'Pass',
+    status: 'OK',
+    stable: null,
+    canary: null,
+    n: { stable: 2700, canary: 300 },
+    reason: `${partial.metric} within its limit`,
+    onFail: 'rollback',
+    ...partial,
+  };
+}
 
 describe('the metric table', () => {
   it('puts stable and canary side by side with threshold, samples and status', () => {
@@ -28,6 +45,7 @@ describe('the metric table', () => {
   it('shows relative limits from the spec', () => {
     const lines = renderMetricTable(
       {
+        metricInfo: { tokens_per_request: { unit: 'tokens', direction: 'lower' } },
         checks: [
           {
             metric: 'tokens_per_request',
@@ -48,6 +66,53 @@ describe('the metric table', () => {
     expect(lines[1]).toMatch(
       /^tokens_per_request\s+410 tok\s+300 tok\s+\+50\.0% max\s+2,700 \/ 300\s+▲ Improved$/,
     );
+  });
+
+  it('shows a custom refund_rate of unit number as a number and a custom tone_score of unit fraction as a percentage', () => {
+    const lines = renderMetricTable(
+      {
+        arms: {
+          stable: { n: 2700, metrics: { refund_rate: 0.42, tone_score: 0.873 } },
+          canary: { n: 300, metrics: { refund_rate: 0.4, tone_score: 0.9 } },
+        },
+        metricInfo: {
+          refund_rate: { unit: 'number', direction: 'lower' },
+          tone_score: { unit: 'fraction', direction: 'higher' },
+        },
+        checks: [
+          thresholdCheck({ metric: 'refund_rate', stable: 0.42, canary: 0.4, threshold: 0.5 }),
+          thresholdCheck({ metric: 'tone_score', stable: 0.873, canary: 0.9, threshold: 0.8 }),
+        ],
+      },
+      [],
+      plain,
+    );
+    expect(lines[1]).toMatch(/^refund_rate\s+0\.42\s+0\.4\s+≤ 0\.5\s/);
+    expect(lines[2]).toMatch(/^tone_score\s+87\.3%\s+90\.0%\s+≥ 80\.0%\s/);
+  });
+
+  it('takes the sign of a limit the spec does not give from the metric direction', () => {
+    const check = thresholdCheck({ metric: 'success_rate', threshold: 0.9 });
+    const higher = renderMetricTable(
+      { metricInfo: { success_rate: { unit: 'fraction', direction: 'higher' } }, checks: [check] },
+      [],
+      plain,
+    );
+    const lower = renderMetricTable(
+      { metricInfo: { success_rate: { unit: 'fraction', direction: 'lower' } }, checks: [check] },
+      [],
+      plain,
+    );
+    expect(higher[1]).toMatch(/\s≥ 90\.0%\s/);
+    expect(lower[1]).toMatch(/\s≤ 90\.0%\s/);
+  });
+
+  it('shows plain numbers and no guessed sign from a daemon that sends no metricInfo', () => {
+    const { metricInfo: _, ...old } = analysis;
+    const lines = renderMetricTable(old, [], plain);
+    expect(lines[1]).toMatch(/^success_rate\s+0\.951\s+0\.903\s+0\.9\s+2,700 \/ 300\s+◆ Watch$/);
+    expect(lines[2]).toMatch(/^latency_p99 \(threshold\)\s+2,480\s+3,412\s+3,000\s+2,700 \/ 300\s/);
+    expect(lines[4]).toMatch(/^tokens_per_request\s+410\s+395\s+—\s/);
   });
 
   it('says when there is no data yet', () => {

@@ -1,7 +1,13 @@
-import type { Analysis, AnalysisCheck, CheckStatus, MetricSpecView } from '@prompt-canary/api-types';
+import type {
+  Analysis,
+  AnalysisCheck,
+  CheckStatus,
+  MetricInfo,
+  MetricSpecView,
+} from '@prompt-canary/api-types';
 import type { Colors } from '../terminal.js';
 import { renderTable } from './text-table.js';
-import { formatMetricValue, formatPercent, type MetricUnit, metricUnit } from './units.js';
+import { formatMetricValue, formatPercent, metricUnit } from './units.js';
 
 const SYMBOLS: Readonly<Record<CheckStatus, string>> = {
   Improved: '▲',
@@ -30,22 +36,39 @@ export function formatStatus(status: CheckStatus | undefined, colors: Colors): s
 
 const COMPARISON: Readonly<Record<string, string>> = { '>=': '≥', '<=': '≤', '>': '>', '<': '<' };
 
-/** The threshold column of a check: the hard limit, the allowed change against stable, or `vs stable`. */
+/**
+ * The sign of a hard limit the spec does not give: a higher-is-better metric may not fall below its limit, a
+ * lower-is-better one may not rise above it.
+ */
+const COMPARISON_BY_DIRECTION: Readonly<Record<MetricInfo['direction'], string>> = {
+  higher: '≥',
+  lower: '≤',
+};
+
+/**
+ * The threshold column of a check: the hard limit, the allowed change against stable, or `vs stable`. `info` is
+ * the daemon's unit and direction for the metric; without it the limit shows as a plain number with no sign the
+ * spec does not give.
+ */
 export function formatThreshold(
   check: AnalysisCheck,
   spec: MetricSpecView | undefined,
-  unit: MetricUnit,
+  info: MetricInfo | undefined,
 ): string {
+  const unit = info?.unit ?? 'number';
   if (check.kind === 'threshold') {
     const limit = check.threshold ?? spec?.threshold;
     if (limit === undefined || limit === null) return '—';
-    const comparison = COMPARISON[spec?.comparison ?? ''] ?? (unit === 'rate' ? '≥' : '≤');
-    return `${comparison} ${formatMetricValue(limit, unit)}`;
+    const comparison =
+      COMPARISON[spec?.comparison ?? ''] ?? (info ? COMPARISON_BY_DIRECTION[info.direction] : undefined);
+    const value = formatMetricValue(limit, unit);
+    return comparison ? `${comparison} ${value}` : value;
   }
   if (check.kind === 'relative') {
     if (spec?.maxIncrease !== undefined) return `+${formatPercent(spec.maxIncrease)} max`;
     if (spec?.maxDecrease !== undefined) {
-      return unit === 'rate'
+      // A rate's tolerance is in absolute points; any other metric's is relative (PROMPTPACK.md).
+      return unit === 'fraction'
         ? `−${(spec.maxDecrease * 100).toFixed(1)}pt max`
         : `−${formatPercent(spec.maxDecrease)} max`;
     }
@@ -62,13 +85,14 @@ function count(n: number | undefined): string {
 
 /**
  * The side-by-side table of a rollout's metrics: one row per check (`Metric | stable | canary | threshold | n |
- * Status`), then the metrics that have data but no check, so every measured metric is visible.
+ * Status`), then the metrics that have data but no check, so every measured metric is visible. Values read in the
+ * units of the analysis's `metricInfo`; a metric it does not describe shows plain numbers.
  *
  * @example
  * renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors).join('\n');
  */
 export function renderMetricTable(
-  analysis: Partial<Pick<Analysis, 'arms' | 'checks'>>,
+  analysis: Partial<Pick<Analysis, 'arms' | 'checks' | 'metricInfo'>>,
   specs: readonly MetricSpecView[],
   colors: Colors,
 ): string[] {
@@ -80,7 +104,7 @@ export function renderMetricTable(
   const canary = analysis.arms?.canary;
   const rows: string[][] = checks.map((check) => {
     const spec = byName.get(check.metric);
-    const unit = metricUnit(check.metric, spec?.from?.aggregate);
+    const unit = metricUnit(check.metric, analysis.metricInfo);
     const name =
       (kindsOf.get(check.metric) ?? 0) > 1
         ? `${check.metric} ${colors.dim(`(${check.kind})`)}`
@@ -89,7 +113,7 @@ export function renderMetricTable(
       name,
       formatMetricValue(check.stable ?? stable?.metrics[check.metric], unit),
       formatMetricValue(check.canary ?? canary?.metrics[check.metric], unit),
-      formatThreshold(check, spec, unit),
+      formatThreshold(check, spec, analysis.metricInfo?.[check.metric]),
       `${count(check.n?.stable ?? stable?.n)} / ${count(check.n?.canary ?? canary?.n)}`,
       formatStatus(check.status, colors),
     ];
@@ -99,7 +123,7 @@ export function renderMetricTable(
     .filter((name) => !checked.has(name))
     .sort();
   for (const name of ungated) {
-    const unit = metricUnit(name, byName.get(name)?.from?.aggregate);
+    const unit = metricUnit(name, analysis.metricInfo);
     rows.push([
       colors.dim(name),
       formatMetricValue(stable?.metrics[name], unit),

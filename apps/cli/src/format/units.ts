@@ -1,25 +1,24 @@
 /**
  * How values read on a terminal: rates as percentages, latencies in milliseconds, token counts, costs and
- * durations, each short enough for a table cell.
+ * durations, each short enough for a table cell. A metric's unit is the one the daemon sends in the analysis's
+ * `metricInfo`, never a guess from its name.
  */
 
-/** The unit a metric is shown in. */
-export type MetricUnit = 'rate' | 'ms' | 'tokens' | 'cost' | 'number';
-
-const RATE_METRICS = new Set(['success_rate', 'error_rate']);
+import { formatDuration, type MetricInfo, type MetricUnit } from '@prompt-canary/api-types';
 
 /**
- * The unit of a metric by its name (built-ins) or, for a custom one, by its aggregate (`rate` → a rate).
+ * The unit a metric's values are shown in: the daemon's `metricInfo`, or a plain number when the answer has none for
+ * the metric (a daemon older than `metricInfo`). A name such as `refund_rate` says nothing about the unit.
  *
  * @example
- * metricUnit('latency_p99'); // 'ms'
+ * metricUnit('latency_p99', { latency_p99: { unit: 'ms', direction: 'lower' } }); // 'ms'
+ * metricUnit('latency_p99', undefined); // 'number'
  */
-export function metricUnit(name: string, aggregate?: string): MetricUnit {
-  if (RATE_METRICS.has(name) || name.endsWith('_rate') || aggregate === 'rate') return 'rate';
-  if (name.startsWith('latency_')) return 'ms';
-  if (name.includes('tokens')) return 'tokens';
-  if (name.startsWith('cost')) return 'cost';
-  return 'number';
+export function metricUnit(
+  metric: string,
+  metricInfo: Readonly<Record<string, MetricInfo>> | undefined,
+): MetricUnit {
+  return metricInfo?.[metric]?.unit ?? 'number';
 }
 
 /** A number with at most `digits` decimals and no trailing zeros. */
@@ -45,15 +44,15 @@ function grouped(value: number): string {
 }
 
 /**
- * A metric's value in its unit: `95.1%`, `2,480 ms`, `412 tok`, `$0.0031`; `—` when there is no value.
+ * A metric's value in its unit: `95.1%`, `2,480 ms`, `412 tok`, `$0.0031`, `4.21/5`; `—` when there is no value.
  *
  * @example
- * formatMetricValue(0.951, 'rate'); // '95.1%'
+ * formatMetricValue(0.951, 'fraction'); // '95.1%'
  */
 export function formatMetricValue(value: number | null | undefined, unit: MetricUnit): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   switch (unit) {
-    case 'rate':
+    case 'fraction':
       return formatPercent(value);
     case 'ms':
       return value < 10 ? `${trim(value, 2)} ms` : `${grouped(value)} ms`;
@@ -61,38 +60,11 @@ export function formatMetricValue(value: number | null | undefined, unit: Metric
       return value < 100 ? `${trim(value, 1)} tok` : `${grouped(value)} tok`;
     case 'cost':
       return value >= 1 ? `$${value.toFixed(2)}` : `$${Number(value.toPrecision(2))}`;
+    case 'rating':
+      return `${trim(value, 2)}/5`;
     case 'number':
       return Math.abs(value) >= 1000 ? grouped(value) : trim(value, 3);
   }
-}
-
-const UNITS: ReadonlyArray<readonly [string, number]> = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1_000],
-];
-
-/**
- * A duration in its two largest units: `90_000` → `1m30s`, `3_600_000` → `1h`, `450` → `450ms`.
- *
- * @example
- * formatDuration(5 * 60_000); // '5m'
- */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const parts: string[] = [];
-  let rest = Math.floor(ms / 1000) * 1000;
-  for (const [unit, size] of UNITS) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-    if (parts.length === 2) break;
-    if (parts.length === 1 && rest === 0) break;
-  }
-  return parts.join('');
 }
 
 /** How long ago an ISO time was, relative to `nowMs`: `5m ago`; `just now` under a second. */

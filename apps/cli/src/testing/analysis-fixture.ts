@@ -1,6 +1,9 @@
 import type { Analysis, MetricSpecView } from '@prompt-canary/api-types';
 
-/** The example of API.md "Analysis", with a second check per metric and an ungated metric. */
+/**
+ * The example of API.md "Analysis", with a second check per metric and an ungated metric; `metricInfo` as the
+ * daemon sends it (every metric of `arms` and `checks`, from the analysis package's metric catalogue).
+ */
 export const analysis: Analysis = {
   window: { from: '2025-01-31T11:55:00Z', to: '2025-01-31T12:00:00Z' },
   arms: {
@@ -14,6 +17,11 @@ export const analysis: Analysis = {
       n: 300,
       metrics: { success_rate: 0.903, latency_p99: 3412, tokens_per_request: 395 },
     },
+  },
+  metricInfo: {
+    success_rate: { unit: 'fraction', direction: 'higher' },
+    latency_p99: { unit: 'ms', direction: 'lower' },
+    tokens_per_request: { unit: 'tokens', direction: 'lower' },
   },
   checks: [
     {

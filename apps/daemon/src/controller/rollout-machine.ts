@@ -3,6 +3,8 @@
  * time, decides whether to hold, step up, pause, roll back or complete, and turns that decision into a transition
  * through the same functions operators' actions use. Pure: no clock, no I/O.
  */
+
+import { formatDuration } from '@prompt-canary/api-types';
 import {
   complete,
   inSegmentPhases,
@@ -21,7 +23,6 @@ import {
   type RolloutLook,
   stageKey,
 } from './controller-memory.js';
-import { formatDuration } from './format-duration.js';
 
 /** What the machine decided, with a reason a person can read. */
 export type Decision =

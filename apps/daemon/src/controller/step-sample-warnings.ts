@@ -3,11 +3,12 @@
  * samples, and warnings where a stage's minimum duration is too short for that (the step would hold, then pause
  * as inconclusive).
  */
+
+import { formatDuration } from '@prompt-canary/api-types';
 import type { SliceStore } from '../ingest/slice-store.js';
 import type { RolloutSpec } from '../packs/prompt-pack.js';
 import type { RolloutPlan } from '../rollouts/rollout-plan.js';
 import type { RolloutStore } from '../rollouts/rollout-store.js';
-import { formatDuration } from './format-duration.js';
 
 /** A pack's recent request rate, in requests per real second, or `null` when nothing is known. */
 export type RequestRate = (pack: string, nowMs: number) => number | null;

@@ -4,11 +4,11 @@
  * so the schema can report it at the field's path.
  */
 
+import { parseDuration as parseDurationText } from '@prompt-canary/api-types';
+
 /** A parsed value, or the reason it could not be parsed. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const NUMBER_PATTERN = /^-?\d+(?:\.\d+)?$/;
 const PERCENT_PATTERN = /^(-?\d+(?:\.\d+)?)\s*%$/;
 
@@ -101,24 +101,21 @@ export function parseRelative(input: unknown): Parsed<number> {
 }
 
 /**
- * Parses a duration written with one unit (`500ms`, `8s`, `5m`, `4h`, `2d`) into milliseconds. A bare `0` is
- * accepted for "no time".
+ * Parses a duration written with one unit (`500ms`, `8s`, `5m`, `4h`, `2d`) into milliseconds, as the shared
+ * `parseDuration` of `@prompt-canary/api-types` reads it. A bare `0` (number or string) is accepted for "no time".
  *
  * @example
  * parseDuration('5m'); // { ok: true, value: 300000 }
  */
 export function parseDuration(input: unknown): Parsed<number> {
-  if (input === 0 || input === '0') return { ok: true, value: 0 };
-  const match = typeof input === 'string' ? DURATION_PATTERN.exec(input.trim()) : null;
-  if (!match) {
+  const value = input === 0 ? 0 : typeof input === 'string' ? parseDurationText(input) : undefined;
+  if (value === undefined) {
     return {
       ok: false,
       problem: `expected a duration such as 500ms, 8s, 5m, 4h or 2d, got ${describe(input)}`,
     };
   }
-  const amount = Number(match[1]);
-  const unit = match[2] as keyof typeof UNIT_MS;
-  return { ok: true, value: Math.round(amount * UNIT_MS[unit]) };
+  return { ok: true, value };
 }
 
 /**

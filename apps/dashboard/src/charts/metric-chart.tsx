@@ -1,6 +1,7 @@
+import type { MetricInfo } from '@prompt-canary/api-types';
 import { useMemo } from 'preact/hooks';
 import type uPlot from 'uplot';
-import { formatMetric, metricUnit } from '../views/format.js';
+import { directionText, formatMetric } from '../views/format.js';
 import { intervalInMetricUnits, type MetricPoint, metricChartData } from '../views/metric-series.js';
 import { UPlotChart } from './u-plot-chart.js';
 
@@ -23,53 +24,64 @@ function fractionRange(_u: uPlot, min: number | null, max: number | null): uPlot
   return [Math.max(0, min - pad), Math.min(1, max + pad)];
 }
 
+/** What {@link MetricChart} draws. */
+export interface MetricChartProps {
+  readonly metric: string;
+  /** The metric's unit and direction from the analysis's `metricInfo`; values read as plain numbers without it. */
+  readonly info?: MetricInfo | undefined;
+  readonly points: readonly MetricPoint[];
+}
+
 /**
  * One gated metric over the looks the dashboard has seen: stable and canary, the hard limit as a dashed line,
  * and the canary's confidence band (stable plus the always-valid interval of canary − stable) as a shaded area.
  */
-export function MetricChart({ metric, points }: { metric: string; points: readonly MetricPoint[] }) {
-  const options = useMemo<Omit<uPlot.Options, 'width'>>(
-    () => ({
+export function MetricChart({ metric, info, points }: MetricChartProps) {
+  const unit = info?.unit ?? 'number';
+  const direction = directionText(info);
+  const options = useMemo<Omit<uPlot.Options, 'width'>>(() => {
+    const format = (v: number | null | undefined) => formatMetric(v, unit);
+    return {
       height: 180,
       cursor: { drag: { x: false, y: false } },
       scales: {
         x: { time: true, range: xRange },
-        y: metricUnit(metric) === 'fraction' ? { range: fractionRange } : {},
+        y: unit === 'fraction' ? { range: fractionRange } : {},
       },
-      axes: [{}, { values: (_u, values) => values.map((v) => formatMetric(metric, v)), size: 90 }],
+      axes: [{}, { values: (_u, values) => values.map(format), size: 90 }],
       series: [
         {},
-        { label: 'stable', stroke: STABLE, width: 2, value: (_u, v) => formatMetric(metric, v) },
-        { label: 'canary', stroke: CANARY, width: 2, value: (_u, v) => formatMetric(metric, v) },
+        { label: 'stable', stroke: STABLE, width: 2, value: (_u, v) => format(v) },
+        { label: 'canary', stroke: CANARY, width: 2, value: (_u, v) => format(v) },
         {
           label: 'threshold',
           stroke: THRESHOLD,
           width: 1.5,
           dash: [6, 4],
-          value: (_u, v) => formatMetric(metric, v),
+          value: (_u, v) => format(v),
         },
         {
           label: 'band low',
           stroke: 'transparent',
           points: { show: false },
-          value: (_u, v) => formatMetric(metric, v),
+          value: (_u, v) => format(v),
         },
         {
           label: 'band high',
           stroke: 'transparent',
           points: { show: false },
-          value: (_u, v) => formatMetric(metric, v),
+          value: (_u, v) => format(v),
         },
       ],
       bands: [{ series: [5, 4], fill: BAND }],
-    }),
-    [metric],
-  );
+    };
+  }, [unit]);
   const data = useMemo(() => metricChartData(points) as uPlot.AlignedData, [points]);
   return (
     <figure class="metric-chart" data-metric={metric}>
       <figcaption>
         <strong>{metric}</strong>
+        {direction && <span class="muted"> ({direction})</span>}
         {!intervalInMetricUnits(metric) && (
           <span class="muted"> (its interval is on the exceedance rate: see the reasons)</span>
         )}

@@ -1,12 +1,13 @@
-import type { LastCheck } from '@prompt-canary/api-types';
+import type { LastCheck, MetricInfo } from '@prompt-canary/api-types';
 import { describe, expect, it } from 'vitest';
 import {
   actionsFor,
   canOperate,
   describeLastCheck,
+  directionText,
   formatAgo,
-  formatDuration,
   formatMetric,
+  formatShare,
   formatStep,
   formatTimestamp,
   formatWeight,
@@ -14,25 +15,65 @@ import {
   worstStatus,
 } from './format.js';
 
-describe('formatting', () => {
-  it('reads metric units from the built-in names', () => {
-    expect(metricUnit('success_rate')).toBe('fraction');
-    expect(metricUnit('error_rate')).toBe('fraction');
-    expect(metricUnit('latency_p99')).toBe('ms');
-    expect(metricUnit('cost_per_request')).toBe('usd');
-    expect(metricUnit('tokens_per_request')).toBe('number');
+/** As the daemon sends it for these metrics (`metricInfo` of the analysis answer). */
+const metricInfo: Record<string, MetricInfo> = {
+  success_rate: { unit: 'fraction', direction: 'higher' },
+  latency_p99: { unit: 'ms', direction: 'lower' },
+  tokens_per_request: { unit: 'tokens', direction: 'lower' },
+  cost_per_request: { unit: 'cost', direction: 'lower' },
+  satisfaction: { unit: 'rating', direction: 'higher' },
+  refund_rate: { unit: 'number', direction: 'lower' },
+  tone_score: { unit: 'fraction', direction: 'higher' },
+};
+
+describe('metric units', () => {
+  it("reads each metric's unit from the daemon's metricInfo", () => {
+    expect(metricUnit('success_rate', metricInfo)).toBe('fraction');
+    expect(metricUnit('latency_p99', metricInfo)).toBe('ms');
+    expect(metricUnit('cost_per_request', metricInfo)).toBe('cost');
+    expect(metricUnit('tokens_per_request', metricInfo)).toBe('tokens');
   });
 
-  it('shows rates as percentages, latencies in ms, costs in dollars, and a dash without a value', () => {
-    expect(formatMetric('success_rate', 0.951)).toBe('95.1%');
-    expect(formatMetric('success_rate', 0.90349)).toBe('90.3%');
-    expect(formatMetric('latency_p99', 2480)).toBe('2,480 ms');
-    expect(formatMetric('latency_p99', 3412.46)).toBe('3,412 ms');
-    expect(formatMetric('latency_p50', 12.345)).toBe('12.35 ms');
-    expect(formatMetric('cost_per_request', 0.001234)).toBe('$0.00123');
-    expect(formatMetric('tokens_per_request', 812.5)).toBe('812.5');
-    expect(formatMetric('success_rate', null)).toBe('—');
-    expect(formatMetric('latency_p99', undefined)).toBe('—');
+  it('does not show a custom refund_rate of unit number as a percentage', () => {
+    expect(formatMetric(0.42, metricUnit('refund_rate', metricInfo))).toBe('0.42');
+  });
+
+  it('shows a custom tone_score of unit fraction as a percentage', () => {
+    expect(formatMetric(0.873, metricUnit('tone_score', metricInfo))).toBe('87.3%');
+  });
+
+  it('shows a plain number for a metric metricInfo does not describe, whatever its name', () => {
+    expect(metricUnit('success_rate', undefined)).toBe('number');
+    expect(metricUnit('latency_p99', {})).toBe('number');
+    expect(formatMetric(0.951, metricUnit('error_rate', metricInfo))).toBe('0.951');
+  });
+
+  it('always shows the traffic split shares as percentages', () => {
+    expect(formatShare(0.1)).toBe('10%');
+    expect(formatShare(0.0987)).toBe('9.87%');
+    expect(formatShare(null)).toBe('—');
+  });
+
+  it('says which way is better when metricInfo tells', () => {
+    expect(directionText(metricInfo.success_rate)).toBe('higher is better');
+    expect(directionText(metricInfo.latency_p99)).toBe('lower is better');
+    expect(directionText(undefined)).toBe('');
+  });
+});
+
+describe('formatting', () => {
+  it('shows fractions as percentages, latencies in ms, tokens, costs in dollars, ratings, and a dash without a value', () => {
+    expect(formatMetric(0.951, 'fraction')).toBe('95.1%');
+    expect(formatMetric(0.90349, 'fraction')).toBe('90.3%');
+    expect(formatMetric(2480, 'ms')).toBe('2,480 ms');
+    expect(formatMetric(3412.46, 'ms')).toBe('3,412 ms');
+    expect(formatMetric(12.345, 'ms')).toBe('12.35 ms');
+    expect(formatMetric(0.001234, 'cost')).toBe('$0.00123');
+    expect(formatMetric(812.5, 'tokens')).toBe('812.5 tok');
+    expect(formatMetric(4.213, 'rating')).toBe('4.21/5');
+    expect(formatMetric(812.5, 'number')).toBe('812.5');
+    expect(formatMetric(null, 'fraction')).toBe('—');
+    expect(formatMetric(undefined, 'ms')).toBe('—');
   });
 
   it('shows weights as percentages', () => {
@@ -41,15 +82,14 @@ describe('formatting', () => {
     expect(formatWeight(100)).toBe('100%');
   });
 
-  it('says durations and ages in words', () => {
-    expect(formatDuration(42_000)).toBe('42 s');
-    expect(formatDuration(5 * 60_000)).toBe('5 min');
-    expect(formatDuration(65 * 60_000)).toBe('1 h 5 min');
-    expect(formatDuration(2 * 3_600_000)).toBe('2 h');
-    expect(formatDuration(50 * 3_600_000)).toBe('2 d 2 h');
+  it('says ages in the shared duration format', () => {
     const now = Date.parse('2025-01-01T12:00:00Z');
     expect(formatAgo('2025-01-01T11:59:58Z', now)).toBe('just now');
-    expect(formatAgo('2025-01-01T11:55:00Z', now)).toBe('5 min ago');
+    expect(formatAgo('2025-01-01T11:59:18Z', now)).toBe('42s ago');
+    expect(formatAgo('2025-01-01T11:55:00Z', now)).toBe('5m ago');
+    expect(formatAgo('2025-01-01T10:55:00Z', now)).toBe('1h 5m ago');
+    expect(formatAgo('2024-12-30T10:00:00Z', now)).toBe('2d 2h ago');
+    expect(formatAgo('yesterday', now)).toBe('yesterday');
     expect(formatTimestamp('2025-01-01T11:55:00.123Z')).toBe('2025-01-01 11:55:00 UTC');
   });
 
@@ -100,10 +140,10 @@ describe("the controller's last look", () => {
       inconclusiveSince: {},
     };
     expect(describeLastCheck(check, 2, now)).toBe(
-      '2 min ago: hold — minimum step duration not reached (latency_p99 1/2 failed looks)',
+      '2m ago: hold — minimum step duration not reached (latency_p99 1/2 failed looks)',
     );
     expect(describeLastCheck({ ...check, failures: {} }, undefined, now)).toBe(
-      '2 min ago: hold — minimum step duration not reached',
+      '2m ago: hold — minimum step duration not reached',
     );
   });
 });

@@ -1,14 +1,28 @@
-import type { CheckStatus, LastCheck, RolloutAction, RolloutPhase, Scope } from '@prompt-canary/api-types';
+import {
+  type CheckStatus,
+  formatDuration,
+  type LastCheck,
+  type MetricInfo,
+  type MetricUnit,
+  type RolloutAction,
+  type RolloutPhase,
+  type Scope,
+} from '@prompt-canary/api-types';
 
-/** How a metric's values read: rates as percentages, latencies in ms, costs in dollars. */
-export type MetricUnit = 'fraction' | 'ms' | 'usd' | 'number';
+/**
+ * The unit a metric's values are shown in: the daemon's `metricInfo`, or a plain number when the answer has none for
+ * the metric (a daemon older than `metricInfo`). The name is not a clue: a custom `refund_rate` may be a count.
+ */
+export function metricUnit(
+  metric: string,
+  metricInfo: Readonly<Record<string, MetricInfo>> | undefined,
+): MetricUnit {
+  return metricInfo?.[metric]?.unit ?? 'number';
+}
 
-/** The unit of a metric, by the daemon's naming of built-in metrics (`*_rate`, `latency_*`, `cost_*`). */
-export function metricUnit(metric: string): MetricUnit {
-  if (metric.endsWith('_rate')) return 'fraction';
-  if (metric.startsWith('latency_')) return 'ms';
-  if (metric.startsWith('cost_')) return 'usd';
-  return 'number';
+/** Which way is better for a metric, in words (`higher is better`); empty when `metricInfo` does not say. */
+export function directionText(info: MetricInfo | undefined): string {
+  return info ? `${info.direction} is better` : '';
 }
 
 /** A number with at most `digits` significant digits, without trailing noise (`1234.5` → `1,235`). */
@@ -19,19 +33,34 @@ export function formatNumber(value: number, digits = 3): string {
   return Number(value.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 6 });
 }
 
-/** A metric value in its unit; `—` when there is no value. */
-export function formatMetric(metric: string, value: number | null | undefined): string {
+/**
+ * A metric value in its unit: `95.1%`, `2,480 ms`, `812 tok`, `$0.00123`, `4.21/5`, `12.5`; `—` when there is
+ * no value.
+ *
+ * @example
+ * formatMetric(0.951, 'fraction'); // '95.1%'
+ */
+export function formatMetric(value: number | null | undefined, unit: MetricUnit): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  switch (metricUnit(metric)) {
+  switch (unit) {
     case 'fraction':
       return `${formatNumber(value * 100, 3)}%`;
     case 'ms':
       return `${formatNumber(value, 4)} ms`;
-    case 'usd':
+    case 'tokens':
+      return `${formatNumber(value, 4)} tok`;
+    case 'cost':
       return `$${formatNumber(value, 3)}`;
-    default:
+    case 'rating':
+      return `${formatNumber(value, 3)}/5`;
+    case 'number':
       return formatNumber(value, 4);
   }
+}
+
+/** A share of the traffic split (the SRM check's expected and observed canary shares, always fractions). */
+export function formatShare(share: number | null | undefined): string {
+  return formatMetric(share, 'fraction');
 }
 
 /** A weight (0–100) as a percentage. */
@@ -39,19 +68,7 @@ export function formatWeight(weight: number): string {
   return `${formatNumber(weight, 4)}%`;
 }
 
-/** A duration in words: `45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const min = Math.floor(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  if (h < 24) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
-}
-
-/** How long ago `at` was, seen from `nowMs`: `just now`, `5 min ago`. */
+/** How long ago `at` was, seen from `nowMs`: `just now`, `5m ago`, `1h 5m ago`. */
 export function formatAgo(at: string, nowMs: number): string {
   const ms = nowMs - Date.parse(at);
   if (!Number.isFinite(ms)) return at;

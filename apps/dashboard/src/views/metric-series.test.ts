@@ -1,4 +1,4 @@
-import type { Analysis, AnalysisCheck } from '@prompt-canary/api-types';
+import type { Analysis, AnalysisCheck, MetricInfo } from '@prompt-canary/api-types';
 import { describe, expect, it } from 'vitest';
 import {
   analysisPollMs,
@@ -23,17 +23,42 @@ function check(partial: Partial<AnalysisCheck> & Pick<AnalysisCheck, 'metric' | 
   };
 }
 
+/** What the daemon's metric catalogue says of the metrics these tests use. */
+const CATALOGUE: Readonly<Record<string, MetricInfo>> = {
+  success_rate: { unit: 'fraction', direction: 'higher' },
+  latency_p99: { unit: 'ms', direction: 'lower' },
+  feedback_score: { unit: 'number', direction: 'higher' },
+};
+
+/** `metricInfo` as the daemon sends it: one entry per metric named in `arms` or `checks`. */
+function metricInfoOf(names: Iterable<string>): Record<string, MetricInfo> {
+  return Object.fromEntries(
+    [...new Set(names)].map((name) => {
+      const info = CATALOGUE[name];
+      if (!info) throw new Error(`no catalogue entry for ${name}`);
+      return [name, info];
+    }),
+  );
+}
+
 function analysis(
   to: string,
   checks: readonly AnalysisCheck[],
   canary: Record<string, number> = {},
 ): Analysis {
+  const stableMetrics = { success_rate: 0.951, latency_p99: 2480 };
+  const canaryMetrics = { success_rate: 0.903, latency_p99: 3412, ...canary };
   return {
     window: { from: '2025-03-01T10:00:00Z', to },
     arms: {
-      stable: { version: '2.3.1', n: 2700, metrics: { success_rate: 0.951, latency_p99: 2480 } },
-      canary: { version: '2.4.0', n: 300, metrics: { success_rate: 0.903, latency_p99: 3412, ...canary } },
+      stable: { version: '2.3.1', n: 2700, metrics: stableMetrics },
+      canary: { version: '2.4.0', n: 300, metrics: canaryMetrics },
     },
+    metricInfo: metricInfoOf([
+      ...Object.keys(stableMetrics),
+      ...Object.keys(canaryMetrics),
+      ...checks.map((c) => c.metric),
+    ]),
     checks,
     srm: { expectedShare: null, observedShare: null, result: 'n/a', n: 0, reason: 'segment phase' },
     comparisons: null,

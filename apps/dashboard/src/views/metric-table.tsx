@@ -1,9 +1,12 @@
 import type { Analysis } from '@prompt-canary/api-types';
-import { formatMetric } from './format.js';
+import { directionText, formatMetric, formatShare, metricUnit } from './format.js';
 import { metricRows } from './metric-series.js';
 import { StatusBadge } from './phase-badge.js';
 
-/** The side-by-side table `Metric | stable | canary | Status`, one row per gated metric. */
+/**
+ * The side-by-side table `Metric | stable | canary | Status`, one row per gated metric, each value in the unit the
+ * analysis's `metricInfo` gives (a plain number where it gives none).
+ */
 export function MetricTable({ analysis }: { analysis: Analysis }) {
   const rows = metricRows(analysis);
   if (rows.length === 0) return <p class="muted">No gated metrics.</p>;
@@ -18,25 +21,29 @@ export function MetricTable({ analysis }: { analysis: Analysis }) {
         </tr>
       </thead>
       <tbody>
-        {rows.map((row) => (
-          <tr key={row.metric} data-metric={row.metric}>
-            <td>
-              {row.metric}
-              {row.threshold !== null && (
-                <span class="muted small"> limit {formatMetric(row.metric, row.threshold)}</span>
-              )}
-            </td>
-            <td class="num" title={row.n ? `n = ${row.n.stable}` : undefined}>
-              {formatMetric(row.metric, row.stable)}
-            </td>
-            <td class="num" title={row.n ? `n = ${row.n.canary}` : undefined}>
-              {formatMetric(row.metric, row.canary)}
-            </td>
-            <td>
-              <StatusBadge status={row.status} />
-            </td>
-          </tr>
-        ))}
+        {rows.map((row) => {
+          const unit = metricUnit(row.metric, analysis.metricInfo);
+          const direction = directionText(analysis.metricInfo?.[row.metric]);
+          return (
+            <tr key={row.metric} data-metric={row.metric}>
+              <td title={direction || undefined}>
+                {row.metric}
+                {row.threshold !== null && (
+                  <span class="muted small"> limit {formatMetric(row.threshold, unit)}</span>
+                )}
+              </td>
+              <td class="num" title={row.n ? `n = ${row.n.stable}` : undefined}>
+                {formatMetric(row.stable, unit)}
+              </td>
+              <td class="num" title={row.n ? `n = ${row.n.canary}` : undefined}>
+                {formatMetric(row.canary, unit)}
+              </td>
+              <td>
+                <StatusBadge status={row.status} />
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
@@ -58,7 +65,7 @@ export function AnalysisReasons({ analysis }: { analysis: Analysis }) {
         <li class={`result-${analysis.srm.result}`}>
           <strong>traffic split</strong>: {analysis.srm.result}
           {typeof analysis.srm.observedShare === 'number' &&
-            ` — expected canary share ${formatMetric('share_rate', analysis.srm.expectedShare)}, observed ${formatMetric('share_rate', analysis.srm.observedShare)}`}
+            ` — expected canary share ${formatShare(analysis.srm.expectedShare)}, observed ${formatShare(analysis.srm.observedShare)}`}
         </li>
       )}
     </ul>

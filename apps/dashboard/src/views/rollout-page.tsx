@@ -123,7 +123,12 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
         )}
         <div class="metric-charts">
           {metrics.map((metric) => (
-            <MetricChart key={metric} metric={metric} points={history.get(metric) ?? []} />
+            <MetricChart
+              key={metric}
+              metric={metric}
+              info={analysis?.metricInfo?.[metric]}
+              points={history.get(metric) ?? []}
+            />
           ))}
         </div>
       </section>
