@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDuration as parseSharedDuration } from '@prompt-canary/api-types';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -67,15 +68,10 @@ export const BUILT_IN_SCENARIOS = ['success', 'regression', 'tradeoff', 'aa'] as
 /** Directory of the shipped scenario files. */
 export const scenariosDir = resolve(dirname(fileURLToPath(import.meta.url)), '../scenarios');
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /** Parses `500ms`, `8s`, `5m`, `1h` (or a number of ms) into milliseconds; `undefined` when malformed. */
 export function parseDuration(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
-  const match = DURATION.exec(text.trim());
-  if (!match) return undefined;
-  return Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1);
+  return parseSharedDuration(text);
 }
 
 const share = z.number().min(0).max(1);
