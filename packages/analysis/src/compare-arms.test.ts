@@ -38,7 +38,7 @@ describe('compareArms: regression test on a rate', () => {
     expect(check.interval?.[1]).toBeCloseTo(-0.0492233 + 0.0481633, 6);
     expect(check.n).toEqual({ stable: 3700, canary: 412 });
     expect(check.reason).toBe(
-      'success_rate canary 89.1% vs stable 94.0%: −4.9 points, always-valid 95% interval [−9.7, −0.1] (n=412/3,700)',
+      'success_rate canary 89.1% vs stable 94.0%: −4.9 points, always-valid 95% interval [−9.7, −0.1] (n=412/3,700); unit unknown: requests treated as independent',
     );
     expect(state).toEqual({ looks: 1, minP: check.pValue, tau: 0.0025 });
   });
@@ -178,7 +178,7 @@ describe('compareArms: relative limits', () => {
     expect(check.interval?.[1]).toBeCloseTo(150 + 29.759748157963394, 8);
     expect(state?.tau).toBe(10_000);
     expect(check.reason).toBe(
-      'tokens_per_request canary 350 tokens vs stable 200 tokens: +75.0%, always-valid 95% interval [+60.1%, +89.9%] of stable, tolerance +50.0% (n=400/400)',
+      'tokens_per_request canary 350 tokens vs stable 200 tokens: +75.0%, always-valid 95% interval [+60.1%, +89.9%] of stable, tolerance +50.0% (n=400/400); unit unknown: requests treated as independent',
     );
   });
 

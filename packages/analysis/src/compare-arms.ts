@@ -6,6 +6,7 @@ import type { MeanSample, MetricDefinition, QuantileSample } from './metric-defi
 import { LOG_LATENCY_TAU, resolveMetric, sampleValue } from './metric-definition.js';
 import { msprt } from './msprt.js';
 import { type SequentialCheckState, updateSequentialCheck } from './sequential-state.js';
+import { designNote, unitCounts, unitNote, unitsText } from './unit-note.js';
 
 /** Input of {@link compareArms}. */
 export interface ComparisonInput {
@@ -61,7 +62,8 @@ function meanStatistic(
   const factor = metric.isRate ? 1 : 1 + h * tolerance;
   const shifted = metric.isRate ? s.mean + h * tolerance : factor * s.mean;
   const delta = h * (c.mean - shifted);
-  const variance = c.variance / c.n + (factor * factor * s.variance) / s.n;
+  const variance =
+    (c.variance * c.designEffect) / c.n + (factor * factor * s.variance * s.designEffect) / s.n;
   const toleranceTau = metric.isRate ? tolerance ** 2 : (tolerance * s.mean) ** 2;
   const tau = priorTau ?? (toleranceTau > 0 ? toleranceTau : metric.defaultTau(s));
   const offset = shifted - s.mean;
@@ -102,7 +104,7 @@ function quantileStatistic(
   const pc = (h === 1 ? c.sketch.countAbove(limit) : c.sketch.countBelow(limit)) / c.n;
   const ps = (h === 1 ? s.sketch.countAbove(s.value) : s.sketch.countBelow(s.value)) / s.n;
   const delta = pc - ps;
-  const variance = (pc * (1 - pc)) / c.n + (ps * (1 - ps)) / s.n;
+  const variance = (pc * (1 - pc) * c.designEffect) / c.n + (ps * (1 - ps) * s.designEffect) / s.n;
   const tau = priorTau ?? metric.defaultTau(s);
   const label = `p${Math.round(s.q * 100)}`;
   const side = h === 1 ? 'slower' : 'faster';
@@ -134,7 +136,8 @@ function logLatencyLook(
 ): { delta: number; p: number; ratio: number } {
   const shift = Math.log(Math.max(1e-9, 1 + h * tolerance));
   const delta = h * (c.mean - s.mean - shift);
-  const look = msprt(delta, c.variance / c.n + s.variance / s.n, LOG_LATENCY_TAU, alpha);
+  const variance = (c.variance * c.designEffect) / c.n + (s.variance * s.designEffect) / s.n;
+  const look = msprt(delta, variance, LOG_LATENCY_TAU, alpha);
   return { delta, p: look.p, ratio: Math.exp(c.mean - s.mean) };
 }
 
@@ -166,6 +169,8 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
     onFail: config.onFail ?? 'rollback',
     alpha,
   };
+  const nUnits = unitCounts(s, c);
+  if (nUnits !== undefined) Object.assign(base, { nUnits });
   if (s === undefined || c === undefined || s.n < minSamples || c.n < minSamples) {
     const what =
       s === undefined || c === undefined
@@ -214,7 +219,8 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
       : `${h === 1 ? '+' : MINUS_SIGN}${formatPercent(tolerance)}`;
     reason += `, tolerance ${tol}`;
   }
-  reason += ` (n=${formatCount(c.n)}/${formatCount(s.n)})`;
+  reason += `${designNote(s, c)} (n=${formatCount(c.n)}/${formatCount(s.n)}${unitsText(nUnits)})`;
+  reason += unitNote(s, c);
   const failsNow =
     (stat.delta > 0 && look.p <= level) || (logLook !== undefined && logLook.delta > 0 && logLook.p <= level);
   if (failed && !failsNow) reason += `; harm shown earlier (p=${pValue.toPrecision(2)})`;
