@@ -11,6 +11,7 @@ import { compareArms } from './compare-arms.js';
 import { BUILT_IN_METRICS, resolveMetric, sampleValue } from './metric-definition.js';
 import { checkSampleRatio, type SrmResult, type SrmSlice, srmNotApplicable } from './sample-ratio-check.js';
 import { createSequentialState, type SequentialState, sequentialKey } from './sequential-state.js';
+import { UnitExposures } from './unit-exposures.js';
 
 /** One arm in the analysis answer: API.md's `arms.stable` / `arms.canary`. */
 export interface ArmSummary {
@@ -35,8 +36,12 @@ export interface AnalyzeInput {
    * below 50%). Omit it where there is no stable arm (100% segments, `monitorFor`): only hard limits run then.
    */
   cumulative?: { stable: ArmAggregate; canary: ArmAggregate };
-  /** Per-slice split counts and expected weights for the SRM check, or `n/a` during segment phases. */
-  srm?: readonly SrmSlice[] | 'n/a';
+  /**
+   * The SRM check's data: split-assigned units at first exposure over the rollout ({@link UnitExposures}), or,
+   * for spans without a unit, per-slice split span counts and expected weights (request-level); `n/a` during
+   * segment phases.
+   */
+  srm?: UnitExposures | readonly SrmSlice[] | 'n/a';
   /** The state returned by the previous look; omit on the first look (or to restart the sequential test). */
   state?: SequentialState;
   versions?: { stable?: string; canary?: string };
@@ -130,7 +135,7 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
     srm = srmNotApplicable(input.srm === 'n/a' ? undefined : 'no split data given');
   } else {
     const out = checkSampleRatio({
-      slices: input.srm,
+      ...(input.srm instanceof UnitExposures ? { units: input.srm } : { slices: input.srm }),
       ...(prior.srm === undefined ? {} : { state: prior.srm }),
     });
     srm = out.srm;

@@ -40,4 +40,6 @@ export { createSequentialState, sequentialKey, updateSequentialCheck } from './s
 export { sliceStart } from './slice-start.js';
 export type { ClusterSpread, UnitClustersJson } from './unit-clusters.js';
 export { CLUSTER_BUCKETS, clusterSpread, designEffect, UnitClusters } from './unit-clusters.js';
+export type { ExposureCounts, UnitExposuresJson } from './unit-exposures.js';
+export { DEFAULT_EXPOSURE_CAP, UnitExposures } from './unit-exposures.js';
 export { unitHash } from './unit-hash.js';
