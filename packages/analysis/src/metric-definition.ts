@@ -3,7 +3,7 @@ import type { ArmAggregate } from './arm-aggregate.js';
 import type { Moments } from './moments.js';
 import { momentsMean, momentsVariance } from './moments.js';
 import type { QuantileSketch } from './quantile-sketch.js';
-import { designEffect, LOG_LATENCY_SCALE, type UnitClusters } from './unit-clusters.js';
+import { CLUSTER_BUCKETS, designEffect, LOG_LATENCY_SCALE, type UnitClusters } from './unit-clusters.js';
 
 /** Which way is better for a metric. */
 export type Direction = 'higher' | 'lower';
@@ -25,6 +25,8 @@ export interface UnitInfo {
   unitShare: number;
   /** Estimated distinct units behind the arm (HyperLogLog, ±9%); 0 when no span carried a unit. */
   units: number;
+  /** Non-empty cluster buckets behind the sample (≈ units below 128): the variance's degrees of freedom + 1. */
+  clusters: number;
 }
 
 /** A per-request mean (a rate is the mean of 0/1 values) with its per-request variance. */
@@ -96,7 +98,10 @@ function unitInfo(u: UnitClusters, cols: Columns, n: number, perRequestVariance:
   for (let b = 0; b < u.n.length; b++) total += u.n[b] ?? 0;
   const carried =
     cols.events === true ? (u.events > 0 ? u.unitEvents / u.events : 0) : total > 0 ? u.unitSpans / total : 0;
+  let clusters = 0;
+  if (cols.c !== undefined) for (let b = 0; b < cols.c.length; b++) if ((cols.c[b] ?? 0) > 0) clusters++;
   return {
+    clusters: cols.c === undefined ? CLUSTER_BUCKETS : clusters,
     designEffect: designEffect(cols.c, cols.s, perRequestVariance, cols.scale),
     unitShare: n > 0 ? Math.min(1, covered / n) * Math.min(1, carried) : 0,
     units: u.distinctUnits(),
@@ -139,6 +144,7 @@ function quantileSample(
     value,
     sketch,
     designEffect: proxy?.designEffect ?? 1,
+    clusters: proxy?.clusters ?? CLUSTER_BUCKETS,
     unitShare: proxy?.unitShare ?? 0,
     units: agg.units.distinctUnits(),
   };

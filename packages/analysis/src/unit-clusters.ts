@@ -226,9 +226,24 @@ export function clusterSpread(c: ArrayLike<number>, s: ArrayLike<number>): Clust
   return { count, clusters, variance: ((clusters / (clusters - 1)) * ss) / (count * count) };
 }
 
+/** z of a two-sided 1% test, where the tests of this package decide. */
+const Z_DECISION = 2.5758;
+
 /**
- * Design effect of a mean over requests: the cluster-robust variance from the bucket sums divided by the
- * request-level one (`perRequestVariance / C`), floored at 1 (a negative intra-unit correlation is not credited,
+ * (t/z)² for ν degrees of freedom at {@link Z_DECISION} (Cornish–Fisher expansion of Student's t quantile): how
+ * much a variance estimated from ν + 1 clusters must be widened so that a normal test on it keeps its level. 1.59
+ * at 10 clusters, 1.23 at 20, 1.03 at 128.
+ */
+export function smallClusterFactor(nu: number): number {
+  if (!(nu >= 1)) return Number.POSITIVE_INFINITY;
+  const z = Z_DECISION;
+  const t = z + (z ** 3 + z) / (4 * nu) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * nu * nu);
+  return (t / z) ** 2;
+}
+
+/**
+ * Design effect of a mean over requests: the cluster-robust variance from the bucket sums, widened for few clusters
+ * ({@link smallClusterFactor}), divided by the request-level one (`perRequestVariance / C`), floored at 1 (a negative intra-unit correlation is not credited,
  * and it keeps the estimate's own noise from shrinking a variance below the independent-request one). With fewer
  * than two clusters it is C (all requests may be one unit); without spread or data, 1.
  */
@@ -243,5 +258,6 @@ export function designEffect(
   if (spread.count <= 0) return 1;
   if (spread.clusters < 2) return Math.max(1, spread.count);
   const naive = perRequestVariance / spread.count;
-  return Math.max(1, spread.variance / (scale * scale) / naive);
+  const robust = (spread.variance / (scale * scale)) * smallClusterFactor(spread.clusters - 1);
+  return Math.max(1, robust / naive);
 }
