@@ -190,8 +190,10 @@ export class ArmAggregate {
       u.ts[b] = (u.ts[b] ?? 0) + w * tokens;
     }
     if (outputTokens !== undefined) {
-      bump(u, 'on', b, w);
-      bump(u, 'os', b, w * outputTokens);
+      u.on ??= u.col('on');
+      u.os ??= u.col('os');
+      u.on[b] = (u.on[b] ?? 0) + w;
+      u.os[b] = (u.os[b] ?? 0) + w * outputTokens;
     }
     if (cost !== undefined) {
       bump(u, 'cn', b, w);

@@ -60,6 +60,9 @@ export class UnitClusters {
   /** Requests reporting tokens, and their tokens, per bucket (created on first use, like the other columns). */
   tn: ClusterColumn | undefined;
   ts: ClusterColumn | undefined;
+  /** Output tokens: requests reporting them and their sum. */
+  on: ClusterColumn | undefined;
+  os: ClusterColumn | undefined;
   /** Spans that carried a unit. */
   unitSpans = 0;
   /** Events and scores that carried a unit. */
@@ -145,6 +148,8 @@ export class UnitClusters {
     }
     this.tn = this.columns.get('tn');
     this.ts = this.columns.get('ts');
+    this.on = this.columns.get('on');
+    this.os = this.columns.get('os');
     for (let i = 0; i < HLL_REGISTERS; i++) {
       const r = other.registers[i] ?? 0;
       if (r > (this.registers[i] ?? 0)) this.registers[i] = r;
@@ -191,6 +196,8 @@ export class UnitClusters {
     }
     out.tn = out.columns.get('tn');
     out.ts = out.columns.get('ts');
+    out.on = out.columns.get('on');
+    out.os = out.columns.get('os');
     return out;
   }
 }
