@@ -9,7 +9,7 @@ import { simulateRamp } from './simulate-ramp.js';
 describe('calibration with sessions (small)', () => {
   it('keeps A/A false rollbacks and SRM pauses rare over the whole seed ramp (5 req/s, 6 turns, ρ 0.2)', () => {
     const random = mulberry32(20_261_123);
-    const rollouts = 250;
+    const rollouts = 200;
     let rollbacks = 0;
     let pauses = 0;
     let completed = 0;
@@ -19,8 +19,8 @@ describe('calibration with sessions (small)', () => {
       if (run.srmFail !== null) pauses++;
       if (run.completed) completed++;
     }
-    expect(rollbacks / rollouts).toBeLessThanOrEqual(0.012);
-    expect(pauses / rollouts).toBeLessThanOrEqual(0.012);
+    expect(rollbacks / rollouts).toBeLessThanOrEqual(0.015);
+    expect(pauses / rollouts).toBeLessThanOrEqual(0.015);
     expect(completed / rollouts).toBeGreaterThanOrEqual(0.97);
   }, 60_000);
 
