@@ -50,8 +50,8 @@ export function calibrationMarkdown(
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...report.aa.map(aaRow),
     '',
-    'With 100 rollouts, 0 events means a rate below 3% at 95% confidence; the 5 req/s rows, with more rollouts, bound it',
-    'more tightly. "Any failing look" counts single failing looks the failure threshold absorbed.',
+    `With n rollouts, 0 events bounds the rate below 3/n at 95% confidence (${(300 / Math.max(1, options.aaFast)).toFixed(0)}% for the 100 req/s rows);`,
+    '"any failing look" counts single failing looks the failure threshold absorbed.',
     '',
     '## Hard limits with the truth just inside (goal ≤ 0.5% of rollouts with any failing look)',
     '',
@@ -86,6 +86,9 @@ export function calibrationMarkdown(
     '  α/3, and a latency percentile spends its share on two tests (exceedance rate and log-latency mean) at half each.',
     '  Hard limits fail only beyond sampling noise (one-sided p ≤ 0.001 per look, binomial bounds with the design',
     '  effect for rates and percentiles).',
+    '- Above 50% the pool restarts at every step (STATISTICS.md), and each restart is a fresh sequential test at the',
+    "  full α/3: the seed ramp's four steps above 50% make five tests per metric and rollout. A/A failures in the",
+    '  restarted pools are the first place to look when a row misses its goal; spending α across pools would cut them.',
     '',
   );
   return lines.join('\n');
