@@ -3,7 +3,7 @@
 // docs/calibration.md.
 //
 //   pnpm --filter @prompt-canary/bench run calibrate          (expects packages/analysis/dist to be built)
-//   CALIBRATION_SEED=7 CALIBRATION_AA=1000 pnpm --filter @prompt-canary/bench run calibrate
+//   CALIBRATION_SEED=7 CALIBRATION_AA_SLOW=1000 CALIBRATION_AA_FAST=100 pnpm --filter @prompt-canary/bench run calibrate
 //
 // Plain JavaScript on purpose, like the other benchmarks: it runs the built package, with no loader in the way.
 
@@ -14,18 +14,22 @@ import { calibrationMarkdown, runCalibration } from '@prompt-canary/analysis/cal
 
 const options = {
   seed: Number(process.env.CALIBRATION_SEED ?? 20261122),
-  aaRollouts: Number(process.env.CALIBRATION_AA ?? 1000),
-  aaFullRollouts: Number(process.env.CALIBRATION_AA_FULL ?? 200),
-  powerRuns: Number(process.env.CALIBRATION_POWER ?? 1000),
-  latencyRuns: Number(process.env.CALIBRATION_LATENCY ?? 200),
+  aaSlow: Number(process.env.CALIBRATION_AA_SLOW ?? 1000),
+  aaFast: Number(process.env.CALIBRATION_AA_FAST ?? 100),
+  powerRuns: Number(process.env.CALIBRATION_POWER ?? 100),
 };
 
 const started = performance.now();
 const report = runCalibration(options);
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
+const env = ['SEED', 'AA_SLOW', 'AA_FAST', 'POWER']
+  .filter((k) => process.env[`CALIBRATION_${k}`] !== undefined)
+  .map((k) => `CALIBRATION_${k}=${process.env[`CALIBRATION_${k}`]} `)
+  .join('');
 const markdown = calibrationMarkdown(report, {
-  command: 'pnpm --filter @prompt-canary/bench run calibrate',
+  command: `${env}pnpm --filter @prompt-canary/bench run calibrate`,
   date: new Date().toISOString().slice(0, 10),
+  seconds: (performance.now() - started) / 1000,
 });
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'calibration.md');
 writeFileSync(out, markdown);

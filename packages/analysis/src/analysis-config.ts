@@ -38,6 +38,8 @@ export interface AnalysisConfig {
   minSamples?: number;
   /** Rollout-level false-fail budget, split across the sequential checks; default {@link DEFAULT_ALPHA}. */
   alpha?: number;
+  /** One-sided level of each hard limit's bound at each look; default 0.001 (`DEFAULT_LIMIT_ALPHA`). */
+  limitAlpha?: number;
 }
 
 /** Default minimum samples per arm and metric. */

@@ -101,3 +101,41 @@ describe('analyze', () => {
     expect(sequentialKind({ name: 'x', threshold: 1, compare: false })).toBeUndefined();
   });
 });
+
+describe('analyze: hard limits on the widened last interval', () => {
+  it('widens back within the step until the canary holds the minimum samples, and says so', () => {
+    const minute = 60_000;
+    const stepSlices = Array.from({ length: 5 }, (_, i) => ({
+      start: i * minute,
+      stable: rateArm(400, 20),
+      canary: rateArm(40, 2),
+    }));
+    const look = analyze({
+      config: { metrics: [{ name: 'success_rate', threshold: 0.9 }] },
+      window: { canary: rateArm(200, 10) },
+      stepSlices,
+      intervalMs: minute,
+      nowMs: 5 * minute,
+    });
+    const check = look.checks[0];
+    expect(check?.result).toBe('Pass');
+    expect(check?.n.canary).toBe(120);
+    expect(check?.window).toEqual({ from: 2 * minute, to: 5 * minute });
+    expect(check?.reason).toContain('last 3 min, widened within the step to reach 100 samples');
+  });
+
+  it('is Inconclusive over the whole step when even that is below the minimum', () => {
+    const look = analyze({
+      config: { metrics: [{ name: 'success_rate', threshold: 0.9 }] },
+      window: { canary: rateArm(80, 0) },
+      stepSlices: [
+        { start: 0, canary: rateArm(40, 0) },
+        { start: 60_000, canary: rateArm(40, 0) },
+      ],
+      intervalMs: 60_000,
+      nowMs: 120_000,
+    });
+    expect(look.checks[0]?.result).toBe('Inconclusive');
+    expect(look.checks[0]?.reason).toContain('the whole step (2 min)');
+  });
+});

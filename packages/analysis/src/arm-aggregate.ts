@@ -1,6 +1,7 @@
 import { addToMoments, emptyMoments, type Moments, mergeMoments } from './moments.js';
 import type { FeedbackObservation, ScoreObservation, SpanObservation } from './observation.js';
 import { QuantileSketch, type QuantileSketchJson } from './quantile-sketch.js';
+import { CLUSTER_BUCKETS, LOG_LATENCY_SCALE, UnitClusters, type UnitClustersJson } from './unit-clusters.js';
 
 /** Per-attribute aggregate for custom metrics: moments always, a sketch for numeric values. */
 export interface AttributeAggregate {
@@ -28,10 +29,28 @@ export interface ArmAggregateJson {
   attributes: Record<string, { moments: Moments; sketch?: QuantileSketchJson }>;
   feedback: Record<string, Moments>;
   scores: Record<string, ScoreAggregate>;
+  /** Per-unit cluster buckets; absent in aggregates written before units were read (request-level then). */
+  units?: UnitClustersJson;
+}
+
+/** Per-trace usage (tokens, cost) summed over a trace's spans, added once per request. */
+export interface UsageObservation {
+  /** The assignment unit, when known. */
+  unit?: string;
+  /** Input + output tokens. */
+  tokens?: number;
+  outputTokens?: number;
+  cost?: number;
 }
 
 /** A score at or above this value counts as a pass for `eval_pass_rate` (0/1 verdicts and 0..1 judge scores). */
 export const SCORE_PASS_VALUE = 0.5;
+
+/** Adds `v` to bucket `b` of column `key`. */
+function bump(u: UnitClusters, key: string, b: number, v: number): void {
+  const c = u.col(key);
+  c[b] = (c[b] ?? 0) + v;
+}
 
 /** Latencies are floored here before taking logs, so a 0 ms span does not produce −∞. */
 const MIN_LOG_LATENCY_MS = 1e-3;
@@ -74,20 +93,30 @@ export class ArmAggregate {
   feedback = new Map<string, Moments>();
   /** Late scores by name. */
   scores = new Map<string, ScoreAggregate>();
+  /**
+   * Per-unit cluster buckets behind the cluster-robust variances (ADR 0004). Counts only what was added through
+   * `addSpan`/`addUsage`/`addFeedback`/`addScore`; data added to the moments directly stays request-level.
+   */
+  units = new UnitClusters();
 
-  /** Adds one span (or `weight` identical ones, which simulations use). */
+  /**
+   * Adds one span (or `weight` identical ones, which simulations use). A span with `unit` joins its unit's cluster
+   * bucket; without one it is its own cluster (request-level).
+   */
   addSpan(obs: SpanObservation, weight = 1): void {
     this.spans += weight;
     if (obs.error) this.errors += weight;
     const d = obs.durationMs;
-    if (Number.isFinite(d) && d >= 0) {
+    const validDuration = Number.isFinite(d) && d >= 0;
+    const logD = validDuration ? Math.log(Math.max(d, MIN_LOG_LATENCY_MS)) : 0;
+    if (validDuration) {
       this.latency.add(d, weight);
       addToMoments(this.latencyMoments, d, weight);
-      addToMoments(this.logLatency, Math.log(Math.max(d, MIN_LOG_LATENCY_MS)), weight);
+      addToMoments(this.logLatency, logD, weight);
     }
-    if (obs.inputTokens !== undefined || obs.outputTokens !== undefined) {
-      addToMoments(this.tokens, (obs.inputTokens ?? 0) + (obs.outputTokens ?? 0), weight);
-    }
+    const hasTokens = obs.inputTokens !== undefined || obs.outputTokens !== undefined;
+    const tokens = (obs.inputTokens ?? 0) + (obs.outputTokens ?? 0);
+    if (hasTokens) addToMoments(this.tokens, tokens, weight);
     if (obs.outputTokens !== undefined) addToMoments(this.outputTokens, obs.outputTokens, weight);
     if (obs.cost !== undefined) addToMoments(this.cost, obs.cost, weight);
     for (const name in obs.attributes) {
@@ -106,6 +135,87 @@ export class ArmAggregate {
         agg.sketch.add(value, weight);
       }
     }
+    const u = this.units;
+    if (weight === 1 || obs.unit !== undefined) {
+      this.#cluster(u.spanBucket(obs.unit, weight), weight, obs, validDuration, logD, hasTokens, tokens);
+      return;
+    }
+    // `weight` identical unit-less requests (simulations): independent and alike, so spread evenly (fractions)
+    // over the buckets; they add nothing to the between-bucket spread, and the design effect's floor of 1 keeps
+    // their variance request-level.
+    const share = weight / CLUSTER_BUCKETS;
+    for (let b = 0; b < CLUSTER_BUCKETS; b++)
+      this.#cluster(b, share, obs, validDuration, logD, hasTokens, tokens);
+  }
+
+  #cluster(
+    b: number,
+    w: number,
+    obs: SpanObservation,
+    validDuration: boolean,
+    logD: number,
+    hasTokens: boolean,
+    tokens: number,
+  ): void {
+    const u = this.units;
+    u.n[b] = (u.n[b] ?? 0) + w;
+    if (obs.error) u.e[b] = (u.e[b] ?? 0) + w;
+    if (validDuration) {
+      // A span without a valid duration counts in `n` but adds 0 here: rare, and only the variance reads this.
+      u.l[b] = (u.l[b] ?? 0) + w * Math.round(obs.durationMs);
+      u.g[b] = (u.g[b] ?? 0) + w * Math.round(logD * LOG_LATENCY_SCALE);
+    }
+    if (hasTokens) this.#clusterUsage(b, w, tokens, obs.outputTokens, obs.cost);
+    else if (obs.cost !== undefined) this.#clusterUsage(b, w, undefined, undefined, obs.cost);
+    for (const name in obs.attributes) {
+      const value = obs.attributes[name];
+      if (value === undefined) continue;
+      bump(u, `a.n:${name}`, b, w);
+      bump(u, `a.s:${name}`, b, w * (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+    }
+  }
+
+  #clusterUsage(
+    b: number,
+    w: number,
+    tokens: number | undefined,
+    outputTokens: number | undefined,
+    cost: number | undefined,
+  ): void {
+    const u = this.units;
+    if (tokens !== undefined) {
+      u.tn ??= u.col('tn');
+      u.ts ??= u.col('ts');
+      u.tn[b] = (u.tn[b] ?? 0) + w;
+      u.ts[b] = (u.ts[b] ?? 0) + w * tokens;
+    }
+    if (outputTokens !== undefined) {
+      u.on ??= u.col('on');
+      u.os ??= u.col('os');
+      u.on[b] = (u.on[b] ?? 0) + w;
+      u.os[b] = (u.os[b] ?? 0) + w * outputTokens;
+    }
+    if (cost !== undefined) {
+      bump(u, 'cn', b, w);
+      bump(u, 'cs', b, w * cost);
+    }
+  }
+
+  /**
+   * Adds one request's usage summed over its trace (what the daemon does when a trace's spans report tokens
+   * separately): the moments and the unit's cluster bucket. Use it instead of adding to `tokens`/`cost` directly,
+   * so the token and cost comparisons get cluster-robust variances.
+   */
+  addUsage(usage: UsageObservation): void {
+    const { tokens, outputTokens, cost } = usage;
+    if (tokens === undefined && outputTokens === undefined && cost === undefined) return;
+    if (tokens !== undefined) addToMoments(this.tokens, tokens);
+    if (outputTokens !== undefined) addToMoments(this.outputTokens, outputTokens);
+    if (cost !== undefined) addToMoments(this.cost, cost);
+    this.#clusterUsage(this.units.eventBucket(usage.unit), 1, tokens, outputTokens, cost);
+    // Usage is not an event: undo the event count eventBucket made.
+    this.units.events -= 1;
+    if (usage.unit !== undefined) this.units.unitEvents -= 1;
   }
 
   /** Adds one tracking event. */
@@ -116,6 +226,9 @@ export class ArmAggregate {
       this.feedback.set(obs.name, m);
     }
     addToMoments(m, obs.value ?? 1);
+    const b = this.units.eventBucket(obs.unit);
+    bump(this.units, `f.n:${obs.name}`, b, 1);
+    bump(this.units, `f.s:${obs.name}`, b, obs.value ?? 1);
   }
 
   /** Adds one late score. */
@@ -127,6 +240,10 @@ export class ArmAggregate {
     }
     addToMoments(s.moments, obs.value);
     if (obs.value >= SCORE_PASS_VALUE) s.passed += 1;
+    const b = this.units.eventBucket(obs.unit);
+    bump(this.units, `s.n:${obs.name}`, b, 1);
+    bump(this.units, `s.s:${obs.name}`, b, obs.value);
+    if (obs.value >= SCORE_PASS_VALUE) bump(this.units, `s.p:${obs.name}`, b, 1);
   }
 
   /** A new aggregate holding this one and `other` (exact for counts and sums; sketches merge bin by bin). */
@@ -138,6 +255,7 @@ export class ArmAggregate {
 
   /** Adds `other` into this aggregate in place (what {@link ArmAggregate.merge} does on a copy). */
   absorb(other: ArmAggregate): void {
+    this.units.absorb(other.units);
     this.spans += other.spans;
     this.errors += other.errors;
     this.latency.merge(other.latency);
@@ -203,6 +321,7 @@ export class ArmAggregate {
       attributes,
       feedback,
       scores,
+      units: this.units.serialize(),
     };
   }
 
@@ -227,6 +346,8 @@ export class ArmAggregate {
     for (const [name, s] of Object.entries(json.scores)) {
       out.scores.set(name, { moments: { ...s.moments }, passed: s.passed });
     }
+    const units = json.units === undefined ? undefined : UnitClusters.deserialize(json.units);
+    if (units !== undefined) out.units = units;
     return out;
   }
 

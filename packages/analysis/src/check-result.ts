@@ -28,6 +28,16 @@ export interface CheckResult {
   interval?: [number, number];
   /** Samples per arm behind the values. */
   n: { stable: number; canary: number };
+  /**
+   * Distinct assignment units per arm behind the values (estimated, ±9%), when spans carry
+   * `feature_flag.context.id`.
+   */
+  nUnits?: { stable: number; canary: number };
+  /**
+   * The span of time the check judged (epoch ms): for hard limits the widened last interval, for sequential
+   * checks the pooled data. Present when the caller gave times (`stepSlices`, `cumulativeFromMs`).
+   */
+  window?: { from: number; to: number };
   /** One readable line with the figures. */
   reason: string;
   /** What the controller should do when this check fails. */

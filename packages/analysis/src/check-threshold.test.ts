@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ArmAggregate } from './arm-aggregate.js';
 import { checkThreshold } from './check-threshold.js';
-import { rateArm } from './test-spans.js';
+import { rateArm, span } from './test-spans.js';
 
 describe('checkThreshold', () => {
   it('fails a canary p99 over its limit with a readable reason', () => {
@@ -21,7 +22,9 @@ describe('checkThreshold', () => {
       n: { stable: 2700, canary: 412 },
       onFail: 'rollback',
     });
-    expect(check.reason).toBe('latency_p99 canary 3,412 ms > 3,000 ms (n=412)');
+    expect(check.reason).toBe(
+      'latency_p99 canary 3,412 ms > 3,000 ms beyond sampling noise (p<1e-6 ≤ 0.001; n=412, the last interval); unit unknown: requests treated as independent',
+    );
   });
 
   it('passes a success rate above its floor as OK', () => {
@@ -31,18 +34,57 @@ describe('checkThreshold', () => {
       minSamples: 100,
     });
     expect([check.result, check.status, check.onFail]).toEqual(['Pass', 'OK', 'pause']);
-    expect(check.reason).toBe('success_rate canary 90.3% ≥ 90.0% (n=300)');
+    expect(check.reason).toBe(
+      'success_rate canary 90.3% ≥ 90.0% (n=300, the last interval); unit unknown: requests treated as independent',
+    );
     expect(check.stable).toBeNull();
   });
 
   it('defaults the comparison from the metric direction', () => {
     const check = checkThreshold({
       config: { name: 'error_rate', threshold: 0.05 },
+      canary: rateArm(600, 60),
+      minSamples: 100,
+      windowText: 'last 1 min',
+    });
+    expect(check.result).toBe('Fail');
+    expect(check.reason).toMatch(
+      /^error_rate canary 10\.0% > 5\.0% beyond sampling noise \(p[=<].* ≤ 0\.001; n=600, last 1 min\)/,
+    );
+  });
+
+  it('does not fail a value past the limit within sampling noise (Watch)', () => {
+    // 10% errors in 200 requests against a 5% limit: P(≥ 20 of 200 at 5%) ≈ 0.002, not below 0.001.
+    const check = checkThreshold({
+      config: { name: 'error_rate', threshold: 0.05 },
       canary: rateArm(200, 20),
       minSamples: 100,
     });
+    expect([check.result, check.status]).toEqual(['Pass', 'Watch']);
+    expect(check.reason).toContain('within sampling noise');
+  });
+
+  it('widens the bound by the design effect of correlated units', () => {
+    // 600 requests from 50 units of 12; errors cluster by unit: 6 units fail every request (12%).
+    const canary = new ArmAggregate();
+    for (let u = 0; u < 50; u++) {
+      for (let t = 0; t < 12; t++) canary.addSpan(span({ unit: `u${u}`, error: u < 6 }));
+    }
+    const clustered = checkThreshold({
+      config: { name: 'success_rate', threshold: 0.9 },
+      canary,
+      minSamples: 100,
+    });
+    // As independent requests, 88% of 600 against 90% would be p ≈ 0.06; clustered, far weaker evidence.
+    expect(clustered.result).toBe('Pass');
+    expect(clustered.nUnits?.canary).toBeGreaterThan(40);
+    const independent = rateArm(6000, 6000 * 0.12);
+    const check = checkThreshold({
+      config: { name: 'success_rate', threshold: 0.9 },
+      canary: independent,
+      minSamples: 100,
+    });
     expect(check.result).toBe('Fail');
-    expect(check.reason).toBe('error_rate canary 10.0% > 5.0% (n=200)');
   });
 
   it('is Inconclusive below the minimum samples, even when the value already breaks the limit', () => {
@@ -52,7 +94,7 @@ describe('checkThreshold', () => {
       minSamples: 100,
     });
     expect([check.result, check.status]).toEqual(['Inconclusive', 'Inconclusive']);
-    expect(check.reason).toBe('success_rate canary 20.0%: too few samples (n=50 < 100)');
+    expect(check.reason).toBe('success_rate canary 20.0%: too few samples (n=50 < 100, the last interval)');
   });
 
   it('is Inconclusive without canary data', () => {

@@ -2,10 +2,11 @@ import type { MetricConfig } from './analysis-config.js';
 import type { ArmAggregate } from './arm-aggregate.js';
 import type { CheckResult, CheckStatus } from './check-result.js';
 import { formatCount, formatLevel, formatPercent, formatSigned, formatValue } from './format.js';
-import type { MeanSample, MetricDefinition, QuantileSample } from './metric-definition.js';
+import type { MeanSample, MetricDefinition, MetricSample, QuantileSample } from './metric-definition.js';
 import { LOG_LATENCY_TAU, resolveMetric, sampleValue } from './metric-definition.js';
 import { msprt } from './msprt.js';
 import { type SequentialCheckState, updateSequentialCheck } from './sequential-state.js';
+import { designNote, unitCounts, unitNote, unitsText } from './unit-note.js';
 
 /** Input of {@link compareArms}. */
 export interface ComparisonInput {
@@ -61,7 +62,13 @@ function meanStatistic(
   const factor = metric.isRate ? 1 : 1 + h * tolerance;
   const shifted = metric.isRate ? s.mean + h * tolerance : factor * s.mean;
   const delta = h * (c.mean - shifted);
-  const variance = c.variance / c.n + (factor * factor * s.variance) / s.n;
+  // Rates: each arm's p(1 − p), but never below the pooled p̄(1 − p̄) (the variance under "no difference"): a small
+  // arm that happens to have no errors has p(1 − p) = 0, which would make a chance difference look certain.
+  const pooled = (c.mean * c.n + s.mean * s.n) / (c.n + s.n);
+  const floor = metric.isRate ? pooled * (1 - pooled) : 0;
+  const vc = Math.max(c.variance, floor);
+  const vs = Math.max(s.variance, floor);
+  const variance = (vc * c.designEffect) / c.n + (factor * factor * vs * s.designEffect) / s.n;
   const toleranceTau = metric.isRate ? tolerance ** 2 : (tolerance * s.mean) ** 2;
   const tau = priorTau ?? (toleranceTau > 0 ? toleranceTau : metric.defaultTau(s));
   const offset = shifted - s.mean;
@@ -98,11 +105,27 @@ function quantileStatistic(
   tolerance: number,
   priorTau: number | undefined,
 ): Statistic {
-  const limit = s.value * (1 + h * tolerance);
-  const pc = (h === 1 ? c.sketch.countAbove(limit) : c.sketch.countBelow(limit)) / c.n;
-  const ps = (h === 1 ? s.sketch.countAbove(s.value) : s.sketch.countBelow(s.value)) / s.n;
+  // Without a tolerance the threshold is the pooled arms' quantile: under "no difference" both arms' shares beyond
+  // it are alike, whereas stable's own quantile is fitted to stable's sample (its share beyond is ≈ 1 − q by
+  // construction, with no sampling noise left to test against). With a tolerance, stable's quantile moved by it.
+  let reference = s.value;
+  if (tolerance === 0) {
+    const both = s.sketch.clone();
+    both.merge(c.sketch);
+    reference = both.quantile(s.q) ?? s.value;
+  }
+  const limit = reference * (1 + h * tolerance);
+  const kc = h === 1 ? c.sketch.countAbove(limit) : c.sketch.countBelow(limit);
+  const ks = h === 1 ? s.sketch.countAbove(reference) : s.sketch.countBelow(reference);
+  const pc = kc / c.n;
+  const ps = ks / s.n;
   const delta = pc - ps;
-  const variance = (pc * (1 - pc)) / c.n + (ps * (1 - ps)) / s.n;
+  // Each arm's share, floored at the pooled one, as for rates.
+  const pooled = (kc + ks) / (c.n + s.n);
+  const vp = pooled * (1 - pooled);
+  const variance =
+    (Math.max(pc * (1 - pc), vp) * c.designEffect) / c.n +
+    (Math.max(ps * (1 - ps), vp) * s.designEffect) / s.n;
   const tau = priorTau ?? metric.defaultTau(s);
   const label = `p${Math.round(s.q * 100)}`;
   const side = h === 1 ? 'slower' : 'faster';
@@ -114,12 +137,21 @@ function quantileStatistic(
     toReported: (x) => x,
     describe: ([lo, hi]) =>
       `${metric.name} canary ${formatValue(c.value, metric.unit)} vs stable ${formatValue(s.value, metric.unit)}: ` +
-      `${formatPercent(pc)} of canary requests ${side} than stable's ${label}${moved} (stable ${formatPercent(ps)}), ` +
+      `${formatPercent(pc)} of canary requests ${side} than ${tolerance === 0 ? "both arms'" : "stable's"} ${label}${moved} (stable ${formatPercent(ps)}), ` +
       `${formatSigned(delta * 100)} points, always-valid LEVEL interval [${formatSigned(lo * 100)}, ${formatSigned(hi * 100)}]`,
   };
 }
 
 const MINUS_SIGN = '\u2212';
+
+/**
+ * Units (cluster buckets) per arm before a comparison judges: a variance estimated from fewer clusters is too
+ * unsure even after the small-cluster widening (`smallClusterFactor`).
+ */
+export const MIN_CLUSTERS = 20;
+
+/** Expected count beyond the quantile, per arm, before the exceedance test counts (see `compareArms`). */
+const MIN_TAIL_COUNT = 10;
 
 /**
  * The mean test on ln(latency): Δ̂ = h·(mean ln canary − mean ln stable − ln(1 + h·m)), so a tolerance of +20% on a
@@ -134,7 +166,8 @@ function logLatencyLook(
 ): { delta: number; p: number; ratio: number } {
   const shift = Math.log(Math.max(1e-9, 1 + h * tolerance));
   const delta = h * (c.mean - s.mean - shift);
-  const look = msprt(delta, c.variance / c.n + s.variance / s.n, LOG_LATENCY_TAU, alpha);
+  const variance = (c.variance * c.designEffect) / c.n + (s.variance * s.designEffect) / s.n;
+  const look = msprt(delta, variance, LOG_LATENCY_TAU, alpha);
   return { delta, p: look.p, ratio: Math.exp(c.mean - s.mean) };
 }
 
@@ -166,11 +199,24 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
     onFail: config.onFail ?? 'rollback',
     alpha,
   };
-  if (s === undefined || c === undefined || s.n < minSamples || c.n < minSamples) {
+  const nUnits = unitCounts(s, c);
+  if (nUnits !== undefined) Object.assign(base, { nUnits });
+  const fewUnits = (x: MetricSample | undefined): boolean =>
+    x !== undefined && x.units > 0 && x.clusters < MIN_CLUSTERS;
+  if (
+    s === undefined ||
+    c === undefined ||
+    s.n < minSamples ||
+    c.n < minSamples ||
+    fewUnits(s) ||
+    fewUnits(c)
+  ) {
     const what =
       s === undefined || c === undefined
         ? `no ${s === undefined ? 'stable' : 'canary'} data`
-        : `too few samples (n=${formatCount(c.n)}/${formatCount(s.n)}, need ${formatCount(minSamples)} per arm)`;
+        : s.n < minSamples || c.n < minSamples
+          ? `too few samples (n=${formatCount(c.n)}/${formatCount(s.n)}, need ${formatCount(minSamples)} per arm)`
+          : `too few units (${formatCount(c.units)}/${formatCount(s.units)}, need ${MIN_CLUSTERS} per arm for a variance)`;
     return {
       check: { ...base, result: 'Inconclusive', status: 'Inconclusive', reason: `${config.name}: ${what}` },
       state: input.state,
@@ -193,8 +239,14 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
   const level = logLook === undefined ? alpha : alpha / 2;
   const look = msprt(stat.delta, stat.variance, stat.tau, level);
   const harmful = stat.delta > 0 || (logLook !== undefined && logLook.delta > 0);
+  // A share beyond a tail quantile is a count of rare events: its normal approximation needs an expected count of
+  // MIN_TAIL_COUNT in each arm (1,000 requests per arm for p99); until then only the log-latency test decides.
+  const thinTail =
+    s.type === 'quantile' &&
+    Math.min(s.n, c.n) * Math.min(s.q, 1 - s.q) < MIN_TAIL_COUNT &&
+    logLook !== undefined;
   const state = updateSequentialCheck(input.state, {
-    p: stat.delta > 0 ? look.p : 1,
+    p: stat.delta > 0 && !thinTail ? look.p : 1,
     tau: stat.tau,
     ...(logLook === undefined ? {} : { pLog: logLook.delta > 0 ? logLook.p : 1 }),
   });
@@ -214,9 +266,13 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
       : `${h === 1 ? '+' : MINUS_SIGN}${formatPercent(tolerance)}`;
     reason += `, tolerance ${tol}`;
   }
-  reason += ` (n=${formatCount(c.n)}/${formatCount(s.n)})`;
+  reason += `${designNote(s, c)} (n=${formatCount(c.n)}/${formatCount(s.n)}${unitsText(nUnits)})`;
+  reason += unitNote(s, c);
+  if (thinTail)
+    reason += `; tail test waits for ${formatCount(MIN_TAIL_COUNT / Math.min(s.q, 1 - s.q))} requests per arm`;
   const failsNow =
-    (stat.delta > 0 && look.p <= level) || (logLook !== undefined && logLook.delta > 0 && logLook.p <= level);
+    (stat.delta > 0 && !thinTail && look.p <= level) ||
+    (logLook !== undefined && logLook.delta > 0 && logLook.p <= level);
   if (failed && !failsNow) reason += `; harm shown earlier (p=${pValue.toPrecision(2)})`;
   return {
     check: { ...base, result: failed ? 'Fail' : 'Pass', status, interval, reason, pValue },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractSpanObservation, isSplitReason } from './extract-span-observation.js';
+import { extractSpanObservation, isSplitReason, UNIT_ATTRIBUTE } from './extract-span-observation.js';
 
 const timing = { endTimeMs: 1_700_000_000_000, durationMs: 1240, error: false };
 
@@ -79,5 +79,16 @@ describe('extractSpanObservation', () => {
     expect(reasonOf('TARGETING_MATCH')).toMatchObject({ splitAssigned: false, reason: 'TARGETING_MATCH' });
     expect(isSplitReason(undefined)).toBe(true);
     expect(isSplitReason('DEFAULT')).toBe(false);
+  });
+});
+
+describe('extractSpanObservation: the assignment unit', () => {
+  it('reads feature_flag.context.id as the unit, numbers included, and leaves it out when absent', () => {
+    const timing = { endTimeMs: 0, durationMs: 10, error: false };
+    const base = { 'feature_flag.key': 'support-prompts', 'feature_flag.result.variant': '2.4.0' };
+    expect(extractSpanObservation({ ...base, [UNIT_ATTRIBUTE]: 'sess-1' }, timing)?.unit).toBe('sess-1');
+    expect(extractSpanObservation({ ...base, [UNIT_ATTRIBUTE]: 42 }, timing)?.unit).toBe('42');
+    expect(extractSpanObservation({ ...base, [UNIT_ATTRIBUTE]: '' }, timing)?.unit).toBeUndefined();
+    expect(extractSpanObservation(base, timing)).not.toHaveProperty('unit');
   });
 });

@@ -32,6 +32,11 @@ const VARIANT = 'feature_flag.result.variant';
 /** Older semantic-convention name, still written by some providers. */
 const VARIANT_LEGACY = 'feature_flag.variant';
 const REASON = 'feature_flag.result.reason';
+/**
+ * The span attribute naming the assignment unit (the split's bucketing key, usually hashed by the provider):
+ * `feature_flag.context.id` in the OpenTelemetry feature-flag conventions.
+ */
+export const UNIT_ATTRIBUTE = 'feature_flag.context.id';
 const INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 const OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 const MODEL = 'gen_ai.request.model';
@@ -64,7 +69,8 @@ export function isSplitReason(reason: string | undefined): boolean {
 /**
  * Builds a {@link SpanObservation} from a span's flat attribute map (the span's own attributes, merged with those
  * of its `feature_flag.evaluation` event when the assignment came as an event). Returns `undefined` when the span
- * carries no flag key or variant. Only the named attributes are read; prompt and completion contents never are.
+ * carries no flag key or variant. The unit comes from {@link UNIT_ATTRIBUTE} (a string or number). Only the
+ * named attributes are read; prompt and completion contents never are.
  *
  * @example
  * ```ts
@@ -97,6 +103,10 @@ export function extractSpanObservation(
     attributes: {},
   };
   if (reason !== undefined) obs.reason = reason;
+  const unit = attributes[UNIT_ATTRIBUTE];
+  if (typeof unit === 'string' ? unit !== '' : typeof unit === 'number' || typeof unit === 'bigint') {
+    obs.unit = String(unit);
+  }
   const inputTokens = asNumber(attributes[INPUT_TOKENS]);
   const outputTokens = asNumber(attributes[OUTPUT_TOKENS]);
   const model = attributes[MODEL];

@@ -2,15 +2,20 @@ export type { AnalysisConfig, Comparison, CustomAggregate, MetricConfig, OnFail 
 export { DEFAULT_ALPHA, DEFAULT_MIN_SAMPLES } from './analysis-config.js';
 export type { AnalysisResult, AnalyzeInput, ArmSummary } from './analyze.js';
 export { analyze, sequentialKind } from './analyze.js';
-export type { ArmAggregateJson, AttributeAggregate, ScoreAggregate } from './arm-aggregate.js';
+export type {
+  ArmAggregateJson,
+  AttributeAggregate,
+  ScoreAggregate,
+  UsageObservation,
+} from './arm-aggregate.js';
 export { ArmAggregate, SCORE_PASS_VALUE } from './arm-aggregate.js';
 export type { CheckKind, CheckOutcome, CheckResult, CheckStatus } from './check-result.js';
 export type { ThresholdCheckInput } from './check-threshold.js';
-export { checkThreshold } from './check-threshold.js';
+export { checkThreshold, DEFAULT_LIMIT_ALPHA } from './check-threshold.js';
 export type { ComparisonInput, ComparisonOutcome } from './compare-arms.js';
 export { compareArms } from './compare-arms.js';
 export type { ExtractOptions, ModelPrice, PriceTable, SpanTiming } from './extract-span-observation.js';
-export { extractSpanObservation, isSplitReason } from './extract-span-observation.js';
+export { extractSpanObservation, isSplitReason, UNIT_ATTRIBUTE } from './extract-span-observation.js';
 export type {
   Direction,
   MeanSample,
@@ -18,6 +23,7 @@ export type {
   MetricSample,
   MetricUnit,
   QuantileSample,
+  UnitInfo,
 } from './metric-definition.js';
 export { BUILT_IN_METRICS, resolveMetric, sampleValue } from './metric-definition.js';
 export type { Moments } from './moments.js';
@@ -32,3 +38,10 @@ export { checkSampleRatio, SRM_ALPHA, SRM_TAU, srmNotApplicable } from './sample
 export type { SequentialCheckState, SequentialState } from './sequential-state.js';
 export { createSequentialState, sequentialKey, updateSequentialCheck } from './sequential-state.js';
 export { sliceStart } from './slice-start.js';
+export { binomialUpperTail, normalUpperTail } from './tail-probability.js';
+export type { ClusterSpread, UnitClustersJson } from './unit-clusters.js';
+export { CLUSTER_BUCKETS, clusterSpread, designEffect, UnitClusters } from './unit-clusters.js';
+export type { ExposureCounts, UnitExposuresJson } from './unit-exposures.js';
+export { DEFAULT_EXPOSURE_CAP, UnitExposures } from './unit-exposures.js';
+export { unitHash } from './unit-hash.js';
+export type { StepSlice } from './widen-window.js';

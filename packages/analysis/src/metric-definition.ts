@@ -3,6 +3,7 @@ import type { ArmAggregate } from './arm-aggregate.js';
 import type { Moments } from './moments.js';
 import { momentsMean, momentsVariance } from './moments.js';
 import type { QuantileSketch } from './quantile-sketch.js';
+import { CLUSTER_BUCKETS, designEffect, LOG_LATENCY_SCALE, type UnitClusters } from './unit-clusters.js';
 
 /** Which way is better for a metric. */
 export type Direction = 'higher' | 'lower';
@@ -10,8 +11,26 @@ export type Direction = 'higher' | 'lower';
 /** How a metric's values read: fractions, milliseconds, tokens, money, a 1–5 rating, or a plain number. */
 export type MetricUnit = 'fraction' | 'ms' | 'tokens' | 'cost' | 'rating' | 'number';
 
+/**
+ * How the requests behind a sample cluster by unit: the variance of the mean is `variance · designEffect / n`
+ * (ADR 0004).
+ */
+export interface UnitInfo {
+  /**
+   * Cluster-robust variance over request-level variance, ≥ 1: the design effect 1 + (m − 1)·ρ, estimated from the
+   * per-unit hash buckets (1 without spread or data).
+   */
+  designEffect: number;
+  /** Share of the sample's values that carried a unit (0..1); the rest count as independent requests. */
+  unitShare: number;
+  /** Estimated distinct units behind the arm (HyperLogLog, ±9%); 0 when no span carried a unit. */
+  units: number;
+  /** Non-empty cluster buckets behind the sample (≈ units below 128): the variance's degrees of freedom + 1. */
+  clusters: number;
+}
+
 /** A per-request mean (a rate is the mean of 0/1 values) with its per-request variance. */
-export interface MeanSample {
+export interface MeanSample extends UnitInfo {
   type: 'mean';
   n: number;
   mean: number;
@@ -20,7 +39,7 @@ export interface MeanSample {
 }
 
 /** A quantile read from a sketch, kept with the sketch for the exceedance test. */
-export interface QuantileSample {
+export interface QuantileSample extends UnitInfo {
   type: 'quantile';
   n: number;
   q: number;
@@ -60,28 +79,103 @@ export const LOG_LATENCY_TAU = 0.01;
 /** Keeps τ positive when stable's mean and spread are both 0. */
 const MIN_TAU = 1e-12;
 
-function rateSample(n: number, successes: number): MeanSample | undefined {
+/** Which cluster columns hold a sample's per-bucket counts and sums (`c`, `s`), and whether they are spans. */
+interface Columns {
+  c: ArrayLike<number> | undefined;
+  s: ArrayLike<number> | undefined;
+  /** Span-based (unit share from spans) or event-based (feedback, scores). */
+  events?: boolean;
+  /** The column holds the values times this (log-latency: {@link LOG_LATENCY_SCALE}). */
+  scale?: number;
+}
+
+const NO_COLUMNS: Columns = { c: undefined, s: undefined };
+
+function unitInfo(u: UnitClusters, cols: Columns, n: number, perRequestVariance: number): UnitInfo {
+  let covered = 0;
+  if (cols.c !== undefined) for (let b = 0; b < cols.c.length; b++) covered += cols.c[b] ?? 0;
+  let total = 0;
+  for (let b = 0; b < u.n.length; b++) total += u.n[b] ?? 0;
+  const carried =
+    cols.events === true ? (u.events > 0 ? u.unitEvents / u.events : 0) : total > 0 ? u.unitSpans / total : 0;
+  let clusters = 0;
+  if (cols.c !== undefined) for (let b = 0; b < cols.c.length; b++) if ((cols.c[b] ?? 0) > 0) clusters++;
+  return {
+    clusters: cols.c === undefined ? CLUSTER_BUCKETS : clusters,
+    designEffect: designEffect(cols.c, cols.s, perRequestVariance, cols.scale),
+    unitShare: n > 0 ? Math.min(1, covered / n) * Math.min(1, carried) : 0,
+    units: u.distinctUnits(),
+  };
+}
+
+function rateSample(agg: ArmAggregate, n: number, successes: number, cols: Columns): MeanSample | undefined {
   if (!(n > 0)) return undefined;
   const p = Math.min(1, Math.max(0, successes / n));
-  return { type: 'mean', n, mean: p, variance: p * (1 - p) };
+  const variance = p * (1 - p);
+  return { type: 'mean', n, mean: p, variance, ...unitInfo(agg.units, cols, n, variance) };
 }
 
-function meanSample(m: Moments | undefined): MeanSample | undefined {
+function meanSample(agg: ArmAggregate, m: Moments | undefined, cols: Columns): MeanSample | undefined {
   if (m === undefined || !(m.n > 0)) return undefined;
-  return { type: 'mean', n: m.n, mean: momentsMean(m) ?? 0, variance: momentsVariance(m) };
+  const variance = momentsVariance(m);
+  return {
+    type: 'mean',
+    n: m.n,
+    mean: momentsMean(m) ?? 0,
+    variance,
+    ...unitInfo(agg.units, cols, m.n, variance),
+  };
 }
 
-function quantileSample(sketch: QuantileSketch | undefined, q: number): QuantileSample | undefined {
+function quantileSample(
+  agg: ArmAggregate,
+  sketch: QuantileSketch | undefined,
+  q: number,
+  proxy: MeanSample | undefined,
+): QuantileSample | undefined {
   const value = sketch?.quantile(q);
   if (sketch === undefined || value === undefined) return undefined;
-  return { type: 'quantile', n: sketch.count, q, value, sketch };
+  // The tail indicator's design effect is taken from the mean of the same values (log-latency for latencies): an
+  // indicator of a tail is less correlated within a unit than the values themselves (ADR 0004).
+  return {
+    type: 'quantile',
+    n: sketch.count,
+    q,
+    value,
+    sketch,
+    designEffect: proxy?.designEffect ?? 1,
+    clusters: proxy?.clusters ?? CLUSTER_BUCKETS,
+    unitShare: proxy?.unitShare ?? 0,
+    units: agg.units.distinctUnits(),
+  };
+}
+
+function logLatencySample(a: ArmAggregate): MeanSample | undefined {
+  return meanSample(a, a.logLatency, { c: a.units.n, s: a.units.g, scale: LOG_LATENCY_SCALE });
 }
 
 function latencySample(agg: ArmAggregate, q: number): QuantileSample | undefined {
-  const sample = quantileSample(agg.latency, q);
-  const log = meanSample(agg.logLatency);
+  const log = logLatencySample(agg);
+  const sample = quantileSample(agg, agg.latency, q, log);
   if (sample !== undefined && log !== undefined) sample.log = log;
   return sample;
+}
+
+/** Element-wise sum of columns (absent ones skipped); `undefined` when all are absent. */
+function sumColumns(cols: ReadonlyArray<ArrayLike<number> | undefined>): Float64Array | undefined {
+  let out: Float64Array | undefined;
+  for (const col of cols) {
+    if (col === undefined) continue;
+    out ??= new Float64Array(col.length);
+    for (let b = 0; b < col.length; b++) out[b] = (out[b] ?? 0) + (col[b] ?? 0);
+  }
+  return out;
+}
+
+function columnsWithPrefix(u: UnitClusters, prefix: string): Array<ArrayLike<number>> {
+  const out: Array<ArrayLike<number>> = [];
+  for (const [key, col] of u.columns) if (key.startsWith(prefix)) out.push(col);
+  return out;
 }
 
 const rateTau = (): number => RATE_TAU;
@@ -115,24 +209,43 @@ function def(
 /** Events per request; no data until the arm has any tracking events at all (feedback not wired up). */
 function perRequest(agg: ArmAggregate, event: string): MeanSample | undefined {
   if (agg.feedback.size === 0) return undefined;
-  return rateSample(agg.spans, agg.feedback.get(event)?.n ?? 0);
+  const cols = { c: agg.units.n, s: agg.units.columns.get(`f.n:${event}`), events: true };
+  return rateSample(agg, agg.spans, agg.feedback.get(event)?.n ?? 0, cols);
 }
 
 const BUILT_INS: readonly MetricDefinition[] = [
-  def('success_rate', 'higher', 'fraction', (a) => rateSample(a.spans, a.spans - a.errors), rateTau),
-  def('error_rate', 'lower', 'fraction', (a) => rateSample(a.spans, a.errors), rateTau),
+  def(
+    'success_rate',
+    'higher',
+    'fraction',
+    (a) => rateSample(a, a.spans, a.spans - a.errors, spanErrors(a)),
+    rateTau,
+  ),
+  def('error_rate', 'lower', 'fraction', (a) => rateSample(a, a.spans, a.errors, spanErrors(a)), rateTau),
   def('latency_p50', 'lower', 'ms', (a) => latencySample(a, 0.5), quantileTau),
   def('latency_p95', 'lower', 'ms', (a) => latencySample(a, 0.95), quantileTau),
   def('latency_p99', 'lower', 'ms', (a) => latencySample(a, 0.99), quantileTau),
-  def('latency_avg', 'lower', 'ms', (a) => meanSample(a.latencyMoments), meanTau),
-  def('tokens_per_request', 'lower', 'tokens', (a) => meanSample(a.tokens), meanTau),
-  def('output_tokens_per_request', 'lower', 'tokens', (a) => meanSample(a.outputTokens), meanTau),
-  def('cost_per_request', 'lower', 'cost', (a) => meanSample(a.cost), meanTau),
+  def(
+    'latency_avg',
+    'lower',
+    'ms',
+    (a) => meanSample(a, a.latencyMoments, { c: a.units.n, s: a.units.l }),
+    meanTau,
+  ),
+  def('tokens_per_request', 'lower', 'tokens', (a) => meanSample(a, a.tokens, pair(a, 't')), meanTau),
+  def(
+    'output_tokens_per_request',
+    'lower',
+    'tokens',
+    (a) => meanSample(a, a.outputTokens, pair(a, 'o')),
+    meanTau,
+  ),
+  def('cost_per_request', 'lower', 'cost', (a) => meanSample(a, a.cost, pair(a, 'c')), meanTau),
   def(
     'satisfaction',
     'higher',
     'rating',
-    (a) => meanSample(a.feedback.get('feedback')),
+    (a) => meanSample(a, a.feedback.get('feedback'), pair(a, 'f', ':feedback', true)),
     () => RATING_TAU,
   ),
   def(
@@ -141,7 +254,9 @@ const BUILT_INS: readonly MetricDefinition[] = [
     'fraction',
     (a) => {
       const up = a.feedback.get('thumbs_up')?.n ?? 0;
-      return rateSample(up + (a.feedback.get('thumbs_down')?.n ?? 0), up);
+      const upCol = a.units.columns.get('f.n:thumbs_up');
+      const c = sumColumns([upCol, a.units.columns.get('f.n:thumbs_down')]);
+      return rateSample(a, up + (a.feedback.get('thumbs_down')?.n ?? 0), up, { c, s: upCol, events: true });
     },
     rateTau,
   ),
@@ -158,11 +273,26 @@ const BUILT_INS: readonly MetricDefinition[] = [
         n += s.moments.n;
         passed += s.passed;
       }
-      return rateSample(n, passed);
+      const c = sumColumns(columnsWithPrefix(a.units, 's.n:'));
+      const p = sumColumns(columnsWithPrefix(a.units, 's.p:')) ?? c?.map(() => 0);
+      return rateSample(a, n, passed, { c, s: p, events: true });
     },
     rateTau,
   ),
 ];
+
+/** Requests and errors per bucket. */
+function spanErrors(a: ArmAggregate): Columns {
+  return { c: a.units.n, s: a.units.e };
+}
+
+/** The `<p>n`/`<p>s` column pair (`tn`/`ts` tokens, `on`/`os` output tokens, `cn`/`cs` cost, `f.n:x`/`f.s:x`). */
+function pair(a: ArmAggregate, p: string, suffix = '', events = false): Columns {
+  const dot = suffix === '' ? '' : '.';
+  const c = a.units.columns.get(`${p}${dot}n${suffix}`);
+  const s = a.units.columns.get(`${p}${dot}s${suffix}`);
+  return c === undefined || s === undefined ? { ...NO_COLUMNS, events } : { c, s, events };
+}
 
 const BY_NAME = new Map(BUILT_INS.map((m) => [m.name, m]));
 
@@ -191,7 +321,7 @@ function customDefinition(config: MetricConfig): MetricDefinition {
       'number',
       (a) => {
         const score = a.scores.get(config.name);
-        if (score !== undefined) return meanSample(score.moments);
+        if (score !== undefined) return meanSample(a, score.moments, pair(a, 's', `:${config.name}`, true));
         return a.feedback.has(config.name) ? perRequest(a, config.name) : undefined;
       },
       (stable) => (stable.type === 'mean' && stable.mean <= 1 ? RATE_TAU : meanTau(stable)),
@@ -206,7 +336,7 @@ function customDefinition(config: MetricConfig): MetricDefinition {
         'fraction',
         (a) => {
           const m = a.attributes.get(attr)?.moments;
-          return m === undefined ? undefined : rateSample(m.n, m.sum);
+          return m === undefined ? undefined : rateSample(a, m.n, m.sum, pair(a, 'a', `:${attr}`));
         },
         rateTau,
       );
@@ -215,7 +345,7 @@ function customDefinition(config: MetricConfig): MetricDefinition {
         config.name,
         direction,
         'number',
-        (a) => meanSample(a.attributes.get(attr)?.moments),
+        (a) => meanSample(a, a.attributes.get(attr)?.moments, pair(a, 'a', `:${attr}`)),
         meanTau,
       );
     default: {
@@ -224,7 +354,11 @@ function customDefinition(config: MetricConfig): MetricDefinition {
         config.name,
         direction,
         'number',
-        (a) => quantileSample(a.attributes.get(attr)?.sketch, q),
+        (a) => {
+          const agg = a.attributes.get(attr);
+          const proxy = meanSample(a, agg?.moments, pair(a, 'a', `:${attr}`));
+          return quantileSample(a, agg?.sketch, q, proxy);
+        },
         quantileTau,
       );
     }

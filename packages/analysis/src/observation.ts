@@ -29,6 +29,11 @@ export interface SpanObservation {
   cost?: number;
   /** Values of the attributes that configured custom metrics name (booleans for rates, numbers for means). */
   attributes: Record<string, number | boolean>;
+  /**
+   * The assignment unit (`feature_flag.context.id`): requests of one unit are correlated, so variances are
+   * clustered by it. Absent: the request is treated as independent (request-level).
+   */
+  unit?: string;
 }
 
 /**
@@ -41,6 +46,8 @@ export interface FeedbackObservation {
   name: string;
   value?: number;
   timeMs: number;
+  /** The unit (targeting key) that sent it, for cluster-robust variances; absent: counted as independent. */
+  unit?: string;
 }
 
 /** A late quality score (an LLM judge's or a reviewer's verdict) joined to the variant that served its trace. */
@@ -50,4 +57,6 @@ export interface ScoreObservation {
   name: string;
   value: number;
   timeMs: number;
+  /** The unit of the scored trace, when known. */
+  unit?: string;
 }

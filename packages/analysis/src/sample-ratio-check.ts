@@ -1,6 +1,7 @@
 import { formatCount, formatPercent } from './format.js';
 import { msprt } from './msprt.js';
 import { type SequentialCheckState, updateSequentialCheck } from './sequential-state.js';
+import type { UnitExposures } from './unit-exposures.js';
 
 /** Split-assigned span counts of one time slice and the canary weight the split served then (0..1). */
 export interface SrmSlice {
@@ -17,8 +18,10 @@ export interface SrmResult {
   /** Canary share of the split-assigned spans seen; `null` without data. */
   observedShare: number | null;
   result: 'Pass' | 'Fail' | 'Inconclusive' | 'n/a';
-  /** Split-assigned spans counted. */
+  /** Split-assigned units (unit input; estimated totals when sampled) or spans (slice input) counted. */
   n: number;
+  /** Distinct units per arm at first exposure (estimated totals: sampled counts × 2^level), with unit input. */
+  units?: { stable: number; canary: number };
   /** Always-valid p-value (running minimum over the looks). */
   pValue?: number;
   reason: string;
@@ -26,13 +29,19 @@ export interface SrmResult {
 
 /** Input of {@link checkSampleRatio}. */
 export interface SrmInput {
-  slices: readonly SrmSlice[];
+  /**
+   * Request-level input, for spans without a unit: per-slice split span counts. Counting requests understates
+   * the variance when units send several (STATISTICS.md); prefer `units`.
+   */
+  slices?: readonly SrmSlice[];
+  /** Units at first exposure over the rollout (takes precedence over `slices`). */
+  units?: UnitExposures;
   state?: SequentialCheckState;
   /** Default {@link SRM_ALPHA}. */
   alpha?: number;
   /** Default {@link SRM_TAU}. */
   tau?: number;
-  /** Split-assigned spans needed before judging; default 100. */
+  /** Split-assigned units (or spans) needed before judging; default 100. */
   minSamples?: number;
 }
 
@@ -49,13 +58,14 @@ export function srmNotApplicable(reason = 'segment phase: no split to check'): S
 
 /**
  * Sequential sample-ratio-mismatch check: the mSPRT of STATISTICS.md, two-sided, on the canary's share of
- * split-assigned spans against the share expected from each slice's effective weight. Over slices with weights
- * w_i and n_i spans, the expected share is Σ n_i·w_i / N and the variance of the observed share under a correct
- * split is Σ n_i·w_i·(1 − w_i) / N² (which is w(1 − w)/N when the weight never changed).
+ * split-assigned units at first exposure (or, with `slices` only, of spans) against the share expected from the
+ * split weight each was exposed at. Over units with weights w_i the expected share is Σ w_i / N and the variance
+ * of the observed share under a correct split is Σ w_i·(1 − w_i) / N² (w(1 − w)/N when the weight never changed).
+ * With {@link UnitExposures} the counts are those of its hash sample, an exact test of the same hypothesis.
  *
  * @example
  * ```ts
- * checkSampleRatio({ slices: [{ stable: 8_800, canary: 1_200, expectedShare: 0.1 }] }).srm.result; // 'Fail'
+ * checkSampleRatio({ units: exposures, state }).srm.result; // 'Pass' | 'Fail' | 'Inconclusive'
  * ```
  */
 export function checkSampleRatio(input: SrmInput): {
@@ -69,40 +79,58 @@ export function checkSampleRatio(input: SrmInput): {
   let canary = 0;
   let expected = 0;
   let varianceSum = 0;
-  for (const slice of input.slices) {
-    const m = slice.stable + slice.canary;
-    if (m <= 0) continue;
-    const w = Math.min(1, Math.max(0, slice.expectedShare));
-    n += m;
-    canary += slice.canary;
-    expected += m * w;
-    varianceSum += m * w * (1 - w);
+  let scale = 1;
+  const what = input.units !== undefined ? 'units' : 'spans';
+  if (input.units !== undefined) {
+    const c = input.units.counts();
+    n = c.stable + c.canary;
+    canary = c.canary;
+    expected = c.expected;
+    varianceSum = c.variance;
+    scale = c.scale;
+  } else {
+    for (const slice of input.slices ?? []) {
+      const m = slice.stable + slice.canary;
+      if (m <= 0) continue;
+      const w = Math.min(1, Math.max(0, slice.expectedShare));
+      n += m;
+      canary += slice.canary;
+      expected += m * w;
+      varianceSum += m * w * (1 - w);
+    }
   }
+  const units =
+    input.units === undefined ? undefined : { stable: (n - canary) * scale, canary: canary * scale };
+  const withUnits = <T extends SrmResult>(r: T): T => (units === undefined ? r : { ...r, units });
   if (n === 0) {
     return {
-      srm: {
+      srm: withUnits({
         expectedShare: null,
         observedShare: null,
         result: 'Inconclusive',
         n,
-        reason: 'no split-assigned spans',
-      },
+        reason: `no split-assigned ${what}`,
+      }),
       state: input.state,
     };
   }
   const expectedShare = expected / n;
   const observedShare = canary / n;
-  const counts = `${formatCount(canary)} of ${formatCount(n)} split-assigned spans`;
+  const sampled = scale > 1 ? ` (a 1/${formatCount(scale)} hash sample of units)` : '';
+  const counts =
+    input.units !== undefined
+      ? `${formatCount(canary * scale)} of ${formatCount(n * scale)} split-assigned units${sampled}`
+      : `${formatCount(canary)} of ${formatCount(n)} split-assigned spans; unit unknown: requests treated as independent`;
   const shares = `canary share ${formatPercent(observedShare)} vs expected ${formatPercent(expectedShare)}`;
   if (n < minSamples) {
     return {
-      srm: {
+      srm: withUnits({
         expectedShare,
         observedShare,
         result: 'Inconclusive',
-        n,
-        reason: `${shares}: too few spans (${counts})`,
-      },
+        n: n * scale,
+        reason: `${shares}: too few ${what} (${counts})`,
+      }),
       state: input.state,
     };
   }
@@ -111,14 +139,14 @@ export function checkSampleRatio(input: SrmInput): {
   const failed = state.minP <= alpha;
   const verdict = failed ? `sample ratio mismatch (p=${state.minP.toPrecision(2)} ≤ ${alpha})` : 'consistent';
   return {
-    srm: {
+    srm: withUnits({
       expectedShare,
       observedShare,
       result: failed ? 'Fail' : 'Pass',
-      n,
+      n: n * scale,
       pValue: state.minP,
       reason: `${shares} (${counts}): ${verdict}`,
-    },
+    }),
     state,
   };
 }

@@ -288,6 +288,10 @@ export interface AnalysisCheck {
   readonly interval?: readonly [number, number];
   /** Samples per arm behind the values. */
   readonly n: { readonly stable: number; readonly canary: number };
+  /**
+   * Distinct assignment units per arm behind the values (estimated), when spans carry `feature_flag.context.id`.
+   */
+  readonly nUnits?: { readonly stable: number; readonly canary: number };
   /** One readable line with the figures. */
   readonly reason: string;
   /** What the controller does when this check fails. */
@@ -314,8 +318,10 @@ export interface SrmCheck {
   /** Canary share of the split-assigned spans seen; `null` without data. */
   readonly observedShare: number | null;
   readonly result: SrmOutcome;
-  /** Split-assigned spans counted. */
+  /** Split-assigned units (or, for spans without a unit, spans) counted. */
   readonly n: number;
+  /** Distinct split-assigned units per arm at first exposure (estimated totals when sampled). */
+  readonly units?: { readonly stable: number; readonly canary: number };
   readonly pValue?: number;
   readonly reason: string;
 }

@@ -7,6 +7,7 @@ export type {
   CalibrationReport,
   PowerFigure,
 } from './run-calibration.js';
-export { runCalibration, SEED_CONFIG } from './run-calibration.js';
-export type { ArmModel, RolloutRun, RolloutScenario } from './simulate-rollout.js';
-export { simulateRollout } from './simulate-rollout.js';
+export { runCalibration, SEED_CONFIG, SEED_STEPS, seedScenario } from './run-calibration.js';
+export { exponential, gamma, turnsOf, unitRate } from './session-model.js';
+export type { ArmModel, RampRun, SessionScenario } from './simulate-ramp.js';
+export { simulateRamp } from './simulate-ramp.js';
