@@ -94,7 +94,7 @@ export class ArmAggregate {
   /** Late scores by name. */
   scores = new Map<string, ScoreAggregate>();
   /**
-   * Per-unit cluster buckets behind the cluster-robust variances (ADR 0004). Counts only what was added through
+   * Per-unit cluster buckets behind the cluster-robust variances (ADR 0005). Counts only what was added through
    * `addSpan`/`addUsage`/`addFeedback`/`addScore`; data added to the moments directly stays request-level.
    */
   units = new UnitClusters();

@@ -1,3 +1,4 @@
+import { TelemetryAttributes } from '@prompt-canary/rules';
 import type { SpanObservation } from './observation.js';
 
 /** Price per 1,000 tokens for one model. */
@@ -27,20 +28,20 @@ export interface ExtractOptions {
   costAttribute?: string;
 }
 
-const FLAG_KEY = 'feature_flag.key';
-const VARIANT = 'feature_flag.result.variant';
+const FLAG_KEY = TelemetryAttributes.FLAG_KEY;
+const VARIANT = TelemetryAttributes.FLAG_VARIANT;
 /** Older semantic-convention name, still written by some providers. */
-const VARIANT_LEGACY = 'feature_flag.variant';
-const REASON = 'feature_flag.result.reason';
+const VARIANT_LEGACY = TelemetryAttributes.FLAG_VARIANT_LEGACY;
+const REASON = TelemetryAttributes.FLAG_REASON;
 /**
  * The span attribute naming the assignment unit (the split's bucketing key, usually hashed by the provider):
  * `feature_flag.context.id` in the OpenTelemetry feature-flag conventions.
  */
-export const UNIT_ATTRIBUTE = 'feature_flag.context.id';
-const INPUT_TOKENS = 'gen_ai.usage.input_tokens';
-const OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
-const MODEL = 'gen_ai.request.model';
-const DEFAULT_COST_ATTRIBUTE = 'gen_ai.usage.cost';
+export const UNIT_ATTRIBUTE = TelemetryAttributes.FLAG_CONTEXT_ID;
+const INPUT_TOKENS = TelemetryAttributes.GEN_AI_INPUT_TOKENS;
+const OUTPUT_TOKENS = TelemetryAttributes.GEN_AI_OUTPUT_TOKENS;
+const MODEL = TelemetryAttributes.GEN_AI_REQUEST_MODEL;
+const DEFAULT_COST_ATTRIBUTE = TelemetryAttributes.GEN_AI_COST;
 
 function asNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;

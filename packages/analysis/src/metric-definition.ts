@@ -13,7 +13,7 @@ export type MetricUnit = 'fraction' | 'ms' | 'tokens' | 'cost' | 'rating' | 'num
 
 /**
  * How the requests behind a sample cluster by unit: the variance of the mean is `variance · designEffect / n`
- * (ADR 0004).
+ * (ADR 0005).
  */
 export interface UnitInfo {
   /**
@@ -136,7 +136,7 @@ function quantileSample(
   const value = sketch?.quantile(q);
   if (sketch === undefined || value === undefined) return undefined;
   // The tail indicator's design effect is taken from the mean of the same values (log-latency for latencies): an
-  // indicator of a tail is less correlated within a unit than the values themselves (ADR 0004).
+  // indicator of a tail is less correlated within a unit than the values themselves (ADR 0005).
   return {
     type: 'quantile',
     n: sketch.count,

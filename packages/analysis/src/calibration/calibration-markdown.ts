@@ -80,7 +80,7 @@ export function calibrationMarkdown(
     '',
     '## Notes',
     '',
-    '- Variances are cluster-robust (ADR 0004): batch means over 128 hash buckets of units, widened for few clusters,',
+    '- Variances are cluster-robust (ADR 0005): batch means over 128 hash buckets of units, widened for few clusters,',
     '  never below the request-level variance; comparisons wait for 20 units per arm.',
     '- The sequential checks split α = 0.05 across the gated metrics (Bonferroni); the seed gates run three, each at',
     '  α/3, and a latency percentile spends its share on two tests (exceedance rate and log-latency mean) at half each.',
