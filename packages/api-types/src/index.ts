@@ -292,6 +292,8 @@ export interface AnalysisCheck {
    * Distinct assignment units per arm behind the values (estimated), when spans carry `feature_flag.context.id`.
    */
   readonly nUnits?: { readonly stable: number; readonly canary: number };
+  /** The span of time a hard limit judged: the last interval, widened back within the step to its minimum samples. */
+  readonly window?: { readonly from: string; readonly to: string };
   /** One readable line with the figures. */
   readonly reason: string;
   /** What the controller does when this check fails. */

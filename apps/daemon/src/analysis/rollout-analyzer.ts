@@ -2,12 +2,15 @@ import {
   type AnalysisResult,
   ArmAggregate,
   analyze,
+  type CheckResult,
   type MetricConfig,
   type MetricDefinition,
   resolveMetric,
   type SequentialState,
   type SrmSlice,
+  type StepSlice,
   sliceStart,
+  type UnitExposures,
 } from '@prompt-canary/analysis';
 import type { SliceStore, StoredSlice } from '../ingest/slice-store.js';
 import { analysisConfigOf } from '../packs/analysis-config-of.js';
@@ -45,7 +48,7 @@ export interface RolloutAnalysis {
   arms: AnalysisResult['arms'];
   /** Unit and direction of every metric in `arms` and `checks`, from the metric catalogue (`resolveMetric`). */
   metricInfo: Record<string, MetricInfo>;
-  checks: AnalysisResult['checks'];
+  checks: ApiCheck[];
   srm: AnalysisResult['srm'];
   /** The comparisons' data: scope and start of the pool; `null` where only hard limits apply. */
   comparisons: { scope: 'split' | 'targeting'; from: string } | null;
@@ -74,6 +77,9 @@ export function metricInfoOf(
   }
   return info;
 }
+
+/** A check as the API shows it: the package's check with its window in ISO times. */
+export type ApiCheck = Omit<CheckResult, 'window'> & { window?: { from: string; to: string } };
 
 /** What one look returns: the answer and the state for the next look. */
 export interface RolloutAnalysisOutcome {
@@ -153,7 +159,14 @@ export class RolloutAnalyzer {
     const slices = this.#deps.slices.read({ rolloutId: rollout.id, fromMs: readFrom, toMs: toMs + 1 });
 
     const prior = asSequentialState(options.sequentialState);
-    const state = prior !== undefined && prior.pool === pool?.key ? prior : undefined;
+    // A new comparison pool restarts the metric tests; the sample-ratio check runs over the whole rollout, so its
+    // sequential state carries on.
+    const state =
+      prior === undefined || prior.pool === pool?.key
+        ? prior
+        : prior.srm === undefined
+          ? undefined
+          : { v: 1 as const, checks: {}, srm: prior.srm };
     const cumulative =
       pool === undefined
         ? undefined
@@ -162,9 +175,11 @@ export class RolloutAnalyzer {
     const look = analyze({
       config,
       window: mergeArms(slices, floor(fromMs)),
-      lastInterval: mergeArms(slices, floor(lastFromMs)),
+      stepSlices: stepSlicesOf(slices, floor(stepStartMs(rollout, timeline))),
+      intervalMs,
+      nowMs: toMs,
       ...(cumulative === undefined ? {} : { cumulative }),
-      srm: pool?.scope === 'split' ? srmSlices(rollout, timeline, slices, pool, sliceMs) : 'n/a',
+      srm: pool?.scope === 'split' ? this.#srm(rollout, timeline, slices, pool) : 'n/a',
       ...(state === undefined ? {} : { state }),
       versions: { stable: rollout.stableVersion, canary: rollout.canaryVersion },
     });
@@ -179,7 +194,7 @@ export class RolloutAnalyzer {
           ...Object.keys(look.arms.canary.metrics),
           ...look.checks.map((check) => check.metric),
         ]),
-        checks: look.checks,
+        checks: look.checks.map(withIsoWindow),
         srm: look.srm,
         comparisons:
           pool === undefined ? null : { scope: pool.scope, from: new Date(pool.fromMs).toISOString() },
@@ -187,6 +202,52 @@ export class RolloutAnalyzer {
       sequentialState,
     };
   }
+
+  /**
+   * The sample-ratio check's data: split-assigned units at first exposure over the whole rollout when spans carry
+   * their unit, else (older providers, apps that do not stamp it) per-slice span counts of the pool.
+   */
+  #srm(
+    rollout: Rollout,
+    timeline: readonly TimelineEntry[],
+    slices: readonly StoredSlice[],
+    pool: ComparisonPool,
+  ): UnitExposures | SrmSlice[] {
+    const exposures = this.#deps.slices.exposures(rollout.id);
+    if (exposures.size > 0) return exposures;
+    return srmSlices(rollout, timeline, slices, pool, this.#deps.sliceMs);
+  }
+}
+
+/** The step's slices, oldest first, all traffic per arm: what hard limits widen their window over. */
+function stepSlicesOf(slices: readonly StoredSlice[], fromMs: number): StepSlice[] {
+  const byStart = new Map<number, { stable: ArmAggregate[]; canary: ArmAggregate[] }>();
+  for (const slice of slices) {
+    if (slice.key.sliceStart < fromMs) continue;
+    let arms = byStart.get(slice.key.sliceStart);
+    if (arms === undefined) {
+      arms = { stable: [], canary: [] };
+      byStart.set(slice.key.sliceStart, arms);
+    }
+    arms[slice.key.arm].push(slice.aggregate);
+  }
+  return [...byStart.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([start, arms]) => ({
+      start,
+      stable: ArmAggregate.mergeAll(arms.stable),
+      canary: ArmAggregate.mergeAll(arms.canary),
+    }));
+}
+
+/** A check as the API shows it: its window as ISO times. */
+function withIsoWindow(check: CheckResult): ApiCheck {
+  const { window, ...rest } = check;
+  if (window === undefined) return rest;
+  return {
+    ...rest,
+    window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
+  };
 }
 
 function asSequentialState(value: unknown): RolloutSequentialState | undefined {
@@ -196,7 +257,10 @@ function asSequentialState(value: unknown): RolloutSequentialState | undefined {
   return state as RolloutSequentialState;
 }
 
-/** Per-slice split counts with the share the split served then; slices where the weight changed are left out. */
+/**
+ * Per-slice split span counts with the share the split served then; slices where the weight changed are left
+ * out. The request-level fallback of the sample-ratio check, for spans that carry no unit.
+ */
 function srmSlices(
   rollout: Rollout,
   timeline: readonly TimelineEntry[],

@@ -8,6 +8,7 @@ import {
 } from '@prompt-canary/analysis';
 import { TelemetryAttributes } from '@prompt-canary/rules';
 import type { Attributes, IngestSink, OtlpMetricPoint, OtlpSpan } from '../otlp/ingest-sink.js';
+import { effectiveWeight } from '../rollouts/effective-weight.js';
 import type { AnalysisIngestCounters, AnalysisOutcome } from './analysis-ingest-counters.js';
 import { armOf, type LiveRolloutEntry, type LiveRolloutIndex } from './live-rollout-index.js';
 import { addMetricPoint } from './metric-point-contribution.js';
@@ -39,6 +40,8 @@ interface UsageGroup {
   arm: Arm;
   scope: SliceScope;
   endMs: number;
+  /** The trace's unit (every span of a trace comes from one unit), when a span carried it. */
+  unit: string | undefined;
   tokens: number | undefined;
   outputTokens: number | undefined;
   cost: number | undefined;
@@ -98,7 +101,7 @@ export class AggregatingIngestSink implements IngestSink {
     const batch = new SliceBatch(this.#deps.sliceMs);
     const usage = new Map<string, UsageGroup>();
     const tally: Tally = {};
-    const traces: Array<[string, LiveRolloutEntry, Arm, SliceScope, boolean]> = [];
+    const traces: Array<[string, LiveRolloutEntry, Arm, SliceScope, boolean, string | undefined]> = [];
     for (const span of spans) {
       const events = span.flagEvaluations;
       if (events.length === 0) {
@@ -116,16 +119,26 @@ export class AggregatingIngestSink implements IngestSink {
     }
     for (const group of usage.values()) {
       const agg = batch.at(group.rolloutId, group.arm, group.scope, group.endMs);
-      if (group.tokens !== undefined) addToMoments(agg.tokens, group.tokens);
-      if (group.outputTokens !== undefined) addToMoments(agg.outputTokens, group.outputTokens);
-      if (group.cost !== undefined) addToMoments(agg.cost, group.cost);
+      agg.addUsage({
+        ...(group.unit === undefined ? {} : { unit: group.unit }),
+        ...(group.tokens === undefined ? {} : { tokens: group.tokens }),
+        ...(group.outputTokens === undefined ? {} : { outputTokens: group.outputTokens }),
+        ...(group.cost === undefined ? {} : { cost: group.cost }),
+      });
     }
     this.#commit(batch);
-    for (const [traceId, entry, arm, scope, inherited] of traces) {
+    for (const [traceId, entry, arm, scope, inherited, unit] of traces) {
       if (inherited && this.#deps.traces.get(traceId) !== undefined) continue;
       const { rollout } = entry;
       const variant = arm === 'canary' ? rollout.canaryVersion : rollout.stableVersion;
-      this.#deps.traces.set(traceId, { rolloutId: rollout.id, flagKey: rollout.pack, arm, variant, scope });
+      this.#deps.traces.set(traceId, {
+        rolloutId: rollout.id,
+        flagKey: rollout.pack,
+        arm,
+        variant,
+        scope,
+        ...(unit === undefined ? {} : { unit }),
+      });
     }
     this.#count('span', tally);
   }
@@ -172,7 +185,7 @@ export class AggregatingIngestSink implements IngestSink {
     batch: SliceBatch,
     usage: Map<string, UsageGroup>,
     tally: Tally,
-    traces: Array<[string, LiveRolloutEntry, Arm, SliceScope, boolean]>,
+    traces: Array<[string, LiveRolloutEntry, Arm, SliceScope, boolean, string | undefined]>,
   ): void {
     const entry = this.#route(attrs, 'spans', tally);
     if (entry === undefined) return;
@@ -204,7 +217,12 @@ export class AggregatingIngestSink implements IngestSink {
         durationMs: obs.durationMs,
         error: obs.error,
         attributes: obs.attributes,
+        ...(obs.unit === undefined ? {} : { unit: obs.unit }),
       });
+      // The sample-ratio check counts split-assigned units at first exposure, against what the split served then.
+      if (scope === 'split' && obs.unit !== undefined) {
+        batch.expose(rolloutId, obs.unit, arm, effectiveWeight(entry.rollout, span.endMs) / 100, span.endMs);
+      }
     }
     if (obs.inputTokens !== undefined || obs.outputTokens !== undefined || obs.cost !== undefined) {
       const id = `${span.traceId}\u0000${rolloutId}\u0000${arm}\u0000${scope}`;
@@ -215,6 +233,7 @@ export class AggregatingIngestSink implements IngestSink {
           arm,
           scope,
           endMs: span.endMs,
+          unit: obs.unit,
           tokens: undefined,
           outputTokens: undefined,
           cost: undefined,
@@ -222,6 +241,7 @@ export class AggregatingIngestSink implements IngestSink {
         usage.set(id, group);
       }
       group.endMs = Math.max(group.endMs, span.endMs);
+      group.unit ??= obs.unit;
       if (obs.inputTokens !== undefined || obs.outputTokens !== undefined) {
         group.tokens = (group.tokens ?? 0) + (obs.inputTokens ?? 0) + (obs.outputTokens ?? 0);
       }
@@ -229,13 +249,13 @@ export class AggregatingIngestSink implements IngestSink {
       if (obs.cost !== undefined) group.cost = (group.cost ?? 0) + obs.cost;
     }
     if (entry.source === undefined) batch.sources.set(rolloutId, 'spans');
-    traces.push([span.traceId, entry, arm, scope, inherited]);
+    traces.push([span.traceId, entry, arm, scope, inherited, obs.unit]);
     bump(tally, 'accepted');
   }
 
   #commit(batch: SliceBatch): void {
     if (batch.empty) return;
-    this.#deps.slices.commit(batch.updates(), batch.sources);
+    this.#deps.slices.commit(batch.updates(), batch.sources, batch.exposures());
     for (const rolloutId of batch.sources.keys()) {
       const entry = this.#deps.index.byRolloutId(rolloutId);
       // The store keeps the first source that ever arrived, which may not be this batch's.

@@ -1,11 +1,15 @@
-import { ArmAggregate, sliceStart } from '@prompt-canary/analysis';
+import { ArmAggregate, sliceStart, UnitExposures } from '@prompt-canary/analysis';
 import { type Arm, type SliceKey, type SliceScope, sliceKeyId, type TelemetrySource } from './slice-key.js';
-import type { SliceUpdate } from './slice-store.js';
+import type { ExposureUpdate, SliceUpdate } from './slice-store.js';
+
+/** Most units one slice's exposures keep before their hash sample halves (the rollout's merge keeps the rest). */
+export const EXPOSURES_PER_SLICE = 4096;
 
 /** The partial aggregates of one request, by slice, committed together (`SliceStore.commit`). */
 export class SliceBatch {
   readonly #sliceMs: number;
   readonly #partials = new Map<string, SliceUpdate>();
+  readonly #exposures = new Map<string, ExposureUpdate>();
   /** Telemetry sources decided by this request, by rollout id. */
   readonly sources = new Map<string, TelemetrySource>();
 
@@ -25,6 +29,26 @@ export class SliceBatch {
     return update.partial;
   }
 
+  /**
+   * Records a split-assigned unit's exposure to `arm` at `timeMs`, while the split served the canary
+   * `expectedShare` (0..1), in the slice holding `timeMs`.
+   */
+  expose(rolloutId: string, unit: string, arm: Arm, expectedShare: number, timeMs: number): void {
+    const start = sliceStart(timeMs, this.#sliceMs);
+    const id = `${rolloutId}\u0000${start}`;
+    let update = this.#exposures.get(id);
+    if (update === undefined) {
+      update = { rolloutId, sliceStart: start, partial: new UnitExposures(EXPOSURES_PER_SLICE) };
+      this.#exposures.set(id, update);
+    }
+    update.partial.add(unit, arm, expectedShare, timeMs);
+  }
+
+  /** The unit exposures to commit. */
+  exposures(): ExposureUpdate[] {
+    return [...this.#exposures.values()];
+  }
+
   /** What to commit. */
   updates(): SliceUpdate[] {
     return [...this.#partials.values()];
@@ -32,6 +56,6 @@ export class SliceBatch {
 
   /** Whether anything was added. */
   get empty(): boolean {
-    return this.#partials.size === 0 && this.sources.size === 0;
+    return this.#partials.size === 0 && this.sources.size === 0 && this.#exposures.size === 0;
   }
 }

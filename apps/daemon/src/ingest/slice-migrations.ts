@@ -30,5 +30,26 @@ CREATE TABLE analysis_sources (
 `,
 };
 
-/** The analyzer's slice tables, registered in `sqliteMigrations()`. */
+/**
+ * Version 5: the sample-ratio check's units. One `UnitExposures` (JSON) per rollout × time slice holds the
+ * split-assigned units seen in that slice, each at its earliest exposure there; merged over the rollout (the earliest
+ * exposure of each unit wins) they are the units at first exposure that the check counts.
+ */
+export const exposureMigration: Migration = {
+  version: 5,
+  name: 'analysis-unit-exposures',
+  sql: `
+CREATE TABLE unit_exposures (
+  rollout_id TEXT NOT NULL,
+  slice_start INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (rollout_id, slice_start)
+) WITHOUT ROWID;
+`,
+};
+
+/** The analyzer's slice tables, registered in `sqliteMigrations()` (the exposures after the controller's 4). */
 export const sliceMigrations: readonly Migration[] = [sliceMigration];
+
+/** The unit exposures table. */
+export const exposureMigrations: readonly Migration[] = [exposureMigration];

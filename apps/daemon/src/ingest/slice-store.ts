@@ -1,4 +1,4 @@
-import type { ArmAggregate } from '@prompt-canary/analysis';
+import type { ArmAggregate, UnitExposures } from '@prompt-canary/analysis';
 import type { Arm, SliceKey, SliceScope, TelemetrySource } from './slice-key.js';
 
 /** A request's contribution to one slice: merged into the stored aggregate on commit. */
@@ -8,6 +8,13 @@ export interface SliceUpdate {
 }
 
 /** A stored slice as read back. */
+/** Units seen in one slice of a rollout, to merge into the slice's stored exposures. */
+export interface ExposureUpdate {
+  readonly rolloutId: string;
+  readonly sliceStart: number;
+  readonly partial: UnitExposures;
+}
+
 export interface StoredSlice {
   readonly key: SliceKey;
   /** Valid until the next commit: merge it (`ArmAggregate.mergeAll`) before ingest resumes, never mutate it. */
@@ -30,10 +37,20 @@ export interface SliceQuery {
  */
 export interface SliceStore {
   /**
-   * Merges each update into its slice and records each telemetry source not decided yet (the first one wins), in
+   * Merges each update into its slice, each exposure update into its slice's units, and records each telemetry
+   * source not decided yet (the first one wins), in
    * its own transaction: ingest commits slices alone, never inside another change.
    */
-  commit(updates: readonly SliceUpdate[], sources?: ReadonlyMap<string, TelemetrySource>): void;
+  commit(
+    updates: readonly SliceUpdate[],
+    sources?: ReadonlyMap<string, TelemetrySource>,
+    exposures?: readonly ExposureUpdate[],
+  ): void;
+  /**
+   * The rollout's split-assigned units at first exposure, merged over its slices from `fromMs` (the earliest
+   * exposure of each unit wins); empty when none were recorded.
+   */
+  exposures(rolloutId: string, fromMs?: number): UnitExposures;
   /** The slices matching `query`, ordered by slice start. */
   read(query: SliceQuery): StoredSlice[];
   /** The telemetry source recorded for a rollout, if any. */

@@ -1,7 +1,12 @@
-import { ArmAggregate, type ArmAggregateJson } from '@prompt-canary/analysis';
+import {
+  ArmAggregate,
+  type ArmAggregateJson,
+  UnitExposures,
+  type UnitExposuresJson,
+} from '@prompt-canary/analysis';
 import type { SqliteDatabase } from '../db/database.js';
 import { type Arm, type SliceKey, type SliceScope, sliceKeyId, type TelemetrySource } from './slice-key.js';
-import type { SliceQuery, SliceStore, SliceUpdate, StoredSlice } from './slice-store.js';
+import type { ExposureUpdate, SliceQuery, SliceStore, SliceUpdate, StoredSlice } from './slice-store.js';
 
 /** Options of {@link SqliteSliceStore}. */
 export interface SqliteSliceStoreOptions {
@@ -29,6 +34,10 @@ export class SqliteSliceStore implements SliceStore {
   readonly #max: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, ArmAggregate>();
+  readonly #exposureCache = new Map<string, UnitExposures>();
+  readonly #selectExposures;
+  readonly #upsertExposures;
+  readonly #rangeExposures;
   readonly #sources = new Map<string, TelemetrySource>();
   readonly #select;
   readonly #upsert;
@@ -51,6 +60,16 @@ export class SqliteSliceStore implements SliceStore {
       `SELECT arm, scope, slice_start, data FROM aggregate_slices
        WHERE rollout_id = ? AND slice_start >= ? AND slice_start < ? ORDER BY slice_start`,
     );
+    this.#selectExposures = db.prepare<[string, number], { data: string }>(
+      'SELECT data FROM unit_exposures WHERE rollout_id = ? AND slice_start = ?',
+    );
+    this.#upsertExposures = db.prepare<[string, number, string]>(
+      `INSERT INTO unit_exposures (rollout_id, slice_start, data) VALUES (?, ?, ?)
+       ON CONFLICT (rollout_id, slice_start) DO UPDATE SET data = excluded.data`,
+    );
+    this.#rangeExposures = db.prepare<[string, number], { slice_start: number; data: string }>(
+      'SELECT slice_start, data FROM unit_exposures WHERE rollout_id = ? AND slice_start >= ? ORDER BY slice_start',
+    );
     this.#insertSource = db.prepare<[string, string, string]>(
       'INSERT OR IGNORE INTO analysis_sources (rollout_id, source, decided_at) VALUES (?, ?, ?)',
     );
@@ -59,9 +78,15 @@ export class SqliteSliceStore implements SliceStore {
     );
   }
 
-  commit(updates: readonly SliceUpdate[], sources?: ReadonlyMap<string, TelemetrySource>): void {
-    if (updates.length === 0 && (sources === undefined || sources.size === 0)) return;
+  commit(
+    updates: readonly SliceUpdate[],
+    sources?: ReadonlyMap<string, TelemetrySource>,
+    exposures: readonly ExposureUpdate[] = [],
+  ): void {
+    if (updates.length === 0 && exposures.length === 0 && (sources === undefined || sources.size === 0))
+      return;
     const touched: Array<[string, ArmAggregate]> = [];
+    const touchedExposures: Array<[string, UnitExposures]> = [];
     try {
       this.#db.transaction(() => {
         if (sources !== undefined) {
@@ -76,10 +101,18 @@ export class SqliteSliceStore implements SliceStore {
           const data = JSON.stringify(aggregate.serialize());
           this.#upsert.run(key.rolloutId, key.arm, key.scope, key.sliceStart, data);
         }
+        for (const { rolloutId, sliceStart, partial } of exposures) {
+          const id = `${rolloutId}\u0000${sliceStart}`;
+          const stored = this.#loadExposures(id, rolloutId, sliceStart, partial.cap);
+          touchedExposures.push([id, stored]);
+          stored.absorb(partial);
+          this.#upsertExposures.run(rolloutId, sliceStart, JSON.stringify(stored.serialize()));
+        }
       })();
     } catch (error) {
       // The cached objects already absorbed what did not commit: forget them, the database is the truth.
       for (const [id] of touched) this.#cache.delete(id);
+      for (const [id] of touchedExposures) this.#exposureCache.delete(id);
       if (sources !== undefined) for (const id of sources.keys()) this.#sources.delete(id);
       throw error;
     }
@@ -88,6 +121,15 @@ export class SqliteSliceStore implements SliceStore {
     for (const [id, aggregate] of touched) {
       this.#cache.delete(id);
       this.#cache.set(id, aggregate);
+    }
+    for (const [id, stored] of touchedExposures) {
+      this.#exposureCache.delete(id);
+      this.#exposureCache.set(id, stored);
+    }
+    while (this.#exposureCache.size > this.#max) {
+      const oldest = this.#exposureCache.keys().next().value;
+      if (oldest === undefined) break;
+      this.#exposureCache.delete(oldest);
     }
     while (this.#cache.size > this.#max) {
       const oldest = this.#cache.keys().next().value;
@@ -110,6 +152,16 @@ export class SqliteSliceStore implements SliceStore {
     return out;
   }
 
+  exposures(rolloutId: string, fromMs = Number.NEGATIVE_INFINITY): UnitExposures {
+    const merged = new UnitExposures();
+    const from = Number.isFinite(fromMs) ? fromMs : Number.MIN_SAFE_INTEGER;
+    for (const row of this.#rangeExposures.iterate(rolloutId, from)) {
+      const cached = this.#exposureCache.get(`${rolloutId}\u0000${row.slice_start}`);
+      merged.absorb(cached ?? parseExposures(row.data));
+    }
+    return merged;
+  }
+
   source(rolloutId: string): TelemetrySource | undefined {
     const known = this.#sources.get(rolloutId);
     if (known !== undefined) return known;
@@ -127,9 +179,27 @@ export class SqliteSliceStore implements SliceStore {
            AND rollout_id NOT IN (SELECT id FROM rollouts WHERE phase IN ('Progressing', 'Paused'))`,
       )
       .run(cutoffMs).changes;
-    // Only finished rollouts lost slices and nothing ingests into them; dropping the cache keeps it exact anyway.
-    if (deleted > 0) this.#cache.clear();
+    this.#db
+      .prepare(
+        `DELETE FROM unit_exposures WHERE slice_start < ?
+           AND rollout_id NOT IN (SELECT id FROM rollouts WHERE phase IN ('Progressing', 'Paused'))`,
+      )
+      .run(cutoffMs);
+    // Only finished rollouts lost slices and nothing ingests into them; dropping the caches keeps them exact anyway.
+    if (deleted > 0) {
+      this.#cache.clear();
+      this.#exposureCache.clear();
+    }
     return deleted;
+  }
+
+  #loadExposures(id: string, rolloutId: string, start: number, cap: number): UnitExposures {
+    const cached = this.#exposureCache.get(id);
+    if (cached !== undefined) return cached;
+    const row = this.#selectExposures.get(rolloutId, start);
+    const stored = row === undefined ? new UnitExposures(cap) : parseExposures(row.data);
+    this.#exposureCache.set(id, stored);
+    return stored;
   }
 
   #load(id: string, key: SliceKey): ArmAggregate {
@@ -140,6 +210,10 @@ export class SqliteSliceStore implements SliceStore {
     this.#cache.set(id, aggregate);
     return aggregate;
   }
+}
+
+function parseExposures(data: string): UnitExposures {
+  return UnitExposures.deserialize(JSON.parse(data) as UnitExposuresJson);
 }
 
 function parseAggregate(data: string): ArmAggregate {

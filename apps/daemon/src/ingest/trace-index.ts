@@ -8,6 +8,8 @@ export interface TraceAssignment {
   /** The version served (the arm's version). */
   readonly variant: string;
   readonly scope: SliceScope;
+  /** The trace's unit (`feature_flag.context.id`), so that late scores cluster by unit too. */
+  readonly unit?: string;
 }
 
 /** The trace id → assignment join that scores use. */

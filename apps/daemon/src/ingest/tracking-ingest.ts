@@ -87,7 +87,15 @@ export class TrackingIngest {
         drop(tally, 'unknown_variant');
         continue;
       }
-      const obs = { flagKey: event.flagKey, variant, name: event.name, timeMs: event.timeMs };
+      // The targeting key groups a unit's events into one cluster (the spans' hashed ids are a different space,
+      // which does not matter: each metric's clusters are its own).
+      const obs = {
+        flagKey: event.flagKey,
+        variant,
+        name: event.name,
+        timeMs: event.timeMs,
+        unit: event.targetingKey,
+      };
       batch
         .at(entry.rollout.id, arm, scope, event.timeMs)
         .addFeedback(event.value === undefined ? obs : { ...obs, value: event.value });
@@ -129,6 +137,7 @@ export class TrackingIngest {
         name: score.name,
         value: score.value,
         timeMs: score.timeMs,
+        ...(assignment.unit === undefined ? {} : { unit: assignment.unit }),
       });
       tally.accepted++;
     }

@@ -1,4 +1,4 @@
-import { ArmAggregate } from '@prompt-canary/analysis';
+import { ArmAggregate, UnitExposures } from '@prompt-canary/analysis';
 import type { Flag } from '@prompt-canary/rules';
 import { describe, expect, it } from 'vitest';
 import type { ControllerRecord } from '../controller/controller-state-store.js';
@@ -171,6 +171,43 @@ export function storeContract(name: string, makeStore: () => Store): void {
       expect(store.slices.read({ rolloutId: 'r2', fromMs: 0, toMs: 30_000 })).toEqual([]);
       expect(store.slices.source('r1')).toBe('spans');
       expect(store.slices.source('r2')).toBeUndefined();
+    });
+
+    it('exposures: merged over the rollout from a time on, each unit at its earliest exposure', () => {
+      const store = makeStore();
+      const exposures = (entries: Array<[string, 'stable' | 'canary', number]>) => {
+        const e = new UnitExposures();
+        for (const [unit, arm, at] of entries) e.add(unit, arm, 0.1, at);
+        return e;
+      };
+      store.slices.commit([], undefined, [
+        {
+          rolloutId: 'r1',
+          sliceStart: 0,
+          partial: exposures([
+            ['a', 'stable', 5],
+            ['b', 'canary', 6],
+          ]),
+        },
+      ]);
+      store.slices.commit([], undefined, [
+        { rolloutId: 'r1', sliceStart: 0, partial: exposures([['c', 'stable', 7]]) },
+        {
+          rolloutId: 'r1',
+          sliceStart: 10,
+          partial: exposures([
+            ['a', 'canary', 12],
+            ['d', 'canary', 13],
+          ]),
+        },
+        { rolloutId: 'r2', sliceStart: 0, partial: exposures([['z', 'stable', 1]]) },
+      ]);
+      // `a` moved to the canary later: it still counts once, on the arm of its first exposure.
+      expect(store.slices.exposures('r1').counts()).toMatchObject({ stable: 2, canary: 2 });
+      expect(store.slices.exposures('r1', 10).counts()).toMatchObject({ stable: 0, canary: 2 });
+      expect(store.slices.exposures('r3').size).toBe(0);
+      expect(store.slices.pruneFinishedBefore(5)).toBe(0);
+      expect(store.slices.exposures('r1').size).toBe(2);
     });
 
     it('slices and audit: retention prunes what is older than the cutoff, and nothing else', () => {
