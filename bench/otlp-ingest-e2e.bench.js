@@ -9,7 +9,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { otlpSchema } from '@prompt-canary/daemon/otlp';
@@ -53,9 +53,17 @@ function nextUnit() {
   return `u${unit.toString(16).padStart(12, '0')}`;
 }
 
+/** The split is sticky per unit, as the provider's bucketing is: a unit's requests all go to one arm. */
+const armOfUnit = new Map();
+
 function makeSpan(nowNs) {
   const durationNs = BigInt(Math.floor(200_000_000 + random() * 2_800_000_000));
-  const canary = random() < 0.1;
+  const unitId = nextUnit();
+  let canary = armOfUnit.get(unitId);
+  if (canary === undefined) {
+    canary = random() < 0.1;
+    armOfUnit.set(unitId, canary);
+  }
   return {
     traceId: bytes(16),
     spanId: bytes(8),
@@ -72,7 +80,7 @@ function makeSpan(nowNs) {
       kv('feature_flag.key', str(PACK)),
       kv('feature_flag.result.variant', str(canary ? '2.1.0' : '2.0.0')),
       kv('feature_flag.result.reason', str('split')),
-      kv('feature_flag.context.id', str(nextUnit())),
+      kv('feature_flag.context.id', str(unitId)),
     ],
     status: { code: random() < 0.05 ? 2 : 0 },
   };
@@ -140,8 +148,17 @@ function load(url, token, payloads) {
 const dir = mkdtempSync(join(tmpdir(), 'otlp-e2e-'));
 const server = await startNodeServer(
   'canaryd',
-  [MAIN, '--host', '127.0.0.1', '--port', '0', '--db', join(dir, 'canary.db')],
-  { CANARYD_ADMIN_TOKEN: ADMIN_TOKEN, CANARYD_LOG_LEVEL: 'warn' },
+  [
+    ...(process.env.OTLP_E2E_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    MAIN,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--db',
+    join(dir, 'canary.db'),
+  ],
+  { CANARYD_ADMIN_TOKEN: ADMIN_TOKEN, CANARYD_LOG_LEVEL: '' },
 );
 const pinned = pin(server.pid, 0) && pin(process.pid, 1);
 const baseUrl = `http://127.0.0.1:${server.port}`;
@@ -190,7 +207,7 @@ try {
   const col = (key) => median(rows.map((r) => r[key]));
   console.log(`## OTLP ingest, end to end
 
-Node ${process.version}, ${availableParallelism()} cores; canaryd (file database) ${pinned ? 'pinned to core 0, load tool and floor to core 1' : 'not pinned (taskset failed)'};
+Node ${process.version}, ${cpus().length} cores; canaryd (file database) ${pinned ? 'pinned to core 0, load tool and floor to core 1' : 'not pinned (taskset failed)'};
 1-minute load average ${loadavg()[0].toFixed(1)} at the end. ${PAYLOADS} ExportTraceServiceRequest payloads of ${SPANS} flagged
 spans (sessions of ~6 turns carrying \`feature_flag.context.id\`, 10% canary), autocannon ${CONNECTIONS} connections,
 ${ROUNDS} rounds of ${DURATION} s; the floor is protobufjs decoding the same payloads on one core, measured before
