@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli-program.js';
+import { analysis } from './testing/analysis-fixture.js';
 import { recordingTerminal } from './testing/recording-terminal.js';
 
 interface Seen {
@@ -181,6 +182,24 @@ describe('actions', () => {
     expect(result.code).toBe(0);
     expect(seen.at(-1)).toMatchObject({ method: 'POST', body: '{"reason":"ship it","full":true}' });
     expect(result.out).toMatch(/support-prompts: rollout r1 promoted to 100%: ✔ Completed/);
+  });
+
+  it('pass units, hard-limit windows and SRM units through unchanged with status --output json', async () => {
+    const fetch = fakeFetch({
+      'GET /api/v1/packs/support-prompts': [200, pack],
+      'GET /api/v1/rollouts': [200, [rollout]],
+      'GET /api/v1/rollouts/r1': [200, rollout],
+      'GET /api/v1/rollouts/r1/analysis': [200, analysis],
+    });
+    const result = await run(['status', 'support-prompts', '-o', 'json'], { fetch });
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.out);
+    expect(printed.analysis).toEqual(analysis);
+    expect(printed.analysis.checks[0]).toMatchObject({
+      nUnits: { stable: 2410, canary: 268 },
+      window: { from: '2025-01-31T11:57:00.000Z', to: '2025-01-31T12:00:00.000Z' },
+    });
+    expect(printed.analysis.srm.units).toEqual({ stable: 2410, canary: 268 });
   });
 
   it('print the server answer with --output json', async () => {

@@ -2,8 +2,9 @@ import { stripVTControlCharacters } from 'node:util';
 import type { AnalysisCheck } from '@prompt-canary/api-types';
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import { analysis, specs } from '../testing/analysis-fixture.js';
+import { analysis, analysisWithoutUnits, specs } from '../testing/analysis-fixture.js';
 import { renderMetricTable } from './metric-table.js';
+import type { WindowedCheck } from './samples.js';
 
 const plain = pc.createColors(false);
 
@@ -24,15 +25,49 @@ function thresholdCheck(
 }
 
 describe('the metric table', () => {
-  it('puts stable and canary side by side with threshold, samples and status', () => {
+  it('puts stable and canary side by side with threshold, samples as requests and units, and status', () => {
     const lines = renderMetricTable(analysis, specs, plain);
     expect(lines[0]).toMatch(/^Metric\s+stable\s+canary\s+threshold\s+n \(stable \/ canary\)\s+Status$/);
-    expect(lines[1]).toMatch(/^success_rate\s+95\.1%\s+90\.3%\s+≥ 90\.0%\s+2,700 \/ 300\s+◆ Watch$/);
-    expect(lines[2]).toMatch(
-      /^latency_p99 \(threshold\)\s+2,480 ms\s+3,412 ms\s+≤ 3,000 ms\s+2,700 \/ 300\s+✖ Degraded$/,
+    expect(lines[1]).toMatch(
+      /^success_rate\s+95\.1%\s+90\.3%\s+≥ 90\.0% · last 3m\s+2,700 \/ 300 req\s+2,410 \/ 268 units\s+◆ Watch$/,
     );
-    expect(lines[3]).toMatch(/^latency_p99 \(regression\)\s+.*vs stable\s+2,700 \/ 30\s+\? Inconclusive$/);
-    expect(lines[4]).toMatch(/^tokens_per_request\s+410 tok\s+395 tok\s+—\s+2,700 \/ 300\s+not gated$/);
+    expect(lines[2]).toMatch(
+      /^latency_p99 \(threshold\)\s+2,480 ms\s+3,412 ms\s+≤ 3,000 ms · last 5m\s+2,700 \/ 300 req\s+2,410 \/ 268 units\s+✖ Degraded$/,
+    );
+    expect(lines[3]).toMatch(
+      /^latency_p99 \(regression\)\s+.*vs stable\s+2,700 \/ 30 req\s+2,410 \/ 27 units\s+\? Inconclusive$/,
+    );
+    expect(lines[4]).toMatch(/^tokens_per_request\s+410 tok\s+395 tok\s+—\s+2,700 \/ 300 req\s+not gated$/);
+  });
+
+  it('shows samples as requests only, in the old form, when no check counted units', () => {
+    const lines = renderMetricTable(analysisWithoutUnits, specs, plain);
+    expect(lines[0]).toMatch(/^Metric\s+stable\s+canary\s+threshold\s+n \(stable \/ canary\)\s+Status$/);
+    expect(lines[1]).toMatch(
+      /^success_rate\s+95\.1%\s+90\.3%\s+≥ 90\.0% · last 3m\s+2,700 \/ 300\s+◆ Watch$/,
+    );
+    expect(lines[3]).toMatch(/\s+vs stable\s+2,700 \/ 30\s+\? Inconclusive$/);
+    expect(lines.join('\n')).not.toMatch(/\bunits\b|\breq\b/);
+  });
+
+  it('leaves the units cell blank for a check without units beside one with them', () => {
+    const [first, ...rest] = analysis.checks;
+    const { nUnits: _, ...requestsOnly } = first as AnalysisCheck;
+    const lines = renderMetricTable({ ...analysis, checks: [requestsOnly, ...rest] }, specs, plain);
+    expect(lines[1]).toMatch(/\s2,700 \/ 300 req\s+◆ Watch$/);
+    expect(lines[2]).toMatch(/\s2,700 \/ 300 req\s+2,410 \/ 268 units\s+✖ Degraded$/);
+  });
+
+  it('names the window of hard limits only: a comparison judges the pooled traffic, not a recent window', () => {
+    const lines = renderMetricTable(analysis, specs, plain);
+    expect(lines[3]).not.toContain('last');
+  });
+
+  it('shows a hard limit without a window as the limit alone', () => {
+    const checks = analysis.checks.map((check) => ({ ...check, window: undefined }));
+    const lines = renderMetricTable({ ...analysis, checks }, specs, plain);
+    expect(lines[1]).toMatch(/\s≥ 90\.0%\s+2,700 \/ 300 req\s/);
+    expect(lines.join('\n')).not.toContain('last');
   });
 
   it('aligns columns whatever the colours', () => {
@@ -108,8 +143,9 @@ describe('the metric table', () => {
   });
 
   it('shows plain numbers and no guessed sign from a daemon that sends no metricInfo', () => {
-    const { metricInfo: _, ...old } = analysis;
-    const lines = renderMetricTable(old, [], plain);
+    const { metricInfo: _, ...old } = analysisWithoutUnits;
+    const checks = old.checks.map(({ window: _w, ...check }: WindowedCheck) => check);
+    const lines = renderMetricTable({ ...old, checks }, [], plain);
     expect(lines[1]).toMatch(/^success_rate\s+0\.951\s+0\.903\s+0\.9\s+2,700 \/ 300\s+◆ Watch$/);
     expect(lines[2]).toMatch(/^latency_p99 \(threshold\)\s+2,480\s+3,412\s+3,000\s+2,700 \/ 300\s/);
     expect(lines[4]).toMatch(/^tokens_per_request\s+410\s+395\s+—\s/);

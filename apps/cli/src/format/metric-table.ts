@@ -6,7 +6,8 @@ import type {
   MetricSpecView,
 } from '@prompt-canary/api-types';
 import type { Colors } from '../terminal.js';
-import { renderTable } from './text-table.js';
+import { formatArmCounts, formatLimitWindow, type WindowedCheck } from './samples.js';
+import { type Column, renderTable } from './text-table.js';
 import { formatMetricValue, formatPercent, metricUnit } from './units.js';
 
 const SYMBOLS: Readonly<Record<CheckStatus, string>> = {
@@ -79,14 +80,27 @@ export function formatThreshold(
   return 'vs stable';
 }
 
-function count(n: number | undefined): string {
-  return n === undefined ? '—' : n.toLocaleString('en-US');
+/**
+ * The threshold cell with, for a hard limit, the span of time it judged: `≤ 3,000 ms · last 3m` (the window dim).
+ */
+function limitCell(
+  check: WindowedCheck,
+  spec: MetricSpecView | undefined,
+  info: MetricInfo | undefined,
+  colors: Colors,
+): string {
+  const limit = formatThreshold(check, spec, info);
+  const window = formatLimitWindow(check);
+  return window === undefined ? limit : `${limit} ${colors.dim(`· ${window}`)}`;
 }
 
 /**
  * The side-by-side table of a rollout's metrics: one row per check (`Metric | stable | canary | threshold | n |
  * Status`), then the metrics that have data but no check, so every measured metric is visible. Values read in the
- * units of the analysis's `metricInfo`; a metric it does not describe shows plain numbers.
+ * units of the analysis's `metricInfo`; a metric it does not describe shows plain numbers. A hard limit names the
+ * span of time it judged (`≤ 3,000 ms · last 3m`). When any check counted assignment units, `n` reads
+ * `2,700 / 300 req  2,410 / 268 units` (units in a column of their own, blank for a row without them); else it
+ * stays `2,700 / 300`, requests only.
  *
  * @example
  * renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors).join('\n');
@@ -102,7 +116,12 @@ export function renderMetricTable(
   for (const check of checks) kindsOf.set(check.metric, (kindsOf.get(check.metric) ?? 0) + 1);
   const stable = analysis.arms?.stable;
   const canary = analysis.arms?.canary;
-  const rows: string[][] = checks.map((check) => {
+  const withUnits = checks.some((check) => check.nUnits !== undefined);
+  const samples = (n: Partial<{ stable: number; canary: number }>, units?: WindowedCheck['nUnits']) =>
+    withUnits
+      ? [`${formatArmCounts(n)} req`, units ? `${formatArmCounts(units)} units` : '']
+      : [formatArmCounts(n)];
+  const rows: string[][] = checks.map((check: WindowedCheck) => {
     const spec = byName.get(check.metric);
     const unit = metricUnit(check.metric, analysis.metricInfo);
     const name =
@@ -113,8 +132,11 @@ export function renderMetricTable(
       name,
       formatMetricValue(check.stable ?? stable?.metrics[check.metric], unit),
       formatMetricValue(check.canary ?? canary?.metrics[check.metric], unit),
-      formatThreshold(check, spec, analysis.metricInfo?.[check.metric]),
-      `${count(check.n?.stable ?? stable?.n)} / ${count(check.n?.canary ?? canary?.n)}`,
+      limitCell(check, spec, analysis.metricInfo?.[check.metric], colors),
+      ...samples(
+        { stable: check.n?.stable ?? stable?.n, canary: check.n?.canary ?? canary?.n },
+        check.nUnits,
+      ),
       formatStatus(check.status, colors),
     ];
   });
@@ -129,21 +151,19 @@ export function renderMetricTable(
       formatMetricValue(stable?.metrics[name], unit),
       formatMetricValue(canary?.metrics[name], unit),
       colors.dim('—'),
-      `${count(stable?.n)} / ${count(canary?.n)}`,
+      ...samples({ stable: stable?.n, canary: canary?.n }),
       colors.dim('not gated'),
     ]);
   }
   if (rows.length === 0) return [colors.dim('No metric data yet.')];
-  return renderTable(
-    [
-      { header: 'Metric' },
-      { header: 'stable', align: 'right' },
-      { header: 'canary', align: 'right' },
-      { header: 'threshold' },
-      { header: 'n (stable / canary)', align: 'right' },
-      { header: 'Status' },
-    ],
-    rows,
-    { header: colors.bold },
-  );
+  const columns: Column[] = [
+    { header: 'Metric' },
+    { header: 'stable', align: 'right' },
+    { header: 'canary', align: 'right' },
+    { header: 'threshold' },
+    { header: 'n (stable / canary)', align: 'right' },
+    ...(withUnits ? [{ header: '', align: 'right' as const }] : []),
+    { header: 'Status' },
+  ];
+  return renderTable(columns, rows, { header: colors.bold });
 }

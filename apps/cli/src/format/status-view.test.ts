@@ -1,7 +1,7 @@
 import type { RolloutDetail } from '@prompt-canary/api-types';
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import { analysis, specs } from '../testing/analysis-fixture.js';
+import { analysis, analysisWithoutUnits, specs } from '../testing/analysis-fixture.js';
 import { renderStatus } from './status-view.js';
 
 const plain = pc.createColors(false);
@@ -57,9 +57,33 @@ describe('the status view', () => {
     expect(text).toContain('Weight:     20% (effective 50%, a schedule window applies)');
     expect(text).toContain('[########-----------|--------------------]');
     expect(text).toContain('Versions:   stable 2.3.1  →  canary 2.4.0');
-    expect(text).toContain('SRM Pass (expected 10.0%, observed 10.0%)');
+    expect(text).toContain(
+      'Analysis:   window 2025-01-31 11:55:00Z – 12:00:00Z · SRM Pass — canary 10.0% of 2,678 units (expected 10.0%)',
+    );
     expect(text).toMatch(/success_rate\s+95\.1%/);
-    expect(text).toContain('latency_p99: p99 3412 ms above 3000 ms');
+    expect(text).toContain('latency_p99: latency_p99 canary 3,412 ms > 3,000 ms beyond sampling noise');
+  });
+
+  it('counts the traffic split in requests when spans carry no unit', () => {
+    const text = renderStatus({ pack, rollout, analysis: analysisWithoutUnits, nowMs, colors: plain }).join(
+      '\n',
+    );
+    expect(text).toContain('SRM Pass — canary 10.0% of 3,000 requests (expected 10.0%)');
+    expect(text).not.toMatch(/\bunits\b/);
+  });
+
+  it('gives the reason of a traffic-split check that has no shares to show', () => {
+    const srm = {
+      expectedShare: null,
+      observedShare: null,
+      result: 'n/a',
+      n: 0,
+      reason: 'segment phase',
+    } as const;
+    const text = renderStatus({ pack, rollout, analysis: { ...analysis, srm }, nowMs, colors: plain }).join(
+      '\n',
+    );
+    expect(text).toContain('SRM n/a (segment phase)');
   });
 
   it('names the segment phase while segments run', () => {

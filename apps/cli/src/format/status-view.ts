@@ -2,7 +2,8 @@ import type { Analysis, PackView, RolloutDetail, RolloutPhase } from '@prompt-ca
 import type { Colors } from '../terminal.js';
 import { renderMetricTable } from './metric-table.js';
 import { renderProgressBar } from './progress-bar.js';
-import { formatAge, formatPercent, formatTime, formatWeight } from './units.js';
+import { formatSrm } from './samples.js';
+import { formatAge, formatTime, formatWeight } from './units.js';
 
 /** What `canary status` shows: the pack, its live (or latest) rollout and that rollout's analysis. */
 export interface StatusInput {
@@ -66,7 +67,8 @@ export function rolloutBar(
 
 /**
  * The lines of `canary status`: phase with reason, step i/n, weight and effective weight, stable and canary
- * versions, the analysis window, then the metric table.
+ * versions, the analysis window with the sample-ratio check (in units when it counted units, else requests), then
+ * the metric table.
  */
 export function renderStatus(input: StatusInput): string[] {
   const { pack, rollout, analysis, colors, nowMs } = input;
@@ -105,12 +107,7 @@ export function renderStatus(input: StatusInput): string[] {
     parts.push(`window ${formatTime(analysis.window.from)} – ${formatTime(analysis.window.to).slice(11)}`);
   }
   if (analysis.srm) {
-    const { expectedShare, observedShare, result, reason } = analysis.srm;
-    const figures =
-      expectedShare === null || observedShare === null
-        ? (reason ?? 'no data')
-        : `expected ${formatPercent(expectedShare)}, observed ${formatPercent(observedShare)}`;
-    const srm = `SRM ${result} (${figures})`;
+    const srm = formatSrm(analysis.srm);
     parts.push(analysis.srm.result === 'Fail' ? colors.red(srm) : srm);
   }
   if (parts.length > 0) lines.push(field('Analysis', parts.join(' · '), colors));

@@ -1,5 +1,6 @@
 import type { Analysis, AnalysisCheck, MetricInfo } from '@prompt-canary/api-types';
 import { describe, expect, it } from 'vitest';
+import { analysisWithoutUnits, analysis as withUnits } from '../testing/analysis-fixture.js';
 import {
   analysisPollMs,
   appendAnalysis,
@@ -110,6 +111,30 @@ describe('the side-by-side table', () => {
       check({ metric: 'feedback_score', kind: 'regression', stable: 4.1, canary: 3.8, status: 'Degraded' }),
     ]);
     expect(metricRows(a)[0]).toMatchObject({ stable: 4.1, canary: 3.8, threshold: null, status: 'Degraded' });
+  });
+});
+
+describe('the samples and windows of a row', () => {
+  it("carries the comparison's requests and units and the hard limit's window", () => {
+    expect(metricRows(withUnits)[0]).toMatchObject({
+      n: { stable: 5400, canary: 600 },
+      nUnits: { stable: 4020, canary: 446 },
+      limitWindow: { from: '2025-03-01T10:02:00.000Z', to: '2025-03-01T10:05:00.000Z' },
+    });
+  });
+
+  it('carries requests alone when spans carried no unit', () => {
+    expect(metricRows(analysisWithoutUnits)[0]).toMatchObject({
+      n: { stable: 5400, canary: 600 },
+      nUnits: null,
+    });
+  });
+
+  it('has no window without a hard limit or without a window on it', () => {
+    const rows = metricRows(seed);
+    expect(rows.map((r) => r.limitWindow)).toEqual([null, null]);
+    const comparisonOnly = { ...withUnits, checks: withUnits.checks.filter((c) => c.kind !== 'threshold') };
+    expect(metricRows(comparisonOnly)[0]?.limitWindow).toBeNull();
   });
 });
 

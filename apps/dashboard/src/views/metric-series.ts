@@ -1,5 +1,6 @@
-import type { Analysis, AnalysisCheck, CheckStatus } from '@prompt-canary/api-types';
+import type { Analysis, CheckStatus } from '@prompt-canary/api-types';
 import { worstStatus } from './format.js';
+import type { CheckWindow, WindowedCheck } from './samples.js';
 
 /** One look at one metric. */
 export interface MetricPoint {
@@ -25,7 +26,11 @@ export interface MetricRow {
   readonly threshold: number | null;
   readonly status: CheckStatus;
   readonly n: { readonly stable: number; readonly canary: number } | null;
-  readonly checks: readonly AnalysisCheck[];
+  /** Distinct assignment units behind `n` (an estimate); `null` when its spans carried no unit. */
+  readonly nUnits: { readonly stable: number; readonly canary: number } | null;
+  /** The span of time the hard limit judged; `null` without a hard limit or a window. */
+  readonly limitWindow: CheckWindow | null;
+  readonly checks: readonly WindowedCheck[];
 }
 
 /**
@@ -46,8 +51,8 @@ export function gatedMetrics(analysis: Analysis): string[] {
 }
 
 /** The checks of an analysis grouped by metric. */
-function checksByMetric(analysis: Analysis): Map<string, AnalysisCheck[]> {
-  const groups = new Map<string, AnalysisCheck[]>();
+function checksByMetric(analysis: Analysis): Map<string, WindowedCheck[]> {
+  const groups = new Map<string, WindowedCheck[]>();
   for (const check of analysis.checks) {
     const group = groups.get(check.metric);
     if (group) group.push(check);
@@ -58,7 +63,8 @@ function checksByMetric(analysis: Analysis): Map<string, AnalysisCheck[]> {
 
 /**
  * The table rows of an analysis, one per gated metric: each arm's value over the analysis window (from `arms`,
- * else from the check), the hard limit if any, and the most telling status of the metric's checks.
+ * else from the check), the hard limit if any with the span of time it judged, the samples (requests and, when
+ * spans carry a unit, units) of the comparison, else of the only check, and the most telling status.
  */
 export function metricRows(analysis: Analysis): MetricRow[] {
   return [...checksByMetric(analysis)].map(([metric, checks]) => {
@@ -71,6 +77,8 @@ export function metricRows(analysis: Analysis): MetricRow[] {
       threshold: finite(threshold?.threshold),
       status: worstStatus(checks.map((c) => c.status)),
       n: comparison?.n ?? null,
+      nUnits: comparison?.nUnits ?? null,
+      limitWindow: threshold?.window ?? null,
       checks,
     };
   });

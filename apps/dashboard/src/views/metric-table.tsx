@@ -1,11 +1,55 @@
 import type { Analysis } from '@prompt-canary/api-types';
-import { directionText, formatMetric, formatShare, metricUnit } from './format.js';
-import { metricRows } from './metric-series.js';
+import { directionText, formatMetric, metricUnit } from './format.js';
+import { type MetricRow, metricRows } from './metric-series.js';
 import { StatusBadge } from './phase-badge.js';
+import {
+  checkEvidenceText,
+  requestsText,
+  srmFiguresText,
+  unitsText,
+  type WindowedCheck,
+  windowLengthText,
+  windowRangeText,
+} from './samples.js';
+
+/** A hard limit with the span of time it judged: `limit 3,000 ms · last 3m`, the exact times on hover. */
+function LimitNote({ row, unit }: { row: MetricRow; unit: ReturnType<typeof metricUnit> }) {
+  if (row.threshold === null) return null;
+  const window = windowLengthText(row.limitWindow);
+  return (
+    <span class="muted small">
+      {' '}
+      limit {formatMetric(row.threshold, unit)}
+      {window && (
+        <span class="limit-window" title={`judged ${windowRangeText(row.limitWindow)}`}>
+          {' '}
+          · {window}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** The samples behind a row: requests per arm, and distinct units beneath when spans carried a unit. */
+function SamplesCell({ row }: { row: MetricRow }) {
+  if (!row.n) return <td class="num samples muted">—</td>;
+  const units = unitsText(row.nUnits ?? undefined);
+  return (
+    <td class="num samples">
+      <span class="requests">{requestsText(row.n)}</span>
+      {units && (
+        <span class="units muted small" title="distinct assignment units per arm (an estimate)">
+          {units}
+        </span>
+      )}
+    </td>
+  );
+}
 
 /**
- * The side-by-side table `Metric | stable | canary | Status`, one row per gated metric, each value in the unit the
- * analysis's `metricInfo` gives (a plain number where it gives none).
+ * The side-by-side table `Metric | stable | canary | Status | n (stable / canary)`, one row per gated metric, each
+ * value in the unit the analysis's `metricInfo` gives (a plain number where it gives none). A hard limit names the
+ * span of time it judged; the samples read as requests and, when spans carry a unit, as distinct units.
  */
 export function MetricTable({ analysis }: { analysis: Analysis }) {
   const rows = metricRows(analysis);
@@ -18,6 +62,7 @@ export function MetricTable({ analysis }: { analysis: Analysis }) {
           <th>stable {analysis.arms.stable.version}</th>
           <th>canary {analysis.arms.canary.version}</th>
           <th>Status</th>
+          <th class="num">n (stable / canary)</th>
         </tr>
       </thead>
       <tbody>
@@ -28,9 +73,7 @@ export function MetricTable({ analysis }: { analysis: Analysis }) {
             <tr key={row.metric} data-metric={row.metric}>
               <td title={direction || undefined}>
                 {row.metric}
-                {row.threshold !== null && (
-                  <span class="muted small"> limit {formatMetric(row.threshold, unit)}</span>
-                )}
+                <LimitNote row={row} unit={unit} />
               </td>
               <td class="num" title={row.n ? `n = ${row.n.stable}` : undefined}>
                 {formatMetric(row.stable, unit)}
@@ -41,6 +84,7 @@ export function MetricTable({ analysis }: { analysis: Analysis }) {
               <td>
                 <StatusBadge status={row.status} />
               </td>
+              <SamplesCell row={row} />
             </tr>
           );
         })}
@@ -49,12 +93,25 @@ export function MetricTable({ analysis }: { analysis: Analysis }) {
   );
 }
 
-/** Every check's reason, as the analyzer wrote it, and the traffic-split check. */
+/** The traffic-split check in one line: `Pass — canary 10% of 2,678 units (expected 10%)`, or its result alone. */
+function srmLine(srm: Analysis['srm']): string {
+  const figures = srmFiguresText(srm);
+  return figures ? `${srm.result} — ${figures}` : srm.result;
+}
+
+/**
+ * Every check's reason, as the analyzer wrote it (its samples, units and window on hover), and the traffic-split
+ * check in units when it counted units, else in requests.
+ */
 export function AnalysisReasons({ analysis }: { analysis: Analysis }) {
   return (
     <ul class="reasons">
-      {analysis.checks.map((check) => (
-        <li key={`${check.metric}-${check.kind}`} class={`result-${check.result}`}>
+      {analysis.checks.map((check: WindowedCheck) => (
+        <li
+          key={`${check.metric}-${check.kind}`}
+          class={`result-${check.result}`}
+          title={checkEvidenceText(check)}
+        >
           <strong>
             {check.metric} ({check.kind})
           </strong>
@@ -62,10 +119,8 @@ export function AnalysisReasons({ analysis }: { analysis: Analysis }) {
         </li>
       ))}
       {analysis.srm && (
-        <li class={`result-${analysis.srm.result}`}>
-          <strong>traffic split</strong>: {analysis.srm.result}
-          {typeof analysis.srm.observedShare === 'number' &&
-            ` — expected canary share ${formatShare(analysis.srm.expectedShare)}, observed ${formatShare(analysis.srm.observedShare)}`}
+        <li class={`result-${analysis.srm.result}`} data-check="srm">
+          <strong>traffic split</strong>: {srmLine(analysis.srm)}
         </li>
       )}
     </ul>
