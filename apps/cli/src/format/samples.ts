@@ -12,14 +12,11 @@ export interface ArmCounts {
   readonly canary: number;
 }
 
-/** The span of time a check judged: ISO 8601 strings as API.md sends them (epoch ms are read too). */
-export interface CheckWindow {
-  readonly from: string | number;
-  readonly to: string | number;
-}
+/** The span of time a check judged (ISO 8601, as API.md sends it). */
+export type CheckWindow = NonNullable<AnalysisCheck['window']>;
 
-/** A check as the daemon sends it: `window` rides beside `nUnits` (API.md "Analysis"). */
-export type WindowedCheck = AnalysisCheck & { readonly window?: CheckWindow };
+/** A check as the daemon sends it, `window` and `nUnits` included. */
+export type WindowedCheck = AnalysisCheck;
 
 /** Digits grouped by thousands, `—` for no count: `2700` → `2,700`. */
 export function formatCount(n: number | undefined): string {
@@ -36,8 +33,7 @@ export function formatArmCounts(counts: Partial<ArmCounts> | undefined): string 
   return `${formatCount(counts?.stable)} / ${formatCount(counts?.canary)}`;
 }
 
-function epochMs(at: string | number | undefined): number {
-  if (typeof at === 'number') return at;
+function epochMs(at: string | undefined): number {
   return typeof at === 'string' ? Date.parse(at) : Number.NaN;
 }
 
