@@ -41,7 +41,7 @@ export { sliceStart } from './slice-start.js';
 export { binomialUpperTail, normalUpperTail } from './tail-probability.js';
 export type { ClusterSpread, UnitClustersJson } from './unit-clusters.js';
 export { CLUSTER_BUCKETS, clusterSpread, designEffect, UnitClusters } from './unit-clusters.js';
-export type { ExposureCounts, UnitExposuresJson } from './unit-exposures.js';
+export type { ExposureCounts, UnitExposuresJson, UnitExposuresJsonV1 } from './unit-exposures.js';
 export { DEFAULT_EXPOSURE_CAP, UnitExposures } from './unit-exposures.js';
 export { unitHash } from './unit-hash.js';
 export type { StepSlice } from './widen-window.js';

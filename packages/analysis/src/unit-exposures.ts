@@ -11,20 +11,27 @@ interface Exposure {
   timeMs: number;
 }
 
-/** JSON-able form of {@link UnitExposures}; `keys` is fixed-width (11 base-36 digits per unit). */
+/** JSON-able form of {@link UnitExposures}: per unit, its 53-bit key, arm, share index and time. */
 export interface UnitExposuresJson {
-  v: 1;
+  v: 2;
   cap: number;
   level: number;
   t0: number;
   shares: number[];
-  keys: string;
+  /** Unit keys (53-bit integers), ascending. */
+  k: number[];
   /** `1` canary, `0` stable, one digit per unit. */
   arms: string;
   /** Index into `shares`, per unit. */
   share: number[];
   /** First exposure, ms after `t0`, per unit. */
   dt: number[];
+}
+
+/** The first stored form, with keys as fixed-width text (11 base-36 digits per unit); still read. */
+export interface UnitExposuresJsonV1 extends Omit<UnitExposuresJson, 'v' | 'k'> {
+  v: 1;
+  keys: string;
 }
 
 /** Counts over the sampled units, what the SRM test reads. */
@@ -160,39 +167,48 @@ export class UnitExposures {
 
   /** JSON-able form (canonical: sorted by key); {@link UnitExposures.deserialize} restores it exactly. */
   serialize(): UnitExposuresJson {
+    const n = this.#units.size;
     const shares: number[] = [];
     const shareIndex = new Map<number, number>();
     let t0 = Number.POSITIVE_INFINITY;
     for (const e of this.#units.values()) t0 = Math.min(t0, e.timeMs);
     if (!Number.isFinite(t0)) t0 = 0;
-    let keys = '';
-    let arms = '';
-    const share: number[] = [];
-    const dt: number[] = [];
-    // Sorted by key: the same set serializes the same way whatever the order of adds and merges.
-    const sorted = [...this.#units].sort((x, y) => x[0] - y[0]);
-    for (const [key, e] of sorted) {
-      keys += key.toString(36).padStart(KEY_WIDTH, '0');
-      arms += e.canary ? '1' : '0';
-      let i = shareIndex.get(e.share);
-      if (i === undefined) {
-        i = shares.length;
+    // Sorted by key: the same set serializes the same way whatever the order of adds and merges. Keys stay
+    // numbers (53-bit integers, exact in JSON): formatting them as text costs far more than the sort.
+    const keys = Float64Array.from(this.#units.keys()).sort();
+    const k: number[] = new Array(n);
+    const share: number[] = new Array(n);
+    const dt: number[] = new Array(n);
+    const arms: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as number;
+      const e = this.#units.get(key) as Exposure;
+      k[i] = key;
+      arms[i] = e.canary ? '1' : '0';
+      let s = shareIndex.get(e.share);
+      if (s === undefined) {
+        s = shares.length;
         shares.push(e.share);
-        shareIndex.set(e.share, i);
+        shareIndex.set(e.share, s);
       }
-      share.push(i);
-      dt.push(e.timeMs - t0);
+      share[i] = s;
+      dt[i] = e.timeMs - t0;
     }
-    return { v: 1, cap: this.cap, level: this.#level, t0, shares, keys, arms, share, dt };
+    return { v: 2, cap: this.cap, level: this.#level, t0, shares, k, arms: arms.join(''), share, dt };
   }
 
-  /** Restores {@link UnitExposures.serialize}'s output. Throws on an unknown form. */
-  static deserialize(json: UnitExposuresJson): UnitExposures {
-    if (json.v !== 1) throw new Error(`unsupported unit exposures form v=${String(json.v)}`);
+  /** Restores {@link UnitExposures.serialize}'s output (and the v1 form with base-36 keys). Throws on others. */
+  static deserialize(json: UnitExposuresJson | UnitExposuresJsonV1): UnitExposures {
+    if (json.v !== 1 && json.v !== 2) {
+      throw new Error(`unsupported unit exposures form v=${String((json as { v: unknown }).v)}`);
+    }
     const out = new UnitExposures(json.cap);
     out.#level = json.level;
     for (let i = 0; i < json.arms.length; i++) {
-      const key = Number.parseInt(json.keys.slice(i * KEY_WIDTH, (i + 1) * KEY_WIDTH), 36);
+      const key =
+        json.v === 2
+          ? (json.k[i] as number)
+          : Number.parseInt(json.keys.slice(i * KEY_WIDTH, (i + 1) * KEY_WIDTH), 36);
       out.#units.set(key, {
         canary: json.arms[i] === '1',
         share: json.shares[json.share[i] ?? 0] ?? 0,

@@ -5,6 +5,7 @@ import {
   extractSpanObservation,
   QuantileSketch,
   type SpanObservation,
+  type UsageObservation,
 } from '@prompt-canary/analysis';
 import { TelemetryAttributes } from '@prompt-canary/rules';
 import type { Attributes, IngestSink, OtlpMetricPoint, OtlpSpan } from '../otlp/ingest-sink.js';
@@ -15,7 +16,7 @@ import { addMetricPoint } from './metric-point-contribution.js';
 import { SliceBatch } from './slice-batch.js';
 import { type Arm, type SliceScope, scopeOfReason, type TelemetrySource } from './slice-key.js';
 import type { SliceStore } from './slice-store.js';
-import type { TraceStore } from './trace-index.js';
+import type { TraceAssignment, TraceStore } from './trace-index.js';
 
 const FLAG_KEY = TelemetryAttributes.FLAG_KEY;
 const VARIANT = TelemetryAttributes.FLAG_VARIANT;
@@ -32,6 +33,23 @@ export interface AggregatingIngestSinkDeps {
   /** Aggregate slice length in real ms. */
   sliceMs: number;
   counters?: AnalysisIngestCounters;
+  /**
+   * Runs the group commit after the requests ready now have been aggregated; default `setImmediate` (after the
+   * event loop's pending I/O, so requests that arrived together commit together).
+   */
+  defer?: (fn: () => void) => void;
+}
+
+type TraceRecord = [string, LiveRolloutEntry, Arm, SliceScope, boolean, string | undefined];
+
+/** Requests aggregated since the last commit, committed together, each answered when the commit is done. */
+interface CommitGroup {
+  readonly batch: SliceBatch;
+  readonly traces: TraceRecord[];
+  readonly tallies: Array<['span' | 'point', Tally]>;
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
 }
 
 /** One trace's usage within one export request, summed into one per-request sample. */
@@ -92,16 +110,23 @@ function addAttributes(agg: ArmAggregate, attributes: SpanObservation['attribute
  */
 export class AggregatingIngestSink implements IngestSink {
   readonly #deps: AggregatingIngestSinkDeps;
+  #pending: CommitGroup | undefined;
 
   constructor(deps: AggregatingIngestSinkDeps) {
     this.#deps = deps;
   }
 
-  acceptSpans(spans: readonly OtlpSpan[]): void {
+  /**
+   * Aggregates one request's spans and resolves once they are committed. Requests that arrive while a commit is
+   * pending share it (a group commit: one SQLite transaction for all of them); each request is aggregated whole
+   * before it joins the group, so a request that fails is never partly written, and when the commit fails every
+   * request of the group is refused.
+   */
+  acceptSpans(spans: readonly OtlpSpan[]): Promise<void> {
     const batch = new SliceBatch(this.#deps.sliceMs);
     const usage = new Map<string, UsageGroup>();
     const tally: Tally = {};
-    const traces: Array<[string, LiveRolloutEntry, Arm, SliceScope, boolean, string | undefined]> = [];
+    const traces: TraceRecord[] = [];
     for (const span of spans) {
       const events = span.flagEvaluations;
       if (events.length === 0) {
@@ -119,31 +144,72 @@ export class AggregatingIngestSink implements IngestSink {
     }
     for (const group of usage.values()) {
       const agg = batch.at(group.rolloutId, group.arm, group.scope, group.endMs);
-      agg.addUsage({
-        ...(group.unit === undefined ? {} : { unit: group.unit }),
-        ...(group.tokens === undefined ? {} : { tokens: group.tokens }),
-        ...(group.outputTokens === undefined ? {} : { outputTokens: group.outputTokens }),
-        ...(group.cost === undefined ? {} : { cost: group.cost }),
-      });
+      // Plain assignments, not conditional spreads: this runs once per trace on the ingest hot path.
+      const observed: UsageObservation = {};
+      if (group.unit !== undefined) observed.unit = group.unit;
+      if (group.tokens !== undefined) observed.tokens = group.tokens;
+      if (group.outputTokens !== undefined) observed.outputTokens = group.outputTokens;
+      if (group.cost !== undefined) observed.cost = group.cost;
+      agg.addUsage(observed);
     }
-    this.#commit(batch);
+    return this.#join(batch, traces, ['span', tally]);
+  }
+
+  #join(batch: SliceBatch, traces: readonly TraceRecord[], tally: ['span' | 'point', Tally]): Promise<void> {
+    let group = this.#pending;
+    if (group === undefined) {
+      let resolve = () => {};
+      let reject: (error: unknown) => void = () => {};
+      const done = new Promise<void>((ok, fail) => {
+        resolve = ok;
+        reject = fail;
+      });
+      group = { batch, traces: [], tallies: [], done, resolve, reject };
+      this.#pending = group;
+      (this.#deps.defer ?? setImmediate)(() => this.#flush());
+    } else {
+      group.batch.absorb(batch);
+    }
+    group.traces.push(...traces);
+    group.tallies.push(tally);
+    return group.done;
+  }
+
+  #flush(): void {
+    const group = this.#pending;
+    this.#pending = undefined;
+    if (group === undefined) return;
+    try {
+      this.#commit(group.batch);
+    } catch (error) {
+      group.reject(error);
+      return;
+    }
+    this.#remember(group.traces);
+    for (const [item, tally] of group.tallies) this.#count(item, tally);
+    group.resolve();
+  }
+
+  /** Records each committed trace's assignment, for scores that arrive later. */
+  #remember(traces: readonly TraceRecord[]): void {
     for (const [traceId, entry, arm, scope, inherited, unit] of traces) {
       if (inherited && this.#deps.traces.get(traceId) !== undefined) continue;
       const { rollout } = entry;
       const variant = arm === 'canary' ? rollout.canaryVersion : rollout.stableVersion;
-      this.#deps.traces.set(traceId, {
+      const assignment: { -readonly [K in keyof TraceAssignment]: TraceAssignment[K] } = {
         rolloutId: rollout.id,
         flagKey: rollout.pack,
         arm,
         variant,
         scope,
-        ...(unit === undefined ? {} : { unit }),
-      });
+      };
+      if (unit !== undefined) assignment.unit = unit;
+      this.#deps.traces.set(traceId, assignment);
     }
-    this.#count('span', tally);
   }
 
-  acceptMetricPoints(points: readonly OtlpMetricPoint[]): void {
+  /** Aggregates one request's span-metric points and resolves once they are committed (see {@link acceptSpans}). */
+  acceptMetricPoints(points: readonly OtlpMetricPoint[]): Promise<void> {
     const batch = new SliceBatch(this.#deps.sliceMs);
     const tally: Tally = {};
     for (const point of points) {
@@ -160,8 +226,7 @@ export class AggregatingIngestSink implements IngestSink {
       if (used && entry.source === undefined) batch.sources.set(entry.rollout.id, 'metrics');
       bump(tally, used ? 'accepted' : 'unused');
     }
-    this.#commit(batch);
-    this.#count('point', tally);
+    return this.#join(batch, [], ['point', tally]);
   }
 
   /** The live rollout an item counts for, or `undefined` (counted) when none or when it reads the other source. */
@@ -185,7 +250,7 @@ export class AggregatingIngestSink implements IngestSink {
     batch: SliceBatch,
     usage: Map<string, UsageGroup>,
     tally: Tally,
-    traces: Array<[string, LiveRolloutEntry, Arm, SliceScope, boolean, string | undefined]>,
+    traces: TraceRecord[],
   ): void {
     const entry = this.#route(attrs, 'spans', tally);
     if (entry === undefined) return;
@@ -209,7 +274,8 @@ export class AggregatingIngestSink implements IngestSink {
     if (inherited) {
       addAttributes(agg, obs.attributes);
     } else {
-      agg.addSpan({
+      // The request's facts only: its tokens and cost are summed per trace below.
+      const request: SpanObservation = {
         flagKey: obs.flagKey,
         variant: obs.variant,
         splitAssigned: obs.splitAssigned,
@@ -217,8 +283,9 @@ export class AggregatingIngestSink implements IngestSink {
         durationMs: obs.durationMs,
         error: obs.error,
         attributes: obs.attributes,
-        ...(obs.unit === undefined ? {} : { unit: obs.unit }),
-      });
+      };
+      if (obs.unit !== undefined) request.unit = obs.unit;
+      agg.addSpan(request);
       // The sample-ratio check counts split-assigned units at first exposure, against what the split served then.
       if (scope === 'split' && obs.unit !== undefined) {
         batch.expose(rolloutId, obs.unit, arm, effectiveWeight(entry.rollout, span.endMs) / 100, span.endMs);

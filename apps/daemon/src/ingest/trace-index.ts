@@ -14,7 +14,7 @@ export interface TraceAssignment {
 
 /** The trace id → assignment join that scores use. */
 export interface TraceStore {
-  /** Records a trace's assignment (a later write for the same trace wins). */
+  /** Records a trace's assignment (a later write for the same trace wins, keeping the trace's age). */
   set(traceId: string, assignment: TraceAssignment): void;
   /** The assignment of a trace, if still remembered. */
   get(traceId: string): TraceAssignment | undefined;
@@ -26,24 +26,32 @@ export interface TraceStore {
 export const DEFAULT_TRACE_INDEX_SIZE = 100_000;
 
 /**
- * A bounded trace id → assignment index (least recently written first out), filled at span ingest. Memory stays
+ * A bounded trace id → assignment index (oldest trace first out), filled at span ingest. Memory stays
  * bounded whatever the span volume; a score for a trace that has been evicted is counted as unknown.
  */
 export class TraceIndex implements TraceStore {
   readonly #max: number;
+  readonly #slack: number;
   readonly #entries = new Map<string, TraceAssignment>();
 
   constructor(maxTraces = DEFAULT_TRACE_INDEX_SIZE) {
     this.#max = Math.max(1, maxTraces);
+    this.#slack = Math.floor(this.#max / 64);
   }
 
   /** Records a trace's assignment (a later write for the same trace wins). */
   set(traceId: string, assignment: TraceAssignment): void {
-    this.#entries.delete(traceId);
+    const before = this.#entries.size;
+    // A trace's assignment does not change between its spans: the first write keeps its place in the order.
     this.#entries.set(traceId, assignment);
-    if (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+    if (this.#entries.size === before) return;
+    // Evict in batches of 1/64 of the bound: one pass over the oldest keys instead of an iterator per write.
+    if (this.#entries.size > this.#max + this.#slack) {
+      let excess = this.#entries.size - this.#max;
+      for (const oldest of this.#entries.keys()) {
+        if (excess-- <= 0) break;
+        this.#entries.delete(oldest);
+      }
     }
   }
 

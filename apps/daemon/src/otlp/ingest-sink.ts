@@ -98,10 +98,11 @@ export type OtlpMetricPoint =
   | OtlpExponentialHistogramPoint;
 
 /**
- * Where decoded, flag-bearing telemetry goes. The analyzer's aggregation implements it; the receiver calls it
- * synchronously once per request, after the whole request decoded, so a sink sees all of a request or nothing.
+ * Where decoded, flag-bearing telemetry goes. The analyzer's aggregation implements it; the receiver calls it once
+ * per request, after the whole request decoded, so a sink sees all of a request or nothing, and answers 2xx only
+ * once what it returns has resolved (the data is durable then; a rejection is a 500).
  */
 export interface IngestSink {
-  acceptSpans(spans: readonly OtlpSpan[]): void;
-  acceptMetricPoints(points: readonly OtlpMetricPoint[]): void;
+  acceptSpans(spans: readonly OtlpSpan[]): void | Promise<void>;
+  acceptMetricPoints(points: readonly OtlpMetricPoint[]): void | Promise<void>;
 }

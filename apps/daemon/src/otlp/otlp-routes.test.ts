@@ -15,8 +15,12 @@ const T0 = 1_700_000_000_000_000_000n;
 function setup(overrides: Partial<OtlpRoutesContext> = {}) {
   const received = { spans: [] as OtlpSpan[], points: [] as OtlpMetricPoint[] };
   const sink: IngestSink = {
-    acceptSpans: (spans) => received.spans.push(...spans),
-    acceptMetricPoints: (points) => received.points.push(...points),
+    acceptSpans: (spans) => {
+      received.spans.push(...spans);
+    },
+    acceptMetricPoints: (points) => {
+      received.points.push(...points);
+    },
   };
   const counters = new InMemoryOtlpIngestCounters();
   const app = new Hono();

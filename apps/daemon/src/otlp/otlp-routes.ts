@@ -71,7 +71,7 @@ export function registerOtlpRoutes<E extends Env>(app: Hono<E>, ctx: OtlpRoutesC
       if (signal === 'spans') {
         const traces = decodeTraces(read.body, encoding);
         counters?.add('spans', 'ignored', traces.ignored);
-        if (traces.spans.length > 0) ctx.sink.acceptSpans(traces.spans);
+        if (traces.spans.length > 0) await ctx.sink.acceptSpans(traces.spans);
         accepted = traces.spans.length;
         rejected = traces.rejected;
         reason = traces.rejectReason;
@@ -79,7 +79,7 @@ export function registerOtlpRoutes<E extends Env>(app: Hono<E>, ctx: OtlpRoutesC
         const metrics = decodeMetrics(read.body, encoding);
         counters?.add('points', 'ignored', metrics.ignored);
         const points = deltas.toDeltas(metrics.points);
-        if (points.length > 0) ctx.sink.acceptMetricPoints(points);
+        if (points.length > 0) await ctx.sink.acceptMetricPoints(points);
         accepted = metrics.points.length;
         rejected = metrics.rejected;
         reason = metrics.rejectReason;
