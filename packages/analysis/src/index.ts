@@ -31,6 +31,7 @@ export { addToMoments, emptyMoments, mergeMoments, momentsMean, momentsVariance 
 export type { MsprtLook } from './msprt.js';
 export { msprt } from './msprt.js';
 export type { FeedbackObservation, ScoreObservation, SpanObservation } from './observation.js';
+export { poolAlpha } from './pool-alpha.js';
 export type { QuantileSketchJson, SketchBinsJson } from './quantile-sketch.js';
 export { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from './quantile-sketch.js';
 export type { SrmInput, SrmResult, SrmSlice } from './sample-ratio-check.js';

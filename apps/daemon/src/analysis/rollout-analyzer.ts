@@ -5,6 +5,7 @@ import {
   type CheckResult,
   type MetricConfig,
   type MetricDefinition,
+  poolAlpha,
   resolveMetric,
   type SequentialState,
   type SrmSlice,
@@ -16,7 +17,7 @@ import type { SliceStore, StoredSlice } from '../ingest/slice-store.js';
 import { analysisConfigOf } from '../packs/analysis-config-of.js';
 import { effectiveWeightAt } from '../rollouts/effective-weight.js';
 import type { Rollout, TimelineEntry } from '../rollouts/rollout-state.js';
-import { type ComparisonPool, comparisonPool, stepStartMs } from './rollout-stages.js';
+import { type ComparisonPool, comparisonPool, poolPosition, stepStartMs } from './rollout-stages.js';
 
 /** Which data `arms` shows: since the current step began, since the rollout began, or the last N ms. */
 export type AnalysisWindow = 'step' | 'rollout' | number;
@@ -171,7 +172,13 @@ export class RolloutAnalyzer {
       pool === undefined
         ? undefined
         : mergeArms(slices, floor(pool.fromMs), (s) => s.key.scope === pool.scope);
-    const config = analysisConfigOf(spec);
+    const configured = analysisConfigOf(spec);
+    // A pool restart is a new sequential test: the pools of the plan share the rollout's α (ADR 0005).
+    const position = pool === undefined ? undefined : poolPosition(rollout, pool);
+    const config =
+      position === undefined
+        ? configured
+        : { ...configured, alpha: poolAlpha(configured.alpha ?? 0.05, position.pools, position.index) };
     const look = analyze({
       config,
       window: mergeArms(slices, floor(fromMs)),
@@ -189,7 +196,7 @@ export class RolloutAnalyzer {
       analysis: {
         window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
         arms: look.arms,
-        metricInfo: metricInfoOf(config.metrics, [
+        metricInfo: metricInfoOf(configured.metrics, [
           ...Object.keys(look.arms.stable.metrics),
           ...Object.keys(look.arms.canary.metrics),
           ...look.checks.map((check) => check.metric),

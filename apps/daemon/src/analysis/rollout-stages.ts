@@ -67,3 +67,30 @@ export function comparisonPool(
     fromMs: lastWeightChangeMs(rollout, timeline),
   };
 }
+
+/**
+ * How many comparison pools the rollout's plan runs, and which one `pool` is (from 0): one per segment phase
+ * that does not serve 100%, one for the ramp's steps up to 50%, one per step above 50% and below 100%. The
+ * sequential checks share the rollout's α among them (`poolAlpha`).
+ */
+export function poolPosition(rollout: Rollout, pool: ComparisonPool): { pools: number; index: number } {
+  const { segmentPhases, steps } = rollout.plan;
+  const segmentPools = segmentPhases.filter((phase) => phase.weight < 100).length;
+  const rampPool = steps.some((step) => step.weight <= POOL_MAX_WEIGHT) ? 1 : 0;
+  const highSteps = steps.filter((step) => step.weight > POOL_MAX_WEIGHT && step.weight < 100).length;
+  const pools = Math.max(1, segmentPools + rampPool + highSteps);
+  const [kind, at] = pool.key.split(':');
+  const i = Number(at);
+  let index = 0;
+  if (kind === 'segment') {
+    index = segmentPhases.slice(0, i).filter((phase) => phase.weight < 100).length;
+  } else if (kind === 'ramp') {
+    index = segmentPools;
+  } else {
+    const before = steps
+      .slice(0, i)
+      .filter((step) => step.weight > POOL_MAX_WEIGHT && step.weight < 100).length;
+    index = segmentPools + rampPool + before;
+  }
+  return { pools, index: Math.min(index, pools - 1) };
+}

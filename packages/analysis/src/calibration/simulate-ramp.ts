@@ -1,6 +1,7 @@
 import type { AnalysisConfig } from '../analysis-config.js';
 import { analyze } from '../analyze.js';
 import { ArmAggregate } from '../arm-aggregate.js';
+import { poolAlpha } from '../pool-alpha.js';
 import type { SrmSlice } from '../sample-ratio-check.js';
 import type { SequentialState } from '../sequential-state.js';
 import { UnitExposures } from '../unit-exposures.js';
@@ -135,6 +136,11 @@ export function simulateRamp(scenario: SessionScenario, random: Random): RampRun
   let pool = { stable: new ArmAggregate(), canary: new ArmAggregate() };
   let state: SequentialState | undefined;
   let failing = 0;
+  // The pools the ramp runs: the pooled steps up to 50%, then one per step above 50% (below 100%).
+  const pools =
+    (scenario.steps.some((w) => w <= 50) ? 1 : 0) + scenario.steps.filter((w) => w > 50 && w < 100).length;
+  let poolIndex = 0;
+  const baseAlpha = scenario.config.alpha ?? 0.05;
   for (let look = 0; look < maxLooks; look++) {
     const weight = scenario.steps[step] ?? 100;
     const served = Math.min(100, weight * factor);
@@ -190,7 +196,7 @@ export function simulateRamp(scenario: SessionScenario, random: Random): RampRun
     pool.canary.absorb(slice.canary);
     looksInStep++;
     const out = analyze({
-      config: scenario.config,
+      config: { ...scenario.config, alpha: poolAlpha(baseAlpha, pools, poolIndex) },
       window: { canary: slice.canary },
       stepSlices,
       intervalMs: interval,
@@ -233,6 +239,7 @@ export function simulateRamp(scenario: SessionScenario, random: Random): RampRun
       }
       // Above 50% the pool (and the sequential test) restarts with every step (STATISTICS.md).
       if ((scenario.steps[step] ?? 100) > 50) {
+        poolIndex++;
         pool = { stable: new ArmAggregate(), canary: new ArmAggregate() };
         state =
           state === undefined ? undefined : { v: 1, checks: {}, ...(state.srm ? { srm: state.srm } : {}) };
