@@ -83,7 +83,10 @@ function makeSpan(nowNs) {
       kv('gen_ai.response.finish_reasons', { arrayValue: { values: [str('stop')] } }),
       kv('app.tool_call.correct', { boolValue: random() < 0.9 }),
       ...(random() < 0.25
-        ? [kv('gen_ai.prompt.0.content', str(PROMPT)), kv('gen_ai.completion.0.content', str(PROMPT.slice(0, 300)))]
+        ? [
+            kv('gen_ai.prompt.0.content', str(PROMPT)),
+            kv('gen_ai.completion.0.content', str(PROMPT.slice(0, 300))),
+          ]
         : []),
       kv('gen_ai.request.model', str('gpt-x')),
       kv('gen_ai.usage.input_tokens', int(Math.floor(200 + random() * 2000))),
