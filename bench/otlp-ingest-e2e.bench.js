@@ -16,6 +16,7 @@ import { otlpSchema } from '@prompt-canary/daemon/otlp';
 import autocannon from 'autocannon';
 import { ADMIN_TOKEN, adminClient, startNodeServer } from './lib/daemon-process.js';
 import { fmt, median } from './lib/machine.js';
+import { int, kv, PROMPT, randomBytes, str, xorshift } from './lib/otlp-values.js';
 
 const SPANS = Number(process.env.OTLP_E2E_SPANS ?? 1000); // spans per request
 const PAYLOADS = 8;
@@ -31,18 +32,8 @@ const MAIN =
 const schema = otlpSchema();
 const Request = schema.exportTraceServiceRequest;
 
-let seed = 0x9e3779b9;
-const random = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-};
-const bytes = (n) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
-const str = (v) => ({ stringValue: v });
-const int = (v) => ({ intValue: v });
-const kv = (key, value) => ({ key, value });
-const PROMPT = 'You are a support assistant for an online shop. Answer briefly and politely. '.repeat(8);
+const random = xorshift(0x9e3779b9);
+const bytes = (n) => randomBytes(random, n);
 
 /** Sessions of about six turns: a unit id repeats for a geometric number of consecutive spans. */
 let unit = 0;

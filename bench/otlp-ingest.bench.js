@@ -10,6 +10,7 @@
 
 import { availableParallelism, loadavg } from 'node:os';
 import { decodeTraces, otlpSchema } from '@prompt-canary/daemon/otlp';
+import { int, kv, PROMPT, randomBytes, str, xorshift } from './lib/otlp-values.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const BATCH = 512; // spans per request, the OTel SDK BatchSpanProcessor's default export size
@@ -20,19 +21,9 @@ const LONG_SPANS = Number(process.env.OTLP_BENCH_LONG_SPANS ?? 2_000_000);
 const schema = otlpSchema();
 const Request = schema.exportTraceServiceRequest;
 
-// Deterministic pseudo-random numbers, so every run measures the same payloads.
-let seed = 0x2545f491;
-const random = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-};
-const bytes = (n) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
-const str = (v) => ({ stringValue: v });
-const int = (v) => ({ intValue: v });
-const kv = (key, value) => ({ key, value });
-const prompt = 'You are a support assistant for an online shop. Answer briefly and politely. '.repeat(8);
+const random = xorshift(0x2545f491);
+const bytes = (n) => randomBytes(random, n);
+const prompt = PROMPT;
 
 /** One LLM-app span: HTTP + gen_ai attributes; half carry a flag (as attributes or as an evaluation event). */
 function makeSpan(i) {

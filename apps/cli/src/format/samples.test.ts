@@ -1,6 +1,6 @@
 import type { AnalysisCheck } from '@prompt-canary/api-types';
 import { describe, expect, it } from 'vitest';
-import { formatArmCounts, formatLimitWindow, formatSrm, windowLengthMs } from './samples.js';
+import { formatArmCounts, formatLimitWindow, formatSrm } from './samples.js';
 
 const limit: AnalysisCheck = {
   metric: 'latency_p99',

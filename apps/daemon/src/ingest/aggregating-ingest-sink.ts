@@ -9,7 +9,6 @@ import {
 } from '@prompt-canary/analysis';
 import { TelemetryAttributes } from '@prompt-canary/rules';
 import type { Attributes, IngestSink, OtlpMetricPoint, OtlpSpan } from '../otlp/ingest-sink.js';
-import { effectiveWeight } from '../rollouts/effective-weight.js';
 import type { AnalysisIngestCounters, AnalysisOutcome } from './analysis-ingest-counters.js';
 import { armOf, type LiveRolloutEntry, type LiveRolloutIndex } from './live-rollout-index.js';
 import { addMetricPoint } from './metric-point-contribution.js';
@@ -288,7 +287,7 @@ export class AggregatingIngestSink implements IngestSink {
       agg.addSpan(request);
       // The sample-ratio check counts split-assigned units at first exposure, against what the split served then.
       if (scope === 'split' && obs.unit !== undefined) {
-        batch.expose(rolloutId, obs.unit, arm, effectiveWeight(entry.rollout, span.endMs) / 100, span.endMs);
+        batch.expose(rolloutId, obs.unit, arm, batch.shareAt(entry.rollout, span.endMs), span.endMs);
       }
     }
     if (obs.inputTokens !== undefined || obs.outputTokens !== undefined || obs.cost !== undefined) {

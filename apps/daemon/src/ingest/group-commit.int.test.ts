@@ -68,9 +68,7 @@ describe('group commit of OTLP requests', () => {
     flushes.shift()?.();
     await Promise.all([a, b]);
     expect([answered, seen.commits, counts()]).toEqual([2, 1, 47]);
-    expect(
-      d.ctx.store.slices.exposures((await d.ctx.store.rollouts.listLive())[0]?.id ?? '').counts(),
-    ).toMatchObject({ stable: 40, canary: 7 });
+    expect(d.ctx.store.slices.exposures(id).counts()).toMatchObject({ stable: 40, canary: 7 });
   });
 
   it('refuses every request of a group whose commit fails, and writes nothing of it', async () => {

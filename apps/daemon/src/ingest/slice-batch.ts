@@ -1,4 +1,6 @@
 import { ArmAggregate, sliceStart, UnitExposures } from '@prompt-canary/analysis';
+import { effectiveWeight } from '../rollouts/effective-weight.js';
+import type { Rollout } from '../rollouts/rollout-state.js';
 import { type Arm, type SliceKey, type SliceScope, sliceKeyId, type TelemetrySource } from './slice-key.js';
 import type { ExposureUpdate, SliceUpdate } from './slice-store.js';
 
@@ -12,6 +14,7 @@ export class SliceBatch {
   readonly #exposures = new Map<string, ExposureUpdate>();
   #last: SliceUpdate | undefined;
   #lastExposure: ExposureUpdate | undefined;
+  readonly #shares = new Map<string, { start: number; share: number }>();
   /** Telemetry sources decided by this request, by rollout id. */
   readonly sources = new Map<string, TelemetrySource>();
 
@@ -61,6 +64,20 @@ export class SliceBatch {
       this.#lastExposure = update;
     }
     update.partial.add(unit, arm, expectedShare, timeMs);
+  }
+
+  /**
+   * The canary share (0..1) the split served at `timeMs`, read once per slice: schedule windows open and close on
+   * whole minutes, so a slice that divides a minute (the default 10 s) never straddles a change, and the span loop
+   * does not evaluate windows per span.
+   */
+  shareAt(rollout: Rollout, timeMs: number): number {
+    const start = sliceStart(timeMs, this.#sliceMs);
+    const known = this.#shares.get(rollout.id);
+    if (known !== undefined && known.start === start) return known.share;
+    const share = effectiveWeight(rollout, start) / 100;
+    this.#shares.set(rollout.id, { start, share });
+    return share;
   }
 
   /** The unit exposures to commit. */
