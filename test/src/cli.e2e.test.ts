@@ -169,7 +169,8 @@ describe.skipIf(!present)('the canary CLI against the real daemon', () => {
 
   it('watch exits 3 when the rollout is rolled back from another process', async () => {
     expect((await canary(['apply', '-f', packFile('2.5.0')])).code).toBe(0);
-    const watch = spawnCli(['watch', pack, '--interval', '30s']);
+    // An hour between re-reads: only the event stream can end this watch within the test's time.
+    const watch = spawnCli(['watch', pack, '--interval', '1h']);
     await until(() => watch.stdout().includes('Progressing'), 'the first frame of watch');
     const live = (await (await api(daemon, `/api/v1/packs/${pack}`)).json()) as { liveRollout: string };
     const res = await api(daemon, `/api/v1/rollouts/${live.liveRollout}/rollback`, {
@@ -177,11 +178,8 @@ describe.skipIf(!present)('the canary CLI against the real daemon', () => {
       json: { reason: 'rolled back elsewhere' },
     });
     expect(res.status).toBe(200);
-    const started = Date.now();
     const run = await watch.exited;
     expect(run.code).toBe(3);
-    // The event stream, not the 30 s poll, ended it.
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(run.stdout).toMatch(/✖ RolledBack .*rolled back elsewhere/);
   });
 

@@ -128,7 +128,7 @@ describe('PromptCanaryProvider', () => {
     expect(['2.3.1', '2.4.0']).toContain(details.value);
     expect(details.reason).toBe('SPLIT');
     expect(details.flagMetadata).toMatchObject({ stableVersion: '2.3.1', version: '1' });
-    await waitUntil(() => server.openStreams === 1, 2000, 'the stream to open');
+    await waitUntil(() => server.openStreams === 1, 15_000, 'the stream to open');
     const configRequests = server.requests.filter((request) => request.path === '/api/v1/config');
     expect(configRequests).toHaveLength(1);
   });
@@ -138,7 +138,7 @@ describe('PromptCanaryProvider', () => {
     const provider = providerFor(server);
     const events = recordEvents(provider);
     await provider.initialize();
-    await waitUntil(() => server.openStreams === 1, 2000, 'the stream to open');
+    await waitUntil(() => server.openStreams === 1, 15_000, 'the stream to open');
     server.putFlag(rolloutFlag(0));
     await waitUntil(() => events.some((event) => event.type === ProviderEvents.ConfigurationChanged));
     const changed = events.filter((event) => event.type === ProviderEvents.ConfigurationChanged);
@@ -160,12 +160,12 @@ describe('PromptCanaryProvider', () => {
     const provider = providerFor(server);
     const events = recordEvents(provider);
     await provider.initialize();
-    await waitUntil(() => server.openStreams === 1, 2000, 'the stream to open');
+    await waitUntil(() => server.openStreams === 1, 15_000, 'the stream to open');
 
     await server.down();
-    await waitUntil(() => events.some((event) => event.type === ProviderEvents.Stale), 2000, 'stale');
+    await waitUntil(() => events.some((event) => event.type === ProviderEvents.Stale), 15_000, 'stale');
     expect(events.some((event) => event.type === ProviderEvents.Error)).toBe(false);
-    await waitUntil(() => events.some((event) => event.type === ProviderEvents.Error), 2000, 'error');
+    await waitUntil(() => events.some((event) => event.type === ProviderEvents.Error), 15_000, 'error');
     const served = await provider.resolveStringEvaluation('greeting', 'x', { targetingKey: 'unit-1' });
     expect(served).toMatchObject({ value: 'Good day', reason: 'STATIC' });
 
@@ -173,7 +173,7 @@ describe('PromptCanaryProvider', () => {
     await server.up();
     await waitUntil(
       () => events.at(-1)?.type === ProviderEvents.ConfigurationChanged,
-      3000,
+      15_000,
       'ready + changed',
     );
     expect(events.map((event) => event.type)).toEqual([
@@ -196,7 +196,7 @@ describe('PromptCanaryProvider', () => {
     server.putFlag({ ...plainFlag, defaultVariant: 'casual' });
     await waitUntil(
       () => events.some((event) => event.type === ProviderEvents.ConfigurationChanged),
-      2000,
+      15_000,
       'poll',
     );
     expect((await provider.resolveStringEvaluation('greeting', 'x', {})).value).toBe('Hi');
@@ -216,7 +216,7 @@ describe('PromptCanaryProvider', () => {
     const provider = providerFor(server, { pollInterval: '50ms', fetch: proxied });
     await provider.initialize();
     server.putFlag({ ...plainFlag, defaultVariant: 'casual' });
-    await waitUntil(() => provider.revision === '2', 2000, 'the poll to pick up revision 2');
+    await waitUntil(() => provider.revision === '2', 15_000, 'the poll to pick up revision 2');
     expect((await provider.resolveStringEvaluation('greeting', 'x', {})).value).toBe('Hi');
   });
 
@@ -228,7 +228,7 @@ describe('PromptCanaryProvider', () => {
     await provider.initialize();
     const unit = await canaryUnit(provider);
     await server.down();
-    await waitUntil(() => events.some((event) => event.type === ProviderEvents.Stale), 2000, 'stale');
+    await waitUntil(() => events.some((event) => event.type === ProviderEvents.Stale), 15_000, 'stale');
 
     now += 9 * 60_000;
     expect(
@@ -243,7 +243,7 @@ describe('PromptCanaryProvider', () => {
     });
 
     await server.up();
-    await waitUntil(() => events.at(-1)?.type === ProviderEvents.Ready, 3000, 'ready');
+    await waitUntil(() => events.at(-1)?.type === ProviderEvents.Ready, 15_000, 'ready');
     expect(
       (await provider.resolveStringEvaluation('support-prompts', 'x', { targetingKey: unit })).value,
     ).toBe('2.4.0');
@@ -264,7 +264,7 @@ describe('PromptCanaryProvider', () => {
     );
 
     await server.up();
-    await waitUntil(() => events.some((event) => event.type === ProviderEvents.Ready), 3000, 'ready');
+    await waitUntil(() => events.some((event) => event.type === ProviderEvents.Ready), 15_000, 'ready');
     expect((await provider.resolveStringEvaluation('greeting', 'x', {})).value).toBe('Good day');
   });
 
@@ -284,13 +284,13 @@ describe('PromptCanaryProvider', () => {
     });
     providers.push(provider);
     const failure = provider.initialize().catch((error: unknown) => error);
-    await waitUntil(() => attempts === 1, 2000, 'the first attempt');
+    await waitUntil(() => attempts === 1, 15_000, 'the first attempt');
     // The reconnect delay waits for the manual clock: no second attempt in real time.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(attempts).toBe(1);
     clock.advance(10_000);
     expect(await failure).toBeInstanceOf(ProviderNotReadyError);
-    await waitUntil(() => attempts > 1, 2000, 'a retry once the manual backoff delay has passed');
+    await waitUntil(() => attempts > 1, 15_000, 'a retry once the manual backoff delay has passed');
   });
 
   it('reports a type mismatch as TYPE_MISMATCH with the caller default', async () => {
@@ -314,12 +314,12 @@ describe('PromptCanaryProvider', () => {
     const events = recordEvents(provider);
     await provider.initialize();
     expect((await provider.resolveStringEvaluation('greeting', 'x', {})).value).toBe('Hi');
-    await waitUntil(() => events.some((event) => event.type === ProviderEvents.Stale), 2000, 'stale');
+    await waitUntil(() => events.some((event) => event.type === ProviderEvents.Stale), 15_000, 'stale');
 
     await server.up();
     await waitUntil(
       () => events.some((event) => event.type === ProviderEvents.ConfigurationChanged),
-      3000,
+      15_000,
       'sync',
     );
     expect((await provider.resolveStringEvaluation('greeting', 'x', {})).value).toBe('Good day');
@@ -366,14 +366,14 @@ describe('PromptCanaryProvider with a flawed config', () => {
     });
     const events = recordEvents(provider);
     await provider.initialize();
-    await waitUntil(() => server.openStreams === 1, 2000, 'the stream to open');
+    await waitUntil(() => server.openStreams === 1, 15_000, 'the stream to open');
     server.setFlags({
       greeting: { ...plainFlag, defaultVariant: 'missing-variant' },
       'support-prompts': { ...rolloutFlag(0), ownerPack: 'support-prompts' } as Flag,
     });
     await waitUntil(
       () => events.some((event) => event.type === ProviderEvents.ConfigurationChanged),
-      2000,
+      15_000,
       'change',
     );
     expect(errors.join('\n')).toMatch(/greeting/);

@@ -57,7 +57,7 @@ describe('TrackingBuffer', () => {
     });
     for (let i = 0; i < 5; i++) buffer.add(event(i));
     expect(server.trackedEvents).toHaveLength(0);
-    await waitUntil(() => server.trackedEvents.length === 5, 2000, 'the batch');
+    await waitUntil(() => server.trackedEvents.length === 5, 15_000, 'the batch');
     expect(server.requests.filter((request) => request.path === '/api/v1/track')).toHaveLength(1);
     await buffer.close();
     expect(buffer.stats).toEqual({ sent: 5, dropped: 0, buffered: 0 });

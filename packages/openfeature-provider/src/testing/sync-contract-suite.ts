@@ -16,7 +16,7 @@ export interface SyncSourceHarness {
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function waitUntil(check: () => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
+export async function waitUntil(check: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
