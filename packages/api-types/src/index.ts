@@ -239,6 +239,11 @@ export interface LastCheck {
   readonly failures: Readonly<Record<string, number>>;
   /** Since when each gated metric has been inconclusive (ISO 8601), after this look. */
   readonly inconclusiveSince: Readonly<Record<string, string>>;
+  /**
+   * Why the look failed (its analysis threw an error): the look then counts as no data, and a failure that lasts
+   * pauses the rollout with `NoData`. Absent when the look ran.
+   */
+  readonly error?: string;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface LastCheck {
   readonly failures: Readonly<Record<string, number>>;
   /** Since when each gated metric has been inconclusive (ISO 8601), after this look. */
   readonly inconclusiveSince: Readonly<Record<string, string>>;
+  /** Why the look failed (the analysis threw): the look then counts as no data. Absent when it ran. */
+  readonly error?: string;
 }
 
 /** Everything the controller persists for one rollout. */

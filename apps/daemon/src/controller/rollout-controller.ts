@@ -59,6 +59,9 @@ export interface RolloutControllerDeps {
 export class RolloutController {
   readonly #deps: RolloutControllerDeps;
   readonly #looks: Counter<'decision'> | undefined;
+  readonly #errors: Counter<'pack' | 'stage'> | undefined;
+  /** Whether the last tick had a look that threw: the next one waits {@link ERROR_RETRY_MS} at least. */
+  #failing = false;
   #cancelTimer: (() => void) | null = null;
   #stopFeed: (() => void) | null = null;
   #running = false;
@@ -75,6 +78,15 @@ export class RolloutController {
             labelNames: ['decision'],
             registers: [deps.registry],
           });
+    this.#errors =
+      deps.registry === undefined
+        ? undefined
+        : new Counter({
+            name: 'canaryd_controller_check_errors_total',
+            help: 'Rollout looks that failed with an error, by pack and stage (analysis: the analysis threw; commit: writing the look or its transition failed)',
+            labelNames: ['pack', 'stage'],
+            registers: [deps.registry],
+          });
   }
 
   /** When the next look of `rollout` is due (wall-clock ms). */
@@ -88,20 +100,31 @@ export class RolloutController {
     return last + interval;
   }
 
-  /** Runs every look that is due now; returns how many ran. */
+  /**
+   * Runs every look that is due now; returns how many ran. A look whose commit fails (the database busy or full) is
+   * counted and logged, and the other rollouts' looks still run; the failed one is retried on the next tick, since
+   * nothing of it was written.
+   */
   tick(): number {
     if (this.#ticking) return 0;
     this.#ticking = true;
     let ran = 0;
+    let failed = false;
     try {
       for (const rollout of this.#deps.changes.store.rollouts.listLive()) {
         const record = this.#deps.changes.store.controller.get(rollout.id);
         if (this.nextCheckAt(rollout, record) > this.#deps.changes.clock.now()) continue;
-        this.#look(rollout, record);
+        try {
+          this.#look(rollout, record);
+        } catch (err) {
+          failed = true;
+          this.#checkError(rollout, 'commit', err);
+        }
         ran++;
       }
     } finally {
       this.#ticking = false;
+      this.#failing = failed;
     }
     return ran;
   }
@@ -182,8 +205,10 @@ export class RolloutController {
     for (const rollout of this.#deps.changes.store.rollouts.listLive()) {
       next = Math.min(next, this.nextCheckAt(rollout));
     }
+    // A look that failed to commit is due again at once: retry after a pause rather than spin.
+    const soonest = this.#failing ? ERROR_RETRY_MS : 0;
     this.#cancelTimer?.();
-    this.#cancelTimer = clock.setTimer(Math.max(0, next - nowMs), () => {
+    this.#cancelTimer = clock.setTimer(Math.max(soonest, next - nowMs), () => {
       this.#cancelTimer = null;
       this.#loop();
     });
@@ -193,6 +218,7 @@ export class RolloutController {
     const { clock } = this.#deps.changes;
     const nowMs = clock.now();
     let look: RolloutLook;
+    let error: string | undefined;
     let sequentialState = record?.sequentialState;
     try {
       const outcome = this.#deps.analysis.analyze(rollout, {
@@ -203,8 +229,9 @@ export class RolloutController {
       sequentialState = outcome.sequentialState;
       look = { at: nowMs, stage: stageKey(rollout), ...outcome.analysis };
     } catch (err) {
-      // A broken analysis is no data: the step holds and, if it lasts, the rollout pauses with NoData.
-      this.#deps.logger?.error({ err, rollout: rollout.id }, 'rollout analysis failed');
+      // A broken analysis is no data: the step holds and, if it lasts, the rollout pauses with NoData. It is
+      // counted as an error (not as the hold it decides), logged, and shown in `lastCheck.error`.
+      error = this.#checkError(rollout, 'analysis', err);
       look = {
         at: nowMs,
         stage: stageKey(rollout),
@@ -217,9 +244,9 @@ export class RolloutController {
     const next: ControllerRecord = {
       memory,
       ...(sequentialState === undefined ? {} : { sequentialState }),
-      lastCheck: lastCheckOf(look, memory, decision),
+      lastCheck: lastCheckOf(look, memory, decision, error),
     };
-    this.#looks?.inc({ decision: decision.kind });
+    this.#looks?.inc({ decision: error === undefined ? decision.kind : 'error' });
     if (!this.#commit(rollout, decision, nowMs, next)) {
       this.#deps.changes.store.controller.save(rollout.id, next, new Date(nowMs).toISOString());
     }
@@ -257,9 +284,28 @@ export class RolloutController {
     );
     return true;
   }
+
+  /** Counts and logs a failed look of `rollout`; returns the message for `lastCheck.error`. */
+  #checkError(rollout: Rollout, stage: 'analysis' | 'commit', err: unknown): string {
+    const message = err instanceof Error ? err.message : String(err);
+    this.#errors?.inc({ pack: rollout.pack, stage });
+    this.#deps.logger?.error(
+      { err, rollout: rollout.id, pack: rollout.pack, stage },
+      stage === 'analysis' ? 'rollout check failed: analysis threw' : 'rollout check failed: commit failed',
+    );
+    return `${stage} failed: ${message}`;
+  }
 }
 
-function lastCheckOf(look: RolloutLook, memory: ControllerMemory, decision: Decision): LastCheck {
+/** How long the controller waits before retrying a look whose commit failed (real ms under the clock). */
+const ERROR_RETRY_MS = 1_000;
+
+function lastCheckOf(
+  look: RolloutLook,
+  memory: ControllerMemory,
+  decision: Decision,
+  error: string | undefined,
+): LastCheck {
   const since: Record<string, string> = {};
   for (const [metric, ms] of Object.entries(memory.inconclusiveSince))
     since[metric] = new Date(ms).toISOString();
@@ -271,5 +317,6 @@ function lastCheckOf(look: RolloutLook, memory: ControllerMemory, decision: Deci
     decision,
     failures: memory.failures,
     inconclusiveSince: since,
+    ...(error === undefined ? {} : { error }),
   };
 }

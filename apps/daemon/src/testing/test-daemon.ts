@@ -40,7 +40,8 @@ export interface TestDaemon extends DaemonApp {
 const SCOPE_LIST: Scope[] = ['evaluate', 'ingest', 'read', 'operate', 'admin'];
 
 /**
- * Builds the daemon on `:memory:` with a {@link ManualClock} and a silent logger, for `app.request()` tests.
+ * Builds the daemon on `:memory:` with a {@link ManualClock} and a silent logger (unless one is given), for
+ * `app.request()` tests.
  *
  * @example
  * const d = createTestDaemon();
@@ -49,14 +50,20 @@ const SCOPE_LIST: Scope[] = ['evaluate', 'ingest', 'read', 'operate', 'admin'];
 export function createTestDaemon(
   settings: Partial<Settings> = {},
   clock = new ManualClock(),
-  deps: Partial<Pick<AppDeps, 'analysis' | 'startController' | 'webhookRetry'>> & {
+  deps: Partial<Pick<AppDeps, 'analysis' | 'startController' | 'webhookRetry' | 'logger'>> & {
     db?: SqliteDatabase;
   } = {},
 ): TestDaemon {
   const { db: given, ...rest } = deps;
   const db = given ?? openDatabase(':memory:');
   const store = new SqliteStore(db, { now: () => clock.now() });
-  const daemon = createApp({ ...rest, store, clock, logger: pino({ level: 'silent' }), settings });
+  const daemon = createApp({
+    ...rest,
+    store,
+    clock,
+    logger: deps.logger ?? pino({ level: 'silent' }),
+    settings,
+  });
   const tokens = {} as Record<Scope, string>;
   for (const scope of SCOPE_LIST) {
     tokens[scope] = `test-token-${scope}-0123456789`;
