@@ -5,6 +5,7 @@ import {
   FeatureFlagAttributeCache,
   type FeatureFlagAttributeOptions,
 } from './feature-flag-attributes.js';
+import { TelemetryFailures } from './telemetry-failures.js';
 
 /**
  * An OpenFeature hook that stamps every evaluation onto the active OpenTelemetry span: the `feature_flag.*`
@@ -12,7 +13,9 @@ import {
  * evaluates two flags keeps both. The assignment unit (the value the flag buckets by: `flagMetadata.bucketBy`, else
  * `targetingKey`) goes along as `feature_flag.context.id`, as a keyed hash by default, so canaryd counts units
  * without seeing session or user ids. Uses `@opentelemetry/api` only: without an SDK there is no recording span and the
- * hook does nothing. It never throws into the evaluation.
+ * hook does nothing. It never throws into the evaluation: a failure is counted (the OpenTelemetry counter
+ * `prompt_canary.provider.telemetry.failures{component="span_hook"}` and {@link FlagSpanHook.failures}) and the
+ * first one logged as a warning through the OpenFeature logger.
  *
  * @example
  * ```ts
@@ -21,6 +24,7 @@ import {
  */
 export class FlagSpanHook implements Hook {
   readonly #attributes: FeatureFlagAttributeCache;
+  readonly #failures = new TelemetryFailures('span_hook');
 
   /**
    * @param options `includeValue: false` leaves `feature_flag.result.value` out; `contextId` (`'hashed'` by default,
@@ -29,6 +33,11 @@ export class FlagSpanHook implements Hook {
    */
   constructor(options: FeatureFlagAttributeOptions = {}) {
     this.#attributes = new FeatureFlagAttributeCache(options);
+  }
+
+  /** Evaluations whose span this hook failed to stamp (each also counted on the OpenTelemetry meter). */
+  get failures(): number {
+    return this.#failures.count;
   }
 
   /** Runs after every evaluation, successful or not. */
@@ -40,8 +49,9 @@ export class FlagSpanHook implements Hook {
       const attributes = this.#attributes.of(hookContext, evaluationDetails);
       span.setAttributes(attributes);
       span.addEvent(FEATURE_FLAG_EVALUATION_EVENT, attributes);
-    } catch {
-      // Telemetry never breaks the host.
+    } catch (error) {
+      // Telemetry never breaks the host, and never fails silently.
+      this.#failures.record(error, hookContext.logger);
     }
   }
 }

@@ -1,6 +1,8 @@
+import { DefaultLogger, type Logger } from '@openfeature/server-sdk';
 import { type Attributes, type Context, type Span, trace } from '@opentelemetry/api';
 import { TelemetryAttributes } from '@prompt-canary/rules';
 import { FEATURE_FLAG_EVALUATION_EVENT } from './feature-flag-attributes.js';
+import { TelemetryFailures } from './telemetry-failures.js';
 
 /**
  * Marks an assignment copied from a parent span (`true`), on the copied events and on the child's attributes. The
@@ -21,6 +23,11 @@ interface RecordedEvents {
  * counted once. LLM client spans, which carry the `gen_ai.usage.*` token counts, thereby carry the prompt version
  * that produced them. Grandchildren inherit through their parent in turn.
  *
+ * It never throws into span creation: a failure is counted (the OpenTelemetry counter
+ * `prompt_canary.provider.telemetry.failures{component="span_processor"}` and {@link FlagSpanProcessor.failures})
+ * and the first one logged as a warning through an OpenFeature logger (`options.logger`, else the SDK's
+ * `DefaultLogger`, which writes to the console).
+ *
  * Structurally an `@opentelemetry/sdk-trace-base` `SpanProcessor`; register it on the tracer provider:
  *
  * @example
@@ -31,6 +38,18 @@ interface RecordedEvents {
 export class FlagSpanProcessor {
   /** The last inherited copy made, per `feature_flag.key`: reused while the parent's attributes are the same. */
   readonly #inherited = new Map<unknown, { source: Attributes; copy: Attributes }>();
+  readonly #failures = new TelemetryFailures('span_processor');
+  readonly #logger: Logger;
+
+  /** @param options `logger`: where the first failure is reported (an OpenFeature `Logger`). */
+  constructor(options: { readonly logger?: Logger } = {}) {
+    this.#logger = options.logger ?? new DefaultLogger();
+  }
+
+  /** Spans this processor failed to stamp (each also counted on the OpenTelemetry meter). */
+  get failures(): number {
+    return this.#failures.count;
+  }
 
   /** Copies the parent's flag assignments onto `span`. Never throws. */
   onStart(span: Span, parentContext: Context): void {
@@ -46,8 +65,9 @@ export class FlagSpanProcessor {
         latest = copied;
       }
       if (latest !== undefined) span.setAttributes(latest);
-    } catch {
-      // Telemetry never breaks the host.
+    } catch (error) {
+      // Telemetry never breaks the host, and never fails silently.
+      this.#failures.record(error, this.#logger);
     }
   }
 

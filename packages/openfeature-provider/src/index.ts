@@ -16,4 +16,9 @@ export { PROVIDER_NAME, PromptCanaryProvider, type ProviderTrackingStats } from 
 export type { ProviderConfig } from './provider-config.js';
 export { ProviderConfigError, parseProviderConfig } from './provider-config.js';
 export type { ConfigSource, PromptCanaryProviderOptions } from './provider-options.js';
+export {
+  PROVIDER_METER_NAME,
+  TELEMETRY_FAILURES_METRIC,
+  type TelemetryComponent,
+} from './telemetry-failures.js';
 export type { TrackEvent, TrackingStats } from './tracking-buffer.js';
