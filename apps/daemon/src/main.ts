@@ -33,9 +33,10 @@ function readConfig(): DaemonConfig & { settings: Partial<Settings> } {
   }
 }
 
-function open(path: string, clock: SystemClock): { db: SqliteDatabase; store: SqliteStore } {
+function open(config: DaemonConfig, clock: SystemClock): { db: SqliteDatabase; store: SqliteStore } {
+  const path = config.db;
   try {
-    const db = openDatabase(path);
+    const db = openDatabase(path, { synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
     return { db, store: new SqliteStore(db, { now: () => clock.now() }) };
   } catch (error) {
     return fail(`cannot open database ${path}: ${(error as Error).message}`, 2);
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'canaryd' }, redact: logRedaction });
   const clock = new SystemClock(config.timeScale);
-  const { db, store } = open(config.db, clock);
+  const { db, store } = open(config, clock);
   const daemon = createApp({
     store,
     clock,
@@ -65,7 +66,14 @@ async function main(): Promise<void> {
 
   const server = serve({ fetch: daemon.app.fetch, hostname: config.host, port: config.port }, (info) => {
     logger.info(
-      { host: info.address, port: info.port, db: config.db, timeScale: config.timeScale },
+      {
+        host: info.address,
+        port: info.port,
+        db: config.db,
+        timeScale: config.timeScale,
+        synchronous: config.synchronous,
+        busyTimeoutMs: config.busyTimeoutMs,
+      },
       'listening',
     );
   }) as Server;

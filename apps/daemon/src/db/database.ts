@@ -9,6 +9,11 @@ export type SqliteDatabase = Database.Database;
 export interface OpenDatabaseOptions {
   /** Milliseconds a writer waits for a lock held by another connection before failing (default 5000). */
   busyTimeoutMs?: number;
+  /**
+   * `normal` (default): in WAL mode, the log is synced at checkpoints only, so a power loss can drop the last
+   * acknowledged transactions (a killed process cannot). `full`: synced at every commit.
+   */
+  synchronous?: 'normal' | 'full';
 }
 
 /**
@@ -27,7 +32,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     // WAL lets readers (config snapshots, SSE) proceed while a change commits; `:memory:` stays in memory mode.
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
   } catch (error) {
     db.close();

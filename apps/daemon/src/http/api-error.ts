@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../app-env.js';
 import { requestIdOf } from './request-id.js';
+import { type StorageFailure, storageFailureOf } from './storage-failure.js';
 
 /**
  * Every error code the admin API answers with, and its HTTP status. The table is exhaustive: a new code cannot
@@ -23,6 +24,8 @@ export const apiErrorStatus = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
+  storage_busy: 503,
+  storage_full: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 /** A stable, snake_case error code of the admin API. */
@@ -79,18 +82,42 @@ export function apiErrorResponse(c: Context, error: ApiError): Response {
   return c.json(error.toJSON(), error.status);
 }
 
-/** Something that can log an unexpected error. */
+/** The 503 answer of a write the database could not make (nothing of it was written); retry after a second. */
+export function storageError(failure: StorageFailure): ApiError {
+  return failure === 'busy'
+    ? new ApiError(
+        'storage_busy',
+        'the database is locked by another writer (a backup or a second process); nothing was written, retry',
+        undefined,
+        { 'retry-after': '1' },
+      )
+    : new ApiError(
+        'storage_full',
+        'the database has no room left (disk full or its size limit); nothing was written',
+        undefined,
+        { 'retry-after': '1' },
+      );
+}
+
+/** Something that can log an unexpected error, or a warning. */
 export interface ErrorLogger {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
 /**
- * The app's `onError`: {@link ApiError} becomes its JSON answer; anything else is logged and answered
- * `500 internal_error` without details.
+ * The app's `onError`: {@link ApiError} becomes its JSON answer; a write the database refused (locked past the busy
+ * timeout, or full) is logged as a warning and answered `503 storage_busy` / `storage_full`; anything else is
+ * logged and answered `500 internal_error` without details.
  */
 export function handleError(logger: ErrorLogger): (error: Error, c: Context<AppEnv>) => Response {
   return (error, c) => {
     if (error instanceof ApiError) return apiErrorResponse(c, error);
+    const failure = storageFailureOf(error);
+    if (failure !== undefined) {
+      logger.warn({ err: error, requestId: requestIdOf(c) }, `write refused: database ${failure}`);
+      return apiErrorResponse(c, storageError(failure));
+    }
     logger.error({ err: error, requestId: requestIdOf(c) }, 'unhandled error');
     return apiErrorResponse(c, new ApiError('internal_error', 'internal error'));
   };

@@ -1,4 +1,5 @@
 import type { Context, Env, Hono, MiddlewareHandler } from 'hono';
+import { storageFailureOf } from '../http/storage-failure.js';
 import { CumulativeToDelta } from './cumulative-to-delta.js';
 import { decodeMetrics } from './decode-metrics.js';
 import { decodeTraces, type OtlpEncoding } from './decode-traces.js';
@@ -30,7 +31,7 @@ export interface OtlpRoutesContext {
 }
 
 /** google.rpc.Code values used in error bodies. */
-const RPC_CODE = { 400: 3, 413: 8, 415: 3, 500: 13 } as const;
+const RPC_CODE = { 400: 3, 413: 8, 415: 3, 500: 13, 503: 14 } as const;
 
 type ErrorStatus = keyof typeof RPC_CODE;
 
@@ -90,6 +91,12 @@ export function registerOtlpRoutes<E extends Env>(app: Hono<E>, ctx: OtlpRoutesC
         return errorResponse(c, encoding, 400, (error as Error).message);
       }
       ctx.onInternalError?.(error);
+      const failure = storageFailureOf(error);
+      if (failure !== undefined) {
+        // Retryable for an OTLP exporter (503); the group commit rolled back, so nothing of the batch was kept.
+        c.header('retry-after', '1');
+        return errorResponse(c, encoding, 503, `database ${failure}: nothing was written, retry`);
+      }
       return errorResponse(c, encoding, 500, 'internal error while ingesting telemetry');
     }
     counters?.add(signal, 'accepted', accepted);

@@ -10,6 +10,17 @@ describe('parseDaemonConfig', () => {
       timeScale: 1,
       logLevel: 'info',
       adminToken: undefined,
+      synchronous: 'normal',
+      busyTimeoutMs: 5000,
+    });
+  });
+
+  it('reads the durability settings from flags and CANARYD_SYNCHRONOUS / CANARYD_BUSY_TIMEOUT_MS', () => {
+    const env = { CANARYD_SYNCHRONOUS: 'FULL', CANARYD_BUSY_TIMEOUT_MS: '2000' };
+    expect(parseDaemonConfig([], env)).toMatchObject({ synchronous: 'full', busyTimeoutMs: 2000 });
+    expect(parseDaemonConfig(['--synchronous', 'normal', '--busy-timeout-ms', '250'], env)).toMatchObject({
+      synchronous: 'normal',
+      busyTimeoutMs: 250,
     });
   });
 
@@ -42,6 +53,9 @@ describe('parseDaemonConfig', () => {
     [[], { CANARYD_ADMIN_TOKEN: 'short' }, 'CANARYD_ADMIN_TOKEN: must be at least 16 characters'],
     [[], { CANARYD_LOG_LEVEL: 'loud' }, 'CANARYD_LOG_LEVEL: must be one of'],
     [['--bogus'], {}, "Unknown option '--bogus'"],
+    [['--synchronous', 'off'], {}, '--synchronous / CANARYD_SYNCHRONOUS: must be normal or full'],
+    [[], { CANARYD_BUSY_TIMEOUT_MS: '-1' }, '--busy-timeout-ms / CANARYD_BUSY_TIMEOUT_MS: must be between 0'],
+    [[], { CANARYD_BUSY_TIMEOUT_MS: '1.5' }, 'CANARYD_BUSY_TIMEOUT_MS: must be a whole number'],
   ])('rejects %j %j with one line naming the setting', (argv, env, message) => {
     expect(() => parseDaemonConfig(argv, env)).toThrow(ConfigError);
     expect(() => parseDaemonConfig(argv, env)).toThrow(message);

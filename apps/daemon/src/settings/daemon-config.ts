@@ -12,6 +12,14 @@ export interface DaemonConfig {
   timeScale: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   adminToken: string | undefined;
+  /**
+   * SQLite's `synchronous` setting. `normal` (the default, in WAL mode) syncs the log only at checkpoints: a power
+   * loss or OS crash can drop the last transactions acknowledged since (a process crash loses nothing). `full` syncs
+   * the log at every commit: nothing acknowledged is lost to a power loss, at the cost of one fsync per commit.
+   */
+  synchronous: 'normal' | 'full';
+  /** How long a write waits for a lock held by another connection (a backup, a second process) before failing. */
+  busyTimeoutMs: number;
 }
 
 /** A configuration that cannot start the daemon; `message` is one line naming the setting. */
@@ -37,6 +45,12 @@ const configSchema = z.strictObject({
     .string()
     .min(MIN_ADMIN_TOKEN_LENGTH, { message: `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters` })
     .optional(),
+  synchronous: z.enum(['normal', 'full'], { message: 'must be normal or full' }),
+  busyTimeoutMs: z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number of milliseconds' })
+    .min(0, { message: 'must be between 0 and 60000' })
+    .max(60_000, { message: 'must be between 0 and 60000' }),
 });
 
 const SETTING_NAMES: Record<keyof DaemonConfig, string> = {
@@ -46,6 +60,8 @@ const SETTING_NAMES: Record<keyof DaemonConfig, string> = {
   timeScale: '--time-scale / CANARYD_TIME_SCALE',
   logLevel: 'CANARYD_LOG_LEVEL',
   adminToken: 'CANARYD_ADMIN_TOKEN',
+  synchronous: '--synchronous / CANARYD_SYNCHRONOUS',
+  busyTimeoutMs: '--busy-timeout-ms / CANARYD_BUSY_TIMEOUT_MS',
 };
 
 /**
@@ -68,6 +84,8 @@ export function parseDaemonConfig(
         port: { type: 'string' },
         db: { type: 'string' },
         'time-scale': { type: 'string' },
+        synchronous: { type: 'string' },
+        'busy-timeout-ms': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -83,8 +101,12 @@ export function parseDaemonConfig(
     timeScale: values['time-scale'] ?? blankToUndefined(env.CANARYD_TIME_SCALE) ?? '1',
     logLevel: blankToUndefined(env.CANARYD_LOG_LEVEL)?.toLowerCase() ?? 'info',
     adminToken: env.CANARYD_ADMIN_TOKEN === '' ? undefined : env.CANARYD_ADMIN_TOKEN,
+    synchronous: String(
+      values.synchronous ?? blankToUndefined(env.CANARYD_SYNCHRONOUS) ?? 'normal',
+    ).toLowerCase(),
+    busyTimeoutMs: values['busy-timeout-ms'] ?? blankToUndefined(env.CANARYD_BUSY_TIMEOUT_MS) ?? '5000',
   };
-  for (const key of ['port', 'timeScale'] as const) {
+  for (const key of ['port', 'timeScale', 'busyTimeoutMs'] as const) {
     if (typeof raw[key] === 'string' && raw[key].trim() === '') raw[key] = 'x';
   }
   const result = configSchema.safeParse(raw);
