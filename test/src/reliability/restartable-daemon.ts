@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { daemonMain } from '../daemon-process.js';
 
@@ -10,6 +11,8 @@ export interface RestartableDaemonOptions {
   db: string;
   /** Extra environment (log level, limits). */
   env?: Record<string, string>;
+  /** Node options before the script (`--expose-gc`, `--require …`). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -50,10 +53,10 @@ export class RestartableDaemon {
   /** Starts the process and waits (at most 15 s) until `/readyz` answers. */
   async start(): Promise<void> {
     if (this.#child) throw new Error('already running');
-    const { port, db, env = {} } = this.#options;
+    const { port, db, env = {}, nodeArgs = [] } = this.#options;
     const child = spawn(
       process.execPath,
-      [daemonMain, '--host', '127.0.0.1', '--port', String(port), '--db', db],
+      [...nodeArgs, daemonMain, '--host', '127.0.0.1', '--port', String(port), '--db', db],
       {
         env: { ...process.env, CANARYD_LOG_LEVEL: 'warn', ...env, CANARYD_ADMIN_TOKEN: this.adminToken },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -121,3 +124,28 @@ export function integrityCheck(path: string): string {
     db.close();
   }
 }
+
+/**
+ * The daemon's live heap after a forced full collection, in bytes: needs the daemon started with
+ * {@link HEAP_PROBE_ARGS}. Waits for the probe's answer on stderr (at most 10 s).
+ */
+export async function heapAfterGc(daemon: RestartableDaemon): Promise<number> {
+  const pid = daemon.pid;
+  if (pid === undefined) throw new Error('not running');
+  const seen = daemon.stderr.length;
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const match = /heap-after-gc (\d+)\n/.exec(daemon.stderr.slice(seen));
+    if (match) return Number(match[1]);
+    if (Date.now() > deadline) throw new Error('no heap-after-gc answer within 10 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Node options that load the heap probe ({@link heapAfterGc}). */
+export const HEAP_PROBE_ARGS = [
+  '--expose-gc',
+  '--require',
+  fileURLToPath(new URL('./heap-probe.cjs', import.meta.url)),
+];
