@@ -98,6 +98,9 @@ test('a look whose commit fails is counted and logged, writes nothing, and is re
   expect(
     await metric(d, 'canaryd_controller_check_errors_total{pack="support-prompts",stage="commit"}'),
   ).toBe(1);
+  // The look is not counted as the hold it would have been: the "looks stopped" alert sees no checks.
+  expect(await metric(d, 'canaryd_controller_checks_total{decision="error"}')).toBe(1);
+  expect(await metric(d, 'canaryd_controller_checks_total{decision="hold"}')).toBe(0);
   expect(lines.find((l) => l.msg === 'rollout check failed: commit failed')).toMatchObject({
     rollout: id,
     pack: 'support-prompts',

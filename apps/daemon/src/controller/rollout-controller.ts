@@ -60,7 +60,7 @@ export class RolloutController {
   readonly #deps: RolloutControllerDeps;
   readonly #looks: Counter<'decision'> | undefined;
   readonly #errors: Counter<'pack' | 'stage'> | undefined;
-  /** Whether the last tick had a look that threw: the next one waits {@link ERROR_RETRY_MS} at least. */
+  /** Whether the last tick had a look whose commit failed: the next one waits {@link ERROR_RETRY_MS} at least. */
   #failing = false;
   #cancelTimer: (() => void) | null = null;
   #stopFeed: (() => void) | null = null;
@@ -118,6 +118,7 @@ export class RolloutController {
           this.#look(rollout, record);
         } catch (err) {
           failed = true;
+          this.#looks?.inc({ decision: 'error' });
           this.#checkError(rollout, 'commit', err);
         }
         ran++;
@@ -246,10 +247,11 @@ export class RolloutController {
       ...(sequentialState === undefined ? {} : { sequentialState }),
       lastCheck: lastCheckOf(look, memory, decision, error),
     };
-    this.#looks?.inc({ decision: error === undefined ? decision.kind : 'error' });
     if (!this.#commit(rollout, decision, nowMs, next)) {
       this.#deps.changes.store.controller.save(rollout.id, next, new Date(nowMs).toISOString());
     }
+    // Counted once committed: a look that could not be written counts as an error (in `tick`), not as a check.
+    this.#looks?.inc({ decision: error === undefined ? decision.kind : 'error' });
     return decision;
   }
 
