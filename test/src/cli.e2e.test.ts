@@ -170,7 +170,7 @@ describe.skipIf(!present)('the canary CLI against the real daemon', () => {
   it('watch exits 3 when the rollout is rolled back from another process', async () => {
     expect((await canary(['apply', '-f', packFile('2.5.0')])).code).toBe(0);
     // An hour between re-reads: only the event stream can end this watch within the test's time.
-    const watch = spawnCli(['watch', pack, '--interval', '1h']);
+    const watch = spawnCli(['watch', pack, '--interval', '60m']);
     await until(() => watch.stdout().includes('Progressing'), 'the first frame of watch');
     const live = (await (await api(daemon, `/api/v1/packs/${pack}`)).json()) as { liveRollout: string };
     const res = await api(daemon, `/api/v1/rollouts/${live.liveRollout}/rollback`, {
