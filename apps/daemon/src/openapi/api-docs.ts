@@ -42,6 +42,17 @@ const errorSchema = {
   },
 };
 
+/** What every route that writes may also answer: the database refusing the write, whole (`http/api-error.ts`). */
+const STORAGE_ERRORS =
+  'storage_busy (the database locked by another process past the busy timeout) or storage_full (no room ' +
+  'left): nothing was written; retry after Retry-After';
+
+/** A route's answers, with the 503 of a refused write on every route that writes (OFREP only reads). */
+function withStorageErrors(route: RouteDoc): Record<number, string> {
+  const writes = route.method !== 'get' && !route.path.startsWith('/ofrep/');
+  return writes ? { ...route.responses, 503: route.responses[503] ?? STORAGE_ERRORS } : route.responses;
+}
+
 /**
  * The catalogue of routes that `/openapi.json` describes. Each feature adds its routes where it registers them
  * (`ctx.docs.add({...})`), with the same schemas it validates with, so the document cannot drift from the code.
@@ -82,7 +93,7 @@ export class ApiDocs {
         'x-scope': route.scope,
         parameters: [...params, ...query],
         responses: Object.fromEntries(
-          Object.entries(route.responses).map(([status, description]) => [
+          Object.entries(withStorageErrors(route)).map(([status, description]) => [
             status,
             Number(status) >= 400 && route.path.startsWith('/api/')
               ? {

@@ -17,4 +17,15 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/api/v1/flags/{key}'].put.requestBody).toBeDefined();
     expect(doc.paths['/ofrep/v1/evaluate/flags/{key}'].post).toBeDefined();
   });
+
+  it('documents the 503 of a refused write on every route that writes, and on no read', async () => {
+    const d = createTestDaemon();
+    const doc = await (await d.request('/openapi.json', { as: null })).json();
+    const put = doc.paths['/api/v1/flags/{key}'].put.responses[503];
+    expect(put.description).toMatch(/storage_busy .* storage_full/);
+    expect(put.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    expect(doc.paths['/api/v1/track'].post.responses[503]).toBeDefined();
+    expect(doc.paths['/api/v1/flags/{key}'].get.responses[503]).toBeUndefined();
+    expect(doc.paths['/ofrep/v1/evaluate/flags/{key}'].post.responses[503]).toBeUndefined();
+  });
 });
