@@ -1,4 +1,4 @@
-import type { Comparison, MetricConfig } from './analysis-config.js';
+import { type Comparison, type MetricConfig, metricKey } from './analysis-config.js';
 import type { ArmAggregate } from './arm-aggregate.js';
 import type { CheckResult } from './check-result.js';
 import { formatCount, formatValue } from './format.js';
@@ -97,13 +97,14 @@ export function checkThreshold(input: ThresholdCheckInput): CheckResult {
   if (config.threshold === undefined)
     throw new Error(`metric ${config.name}: a threshold check needs a threshold`);
   const threshold = config.threshold;
+  const name = metricKey(config);
   const alpha = input.alpha ?? DEFAULT_LIMIT_ALPHA;
   const comparison: Comparison = config.comparison ?? (metric.direction === 'higher' ? '>=' : '<=');
   const canary = metric.read(input.canary);
   const stable = input.stable === undefined ? undefined : metric.read(input.stable);
   const nUnits = unitCounts(stable, canary);
   const base = {
-    metric: config.name,
+    metric: name,
     kind: 'threshold' as const,
     stable: stable === undefined ? null : sampleValue(stable),
     canary: canary === undefined ? null : sampleValue(canary),
@@ -120,7 +121,7 @@ export function checkThreshold(input: ThresholdCheckInput): CheckResult {
       ...base,
       result: 'Inconclusive',
       status: 'Inconclusive',
-      reason: `${config.name}: no canary data in ${where} (limit ${PRINTED[comparison]} ${limit})`,
+      reason: `${name}: no canary data in ${where} (limit ${PRINTED[comparison]} ${limit})`,
     };
   }
   const value = sampleValue(canary);
@@ -132,7 +133,7 @@ export function checkThreshold(input: ThresholdCheckInput): CheckResult {
       ...base,
       result: 'Inconclusive',
       status: 'Inconclusive',
-      reason: `${config.name} canary ${shown}: too few samples (n=${formatCount(canary.n)} < ${formatCount(minSamples)}, ${where})`,
+      reason: `${name} canary ${shown}: too few samples (n=${formatCount(canary.n)} < ${formatCount(minSamples)}, ${where})`,
     };
   }
   const note = unitNote(canary);
@@ -142,7 +143,7 @@ export function checkThreshold(input: ThresholdCheckInput): CheckResult {
       ...base,
       result: 'Pass',
       status: 'OK',
-      reason: `${config.name} canary ${shown} ${PRINTED[comparison]} ${limit} (${n})${note}`,
+      reason: `${name} canary ${shown} ${PRINTED[comparison]} ${limit} (${n})${note}`,
     };
   }
   const p = limitPValue(canary, metric, threshold, higherOk);
@@ -152,13 +153,13 @@ export function checkThreshold(input: ThresholdCheckInput): CheckResult {
       ...base,
       result: 'Pass',
       status: 'Watch',
-      reason: `${config.name} canary ${shown} ${BROKEN[comparison]} ${limit} within sampling noise (${pText} > ${alpha}; ${n})${note}`,
+      reason: `${name} canary ${shown} ${BROKEN[comparison]} ${limit} within sampling noise (${pText} > ${alpha}; ${n})${note}`,
     };
   }
   return {
     ...base,
     result: 'Fail',
     status: 'Degraded',
-    reason: `${config.name} canary ${shown} ${BROKEN[comparison]} ${limit} beyond sampling noise (${pText} ≤ ${alpha}; ${n})${note}`,
+    reason: `${name} canary ${shown} ${BROKEN[comparison]} ${limit} beyond sampling noise (${pText} ≤ ${alpha}; ${n})${note}`,
   };
 }

@@ -203,11 +203,35 @@ describe('compareArms: relative limits', () => {
     expect([check.result, check.status]).toEqual(['Pass', 'OK']);
   });
 
-  it('reads maxDecrease on a rate as absolute points', () => {
+  it('reads maxDecrease on a rate as relative to stable unless it says points', () => {
+    // 94% → 88% is −6.4% of stable: well inside −20%, so the interval lies wholly on the good side of it.
+    const { check } = compareArms({
+      config: { name: 'success_rate', maxDecrease: 0.2 },
+      kind: 'relative',
+      stable: rateArm(1000, 60),
+      canary: rateArm(1000, 120),
+      alpha: 0.05,
+      minSamples: 100,
+    });
+    expect(check.result).toBe('Pass');
+    expect(check.reason).toContain('tolerance −20.0%');
+    expect(() =>
+      compareArms({
+        config: { name: 'latency_avg', maxIncrease: 0.02, toleranceUnit: 'points' },
+        kind: 'relative',
+        stable: tokensArm([[1, 200]]),
+        canary: tokensArm([[1, 200]]),
+        alpha: 0.05,
+        minSamples: 100,
+      }),
+    ).toThrow(/points applies to rates only/);
+  });
+
+  it('reads maxDecrease on a rate with toleranceUnit points as absolute points', () => {
     // 94% → 88% with 2 points tolerated: Δ̂ = 0.04, V = (0.88·0.12 + 0.91·0.09)/1,000 = 1.875e-4 (stable's own
     // variance floored at the pooled 91%), τ = 0.02² → p = 0.0969, not yet significant.
     const { check } = compareArms({
-      config: { name: 'success_rate', maxDecrease: 0.02 },
+      config: { name: 'success_rate', maxDecrease: 0.02, toleranceUnit: 'points' },
       kind: 'relative',
       stable: rateArm(1000, 60),
       canary: rateArm(1000, 120),

@@ -1,5 +1,13 @@
-export type { AnalysisConfig, Comparison, CustomAggregate, MetricConfig, OnFail } from './analysis-config.js';
-export { DEFAULT_ALPHA, DEFAULT_MIN_SAMPLES } from './analysis-config.js';
+export type {
+  AnalysisConfig,
+  Comparison,
+  CustomAggregate,
+  MetricConfig,
+  MetricSource,
+  OnFail,
+  ToleranceUnit,
+} from './analysis-config.js';
+export { DEFAULT_ALPHA, DEFAULT_MIN_SAMPLES, metricKey } from './analysis-config.js';
 export type { AnalysisResult, AnalyzeInput, ArmSummary } from './analyze.js';
 export { analyze, sequentialKind } from './analyze.js';
 export type {

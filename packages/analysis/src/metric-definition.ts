@@ -1,12 +1,11 @@
-import type { MetricConfig } from './analysis-config.js';
+import type { Direction, MetricConfig } from './analysis-config.js';
 import type { ArmAggregate } from './arm-aggregate.js';
 import type { Moments } from './moments.js';
 import { momentsMean, momentsVariance } from './moments.js';
 import type { QuantileSketch } from './quantile-sketch.js';
 import { CLUSTER_BUCKETS, designEffect, LOG_LATENCY_SCALE, type UnitClusters } from './unit-clusters.js';
 
-/** Which way is better for a metric. */
-export type Direction = 'higher' | 'lower';
+export type { Direction } from './analysis-config.js';
 
 /** How a metric's values read: fractions, milliseconds, tokens, money, a 1–5 rating, or a plain number. */
 export type MetricUnit = 'fraction' | 'ms' | 'tokens' | 'cost' | 'rating' | 'number';
@@ -299,19 +298,23 @@ const BY_NAME = new Map(BUILT_INS.map((m) => [m.name, m]));
 /** Names of the built-in metrics, in display order. */
 export const BUILT_IN_METRICS: readonly string[] = BUILT_INS.map((m) => m.name);
 
-const LOWER_IS_BETTER = /(error|fail|block|latency|cost|token|regenerat|escalat|refus|toxic|hallucinat)/i;
-
-/** Direction of a custom metric: from its tolerance or limit when they say, else from its name. */
-function inferDirection(config: MetricConfig): Direction {
+/**
+ * Direction of a custom metric: as stated, else as its tolerance or limit says. Never from its name (`refund_rate`
+ * reads nothing about refunds being good or bad).
+ *
+ * @throws Error when none of them says: the configuration is incomplete.
+ */
+function customDirection(config: MetricConfig): Direction {
+  if (config.direction !== undefined) return config.direction;
   if (config.maxDecrease !== undefined) return 'higher';
   if (config.maxIncrease !== undefined) return 'lower';
   if (config.comparison === '>=' || config.comparison === '>') return 'higher';
   if (config.comparison === '<=' || config.comparison === '<') return 'lower';
-  return LOWER_IS_BETTER.test(config.name) ? 'lower' : 'higher';
+  throw new Error(`metric ${config.name}: a custom metric needs a direction ('higher' or 'lower')`);
 }
 
 function customDefinition(config: MetricConfig): MetricDefinition {
-  const direction = inferDirection(config);
+  const direction = customDirection(config);
   const from = config.from;
   if (from === undefined) {
     // A score name (POST /scores) reads as the mean score; a custom tracking event as events per request.

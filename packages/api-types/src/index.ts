@@ -61,22 +61,32 @@ export type ThresholdUnit = 'fraction' | 'ms' | 'number';
 /** Comparison of the canary's value against a hard threshold. */
 export type Comparison = '>=' | '<=' | '>' | '<';
 
+/** What the controller does when a metric fails: roll back, pause, or record it, notify and go on. */
+export type MetricOnFail = 'rollback' | 'pause' | 'notify';
+
 /** One analysed metric of a pack's `spec.rollout.analysis.metrics`, normalised by the daemon. */
 export interface MetricSpecView {
   readonly name: string;
+  /**
+   * Which way is better: fixed for built-in metrics, stated for custom ones. Absent only in packs stored before
+   * directions were recorded (the daemon's migration writes it).
+   */
+  readonly direction?: 'higher' | 'lower';
   /** Hard limit on the canary: a fraction for rates, milliseconds for latencies, a number otherwise. */
   readonly threshold?: number;
   readonly thresholdUnit?: ThresholdUnit;
   /** Present whenever `threshold` is. */
   readonly comparison?: Comparison;
-  /** Relative limit against stable, as a fraction (`50%` → 0.5). */
+  /** Tolerated increase against stable, a fraction read by `toleranceUnit` (`50%` → 0.5, `2pt` → 0.02). */
   readonly maxIncrease?: number;
-  /** Limit against stable as a fraction: absolute points for rates, relative otherwise. */
+  /** Tolerated decrease against stable, a fraction read by `toleranceUnit`. */
   readonly maxDecrease?: number;
+  /** With a tolerance: `relative` (a fraction of stable's value) or `points` (absolute points of a rate). */
+  readonly toleranceUnit?: 'relative' | 'points';
   /** A custom metric's source attribute and aggregation. */
   readonly from?: { readonly attribute: string; readonly aggregate: string };
   /** What the controller does when the metric's check fails. */
-  readonly onFail: 'rollback' | 'pause';
+  readonly onFail: MetricOnFail;
   /** Whether the statistical regression test against stable runs. */
   readonly compare: boolean;
 }
@@ -223,7 +233,7 @@ export interface LastCheckEntry {
   readonly threshold?: number;
   readonly n: { readonly stable: number; readonly canary: number };
   readonly reason: string;
-  readonly onFail?: 'rollback' | 'pause';
+  readonly onFail?: MetricOnFail;
 }
 
 /** The controller's latest look at a rollout (`lastCheck` of the rollout detail and of the analysis). */
@@ -297,7 +307,7 @@ export interface AnalysisCheck {
   /** One readable line with the figures. */
   readonly reason: string;
   /** What the controller does when this check fails. */
-  readonly onFail: 'rollback' | 'pause';
+  readonly onFail: MetricOnFail;
   /** Always-valid p-value, for sequential checks. */
   readonly pValue?: number;
   /** The level this check is held to, for sequential checks. */

@@ -88,6 +88,37 @@ describe('the pack documents the apply diff compares', () => {
     });
   });
 
+  it('shows a tolerance in points as `2pt` and hides the direction a built-in metric has anyway', () => {
+    const file = fileDocument({
+      metadata: { name: 'p' },
+      spec: { rollout: { analysis: { metrics: [{ name: 'success_rate', maxDecrease: '2pt' }] } } },
+    });
+    const live = {
+      metadata: { name: 'p' },
+      spec: {
+        rollout: {
+          analysis: {
+            metrics: [
+              {
+                name: 'success_rate',
+                direction: 'higher',
+                maxDecrease: 0.02,
+                toleranceUnit: 'points',
+                onFail: 'rollback',
+                compare: true,
+              },
+            ],
+          },
+        },
+      },
+    };
+    expect(liveDocument(live, file)).toEqual(file);
+    const relative = structuredClone(live);
+    relative.spec.rollout.analysis.metrics[0]!.toleranceUnit = 'relative';
+    const shown = liveDocument(relative, file) as { spec: { rollout: { analysis: { metrics: object[] } } } };
+    expect(shown.spec.rollout.analysis.metrics[0]).toMatchObject({ maxDecrease: '2%' });
+  });
+
   it('keeps a live value the file leaves out when it is not the default', () => {
     const live = structuredClone(normalised);
     live.spec.rollout.analysis.failureThreshold = 3;

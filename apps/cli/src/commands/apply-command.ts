@@ -113,5 +113,6 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
       `  rollout ${rollout.id}: ${rollout.phase} ${rollout.stableVersion} → ${rollout.canaryVersion} at ${formatWeight(rollout.weight)}${rollout.reason ? ` (${rollout.reason})` : ''}\n`,
     );
   }
+  for (const warning of result.warnings ?? []) terminal.write(`  ${colors.yellow('warning:')} ${warning}\n`);
   return 0;
 }

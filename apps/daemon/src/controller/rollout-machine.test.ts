@@ -146,7 +146,8 @@ describe('failures', () => {
           {
             name: 'tool_accuracy',
             from: { attribute: 'a', aggregate: 'rate' },
-            maxDecrease: '2%',
+            direction: 'higher',
+            maxDecrease: '2pt',
             onFail: 'pause',
           },
         ],

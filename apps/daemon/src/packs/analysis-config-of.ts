@@ -2,11 +2,17 @@ import type { AnalysisConfig, MetricConfig } from '@prompt-canary/analysis';
 import type { AnalysisSpec, MetricSpec } from './prompt-pack.js';
 
 function metricConfig(spec: MetricSpec): MetricConfig {
-  const out: MetricConfig = { name: spec.name, onFail: spec.onFail, compare: spec.compare };
+  const out: MetricConfig = {
+    name: spec.name,
+    direction: spec.direction,
+    onFail: spec.onFail,
+    compare: spec.compare,
+  };
   if (spec.threshold !== undefined) out.threshold = spec.threshold;
   if (spec.comparison !== undefined) out.comparison = spec.comparison;
   if (spec.maxIncrease !== undefined) out.maxIncrease = spec.maxIncrease;
   if (spec.maxDecrease !== undefined) out.maxDecrease = spec.maxDecrease;
+  if (spec.toleranceUnit !== undefined) out.toleranceUnit = spec.toleranceUnit;
   if (spec.from !== undefined) out.from = { attribute: spec.from.attribute, aggregate: spec.from.aggregate };
   return out;
 }

@@ -1,9 +1,17 @@
 /**
  * Schema of `spec.rollout.analysis`: check cadence, gates and metrics, with units resolved and defaults applied.
  */
+import { BUILT_IN_METRICS, type MetricDefinition, resolveMetric } from '@prompt-canary/analysis';
 import { z } from 'zod';
-import { type Parsed, parseDuration, parseLatency, parseRate, parseRelative } from './pack-units.js';
-import type { AnalysisSpec, Comparison, MetricSpec, ThresholdUnit } from './prompt-pack.js';
+import { type Parsed, parseDuration, parseLatency, parseRate, parseTolerance } from './pack-units.js';
+import type {
+  AnalysisSpec,
+  Comparison,
+  MetricDirection,
+  MetricSource,
+  MetricSpec,
+  ThresholdUnit,
+} from './prompt-pack.js';
 
 /**
  * A field written in one of the pack's units: present (or defaulted by the caller), then parsed by `parse`, whose
@@ -23,13 +31,24 @@ export function unitField<T>(parse: (input: unknown) => Parsed<T>) {
 }
 
 const RATE_METRICS = new Set(['success_rate', 'error_rate']);
-/** Built-in metrics where a larger canary value is the better one: their default comparison is `>=`. */
-const HIGHER_IS_BETTER = new Set(['success_rate', 'feedback', 'thumbs_up']);
 
-function thresholdUnitOf(name: string, aggregate: string | undefined): ThresholdUnit {
-  if (RATE_METRICS.has(name) || aggregate === 'rate' || name.endsWith('_rate')) return 'fraction';
+/** The built-in metric a pack's entry names (no `from`), from the analysis package's catalogue. */
+function builtInOf(name: string, hasSource: boolean): MetricDefinition | undefined {
+  return hasSource || !BUILT_IN_METRICS.includes(name) ? undefined : resolveMetric({ name });
+}
+
+function thresholdUnitOf(name: string, source: MetricSource | undefined, rate: boolean): ThresholdUnit {
+  if (rate || RATE_METRICS.has(name)) return 'fraction';
+  if (source === undefined && name.endsWith('_rate')) return 'fraction';
   if (name.startsWith('latency_') || name.includes('latency')) return 'ms';
   return 'number';
+}
+
+/** Whether a metric's values are a rate (a fraction 0..1), which is what `pt` tolerances apply to. */
+function isRateMetric(name: string, source: MetricSource | undefined, builtIn: MetricDefinition | undefined) {
+  if (builtIn !== undefined) return builtIn.isRate;
+  if (source === undefined) return name.endsWith('_rate');
+  return source.aggregate === 'rate';
 }
 
 function parseNumber(input: unknown): Parsed<number> {
@@ -39,51 +58,112 @@ function parseNumber(input: unknown): Parsed<number> {
   return { ok: false, problem: `expected a number, got ${JSON.stringify(input)}` };
 }
 
+const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
+
+/** `from`: a span attribute and how to aggregate it. */
+const sourceSchema = z.strictObject({
+  attribute: z.string().min(1, { error: 'the attribute to aggregate' }),
+  aggregate: z.enum(['rate', 'mean', 'p50', 'p95', 'p99'], {
+    error: 'aggregate is one of rate, mean, p50, p95, p99',
+  }),
+});
+
+const HIGHER_OK = new Set<Comparison>(['>=', '>']);
+
 const metricSchema = z
   .strictObject({
-    name: z.string({ error: 'a metric needs a name' }).regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, {
+    name: z.string({ error: 'a metric needs a name' }).regex(NAME_PATTERN, {
       error: 'a metric name is letters, digits, "_", ".", ":" or "-", starting with a letter or "_"',
     }),
+    direction: z.enum(['higher', 'lower'], { error: 'direction is higher or lower' }).optional(),
     threshold: z.custom<unknown>((value) => value !== undefined).optional(),
     comparison: z
       .enum(['>=', '<=', '>', '<'], { error: 'comparison is one of ">=", "<=", ">", "<"' })
       .optional(),
-    maxIncrease: unitField(parseRelative).optional(),
-    maxDecrease: unitField(parseRelative).optional(),
-    from: z
-      .strictObject({
-        attribute: z.string().min(1, { error: 'the attribute to aggregate' }),
-        aggregate: z.enum(['rate', 'mean', 'p50', 'p95', 'p99'], {
-          error: 'aggregate is one of rate, mean, p50, p95, p99',
-        }),
-      })
-      .optional(),
+    maxIncrease: unitField(parseTolerance).optional(),
+    maxDecrease: unitField(parseTolerance).optional(),
+    from: sourceSchema.optional(),
     onFail: z.enum(['rollback', 'pause'], { error: 'onFail is rollback or pause' }).default('rollback'),
     compare: z.boolean({ error: 'compare is true or false' }).default(true),
   })
   .transform((metric, ctx): MetricSpec => {
-    const { threshold: rawThreshold, comparison, ...rest } = metric;
-    if (rawThreshold === undefined) {
-      if (comparison !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['comparison'],
-          message: 'comparison applies to a threshold; none is set',
-        });
+    const {
+      threshold: rawThreshold,
+      comparison,
+      direction: stated,
+      maxIncrease,
+      maxDecrease,
+      ...rest
+    } = metric;
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const builtIn = builtInOf(metric.name, metric.from !== undefined);
+    let direction: MetricDirection;
+    if (builtIn !== undefined) {
+      direction = builtIn.direction;
+      if (stated !== undefined && stated !== direction) {
+        issue(
+          'direction',
+          `${metric.name} is ${direction}-is-better by definition: leave direction out or write ${direction}`,
+        );
       }
-      return rest;
+    } else if (stated === undefined) {
+      issue(
+        'direction',
+        `a custom metric states which way is better: direction: higher or direction: lower (${metric.name} is not built in)`,
+      );
+      return z.NEVER;
+    } else direction = stated;
+
+    const out: { -readonly [K in keyof MetricSpec]: MetricSpec[K] } = { ...rest, direction };
+
+    const rate = isRateMetric(metric.name, metric.from, builtIn);
+    if (maxIncrease !== undefined && maxDecrease !== undefined) {
+      issue('maxDecrease', 'give maxIncrease or maxDecrease, not both');
     }
-    const unit = thresholdUnitOf(metric.name, metric.from?.aggregate);
+    const tolerance = maxIncrease ?? maxDecrease;
+    if (tolerance !== undefined) {
+      const field = maxIncrease !== undefined ? 'maxIncrease' : 'maxDecrease';
+      const harmful: MetricDirection = maxIncrease !== undefined ? 'lower' : 'higher';
+      if (harmful !== direction) {
+        issue(
+          field,
+          `${field} bounds a ${field === 'maxIncrease' ? 'rise' : 'fall'}, but ${metric.name} is ${direction}-is-better: use ${field === 'maxIncrease' ? 'maxDecrease' : 'maxIncrease'}`,
+        );
+      }
+      if (tolerance.unit === 'points' && !rate) {
+        issue(field, `points ("pt") apply to rates; ${metric.name} is not a rate: write a relative "20%"`);
+      }
+      out[field] = tolerance.value;
+      out.toleranceUnit = tolerance.unit;
+    }
+
+    if (rawThreshold === undefined) {
+      if (comparison !== undefined) issue('comparison', 'comparison applies to a threshold; none is set');
+      return out;
+    }
+    const unit: ThresholdUnit =
+      builtIn !== undefined
+        ? builtIn.unit === 'fraction'
+          ? 'fraction'
+          : builtIn.unit === 'ms'
+            ? 'ms'
+            : 'number'
+        : thresholdUnitOf(metric.name, metric.from, rate);
     const parse = unit === 'fraction' ? parseRate : unit === 'ms' ? parseLatency : parseNumber;
     const parsed = parse(rawThreshold);
     if (!parsed.ok) {
-      ctx.addIssue({ code: 'custom', path: ['threshold'], message: parsed.problem });
+      issue('threshold', parsed.problem);
       return z.NEVER;
     }
-    const defaultComparison: Comparison =
-      HIGHER_IS_BETTER.has(metric.name) || metric.from?.aggregate === 'rate' ? '>=' : '<=';
+    const defaultComparison: Comparison = direction === 'higher' ? '>=' : '<=';
+    if (comparison !== undefined && HIGHER_OK.has(comparison) !== (direction === 'higher')) {
+      issue(
+        'comparison',
+        `comparison "${comparison}" reads ${metric.name} backwards: it is ${direction}-is-better, so its limit is "${defaultComparison}"`,
+      );
+    }
     return {
-      ...rest,
+      ...out,
       threshold: parsed.value,
       thresholdUnit: unit,
       comparison: comparison ?? defaultComparison,

@@ -76,23 +76,39 @@ export type ThresholdUnit = 'fraction' | 'ms' | 'number';
 /** Comparison of the canary's value against a hard threshold. */
 export type Comparison = '>=' | '<=' | '>' | '<';
 
-/** Aggregations of a custom metric's attribute. */
+/** Which way is better for a metric. */
+export type MetricDirection = 'higher' | 'lower';
+
+/** How `maxIncrease`/`maxDecrease` read: a fraction of stable's value, or absolute points of a rate. */
+export type ToleranceUnit = 'relative' | 'points';
+
+/** Aggregations of a custom metric's span attribute. */
 export type MetricAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99';
+
+/** What to do when a metric fails: roll back or pause. */
+export type MetricOnFail = 'rollback' | 'pause';
+
+/** Where a custom metric's values come from: a span attribute. */
+export type MetricSource = { readonly attribute: string; readonly aggregate: MetricAggregate };
 
 /** One analysed metric. */
 export interface MetricSpec {
   readonly name: string;
+  /** Which way is better: fixed for built-ins, stated for custom metrics. */
+  readonly direction: MetricDirection;
   /** Hard limit on the canary: a fraction for rates, milliseconds for latencies, a number otherwise. */
   readonly threshold?: number;
   readonly thresholdUnit?: ThresholdUnit;
   /** Present whenever `threshold` is. */
   readonly comparison?: Comparison;
-  /** Relative limit against stable, as a fraction (`50%` → 0.5). */
+  /** Tolerated increase against stable, as a fraction: of stable's value or, in points, of a rate. */
   readonly maxIncrease?: number;
-  /** Limit against stable as a fraction: absolute points for rates, relative otherwise. */
+  /** Tolerated decrease against stable, as a fraction: of stable's value or, in points, of a rate. */
   readonly maxDecrease?: number;
-  readonly from?: { readonly attribute: string; readonly aggregate: MetricAggregate };
-  readonly onFail: 'rollback' | 'pause';
+  /** Present whenever a tolerance is: `relative` (`20%`) or `points` (`2pt`, rates only). */
+  readonly toleranceUnit?: ToleranceUnit;
+  readonly from?: MetricSource;
+  readonly onFail: MetricOnFail;
   /** The statistical regression test against stable. Default true. */
   readonly compare: boolean;
 }
