@@ -92,3 +92,50 @@ describe('directions come from the metric', () => {
     expect(after.reason).toMatch(/^refund_rate failed 2 consecutive checks \(.*> 10/);
   });
 });
+
+describe('tolerances say relative (%) or points (pt)', () => {
+  // Canary success drops from 97% to 90%: 7 points, or 7.2% of stable's rate.
+  const shape = (variant: string, r: () => number): RequestShape => ({
+    durationMs: 900,
+    error: r() >= (variant === '2.0.0' ? 0.9 : 0.97),
+  });
+
+  test('`maxDecrease: 20%` is relative to stable: a 7-point drop (−7.2%) is within it and completes', async () => {
+    const { d, id } = await startRollout(`      metrics:
+        - { name: success_rate, maxDecrease: 20% }`);
+    await playTraffic(d, PACK, 15, shape, { seed: 21, perMinute: 1500, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase, after.reason).toBe('Completed');
+  });
+
+  test('`maxDecrease: 2pt` is absolute points: the same drop rolls back', async () => {
+    const { d, id } = await startRollout(`      metrics:
+        - { name: success_rate, maxDecrease: 2pt }`);
+    await playTraffic(d, PACK, 15, shape, { seed: 21, perMinute: 1500, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase).toBe('RolledBack');
+    expect(after.reason).toMatch(/^success_rate failed 2 consecutive checks .*tolerance −2\.0 points/);
+  });
+
+  test('a bare number is refused with the path and both spellings', async () => {
+    const d = createTestDaemon({}, new ManualClock(T0));
+    daemon = d;
+    const res = await d.request(`/api/v1/packs/${PACK}`, {
+      method: 'PUT',
+      yaml: packYaml('1.0.0', '      metrics:\n        - { name: success_rate, maxDecrease: 0.02 }\n'),
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.path).toEqual(['spec', 'rollout', 'analysis', 'metrics', 0, 'maxDecrease']);
+    expect(body.message).toContain('write "20%"');
+  });
+});
+
+describe('the words are documented in /openapi.json', () => {
+  test('the PromptPack body schema names each word of a metric and of the analysis', async () => {
+    const d = createTestDaemon({}, new ManualClock(T0));
+    daemon = d;
+    const text = JSON.stringify(await (await d.request('/openapi.json')).json());
+    for (const word of ['"direction"', '"maxDecrease":{"description"', '2pt']) expect(text).toContain(word);
+  });
+});

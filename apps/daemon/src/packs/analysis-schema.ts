@@ -75,13 +75,20 @@ const metricSchema = z
     name: z.string({ error: 'a metric needs a name' }).regex(NAME_PATTERN, {
       error: 'a metric name is letters, digits, "_", ".", ":" or "-", starting with a letter or "_"',
     }),
-    direction: z.enum(['higher', 'lower'], { error: 'direction is higher or lower' }).optional(),
+    direction: z
+      .enum(['higher', 'lower'], { error: 'direction is higher or lower' })
+      .describe('Which way is better; required for custom metrics, fixed for built-ins')
+      .optional(),
     threshold: z.custom<unknown>((value) => value !== undefined).optional(),
     comparison: z
       .enum(['>=', '<=', '>', '<'], { error: 'comparison is one of ">=", "<=", ">", "<"' })
       .optional(),
-    maxIncrease: unitField(parseTolerance).optional(),
-    maxDecrease: unitField(parseTolerance).optional(),
+    maxIncrease: unitField(parseTolerance)
+      .describe('Tolerated rise against stable: "50%" relative to stable, or "2pt" absolute points of a rate')
+      .optional(),
+    maxDecrease: unitField(parseTolerance)
+      .describe('Tolerated fall against stable: "20%" relative to stable, or "2pt" absolute points of a rate')
+      .optional(),
     from: sourceSchema.optional(),
     onFail: z.enum(['rollback', 'pause'], { error: 'onFail is rollback or pause' }).default('rollback'),
     compare: z.boolean({ error: 'compare is true or false' }).default(true),
