@@ -16,8 +16,17 @@ export type Direction = 'higher' | 'lower';
 /** How `maxIncrease`/`maxDecrease` read: a fraction of stable's value, or absolute points of a rate. */
 export type ToleranceUnit = 'relative' | 'points';
 
-/** Where a custom metric's values come from: a span attribute. */
-export type MetricSource = { attribute: string; aggregate: CustomAggregate };
+/**
+ * How a custom metric aggregates a tracking event: the mean or a percentile of its values (an event sent without a
+ * value counts as 1 in the mean and is left out of percentiles), the events per request, or the events per
+ * assignment unit of the arm.
+ */
+export type EventAggregate = 'mean' | 'p50' | 'p95' | 'p99' | 'per_request' | 'per_unit';
+
+/** Where a custom metric's values come from: a span attribute, or a tracking event (`POST /track`). */
+export type MetricSource =
+  | { attribute: string; aggregate: CustomAggregate }
+  | { event: string; aggregate: EventAggregate };
 
 /**
  * One entry of a PromptPack's `analysis.metrics`, already parsed: rates as fractions (90% → 0.9), latencies in ms,

@@ -2,6 +2,7 @@ export type {
   AnalysisConfig,
   Comparison,
   CustomAggregate,
+  EventAggregate,
   MetricConfig,
   MetricSource,
   OnFail,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { metricKey } from './analysis-config.js';
-import { BUILT_IN_METRICS, resolveMetric } from './metric-definition.js';
+import { type EventAggregate, metricKey } from './analysis-config.js';
+import { ArmAggregate } from './arm-aggregate.js';
+import { BUILT_IN_METRICS, resolveMetric, sampleValue } from './metric-definition.js';
+import { span } from './test-spans.js';
 
 describe('metric directions', () => {
   it('gives every built-in its fixed direction, feedback and evals higher-is-better', () => {
@@ -22,5 +24,42 @@ describe('metric directions', () => {
   it('keys a per-evaluator series as eval_pass_rate:<evaluator>', () => {
     expect(metricKey({ name: 'eval_pass_rate', evaluator: 'tone' })).toBe('eval_pass_rate:tone');
     expect(metricKey({ name: 'success_rate' })).toBe('success_rate');
+  });
+});
+
+describe('tracking-event values', () => {
+  const arm = (lengths: number[], spans: number, units: string[]) => {
+    const agg = new ArmAggregate();
+    for (let i = 0; i < spans; i++) agg.addSpan(span({ unit: units[i % units.length] }));
+    lengths.forEach((value, i) => {
+      agg.addFeedback({
+        flagKey: 'f',
+        variant: 'v',
+        name: 'session_length',
+        value,
+        timeMs: 0,
+        unit: units[i % units.length],
+      });
+    });
+    return ArmAggregate.deserialize(agg.serialize());
+  };
+  const metric = (aggregate: EventAggregate) =>
+    resolveMetric({ name: 'session', from: { event: 'session_length', aggregate }, direction: 'lower' });
+
+  it('reads the values of session_length events, not their count per request (600 and 900 are not 0.2)', () => {
+    const agg = arm([600, 900], 10, ['u1', 'u2']);
+    expect(sampleValue(metric('mean').read(agg)!)).toBe(750);
+    expect(sampleValue(metric('p50').read(agg)!)).toBeCloseTo(600, -1);
+    expect(sampleValue(metric('per_request').read(agg)!)).toBeCloseTo(0.2, 10);
+    expect(sampleValue(metric('per_unit').read(agg)!)).toBeCloseTo(1, 10);
+  });
+
+  it('keeps event values through merges and the JSON round trip', () => {
+    const merged = ArmAggregate.mergeAll([arm([100], 1, ['a']), arm([300, 500], 2, ['b'])]);
+    expect(merged.eventValues.get('session_length')?.count).toBe(3);
+    expect(sampleValue(metric('p50').read(ArmAggregate.deserialize(merged.serialize()))!)).toBeCloseTo(
+      300,
+      -1,
+    );
   });
 });

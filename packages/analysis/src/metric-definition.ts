@@ -1,4 +1,4 @@
-import type { Direction, MetricConfig } from './analysis-config.js';
+import type { Direction, EventAggregate, MetricConfig } from './analysis-config.js';
 import type { ArmAggregate } from './arm-aggregate.js';
 import type { Moments } from './moments.js';
 import { momentsMean, momentsVariance } from './moments.js';
@@ -330,6 +330,7 @@ function customDefinition(config: MetricConfig): MetricDefinition {
       (stable) => (stable.type === 'mean' && stable.mean <= 1 ? RATE_TAU : meanTau(stable)),
     );
   }
+  if ('event' in from) return eventDefinition(config.name, direction, from.event, from.aggregate);
   const attr = from.attribute;
   switch (from.aggregate) {
     case 'rate':
@@ -362,6 +363,75 @@ function customDefinition(config: MetricConfig): MetricDefinition {
           const proxy = meanSample(a, agg?.moments, pair(a, 'a', `:${attr}`));
           return quantileSample(a, agg?.sketch, q, proxy);
         },
+        quantileTau,
+      );
+    }
+  }
+}
+
+/**
+ * A tracking event's values: their mean or a percentile, the events per request (a count per request: Poisson
+ * variance, the mean, which bounds a 0/1 count's p(1 − p), clustered by unit), or the events per assignment unit
+ * of the arm (each unit its own cluster, Poisson variance).
+ */
+function eventDefinition(
+  name: string,
+  direction: Direction,
+  event: string,
+  aggregate: EventAggregate,
+): MetricDefinition {
+  const cols = (a: ArmAggregate) => pair(a, 'f', `:${event}`, true);
+  switch (aggregate) {
+    case 'mean':
+      return def(name, direction, 'number', (a) => meanSample(a, a.feedback.get(event), cols(a)), meanTau);
+    case 'per_request':
+      return def(
+        name,
+        direction,
+        'number',
+        (a) => {
+          if (!(a.spans > 0)) return undefined;
+          const mean = (a.feedback.get(event)?.n ?? 0) / a.spans;
+          const columns = { c: a.units.n, s: a.units.columns.get(`f.n:${event}`) };
+          return {
+            type: 'mean',
+            n: a.spans,
+            mean,
+            variance: mean,
+            ...unitInfo(a.units, columns, a.spans, mean),
+          };
+        },
+        meanTau,
+      );
+    case 'per_unit':
+      return def(
+        name,
+        direction,
+        'number',
+        (a) => {
+          const units = a.units.distinctUnits();
+          if (!(units > 0)) return undefined;
+          const mean = (a.feedback.get(event)?.n ?? 0) / units;
+          return {
+            type: 'mean',
+            n: units,
+            mean,
+            variance: mean,
+            designEffect: 1,
+            unitShare: 1,
+            units,
+            clusters: CLUSTER_BUCKETS,
+          };
+        },
+        meanTau,
+      );
+    default: {
+      const q = Number(aggregate.slice(1)) / 100;
+      return def(
+        name,
+        direction,
+        'number',
+        (a) => quantileSample(a, a.eventValues.get(event), q, meanSample(a, a.feedback.get(event), cols(a))),
         quantileTau,
       );
     }

@@ -83,8 +83,10 @@ export interface MetricSpecView {
   readonly maxDecrease?: number;
   /** With a tolerance: `relative` (a fraction of stable's value) or `points` (absolute points of a rate). */
   readonly toleranceUnit?: 'relative' | 'points';
-  /** A custom metric's source attribute and aggregation. */
-  readonly from?: { readonly attribute: string; readonly aggregate: string };
+  /** A custom metric's source: a span attribute or a tracking event, and its aggregation. */
+  readonly from?:
+    | { readonly attribute: string; readonly aggregate: string }
+    | { readonly event: string; readonly aggregate: string };
   /** What the controller does when the metric's check fails. */
   readonly onFail: MetricOnFail;
   /** Whether the statistical regression test against stable runs. */

@@ -131,6 +131,40 @@ describe('tolerances say relative (%) or points (pt)', () => {
   });
 });
 
+describe('tracking values: from: {event, aggregate}', () => {
+  // Sessions last ~750 s on stable and ~1,050 s on the canary (+40%); one session_length event per request.
+  const shape = (variant: string, r: () => number): RequestShape => ({
+    durationMs: 900,
+    events: [{ name: 'session_length', value: (variant === '2.0.0' ? 900 : 600) + 300 * r() }],
+  });
+
+  test('the mean of session_length values beyond maxIncrease 20% rolls back, the figures in seconds not counts', async () => {
+    const { d, id } = await startRollout(`      metrics:
+        - name: session_length
+          from: { event: session_length, aggregate: mean }
+          direction: lower
+          maxIncrease: 20%`);
+    await playTraffic(d, PACK, 10, shape, { seed: 31, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase).toBe('RolledBack');
+    expect(after.reason).toMatch(/^session_length failed 2 consecutive checks \(1,0\d\d vs stable 7\d\d/);
+  });
+
+  test('p95 and per_request read the same events as a percentile and as a count', async () => {
+    const { d, id } = await startRollout(`      metrics:
+        - { name: long_sessions, from: { event: session_length, aggregate: p95 }, direction: lower, threshold: 1300, compare: false }
+        - { name: sessions_per_request, from: { event: session_length, aggregate: per_request }, direction: higher, threshold: 0.9 }`);
+    await playTraffic(d, PACK, 15, shape, { seed: 32, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase, after.reason).toBe('Completed');
+    const analysis = await (
+      await d.request(`/api/v1/rollouts/${id}/analysis?window=rollout`, { as: 'read' })
+    ).json();
+    expect(analysis.arms.canary.metrics.long_sessions).toBeGreaterThan(1100);
+    expect(analysis.arms.canary.metrics.sessions_per_request).toBeCloseTo(1, 5);
+  });
+});
+
 describe('the words are documented in /openapi.json', () => {
   test('the PromptPack body schema names each word of a metric and of the analysis', async () => {
     const d = createTestDaemon({}, new ManualClock(T0));

@@ -13,7 +13,7 @@ function metricConfig(spec: MetricSpec): MetricConfig {
   if (spec.maxIncrease !== undefined) out.maxIncrease = spec.maxIncrease;
   if (spec.maxDecrease !== undefined) out.maxDecrease = spec.maxDecrease;
   if (spec.toleranceUnit !== undefined) out.toleranceUnit = spec.toleranceUnit;
-  if (spec.from !== undefined) out.from = { attribute: spec.from.attribute, aggregate: spec.from.aggregate };
+  if (spec.from !== undefined) out.from = { ...spec.from };
   return out;
 }
 
@@ -28,6 +28,8 @@ export function analysisConfigOf(spec: AnalysisSpec): AnalysisConfig {
 /** The span attributes the pack's custom metrics read (`from.attribute`), which ingest must keep. */
 export function metricAttributesOf(spec: AnalysisSpec): string[] {
   const names = new Set<string>();
-  for (const metric of spec.metrics) if (metric.from !== undefined) names.add(metric.from.attribute);
+  for (const metric of spec.metrics) {
+    if (metric.from !== undefined && 'attribute' in metric.from) names.add(metric.from.attribute);
+  }
   return [...names];
 }

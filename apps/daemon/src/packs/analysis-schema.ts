@@ -7,6 +7,8 @@ import { type Parsed, parseDuration, parseLatency, parseRate, parseTolerance } f
 import type {
   AnalysisSpec,
   Comparison,
+  EventAggregate,
+  MetricAggregate,
   MetricDirection,
   MetricSource,
   MetricSpec,
@@ -39,6 +41,7 @@ function builtInOf(name: string, hasSource: boolean): MetricDefinition | undefin
 
 function thresholdUnitOf(name: string, source: MetricSource | undefined, rate: boolean): ThresholdUnit {
   if (rate || RATE_METRICS.has(name)) return 'fraction';
+  if (source !== undefined && 'event' in source) return 'number';
   if (source === undefined && name.endsWith('_rate')) return 'fraction';
   if (name.startsWith('latency_') || name.includes('latency')) return 'ms';
   return 'number';
@@ -48,7 +51,7 @@ function thresholdUnitOf(name: string, source: MetricSource | undefined, rate: b
 function isRateMetric(name: string, source: MetricSource | undefined, builtIn: MetricDefinition | undefined) {
   if (builtIn !== undefined) return builtIn.isRate;
   if (source === undefined) return name.endsWith('_rate');
-  return source.aggregate === 'rate';
+  return 'attribute' in source && source.aggregate === 'rate';
 }
 
 function parseNumber(input: unknown): Parsed<number> {
@@ -60,13 +63,43 @@ function parseNumber(input: unknown): Parsed<number> {
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 
-/** `from`: a span attribute and how to aggregate it. */
-const sourceSchema = z.strictObject({
-  attribute: z.string().min(1, { error: 'the attribute to aggregate' }),
-  aggregate: z.enum(['rate', 'mean', 'p50', 'p95', 'p99'], {
-    error: 'aggregate is one of rate, mean, p50, p95, p99',
-  }),
-});
+const ATTRIBUTE_AGGREGATES = ['rate', 'mean', 'p50', 'p95', 'p99'] as const;
+const EVENT_AGGREGATES = ['mean', 'p50', 'p95', 'p99', 'per_request', 'per_unit'] as const;
+
+/**
+ * `from`: a span attribute (`{attribute, aggregate}`) or a tracking event's values (`{event, aggregate}`), exactly
+ * one, with the aggregations that source allows.
+ */
+const sourceSchema = z
+  .strictObject({
+    attribute: z.string().min(1, { error: 'the span attribute to aggregate' }).optional(),
+    event: z.string().min(1, { error: 'the tracking event whose values to aggregate' }).optional(),
+    aggregate: z
+      .string({ error: 'aggregate is a word such as mean or p95' })
+      .describe(`attribute: ${ATTRIBUTE_AGGREGATES.join(' | ')}; event: ${EVENT_AGGREGATES.join(' | ')}`),
+  })
+  .transform((from, ctx): MetricSource => {
+    if ((from.attribute === undefined) === (from.event === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'from names one source: attribute (a span attribute) or event (a tracking event)',
+      });
+      return z.NEVER;
+    }
+    const allowed: readonly string[] = from.attribute !== undefined ? ATTRIBUTE_AGGREGATES : EVENT_AGGREGATES;
+    if (!allowed.includes(from.aggregate)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aggregate'],
+        message: `aggregate of ${from.attribute !== undefined ? 'an attribute' : 'an event'} is one of ${allowed.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    if (from.attribute !== undefined) {
+      return { attribute: from.attribute, aggregate: from.aggregate as MetricAggregate };
+    }
+    return { event: from.event as string, aggregate: from.aggregate as EventAggregate };
+  });
 
 const HIGHER_OK = new Set<Comparison>(['>=', '>']);
 

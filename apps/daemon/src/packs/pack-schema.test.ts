@@ -237,6 +237,35 @@ describe('a metric knows its direction (regressions: inverted built-ins, names g
   });
 });
 
+describe('a tracking event as a source', () => {
+  test('from: {event, aggregate} keeps the event and its aggregation', () => {
+    const metric = {
+      name: 'session_length',
+      from: { event: 'session_length', aggregate: 'p95' },
+      direction: 'lower',
+    };
+    expect(parsed(oneMetric(metric)).spec.rollout.analysis.metrics[0]?.from).toEqual({
+      event: 'session_length',
+      aggregate: 'p95',
+    });
+  });
+
+  test.each([
+    ['two sources', { attribute: 'a', event: 'e', aggregate: 'mean' }, ['from'], 'one source'],
+    ['an event with rate', { event: 'e', aggregate: 'rate' }, ['from', 'aggregate'], 'per_request, per_unit'],
+    [
+      'an attribute with per_unit',
+      { attribute: 'a', aggregate: 'per_unit' },
+      ['from', 'aggregate'],
+      'rate, mean',
+    ],
+  ])('%s is refused at its path', (_what, from, path, message) => {
+    const [issue] = issuesOf(oneMetric({ name: 'm', from, direction: 'lower' }));
+    expect(issue?.path).toEqual(['spec', 'rollout', 'analysis', 'metrics', 0, ...path]);
+    expect(issue?.message).toContain(message);
+  });
+});
+
 describe('tolerances say relative (%) or points (pt)', () => {
   test('20% is relative for every metric, rates included; 2pt is points on a rate', () => {
     const metrics = parsed(

@@ -88,8 +88,13 @@ export type MetricAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99';
 /** What to do when a metric fails: roll back or pause. */
 export type MetricOnFail = 'rollback' | 'pause';
 
-/** Where a custom metric's values come from: a span attribute. */
-export type MetricSource = { readonly attribute: string; readonly aggregate: MetricAggregate };
+/** Aggregations of a tracking event's values. */
+export type EventAggregate = 'mean' | 'p50' | 'p95' | 'p99' | 'per_request' | 'per_unit';
+
+/** Where a custom metric's values come from: a span attribute, or a tracking event's values. */
+export type MetricSource =
+  | { readonly attribute: string; readonly aggregate: MetricAggregate }
+  | { readonly event: string; readonly aggregate: EventAggregate };
 
 /** One analysed metric. */
 export interface MetricSpec {
