@@ -2,6 +2,8 @@
  * The words of a pack's analysis block, each from YAML through the real ingest, analyzer and controller on a
  * manual clock to the decision it should lead to.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ManualClock } from '../clock/clock.js';
 import { createTestDaemon, type TestBody, type TestDaemon } from '../testing/test-daemon.js';
@@ -11,38 +13,81 @@ const T0 = Date.parse('2026-01-05T12:00:00.000Z');
 const PACK = 'support-prompts';
 
 let daemon: TestDaemon | undefined;
+const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await daemon?.close();
   daemon = undefined;
+  for (const fn of cleanup.splice(0)) await fn();
 });
 
-/** A pack at `version` with a two-step ramp (50%, then 100%) and the given analysis YAML (indented 6). */
-function packYaml(version: string, analysis: string): string {
+/** A local webhook receiver recording each delivery's event and body. */
+async function hookReceiver(): Promise<{ url: string; received: Array<{ event: string; reason: string }> }> {
+  const received: Array<{ event: string; reason: string }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      received.push({ event: body.event, reason: body.reason });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
+}
+
+async function auditActions(d: TestDaemon): Promise<Array<{ action: string; reason: string }>> {
+  const audit = await (await d.request(`/api/v1/audit?pack=${PACK}&limit=200`, { as: 'read' })).json();
+  return audit.items;
+}
+
+async function timelineOf(d: TestDaemon, id: string): Promise<Array<{ reason: string; to: string }>> {
+  return (await rolloutOf(d, id)).timeline;
+}
+
+/** Errors at `canaryRate` on the canary (from `fromMinute`) and 1% on stable. */
+const erroring =
+  (canaryRate: number, fromMinute = 0, toMinute = Number.POSITIVE_INFINITY) =>
+  (variant: string, r: () => number, minute: number): RequestShape => {
+    const bad = variant === '2.0.0' && minute >= fromMinute && minute < toMinute;
+    return { durationMs: 900, error: r() < (bad ? canaryRate : 0.01) };
+  };
+
+const LONG_STEPS = 'canaryWeight: 50\n    stepWeight: 50\n    stepInterval: 20m';
+
+const TWO_STEPS = 'canaryWeight: 50\n    stepWeight: 50\n    stepInterval: 3m';
+
+/**
+ * A pack at `version` with a ramp (default two steps, 50% then 100%), the given analysis YAML (indented 6) and
+ * optional extra rollout fields (indented 4).
+ */
+function packYaml(version: string, analysis: string, ramp = TWO_STEPS, extra = ''): string {
   return `apiVersion: promptcanary.dev/v1alpha1
 kind: PromptPack
 metadata: { name: ${PACK} }
 spec:
   version: "${version}"
   rollout:
-    canaryWeight: 50
-    stepWeight: 50
-    stepInterval: 3m
-    analysis:
+    ${ramp}
+${extra}    analysis:
       interval: 1m
       minSamples: 50
       maxInconclusive: 30m
 ${analysis}`;
 }
 
-async function startRollout(analysis: string): Promise<{ d: TestDaemon; id: string; body: TestBody }> {
+async function startRollout(
+  analysis: string,
+  ramp?: string,
+  extra?: string,
+): Promise<{ d: TestDaemon; id: string; body: TestBody }> {
   const d = createTestDaemon({}, new ManualClock(T0));
   daemon = d;
-  const first = await d.request(`/api/v1/packs/${PACK}`, {
-    method: 'PUT',
-    yaml: packYaml('1.0.0', analysis),
-  });
+  const yaml = (version: string) => packYaml(version, analysis, ramp, extra);
+  const first = await d.request(`/api/v1/packs/${PACK}`, { method: 'PUT', yaml: yaml('1.0.0') });
   expect(first.status, JSON.stringify(await first.clone().json())).toBe(201);
-  const res = await d.request(`/api/v1/packs/${PACK}`, { method: 'PUT', yaml: packYaml('2.0.0', analysis) });
+  const res = await d.request(`/api/v1/packs/${PACK}`, { method: 'PUT', yaml: yaml('2.0.0') });
   const body = await res.json();
   expect(res.status, JSON.stringify(body)).toBe(200);
   return { d, id: body.rollout.id, body };
@@ -165,11 +210,122 @@ describe('tracking values: from: {event, aggregate}', () => {
   });
 });
 
+describe('sustained conditions and per-metric failureThreshold', () => {
+  const metric = (extra: string) => `      failureThreshold: 2
+      metrics:
+        - { name: error_rate, threshold: 5%, compare: false${extra} }`;
+
+  test('`for: 5m` rolls back only once the failure has held at every look for 5 minutes', async () => {
+    const { d, id } = await startRollout(metric(', for: 5m'), LONG_STEPS);
+    await playTraffic(d, PACK, 15, erroring(0.2), { seed: 41, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase).toBe('RolledBack');
+    expect(after.reason).toMatch(/^error_rate failed \d+ consecutive checks over 5m \(/);
+    // First failing look at +1m; it has held 5 minutes at the look of +6m.
+    expect(Date.parse(after.endedAt) - T0).toBe(6 * 60_000);
+  });
+
+  test('`for: 5m` ignores a 3-minute spike that the analysis default (2 looks) would have rolled back', async () => {
+    const { d, id } = await startRollout(metric(', for: 5m'), LONG_STEPS);
+    await playTraffic(d, PACK, 10, erroring(0.2, 0, 3), { seed: 42, until: settled(d, id) });
+    expect((await rolloutOf(d, id)).phase).toBe('Progressing');
+  });
+
+  test('a per-metric failureThreshold overrides the analysis one', async () => {
+    const { d, id } = await startRollout(metric(', failureThreshold: 4'), LONG_STEPS);
+    await playTraffic(d, PACK, 10, erroring(0.2), { seed: 43, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.reason).toMatch(/^error_rate failed 4 consecutive checks \(/);
+    expect(Date.parse(after.endedAt) - T0).toBe(4 * 60_000);
+  });
+
+  test('with both, a failure counts when both hold', async () => {
+    const { d, id } = await startRollout(metric(', for: 2m, failureThreshold: 5'), LONG_STEPS);
+    await playTraffic(d, PACK, 10, erroring(0.2), { seed: 44, until: settled(d, id) });
+    expect((await rolloutOf(d, id)).reason).toMatch(/^error_rate failed 5 consecutive checks over 2m/);
+  });
+});
+
+describe('onFail: notify', () => {
+  test('records the failure, fires rollout.metric_notify once per episode, and the rollout completes', async () => {
+    const hook = await hookReceiver();
+    const { d, id } = await startRollout(
+      `      metrics:
+        - { name: cost_per_request, threshold: 0.01, onFail: notify, compare: false }
+        - { name: success_rate, threshold: 80% }`,
+      'canaryWeight: 50\n    stepWeight: 50\n    stepInterval: 8m',
+      `    notify:\n      - { url: "${hook.url}" }\n`,
+    );
+    // The canary costs too much from minute 0 to 4, is cheap for two minutes, then costs too much again.
+    const shape = (variant: string, _r: () => number, minute: number): RequestShape => {
+      const dear = variant === '2.0.0' && (minute < 4 || minute >= 6);
+      return { durationMs: 900, attributes: { 'gen_ai.usage.cost': dear ? 0.05 : 0.001 } };
+    };
+    await playTraffic(d, PACK, 20, shape, { seed: 51, until: settled(d, id) });
+    await d.webhooks.idle();
+    const after = await rolloutOf(d, id);
+    expect(after.phase, after.reason).toBe('Completed');
+    const notified = hook.received.filter((h) => h.event === 'rollout.metric_notify');
+    expect(notified).toHaveLength(2);
+    expect(notified[0]?.reason).toMatch(/^cost_per_request failed 2 consecutive checks .*notify only/);
+    const notes = (await auditActions(d)).filter((a) => a.action === 'rollout.metric_notify');
+    expect(notes).toHaveLength(2);
+    expect((await timelineOf(d, id)).filter((e) => e.reason.includes('notify only'))).toHaveLength(2);
+  });
+});
+
+describe('observe first', () => {
+  test('startAfter: checks run and show from the start, but nothing rolls back or steps before then', async () => {
+    const { d, id } = await startRollout(
+      `      startAfter: 6m
+      metrics:
+        - { name: error_rate, threshold: 5%, compare: false }`,
+    );
+    await playTraffic(d, PACK, 5, erroring(0.2), { seed: 61 });
+    const during = await rolloutOf(d, id);
+    expect(during).toMatchObject({ phase: 'Progressing', weight: 50 });
+    expect(during.lastCheck.decision.reason).toMatch(/^observing only: 5m of startAfter 6m/);
+    expect(during.lastCheck.checks[0]).toMatchObject({ metric: 'error_rate', result: 'Fail' });
+    await playTraffic(d, PACK, 3, erroring(0.2), { seed: 62, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase).toBe('RolledBack');
+    expect(Date.parse(after.endedAt) - T0).toBe(6 * 60_000);
+  });
+
+  test('dryRun: the ramp steps on schedule and the timeline and audit say "would roll back" once', async () => {
+    const { d, id } = await startRollout(
+      `      dryRun: true
+      metrics:
+        - { name: error_rate, threshold: 5%, compare: false }`,
+    );
+    await playTraffic(d, PACK, 10, erroring(0.2), { seed: 63, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase, after.reason).toBe('Completed');
+    const would = (await auditActions(d)).filter((a) => a.action === 'rollout.dry_run');
+    expect(would).toHaveLength(1);
+    expect(would[0]?.reason).toMatch(
+      /^would roll back: error_rate failed 2 consecutive checks \(.*\(dry run: not done\)$/,
+    );
+    expect((await timelineOf(d, id)).some((e) => e.reason.startsWith('would roll back: error_rate'))).toBe(
+      true,
+    );
+  });
+});
+
 describe('the words are documented in /openapi.json', () => {
   test('the PromptPack body schema names each word of a metric and of the analysis', async () => {
     const d = createTestDaemon({}, new ManualClock(T0));
     daemon = d;
     const text = JSON.stringify(await (await d.request('/openapi.json')).json());
-    for (const word of ['"direction"', '"maxDecrease":{"description"', '2pt']) expect(text).toContain(word);
+    for (const word of [
+      '"direction"',
+      '"maxDecrease":{"description"',
+      '2pt',
+      '"for"',
+      '"failureThreshold"',
+    ]) {
+      expect(text).toContain(word);
+    }
+    for (const word of ['"notify"', '"startAfter"', '"dryRun"', 'per_unit']) expect(text).toContain(word);
   });
 });

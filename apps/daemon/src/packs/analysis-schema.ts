@@ -123,7 +123,20 @@ const metricSchema = z
       .describe('Tolerated fall against stable: "20%" relative to stable, or "2pt" absolute points of a rate')
       .optional(),
     from: sourceSchema.optional(),
-    onFail: z.enum(['rollback', 'pause'], { error: 'onFail is rollback or pause' }).default('rollback'),
+    for: unitField(parseDuration)
+      .describe('The failure must hold at every look this long before it counts (e.g. 5m)')
+      .optional(),
+    failureThreshold: z
+      .int({ error: 'failureThreshold is a whole number' })
+      .min(1)
+      .describe("Consecutive failed looks before acting; overrides the analysis' failureThreshold")
+      .optional(),
+    onFail: z
+      .enum(['rollback', 'pause', 'notify'], { error: 'onFail is rollback, pause or notify' })
+      .describe(
+        'rollback (default), pause, or notify: record the failure, send rollout.metric_notify, keep going',
+      )
+      .default('rollback'),
     compare: z.boolean({ error: 'compare is true or false' }).default(true),
   })
   .transform((metric, ctx): MetricSpec => {
@@ -133,6 +146,7 @@ const metricSchema = z
       direction: stated,
       maxIncrease,
       maxDecrease,
+      for: forMs,
       ...rest
     } = metric;
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -155,6 +169,7 @@ const metricSchema = z
     } else direction = stated;
 
     const out: { -readonly [K in keyof MetricSpec]: MetricSpec[K] } = { ...rest, direction };
+    if (forMs !== undefined) out.forMs = forMs;
 
     const rate = isRateMetric(metric.name, metric.from, builtIn);
     if (maxIncrease !== undefined && maxDecrease !== undefined) {
@@ -219,6 +234,13 @@ export const analysisSchema = z
     failureThreshold: z.int({ error: 'failureThreshold is a whole number' }).min(1).default(2),
     minSamples: z.int({ error: 'minSamples is a whole number' }).min(1).default(100),
     maxInconclusive: unitField(parseDuration).default(1_800_000),
+    startAfter: unitField(parseDuration)
+      .describe('Observe only until this long after the start: checks shown, no step, pause or rollback')
+      .optional(),
+    dryRun: z
+      .boolean({ error: 'dryRun is true or false' })
+      .describe('Step on schedule as if every check passed; record what the checks would have done')
+      .optional(),
     metrics: z.array(metricSchema).default([]),
     costs: z.record(z.string(), z.strictObject({ input: priceSchema, output: priceSchema })).default({}),
   })
@@ -237,10 +259,12 @@ export const analysisSchema = z
       seen.add(metric.name);
     });
   })
-  .transform(
-    ({ interval, maxInconclusive, ...rest }): AnalysisSpec => ({
-      ...rest,
-      intervalMs: interval,
-      maxInconclusiveMs: maxInconclusive,
-    }),
-  );
+  .transform(({ interval, maxInconclusive, startAfter, dryRun, ...rest }): AnalysisSpec => {
+    // Written only when given, so packs stored before these fields compare equal to the same pack re-applied.
+    const out: AnalysisSpec = { ...rest, intervalMs: interval, maxInconclusiveMs: maxInconclusive };
+    return {
+      ...out,
+      ...(startAfter === undefined ? {} : { startAfterMs: startAfter }),
+      ...(dryRun === undefined ? {} : { dryRun }),
+    };
+  });

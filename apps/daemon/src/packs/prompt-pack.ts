@@ -65,6 +65,16 @@ export interface AnalysisSpec {
   readonly failureThreshold: number;
   readonly minSamples: number;
   readonly maxInconclusiveMs: number;
+  /**
+   * `startAfter`: observe only for this long after the rollout starts (rollout time, ms): checks run and show, but
+   * nothing steps, pauses or rolls back before then. Absent: decisions from the start.
+   */
+  readonly startAfterMs?: number;
+  /**
+   * `dryRun: true`: the ramp steps on its schedule as if every check passed; what the checks would have done is
+   * recorded ("would roll back: …") in the timeline and audit log, and not done.
+   */
+  readonly dryRun?: boolean;
   readonly metrics: readonly MetricSpec[];
   /** Price per 1k tokens by `gen_ai.request.model`, for `cost_per_request`. */
   readonly costs: Readonly<Record<string, { readonly input: number; readonly output: number }>>;
@@ -85,8 +95,8 @@ export type ToleranceUnit = 'relative' | 'points';
 /** Aggregations of a custom metric's span attribute. */
 export type MetricAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99';
 
-/** What to do when a metric fails: roll back or pause. */
-export type MetricOnFail = 'rollback' | 'pause';
+/** What to do when a metric fails: roll back, pause, or record it and notify while the rollout goes on. */
+export type MetricOnFail = 'rollback' | 'pause' | 'notify';
 
 /** Aggregations of a tracking event's values. */
 export type EventAggregate = 'mean' | 'p50' | 'p95' | 'p99' | 'per_request' | 'per_unit';
@@ -113,6 +123,13 @@ export interface MetricSpec {
   /** Present whenever a tolerance is: `relative` (`20%`) or `points` (`2pt`, rates only). */
   readonly toleranceUnit?: ToleranceUnit;
   readonly from?: MetricSource;
+  /**
+   * `for`: the metric must have failed at every look for this long (rollout time, ms) before the failure counts.
+   * With `failureThreshold` as well, a failure counts when both hold.
+   */
+  readonly forMs?: number;
+  /** Consecutive failed looks before the failure counts; overrides the analysis' `failureThreshold`. */
+  readonly failureThreshold?: number;
   readonly onFail: MetricOnFail;
   /** The statistical regression test against stable. Default true. */
   readonly compare: boolean;
