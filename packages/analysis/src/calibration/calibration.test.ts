@@ -62,4 +62,31 @@ describe('calibration with sessions (small)', () => {
     }
     expect(caught).toBeGreaterThanOrEqual(7);
   }, 60_000);
+
+  it('applies the controller gates: for holds a rollback back, notify never rolls back, startAfter waits', () => {
+    const harmful = {
+      steps: [10],
+      looksPerStep: 100,
+      maxLooks: 16,
+      canary: { successRate: 0.7, latency: { medianMs: 2400, sigma: 0.35 }, tokens: { mean: 800, sd: 200 } },
+    };
+    const play = (overrides: object) =>
+      simulateRamp(seedScenario(20, 1, 0, { ...harmful, ...overrides }), mulberry32(7));
+    const plain = play({ gates: {} }).rollbackLook;
+    expect(plain).not.toBeNull();
+    const notifyOnly = {
+      config: {
+        metrics: [
+          { name: 'success_rate', threshold: 0.9, comparison: '>=', onFail: 'notify' },
+          { name: 'latency_p99', threshold: 3000, comparison: '<=', onFail: 'notify' },
+        ],
+      },
+    };
+    expect(play({ ...notifyOnly, gates: {} }).rollbackLook).toBeNull();
+    const sustained = play({
+      gates: { success_rate: { forLooks: 5 }, latency_p99: { forLooks: 5 } },
+    }).rollbackLook;
+    expect(sustained).toBeGreaterThanOrEqual((plain ?? 0) + 3);
+    expect(play({ startAfterLooks: 10 }).rollbackLook).toBe(11);
+  }, 60_000);
 });
