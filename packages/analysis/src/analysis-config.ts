@@ -1,5 +1,9 @@
-/** How a custom metric aggregates its attribute. */
-export type CustomAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99';
+/**
+ * How a custom metric aggregates a span attribute: the share of true values (`rate`), the mean or a percentile of
+ * its values, or the canary's events per minute over the judged window (`per_minute`: true values counted, numbers
+ * summed). A count over time grows with the canary's weight, so `per_minute` takes hard limits only.
+ */
+export type CustomAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99' | 'per_minute';
 
 /** Comparison operators of a hard limit. */
 export type Comparison = '>=' | '<=' | '>' | '<';

@@ -48,7 +48,7 @@ export { checkSampleRatio, SRM_ALPHA, SRM_TAU, srmNotApplicable } from './sample
 export type { SequentialCheckState, SequentialState } from './sequential-state.js';
 export { createSequentialState, sequentialKey, updateSequentialCheck } from './sequential-state.js';
 export { sliceStart } from './slice-start.js';
-export { binomialUpperTail, normalUpperTail } from './tail-probability.js';
+export { binomialUpperTail, normalUpperTail, poissonUpperTail } from './tail-probability.js';
 export type { ClusterSpread, UnitClustersJson } from './unit-clusters.js';
 export { CLUSTER_BUCKETS, clusterSpread, designEffect, UnitClusters } from './unit-clusters.js';
 export type { ExposureCounts, UnitExposuresJson, UnitExposuresJsonV1 } from './unit-exposures.js';

@@ -56,8 +56,13 @@ export interface MetricDefinition {
   name: string;
   direction: Direction;
   unit: MetricUnit;
-  /** Rates take absolute tolerances (points); other metrics relative ones. */
+  /** Whether the metric's values are a rate (fractions 0..1): tolerances in points apply to these only. */
   isRate: boolean;
+  /**
+   * A count over time (`per_minute`): `read` returns the window's event count as `mean` (with `n` the requests), and
+   * only a hard limit judges it, per minute of the window it judged. Never compared with stable.
+   */
+  perMinute?: boolean;
   /** The metric's value and sample size in one arm; `undefined` when the arm has no data for it. */
   read(agg: ArmAggregate): MetricSample | undefined;
   /**
@@ -352,6 +357,30 @@ function customDefinition(config: MetricConfig): MetricDefinition {
         (a) => meanSample(a, a.attributes.get(attr)?.moments, pair(a, 'a', `:${attr}`)),
         meanTau,
       );
+    case 'per_minute':
+      return {
+        ...def(
+          config.name,
+          direction,
+          'number',
+          (a) => {
+            if (!(a.spans > 0)) return undefined;
+            const events = a.attributes.get(attr)?.moments.sum ?? 0;
+            return {
+              type: 'mean',
+              n: a.spans,
+              mean: events,
+              variance: events,
+              designEffect: 1,
+              unitShare: 0,
+              units: a.units.distinctUnits(),
+              clusters: CLUSTER_BUCKETS,
+            };
+          },
+          meanTau,
+        ),
+        perMinute: true,
+      };
     default: {
       const q = Number(from.aggregate.slice(1)) / 100;
       return def(

@@ -246,6 +246,41 @@ describe('sustained conditions and per-metric failureThreshold', () => {
   });
 });
 
+describe('counts over time: aggregate: per_minute', () => {
+  const blocks =
+    (canaryShare: number) =>
+    (variant: string, r: () => number): RequestShape => ({
+      durationMs: 900,
+      attributes: { 'app.guardrail.blocked': r() < (variant === '2.0.0' ? canaryShare : 0.02) },
+    });
+  const analysis = `      metrics:
+        - name: guardrail_blocks
+          from: { attribute: app.guardrail.blocked, aggregate: per_minute }
+          direction: lower
+          threshold: 10
+          for: 5m`;
+
+  test('"> 10 blocks per minute for 5 minutes" rolls back a canary blocking 40 a minute', async () => {
+    const { d, id } = await startRollout(analysis, LONG_STEPS);
+    await playTraffic(d, PACK, 10, blocks(0.2), { seed: 71, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase, JSON.stringify(after.lastCheck)).toBe('RolledBack');
+    expect(after.reason).toMatch(
+      /^guardrail_blocks failed \d+ consecutive checks over 5m \(\d+(\.\d+)?\/min > 10\/min beyond Poisson noise/,
+    );
+    expect(Date.parse(after.endedAt) - T0).toBe(6 * 60_000);
+  });
+
+  test('a canary blocking 4 a minute completes; the count has no comparison with stable', async () => {
+    const { d, id } = await startRollout(analysis);
+    await playTraffic(d, PACK, 10, blocks(0.02), { seed: 72, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase, after.reason).toBe('Completed');
+    const kinds = after.lastCheck.checks.map((c: { kind: string }) => c.kind);
+    expect(kinds).toEqual(['threshold']);
+  });
+});
+
 describe('onFail: notify', () => {
   test('records the failure, fires rollout.metric_notify once per episode, and the rollout completes', async () => {
     const hook = await hookReceiver();

@@ -63,7 +63,7 @@ function parseNumber(input: unknown): Parsed<number> {
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 
-const ATTRIBUTE_AGGREGATES = ['rate', 'mean', 'p50', 'p95', 'p99'] as const;
+const ATTRIBUTE_AGGREGATES = ['rate', 'mean', 'p50', 'p95', 'p99', 'per_minute'] as const;
 const EVENT_AGGREGATES = ['mean', 'p50', 'p95', 'p99', 'per_request', 'per_unit'] as const;
 
 /**
@@ -137,7 +137,7 @@ const metricSchema = z
         'rollback (default), pause, or notify: record the failure, send rollout.metric_notify, keep going',
       )
       .default('rollback'),
-    compare: z.boolean({ error: 'compare is true or false' }).default(true),
+    compare: z.boolean({ error: 'compare is true or false' }).optional(),
   })
   .transform((metric, ctx): MetricSpec => {
     const {
@@ -147,6 +147,7 @@ const metricSchema = z
       maxIncrease,
       maxDecrease,
       for: forMs,
+      compare,
       ...rest
     } = metric;
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -168,7 +169,20 @@ const metricSchema = z
       return z.NEVER;
     } else direction = stated;
 
-    const out: { -readonly [K in keyof MetricSpec]: MetricSpec[K] } = { ...rest, direction };
+    // A count over time grows with the canary's weight: hard limits only, never a comparison with stable.
+    const perMinute = metric.from !== undefined && metric.from.aggregate === 'per_minute';
+    if (perMinute) {
+      const only = 'per_minute counts grow with the canary weight: they take a hard limit (threshold) only';
+      if (compare === true) issue('compare', only);
+      if (maxIncrease !== undefined) issue('maxIncrease', only);
+      if (maxDecrease !== undefined) issue('maxDecrease', only);
+      if (rawThreshold === undefined) issue('threshold', `${only}; none is set`);
+    }
+    const out: { -readonly [K in keyof MetricSpec]: MetricSpec[K] } = {
+      ...rest,
+      direction,
+      compare: compare ?? !perMinute,
+    };
     if (forMs !== undefined) out.forMs = forMs;
 
     const rate = isRateMetric(metric.name, metric.from, builtIn);

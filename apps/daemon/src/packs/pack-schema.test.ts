@@ -266,6 +266,25 @@ describe('a tracking event as a source', () => {
   });
 });
 
+describe('counts per minute take hard limits only', () => {
+  const from = { attribute: 'app.guardrail.blocked', aggregate: 'per_minute' };
+  test('a per_minute metric is a hard limit without a comparison with stable', () => {
+    const [metric] = parsed(oneMetric({ name: 'blocks', from, direction: 'lower', threshold: 10 })).spec
+      .rollout.analysis.metrics;
+    expect(metric).toMatchObject({ threshold: 10, comparison: '<=', compare: false });
+  });
+
+  test.each([
+    ['a tolerance', { maxIncrease: '50%', threshold: 10 }, 'maxIncrease'],
+    ['a comparison with stable', { compare: true, threshold: 10 }, 'compare'],
+    ['no threshold', {}, 'threshold'],
+  ])('%s is refused', (_what, extra, field) => {
+    const issues = issuesOf(oneMetric({ name: 'blocks', from, direction: 'lower', ...extra }));
+    expect(issues.map((i) => i.path.at(-1))).toContain(field);
+    expect(issues[0]?.message).toContain('hard limit');
+  });
+});
+
 describe('tolerances say relative (%) or points (pt)', () => {
   test('20% is relative for every metric, rates included; 2pt is points on a rate', () => {
     const metrics = parsed(

@@ -93,7 +93,7 @@ export type MetricDirection = 'higher' | 'lower';
 export type ToleranceUnit = 'relative' | 'points';
 
 /** Aggregations of a custom metric's span attribute. */
-export type MetricAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99';
+export type MetricAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99' | 'per_minute';
 
 /** What to do when a metric fails: roll back, pause, or record it and notify while the rollout goes on. */
 export type MetricOnFail = 'rollback' | 'pause' | 'notify';
