@@ -3,7 +3,7 @@
  * has been inconclusive), and how one look folds into it. Pure; persisted as JSON beside the rollout.
  */
 import type { MetricOnFail, MetricSpec } from '../packs/prompt-pack.js';
-import type { Rollout } from '../rollouts/rollout-state.js';
+import { comparesWithBaseline, type Rollout } from '../rollouts/rollout-state.js';
 import type { LookCheck, LookSrm } from './analysis-source.js';
 
 /** One look at a rollout, as the machine reads it. */
@@ -61,9 +61,12 @@ export function emptyMemory(rollout: Pick<Rollout, 'segmentPhaseIndex' | 'stepIn
   return { stage: stageKey(rollout), failures: {}, inconclusiveSince: {}, lastLookAt: null };
 }
 
-/** Whether the current stage has a stable arm to compare with (not at 100%: a 100% segment or the last step). */
-export function hasStableArm(rollout: Pick<Rollout, 'weight'>): boolean {
-  return rollout.weight < 100;
+/**
+ * Whether the current stage has a stable arm to compare with (not at 100%: a 100% segment or the last step), or,
+ * monitoring at 100%, stable's figures from before the ramp reached it ({@link comparesWithBaseline}).
+ */
+export function hasStableArm(rollout: Rollout): boolean {
+  return rollout.weight < 100 || comparesWithBaseline(rollout);
 }
 
 function expectedKinds(metric: MetricSpec, stableArm: boolean): LookCheck['kind'][] {

@@ -347,6 +347,44 @@ describe('observe first', () => {
   });
 });
 
+describe('baseline at 100%: monitorFor compares with stable before the ramp reached 100%', () => {
+  const steps = 'steps:\n      - { weight: 50, minDuration: 3m }\n      - { weight: 100, monitorFor: 6m }';
+  const analysis = `      metrics:
+        - { name: tokens_per_request, maxIncrease: 20% }`;
+  // The canary uses 900 tokens like stable until it serves everyone, then 1,500 (a change only full load shows).
+  const tokens =
+    (heavyFromMinute: number) =>
+    (variant: string, r: () => number, minute: number): RequestShape => {
+      const heavy = variant === '2.0.0' && minute >= heavyFromMinute;
+      return {
+        durationMs: 900,
+        attributes: { 'gen_ai.usage.input_tokens': Math.round((heavy ? 1500 : 900) * (0.8 + 0.4 * r())) },
+      };
+    };
+
+  test('a canary heavier at 100% than stable was before is rolled back, the reason saying before/after', async () => {
+    const { d, id } = await startRollout(analysis, steps);
+    await playTraffic(d, PACK, 12, tokens(5), { seed: 81, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase, after.reason).toBe('RolledBack');
+    expect(after.reason).toMatch(
+      /^tokens_per_request failed 2 consecutive checks \(.*vs stable before 100%.*a before\/after comparison/,
+    );
+  });
+
+  test('an unchanged canary completes after monitorFor, compared before/after at every look', async () => {
+    const { d, id } = await startRollout(analysis, steps);
+    await playTraffic(d, PACK, 8, tokens(Number.POSITIVE_INFINITY), { seed: 82 });
+    const during = await rolloutOf(d, id);
+    expect(during).toMatchObject({ phase: 'Progressing', weight: 100 });
+    const relative = during.lastCheck.checks.find((c: { kind: string }) => c.kind === 'relative');
+    expect(relative).toMatchObject({ result: 'Pass' });
+    expect(relative.reason).toContain('before/after');
+    await playTraffic(d, PACK, 4, tokens(Number.POSITIVE_INFINITY), { seed: 83, until: settled(d, id) });
+    expect((await rolloutOf(d, id)).phase).toBe('Completed');
+  });
+});
+
 describe('the words are documented in /openapi.json', () => {
   test('the PromptPack body schema names each word of a metric and of the analysis', async () => {
     const d = createTestDaemon({}, new ManualClock(T0));
