@@ -33,10 +33,18 @@ function readConfig(): DaemonConfig & { settings: Partial<Settings> } {
   }
 }
 
-function open(path: string, clock: SystemClock): { db: SqliteDatabase; store: SqliteStore } {
+function open(
+  path: string,
+  clock: SystemClock,
+  settings: Partial<Settings>,
+): { db: SqliteDatabase; store: SqliteStore } {
   try {
     const db = openDatabase(path);
-    return { db, store: new SqliteStore(db, { now: () => clock.now() }) };
+    const traceJoin = {
+      ...(settings.traceJoinHours === undefined ? {} : { maxAgeMs: settings.traceJoinHours * 3_600_000 }),
+      ...(settings.traceJoinMaxRows === undefined ? {} : { maxRows: settings.traceJoinMaxRows }),
+    };
+    return { db, store: new SqliteStore(db, { now: () => clock.now(), traceJoin }) };
   } catch (error) {
     return fail(`cannot open database ${path}: ${(error as Error).message}`, 2);
   }
@@ -46,7 +54,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'canaryd' }, redact: logRedaction });
   const clock = new SystemClock(config.timeScale);
-  const { db, store } = open(config.db, clock);
+  const { db, store } = open(config.db, clock, config.settings);
   const daemon = createApp({
     store,
     clock,

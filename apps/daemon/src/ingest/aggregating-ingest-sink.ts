@@ -32,6 +32,8 @@ export interface AggregatingIngestSinkDeps {
   /** Aggregate slice length in real ms. */
   sliceMs: number;
   counters?: AnalysisIngestCounters;
+  /** Told when the trace join could not be written (logged by the composition root). */
+  onTraceJoinError?: (error: unknown) => void;
   /**
    * Runs the group commit after the requests ready now have been aggregated; default `setImmediate` (after the
    * event loop's pending I/O, so requests that arrived together commit together).
@@ -204,6 +206,13 @@ export class AggregatingIngestSink implements IngestSink {
       };
       if (unit !== undefined) assignment.unit = unit;
       this.#deps.traces.set(traceId, assignment);
+    }
+    try {
+      this.#deps.traces.flush();
+    } catch (error) {
+      // The slices are committed and the requests are answered; only the join for later scores is lost, counted.
+      this.#deps.counters?.add('span', 'unjoined', traces.length);
+      this.#deps.onTraceJoinError?.(error);
     }
   }
 

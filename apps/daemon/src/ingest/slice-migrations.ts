@@ -48,8 +48,30 @@ CREATE TABLE unit_exposures (
 `,
 };
 
+/**
+ * Version 142 (issue 14's number): the trace join for late scores, persisted. One row per flagged trace, numbered
+ * in arrival order (`seq`), its id as 16 bytes; the bounds (age, rows) are kept by `SqliteTraceStore.flush`.
+ */
+export const traceJoinMigration: Migration = {
+  version: 142,
+  name: 'trace-assignments',
+  sql: `
+CREATE TABLE trace_assignments (
+  seq INTEGER PRIMARY KEY,
+  trace_id BLOB NOT NULL UNIQUE,
+  rollout_id TEXT NOT NULL,
+  flag_key TEXT NOT NULL,
+  arm TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  unit TEXT,
+  recorded_at INTEGER NOT NULL
+);
+`,
+};
+
 /** The analyzer's slice tables, registered in `sqliteMigrations()` (the exposures after the controller's 4). */
 export const sliceMigrations: readonly Migration[] = [sliceMigration];
 
-/** The unit exposures table. */
-export const exposureMigrations: readonly Migration[] = [exposureMigration];
+/** The unit exposures table, and the persisted trace join. */
+export const exposureMigrations: readonly Migration[] = [exposureMigration, traceJoinMigration];

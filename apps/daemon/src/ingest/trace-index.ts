@@ -20,6 +20,8 @@ export interface TraceStore {
   get(traceId: string): TraceAssignment | undefined;
   /** Traces remembered. */
   readonly size: number;
+  /** Persists what was recorded since the last call (a store that keeps traces only in memory does nothing). */
+  flush(): void;
 }
 
 /** Default number of traces remembered. */
@@ -64,4 +66,7 @@ export class TraceIndex implements TraceStore {
   get size(): number {
     return this.#entries.size;
   }
+
+  /** Nothing to persist: this index lives in memory only. */
+  flush(): void {}
 }
