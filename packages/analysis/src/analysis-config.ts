@@ -27,10 +27,15 @@ export type ToleranceUnit = 'relative' | 'points';
  */
 export type EventAggregate = 'mean' | 'p50' | 'p95' | 'p99' | 'per_request' | 'per_unit';
 
-/** Where a custom metric's values come from: a span attribute, or a tracking event (`POST /track`). */
+/**
+ * Where a custom metric's values come from: a span attribute, a tracking event (`POST /track`), or a score
+ * (`POST /scores`, by evaluator name) judged against a pass mark, which makes the metric the rate of passing
+ * scores.
+ */
 export type MetricSource =
   | { attribute: string; aggregate: CustomAggregate }
-  | { event: string; aggregate: EventAggregate };
+  | { event: string; aggregate: EventAggregate }
+  | { score: string; pass: { comparison: Comparison; value: number } };
 
 /**
  * One entry of a PromptPack's `analysis.metrics`, already parsed: rates as fractions (90% → 0.9), latencies in ms,

@@ -193,7 +193,7 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
     if (limit !== undefined) checks.push(limit);
     const kind = sequentialKind(metricConfig);
     if (kind === undefined || input.cumulative === undefined) continue;
-    const key = sequentialKey(metricConfig.name, kind);
+    const key = sequentialKey(metricKey(metricConfig), kind);
     const outcome = compareArms({
       config: metricConfig,
       metric,

@@ -63,3 +63,41 @@ describe('tracking-event values', () => {
     );
   });
 });
+
+describe('scores per evaluator and custom pass marks', () => {
+  const scored = (values: Array<[string, number]>) => {
+    const agg = new ArmAggregate();
+    for (const [name, value] of values) agg.addScore({ flagKey: 'f', variant: 'v', name, value, timeMs: 0 });
+    return ArmAggregate.deserialize(agg.serialize());
+  };
+  const agg = scored([
+    ['tone', 0.9],
+    ['tone', 0.7],
+    ['tone', 0.6],
+    ['tone', 0.2],
+    ['facts', 0],
+    ['facts', 0],
+  ]);
+
+  it('keeps each evaluator its own eval_pass_rate series, keyed eval_pass_rate:<evaluator>', () => {
+    const tone = resolveMetric({ name: 'eval_pass_rate', evaluator: 'tone' });
+    expect(tone.name).toBe('eval_pass_rate:tone');
+    expect(sampleValue(tone.read(agg)!)).toBe(0.75);
+    expect(sampleValue(resolveMetric({ name: 'eval_pass_rate', evaluator: 'facts' }).read(agg)!)).toBe(0);
+    expect(sampleValue(resolveMetric({ name: 'eval_pass_rate' }).read(agg)!)).toBe(0.5);
+  });
+
+  it('reads a custom pass mark as a rate of the score, values at the mark passing for >=', () => {
+    const strict = (comparison: '>=' | '>' | '<=' | '<') =>
+      resolveMetric({
+        name: 'tone_strict',
+        from: { score: 'tone', pass: { comparison, value: 0.7 } },
+        direction: 'higher',
+      });
+    expect(strict('>=').isRate).toBe(true);
+    expect(sampleValue(strict('>=').read(agg)!)).toBe(0.5);
+    expect(sampleValue(strict('>').read(agg)!)).toBe(0.25);
+    expect(sampleValue(strict('<').read(agg)!)).toBe(0.5);
+    expect(strict('>=').read(scored([['facts', 1]]))).toBeUndefined();
+  });
+});

@@ -1,4 +1,4 @@
-import type { Direction, EventAggregate, MetricConfig } from './analysis-config.js';
+import type { Comparison, Direction, EventAggregate, MetricConfig } from './analysis-config.js';
 import type { ArmAggregate } from './arm-aggregate.js';
 import type { Moments } from './moments.js';
 import { momentsMean, momentsVariance } from './moments.js';
@@ -336,6 +336,7 @@ function customDefinition(config: MetricConfig): MetricDefinition {
     );
   }
   if ('event' in from) return eventDefinition(config.name, direction, from.event, from.aggregate);
+  if ('score' in from) return scorePassDefinition(config.name, direction, from.score, from.pass);
   const attr = from.attribute;
   switch (from.aggregate) {
     case 'rate':
@@ -396,6 +397,68 @@ function customDefinition(config: MetricConfig): MetricDefinition {
       );
     }
   }
+}
+
+/**
+ * The share of a score's values that pass a mark (`>= 0.7`), read from the score's sketch: a value within 1% of
+ * the mark may land on either side (whole bins count; values exactly at the mark count right). Its cluster design
+ * effect is taken from the score values themselves, as for latency tails.
+ */
+function scorePassDefinition(
+  name: string,
+  direction: Direction,
+  score: string,
+  pass: { comparison: Comparison; value: number },
+): MetricDefinition {
+  return def(
+    name,
+    direction,
+    'fraction',
+    (a) => {
+      const values = a.scoreValues.get(score);
+      if (values === undefined || !(values.count > 0)) return undefined;
+      const n = values.count;
+      const mark = pass.value;
+      const passed =
+        pass.comparison === '>='
+          ? n - values.countBelow(mark)
+          : pass.comparison === '>'
+            ? values.countAbove(mark)
+            : pass.comparison === '<='
+              ? n - values.countAbove(mark)
+              : values.countBelow(mark);
+      const p = Math.min(1, Math.max(0, passed / n));
+      const proxy = meanSample(a, a.scores.get(score)?.moments, pair(a, 's', `:${score}`, true));
+      return {
+        type: 'mean',
+        n,
+        mean: p,
+        variance: p * (1 - p),
+        designEffect: proxy?.designEffect ?? 1,
+        unitShare: proxy?.unitShare ?? 0,
+        units: proxy?.units ?? 0,
+        clusters: proxy?.clusters ?? CLUSTER_BUCKETS,
+      };
+    },
+    rateTau,
+  );
+}
+
+/** One evaluator's `eval_pass_rate` (scores ≥ 0.5 of that score name), keyed `eval_pass_rate:<evaluator>`. */
+function evaluatorPassRate(evaluator: string): MetricDefinition {
+  return def(
+    `eval_pass_rate:${evaluator}`,
+    'higher',
+    'fraction',
+    (a) => {
+      const s = a.scores.get(evaluator);
+      if (s === undefined) return undefined;
+      const c = a.units.columns.get(`s.n:${evaluator}`);
+      const p = a.units.columns.get(`s.p:${evaluator}`) ?? c?.map(() => 0);
+      return rateSample(a, s.moments.n, s.passed, { c, s: p, events: true });
+    },
+    rateTau,
+  );
 }
 
 /**
@@ -472,6 +535,12 @@ function eventDefinition(
  * score name, or a tracking-event name).
  */
 export function resolveMetric(config: MetricConfig): MetricDefinition {
+  if (config.evaluator !== undefined) {
+    if (config.name !== 'eval_pass_rate') {
+      throw new Error(`metric ${config.name}: evaluator applies to eval_pass_rate only`);
+    }
+    return evaluatorPassRate(config.evaluator);
+  }
   if (config.from === undefined) {
     const builtIn = BY_NAME.get(config.name);
     if (builtIn !== undefined) return builtIn;

@@ -83,10 +83,13 @@ export interface MetricSpecView {
   readonly maxDecrease?: number;
   /** With a tolerance: `relative` (a fraction of stable's value) or `points` (absolute points of a rate). */
   readonly toleranceUnit?: 'relative' | 'points';
-  /** A custom metric's source: a span attribute or a tracking event, and its aggregation. */
+  /** A custom metric's source: a span attribute or a tracking event and its aggregation, or a score's pass mark. */
   readonly from?:
     | { readonly attribute: string; readonly aggregate: string }
-    | { readonly event: string; readonly aggregate: string };
+    | { readonly event: string; readonly aggregate: string }
+    | { readonly score: string; readonly pass: { readonly comparison: Comparison; readonly value: number } };
+  /** `eval_pass_rate` only: the evaluator this entry gates; its checks are `eval_pass_rate:<evaluator>`. */
+  readonly evaluator?: string;
   /** What the controller does when the metric's check fails. */
   readonly onFail: MetricOnFail;
   /** Whether the statistical regression test against stable runs. */

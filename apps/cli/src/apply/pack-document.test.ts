@@ -119,6 +119,27 @@ describe('the pack documents the apply diff compares', () => {
     expect(shown.spec.rollout.analysis.metrics[0]).toMatchObject({ maxDecrease: '2%' });
   });
 
+  it('shows a score pass mark and an evaluator as the file writes them', () => {
+    const metrics = [
+      { name: 'eval_pass_rate', evaluator: 'tone', threshold: '90%' },
+      { name: 'tone_strict', from: { score: 'tone', pass: '>=0.7' }, direction: 'higher', threshold: '90%' },
+    ];
+    const file = fileDocument({ metadata: { name: 'p' }, spec: { rollout: { analysis: { metrics } } } });
+    const liveMetrics = [
+      { name: 'eval_pass_rate', evaluator: 'tone', direction: 'higher', threshold: 0.9, comparison: '>=' },
+      {
+        name: 'tone_strict',
+        from: { score: 'tone', pass: { comparison: '>=', value: 0.7 } },
+        direction: 'higher',
+        threshold: 0.9,
+        thresholdUnit: 'fraction',
+        comparison: '>=',
+      },
+    ].map((m) => ({ ...m, onFail: 'rollback', compare: true }));
+    const live = { metadata: { name: 'p' }, spec: { rollout: { analysis: { metrics: liveMetrics } } } };
+    expect(liveDocument(live, file)).toEqual(file);
+  });
+
   it('keeps a live value the file leaves out when it is not the default', () => {
     const live = structuredClone(normalised);
     live.spec.rollout.analysis.failureThreshold = 3;

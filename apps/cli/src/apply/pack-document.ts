@@ -71,7 +71,8 @@ function percentText(fraction: number): string {
 function thresholdUnitOf(metric: JsonObject): 'fraction' | 'ms' | 'number' {
   const name = typeof metric.name === 'string' ? metric.name : '';
   const aggregate = isObject(metric.from) ? metric.from.aggregate : undefined;
-  if (name.endsWith('_rate') || aggregate === 'rate') return 'fraction';
+  const score = isObject(metric.from) && metric.from.score !== undefined;
+  if (name.endsWith('_rate') || aggregate === 'rate' || score) return 'fraction';
   return name.includes('latency') ? 'ms' : 'number';
 }
 
@@ -110,6 +111,9 @@ function displayValue(key: string, value: Json, metric: JsonObject | null): Json
   }
   if (key === 'threshold' && metric) return thresholdText(value, thresholdUnitOf(metric));
   if (key === 'window' && typeof value === 'string') return value.replace(/\s*UTC$/i, '').trim();
+  // A score's pass mark: the daemon answers {comparison, value}, the file says ">= 0.7".
+  if (key === 'pass' && isObject(value)) return `${String(value.comparison)} ${String(value.value)}`;
+  if (key === 'pass' && typeof value === 'string') return value.replace(/^(>=|<=|>|<)\s*/, '$1 ').trim();
   return walk(value, key === 'metrics');
 }
 

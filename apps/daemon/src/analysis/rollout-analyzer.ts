@@ -5,6 +5,7 @@ import {
   type CheckResult,
   type MetricConfig,
   type MetricDefinition,
+  metricKey,
   poolAlpha,
   resolveMetric,
   type SequentialState,
@@ -69,7 +70,7 @@ export function metricInfoOf(
   configured: readonly MetricConfig[],
   names: Iterable<string>,
 ): Record<string, MetricInfo> {
-  const byName = new Map(configured.map((metric) => [metric.name, metric]));
+  const byName = new Map(configured.map((metric) => [metricKey(metric), metric]));
   const info: Record<string, MetricInfo> = {};
   for (const name of names) {
     if (name in info) continue;

@@ -2,6 +2,7 @@
  * What the controller remembers about a rollout between looks (consecutive failures, how long each gated metric
  * has been inconclusive), and how one look folds into it. Pure; persisted as JSON beside the rollout.
  */
+import { metricKey } from '@prompt-canary/analysis';
 import type { MetricOnFail, MetricSpec } from '../packs/prompt-pack.js';
 import { comparesWithBaseline, type Rollout } from '../rollouts/rollout-state.js';
 import type { LookCheck, LookSrm } from './analysis-source.js';
@@ -96,9 +97,10 @@ export function metricVerdicts(rollout: Rollout, checks: readonly LookCheck[]): 
   for (const metric of metrics) {
     const kinds = expectedKinds(metric, stableArm);
     if (kinds.length === 0) continue;
-    const own = checks.filter((check) => check.metric === metric.name && kinds.includes(check.kind));
+    const key = metricKey(metric);
+    const own = checks.filter((check) => check.metric === key && kinds.includes(check.kind));
     const failing = own.find((check) => check.result === 'Fail');
-    const base = { metric: metric.name, onFail: metric.onFail, spec: metric };
+    const base = { metric: key, onFail: metric.onFail, spec: metric };
     if (failing !== undefined) {
       verdicts.push({ ...base, status: 'Fail', noData: false, check: failing });
       continue;
@@ -137,8 +139,8 @@ export function observe(memory: ControllerMemory, rollout: Rollout, look: Rollou
   if (resumedSinceLastLook) {
     for (const metric of rollout.spec.analysis.metrics) {
       if (metric.onFail !== 'pause') continue;
-      delete failures[metric.name];
-      delete failingSince[metric.name];
+      delete failures[metricKey(metric)];
+      delete failingSince[metricKey(metric)];
     }
   }
   const inconclusiveSince: Record<string, number> = freshTimers ? {} : { ...memory.inconclusiveSince };

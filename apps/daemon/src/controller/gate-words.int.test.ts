@@ -385,6 +385,46 @@ describe('baseline at 100%: monitorFor compares with stable before the ramp reac
   });
 });
 
+describe('eval scores: one series per evaluator, custom pass marks', () => {
+  // tone scores ~0.6–0.9 on both arms; facts passes 97% on stable and 70% on the canary.
+  const shape =
+    (toneFloor: number) =>
+    (variant: string, r: () => number): RequestShape => ({
+      durationMs: 900,
+      scores: [
+        { name: 'tone', value: toneFloor + 0.2 * r() },
+        { name: 'facts', value: r() < (variant === '2.0.0' ? 0.7 : 0.97) ? 1 : 0 },
+      ],
+    });
+
+  test('eval_pass_rate per evaluator: facts failing on the canary rolls back as eval_pass_rate:facts', async () => {
+    const { d, id } = await startRollout(`      metrics:
+        - { name: eval_pass_rate, evaluator: tone, threshold: 90% }
+        - { name: eval_pass_rate, evaluator: facts, threshold: 90% }`);
+    await playTraffic(d, PACK, 10, shape(0.7), { seed: 91, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase).toBe('RolledBack');
+    expect(after.reason, after.reason).toMatch(
+      /^eval_pass_rate:facts failed 2 consecutive checks \([67]\d\.\d% < 90\.0%/,
+    );
+    const analysis = await (
+      await d.request(`/api/v1/rollouts/${id}/analysis?window=rollout`, { as: 'read' })
+    ).json();
+    expect(analysis.arms.canary.metrics['eval_pass_rate:tone']).toBe(1);
+    expect(analysis.metricInfo['eval_pass_rate:facts']).toEqual({ unit: 'fraction', direction: 'higher' });
+  });
+
+  test('a custom pass mark from: {score: tone, pass: ">= 0.7"} fails tone scores of 0.5–0.7 that pass at 0.5', async () => {
+    const { d, id } = await startRollout(`      metrics:
+        - { name: eval_pass_rate, evaluator: tone, threshold: 90% }
+        - { name: tone_strict, from: { score: tone, pass: ">= 0.7" }, direction: higher, threshold: 90% }`);
+    await playTraffic(d, PACK, 10, shape(0.5), { seed: 92, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase).toBe('RolledBack');
+    expect(after.reason).toMatch(/^tone_strict failed 2 consecutive checks \(/);
+  });
+});
+
 describe('the words are documented in /openapi.json', () => {
   test('the PromptPack body schema names each word of a metric and of the analysis', async () => {
     const d = createTestDaemon({}, new ManualClock(T0));
@@ -399,6 +439,16 @@ describe('the words are documented in /openapi.json', () => {
     ]) {
       expect(text).toContain(word);
     }
-    for (const word of ['"notify"', '"startAfter"', '"dryRun"', 'per_unit']) expect(text).toContain(word);
+    for (const word of [
+      '"notify"',
+      '"startAfter"',
+      '"dryRun"',
+      'per_unit',
+      '"evaluator"',
+      '"pass"',
+      'per_minute',
+    ]) {
+      expect(text).toContain(word);
+    }
   });
 });

@@ -13,7 +13,11 @@ function metricConfig(spec: MetricSpec): MetricConfig {
   if (spec.maxIncrease !== undefined) out.maxIncrease = spec.maxIncrease;
   if (spec.maxDecrease !== undefined) out.maxDecrease = spec.maxDecrease;
   if (spec.toleranceUnit !== undefined) out.toleranceUnit = spec.toleranceUnit;
-  if (spec.from !== undefined) out.from = { ...spec.from };
+  if (spec.evaluator !== undefined) out.evaluator = spec.evaluator;
+  if (spec.from !== undefined) {
+    out.from =
+      'score' in spec.from ? { score: spec.from.score, pass: { ...spec.from.pass } } : { ...spec.from };
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Schema of `spec.rollout.analysis`: check cadence, gates and metrics, with units resolved and defaults applied.
  */
-import { BUILT_IN_METRICS, type MetricDefinition, resolveMetric } from '@prompt-canary/analysis';
+import { BUILT_IN_METRICS, type MetricDefinition, metricKey, resolveMetric } from '@prompt-canary/analysis';
 import { z } from 'zod';
 import { type Parsed, parseDuration, parseLatency, parseRate, parseTolerance } from './pack-units.js';
 import type {
@@ -51,6 +51,7 @@ function thresholdUnitOf(name: string, source: MetricSource | undefined, rate: b
 function isRateMetric(name: string, source: MetricSource | undefined, builtIn: MetricDefinition | undefined) {
   if (builtIn !== undefined) return builtIn.isRate;
   if (source === undefined) return name.endsWith('_rate');
+  if ('score' in source) return true;
   return 'attribute' in source && source.aggregate === 'rate';
 }
 
@@ -70,30 +71,44 @@ const EVENT_AGGREGATES = ['mean', 'p50', 'p95', 'p99', 'per_request', 'per_unit'
  * `from`: a span attribute (`{attribute, aggregate}`) or a tracking event's values (`{event, aggregate}`), exactly
  * one, with the aggregations that source allows.
  */
+const PASS_PATTERN = /^(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)$/;
+
 const sourceSchema = z
   .strictObject({
     attribute: z.string().min(1, { error: 'the span attribute to aggregate' }).optional(),
     event: z.string().min(1, { error: 'the tracking event whose values to aggregate' }).optional(),
+    score: z.string().min(1, { error: 'the score (evaluator) name' }).optional(),
     aggregate: z
       .string({ error: 'aggregate is a word such as mean or p95' })
-      .describe(`attribute: ${ATTRIBUTE_AGGREGATES.join(' | ')}; event: ${EVENT_AGGREGATES.join(' | ')}`),
+      .describe(`attribute: ${ATTRIBUTE_AGGREGATES.join(' | ')}; event: ${EVENT_AGGREGATES.join(' | ')}`)
+      .optional(),
+    pass: z
+      .string({ error: 'pass is a mark such as ">= 0.7"' })
+      .describe('score only: the pass mark, e.g. ">= 0.7"; the metric is the rate of passing scores')
+      .optional(),
   })
   .transform((from, ctx): MetricSource => {
-    if ((from.attribute === undefined) === (from.event === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'from names one source: attribute (a span attribute) or event (a tracking event)',
-      });
+    const fail = (message: string, path: string[] = []) => {
+      ctx.addIssue({ code: 'custom', path, message });
       return z.NEVER;
+    };
+    const sources = [from.attribute, from.event, from.score].filter((x) => x !== undefined);
+    if (sources.length !== 1) {
+      return fail('from names one source: attribute (a span attribute), event (a tracking event) or score');
     }
+    if (from.score !== undefined) {
+      const mark = from.pass === undefined ? null : PASS_PATTERN.exec(from.pass.trim());
+      if (from.aggregate !== undefined || mark === null) {
+        const path = [from.aggregate !== undefined ? 'aggregate' : 'pass'];
+        return fail('a score source takes a pass mark such as pass: ">= 0.7" (and no aggregate)', path);
+      }
+      return { score: from.score, pass: { comparison: mark[1] as Comparison, value: Number(mark[2]) } };
+    }
+    if (from.pass !== undefined) return fail('pass applies to a score source only', ['pass']);
     const allowed: readonly string[] = from.attribute !== undefined ? ATTRIBUTE_AGGREGATES : EVENT_AGGREGATES;
-    if (!allowed.includes(from.aggregate)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['aggregate'],
-        message: `aggregate of ${from.attribute !== undefined ? 'an attribute' : 'an event'} is one of ${allowed.join(', ')}`,
-      });
-      return z.NEVER;
+    if (from.aggregate === undefined || !allowed.includes(from.aggregate)) {
+      const what = from.attribute !== undefined ? 'an attribute' : 'an event';
+      return fail(`aggregate of ${what} is one of ${allowed.join(', ')}`, ['aggregate']);
     }
     if (from.attribute !== undefined) {
       return { attribute: from.attribute, aggregate: from.aggregate as MetricAggregate };
@@ -108,6 +123,11 @@ const metricSchema = z
     name: z.string({ error: 'a metric needs a name' }).regex(NAME_PATTERN, {
       error: 'a metric name is letters, digits, "_", ".", ":" or "-", starting with a letter or "_"',
     }),
+    evaluator: z
+      .string({ error: 'evaluator is the score name posted to /api/v1/scores' })
+      .regex(NAME_PATTERN, { error: 'an evaluator is letters, digits, "_", ".", ":" or "-"' })
+      .describe("eval_pass_rate only: one evaluator's series, reported as eval_pass_rate:<evaluator>")
+      .optional(),
     direction: z
       .enum(['higher', 'lower'], { error: 'direction is higher or lower' })
       .describe('Which way is better; required for custom metrics, fixed for built-ins')
@@ -152,6 +172,9 @@ const metricSchema = z
     } = metric;
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     const builtIn = builtInOf(metric.name, metric.from !== undefined);
+    if (metric.evaluator !== undefined && metric.name !== 'eval_pass_rate') {
+      issue('evaluator', 'evaluator applies to eval_pass_rate (one entry per evaluator)');
+    }
     let direction: MetricDirection;
     if (builtIn !== undefined) {
       direction = builtIn.direction;
@@ -170,7 +193,8 @@ const metricSchema = z
     } else direction = stated;
 
     // A count over time grows with the canary's weight: hard limits only, never a comparison with stable.
-    const perMinute = metric.from !== undefined && metric.from.aggregate === 'per_minute';
+    const perMinute =
+      metric.from !== undefined && 'aggregate' in metric.from && metric.from.aggregate === 'per_minute';
     if (perMinute) {
       const only = 'per_minute counts grow with the canary weight: they take a hard limit (threshold) only';
       if (compare === true) issue('compare', only);
@@ -263,14 +287,15 @@ export const analysisSchema = z
       ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be positive' });
     const seen = new Set<string>();
     analysis.metrics.forEach((metric, index) => {
-      if (seen.has(metric.name)) {
+      const key = metricKey(metric);
+      if (seen.has(key)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['metrics', index, 'name'],
-          message: `metric "${metric.name}" is listed twice`,
+          path: ['metrics', index, metric.evaluator === undefined ? 'name' : 'evaluator'],
+          message: `metric "${key}" is listed twice`,
         });
       }
-      seen.add(metric.name);
+      seen.add(key);
     });
   })
   .transform(({ interval, maxInconclusive, startAfter, dryRun, ...rest }): AnalysisSpec => {

@@ -266,6 +266,42 @@ describe('a tracking event as a source', () => {
   });
 });
 
+describe('eval scores per evaluator and pass marks', () => {
+  test('several eval_pass_rate entries with different evaluators are allowed; the same one twice is not', () => {
+    const metrics = [
+      { name: 'eval_pass_rate', evaluator: 'tone', threshold: '90%' },
+      { name: 'eval_pass_rate', evaluator: 'facts', threshold: '95%' },
+    ];
+    expect(parsed(packWith({ analysis: { metrics } })).spec.rollout.analysis.metrics[1]).toMatchObject({
+      evaluator: 'facts',
+      direction: 'higher',
+      comparison: '>=',
+    });
+    const twice = issuesOf(packWith({ analysis: { metrics: [metrics[0], metrics[0]] } }));
+    expect(twice[0]).toMatchObject({ path: ['spec', 'rollout', 'analysis', 'metrics', 1, 'evaluator'] });
+    expect(twice[0]?.message).toContain('"eval_pass_rate:tone" is listed twice');
+    expect(issuesOf(oneMetric({ name: 'success_rate', evaluator: 'tone' }))[0]?.path).toEqual(
+      metricPath('evaluator'),
+    );
+  });
+
+  test('from: {score, pass} is a rate with its mark parsed; a score without a mark is refused', () => {
+    const metric = {
+      name: 'tone_strict',
+      from: { score: 'tone', pass: '>= 0.7' },
+      direction: 'higher',
+      threshold: '90%',
+    };
+    expect(parsed(oneMetric(metric)).spec.rollout.analysis.metrics[0]).toMatchObject({
+      from: { score: 'tone', pass: { comparison: '>=', value: 0.7 } },
+      threshold: 0.9,
+      thresholdUnit: 'fraction',
+    });
+    const [issue] = issuesOf(oneMetric({ ...metric, from: { score: 'tone' } }));
+    expect(issue?.path).toEqual(['spec', 'rollout', 'analysis', 'metrics', 0, 'from', 'pass']);
+  });
+});
+
 describe('counts per minute take hard limits only', () => {
   const from = { attribute: 'app.guardrail.blocked', aggregate: 'per_minute' };
   test('a per_minute metric is a hard limit without a comparison with stable', () => {

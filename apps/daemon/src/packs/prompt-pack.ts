@@ -104,11 +104,14 @@ export type EventAggregate = 'mean' | 'p50' | 'p95' | 'p99' | 'per_request' | 'p
 /** Where a custom metric's values come from: a span attribute, or a tracking event's values. */
 export type MetricSource =
   | { readonly attribute: string; readonly aggregate: MetricAggregate }
-  | { readonly event: string; readonly aggregate: EventAggregate };
+  | { readonly event: string; readonly aggregate: EventAggregate }
+  | { readonly score: string; readonly pass: { readonly comparison: Comparison; readonly value: number } };
 
 /** One analysed metric. */
 export interface MetricSpec {
   readonly name: string;
+  /** `eval_pass_rate` only: the evaluator (score name) this entry gates, reported as `eval_pass_rate:<evaluator>`. */
+  readonly evaluator?: string;
   /** Which way is better: fixed for built-ins, stated for custom metrics. */
   readonly direction: MetricDirection;
   /** Hard limit on the canary: a fraction for rates, milliseconds for latencies, a number otherwise. */
