@@ -113,7 +113,10 @@ export function renderMetricTable(
   specs: readonly MetricSpecView[],
   colors: Colors,
 ): string[] {
-  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  // Per-evaluator entries report as `eval_pass_rate:<evaluator>`.
+  const byName = new Map(
+    specs.map((spec) => [spec.evaluator === undefined ? spec.name : `${spec.name}:${spec.evaluator}`, spec]),
+  );
   const checks = analysis.checks ?? [];
   const kindsOf = new Map<string, number>();
   for (const check of checks) kindsOf.set(check.metric, (kindsOf.get(check.metric) ?? 0) + 1);
