@@ -119,6 +119,39 @@ describe('the pack documents the apply diff compares', () => {
     expect(shown.spec.rollout.analysis.metrics[0]).toMatchObject({ maxDecrease: '2%' });
   });
 
+  it('reads for and startAfter as durations, as the file writes them', () => {
+    const analysis = {
+      startAfter: '10m',
+      dryRun: true,
+      metrics: [{ name: 'error_rate', threshold: '5%', for: '5m' }],
+    };
+    const file = fileDocument({ metadata: { name: 'p' }, spec: { rollout: { analysis } } });
+    const live = {
+      metadata: { name: 'p' },
+      spec: {
+        rollout: {
+          analysis: {
+            startAfterMs: 600_000,
+            dryRun: true,
+            metrics: [
+              {
+                name: 'error_rate',
+                direction: 'lower',
+                threshold: 0.05,
+                thresholdUnit: 'fraction',
+                comparison: '<=',
+                forMs: 300_000,
+                onFail: 'rollback',
+                compare: true,
+              },
+            ],
+          },
+        },
+      },
+    };
+    expect(liveDocument(live, file)).toEqual(file);
+  });
+
   it('shows a score pass mark and an evaluator as the file writes them', () => {
     const metrics = [
       { name: 'eval_pass_rate', evaluator: 'tone', threshold: '90%' },

@@ -17,6 +17,8 @@ const DURATION_KEYS = new Set([
   'maxInconclusive',
   'minDuration',
   'duration',
+  'for',
+  'startAfter',
 ]);
 const WEIGHT_KEYS = new Set(['canaryWeight', 'stepWeight', 'maxWeight', 'weight', 'capWeight']);
 const RELATIVE_KEYS = new Set(['maxIncrease', 'maxDecrease']);
