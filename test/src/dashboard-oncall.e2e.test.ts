@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, type DaemonProcess, startDaemon } from './daemon-process.js';
+import {
+  chromiumPresent,
+  createToken,
+  launchBrowser,
+  screenshotDir,
+  signIn,
+  splitSpans,
+} from './dashboard-browser.js';
+
+const present = chromiumPresent();
+
+/** A live rollout whose canary breaks its latency limit. */
+const SUPPORT = 'support-prompts';
+/** A pack at rest: applied once, no rollout. */
+const BILLING = 'billing-prompts';
+
+function rampPack(name: string, version: string) {
+  return {
+    apiVersion: 'promptcanary.dev/v1alpha1',
+    kind: 'PromptPack',
+    metadata: { name },
+    spec: {
+      version,
+      rollout: {
+        strategy: 'canary',
+        canaryWeight: 10,
+        stepWeight: 10,
+        // Long enough that nothing moves on its own while the browser looks.
+        stepInterval: '1h',
+        analysis: {
+          interval: '1m',
+          failureThreshold: 2,
+          metrics: [
+            { name: 'success_rate', threshold: '90%', comparison: '>=' },
+            { name: 'latency_p99', threshold: '3000ms', comparison: '<=' },
+          ],
+        },
+      },
+    },
+  };
+}
+
+async function put(daemon: DaemonProcess, path: string, body: unknown, status: number) {
+  const res = await api(daemon, path, { method: 'PUT', json: body });
+  expect(res.status, await res.clone().text()).toBe(status);
+  return res.json();
+}
+
+async function post(daemon: DaemonProcess, path: string, body: unknown) {
+  const res = await api(daemon, path, { method: 'POST', json: body });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return res.json();
+}
+
+/** The text of each cell of the table row `row`. */
+function cells(page: Page, row: string): Promise<string[]> {
+  return page.locator(row).locator('td').allTextContents();
+}
+
+describe.skipIf(!present)('the on-call dashboard in headless Chromium against the built daemon', () => {
+  let daemon: DaemonProcess;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  let outputDir: string;
+  let supportRollout: string;
+
+  beforeAll(async () => {
+    outputDir = screenshotDir('on-call');
+    userDataDir = mkdtempSync(join(tmpdir(), 'prompt-canary-chromium-'));
+    daemon = await startDaemon();
+    await put(daemon, `/api/v1/packs/${BILLING}`, rampPack(BILLING, '1.0.0'), 201);
+    await put(daemon, `/api/v1/packs/${SUPPORT}`, rampPack(SUPPORT, '2.3.1'), 201);
+    const started = (await put(daemon, `/api/v1/packs/${SUPPORT}`, rampPack(SUPPORT, '2.4.0'), 200)) as {
+      rollout: { id: string };
+    };
+    supportRollout = started.rollout.id;
+    await post(daemon, `/api/v1/rollouts/${supportRollout}/pause`, { reason: 'checking a customer report' });
+    await post(daemon, `/api/v1/rollouts/${supportRollout}/resume`, { reason: 'report was unrelated' });
+    // The canary is twice as slow as stable (p99 ≈ 4.7 s against a 3 s limit) and uses more tokens.
+    for (const batch of [
+      { variant: '2.4.0', n: 150, errors: 6, stepMs: 32, inputTokens: 900 },
+      { variant: '2.3.1', n: 1350, errors: 40, stepMs: 2, inputTokens: 700 },
+    ]) {
+      const res = await api(daemon, '/v1/traces', {
+        method: 'POST',
+        json: splitSpans({ pack: SUPPORT, ...batch }),
+      });
+      expect(res.status).toBe(200);
+    }
+    context = await launchBrowser(userDataDir);
+    page = await signIn(await context.newPage(), daemon, await createToken(daemon, 'oncall', ['read']));
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    expect(await daemon?.stop()).toBe(0);
+    rmSync(userDataDir, { recursive: true, force: true });
+    console.info(`on-call dashboard screenshots: ${outputDir}`);
+  });
+
+  it('shows every pack with its live rollout: phase, weight, worst check and last change with its reason', async () => {
+    const support = `table.packs tr[data-pack="${SUPPORT}"]`;
+    await page.locator(`${support} .worst-check`).waitFor();
+    const [name, stable, canary, phase, weight, worst, last] = await cells(page, support);
+    expect([name, stable, canary, phase, weight]).toEqual([SUPPORT, '2.3.1', '2.4.0', 'Progressing', '10%']);
+    expect(worst).toBe('Degraded latency_p99');
+    expect(await page.locator(`${support} .worst-check`).getAttribute('title')).toContain('latency_p99');
+    expect(last).toBe('just now · admin rollout.resume — report was unrelated');
+
+    const billing = `table.packs tr[data-pack="${BILLING}"]`;
+    const [bName, bStable, bCanary, bPhase, bWeight, bWorst, bLast] = await cells(page, billing);
+    expect([bName, bStable, bCanary, bPhase, bWeight, bWorst]).toEqual([
+      BILLING,
+      '1.0.0',
+      '—',
+      'steady',
+      '—',
+      '—',
+    ]);
+    expect(bLast).toBe('just now · admin pack.apply — pack created: 1.0.0 is stable');
+    await page.screenshot({ path: join(outputDir, '1-overview.png'), fullPage: true });
+  });
+});
