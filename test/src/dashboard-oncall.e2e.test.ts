@@ -127,4 +127,33 @@ describe.skipIf(!present)('the on-call dashboard in headless Chromium against th
     expect(bLast).toBe('just now · admin pack.apply — pack created: 1.0.0 is stable');
     await page.screenshot({ path: join(outputDir, '1-overview.png'), fullPage: true });
   });
+
+  it('shows the full metric table of a rollout, gated and not gated, each value in its unit', async () => {
+    await page.locator(`table.packs a[href="#/rollouts/${supportRollout}"]`).click();
+    const table = page.locator('table.metric-table');
+    await table.locator('tr[data-metric="success_rate"]').waitFor();
+    expect(await table.locator('caption').textContent()).toMatch(
+      /^window \d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC \(.+\) · comparisons on split traffic since \d\d:\d\d:\d\d UTC$/,
+    );
+    const success = await cells(page, 'table.metric-table tr[data-metric="success_rate"]');
+    expect(success[0]).toMatch(/^success_rate limit 90% · last \d+s$/);
+    expect(success.slice(1, 3)).toEqual(['97%', '96%']);
+    const latency = await cells(page, 'table.metric-table tr[data-metric="latency_p99"]');
+    expect(latency[0]).toMatch(/^latency_p99 limit 3,000 ms/);
+    expect(latency[2]).toMatch(/^4,\d{3} ms$/);
+    expect(latency[3]).toBe('Degraded');
+
+    const ungated = await table
+      .locator('tr.not-gated')
+      .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent)));
+    const byName = new Map(ungated.map((row) => [row[0], row.slice(1)]));
+    // Every measured metric the pack does not gate, in its unit, with the arms' requests.
+    expect(byName.get('tokens_per_request')).toEqual(['700 tok', '900 tok', 'not gated', '1,350 / 150 req']);
+    expect(byName.get('error_rate')).toEqual(['2.96%', '4%', 'not gated', '1,350 / 150 req']);
+    expect(byName.get('latency_p50')?.[2]).toBe('not gated');
+    expect(byName.get('latency_p50')?.[0]).toMatch(/ ms$/);
+    expect(byName.has('success_rate')).toBe(false);
+    await table.screenshot({ path: join(outputDir, '2-metric-table.png') });
+    await page.screenshot({ path: join(outputDir, '2-rollout.png'), fullPage: true });
+  });
 });
