@@ -19,8 +19,28 @@ const present = chromiumPresent();
 const SUPPORT = 'support-prompts';
 /** A pack at rest: applied once, no rollout. */
 const BILLING = 'billing-prompts';
+/** A rollout under a schedule window that closes a few seconds after it starts. */
+const NIGHT = 'night-shift';
+/** How long the schedule window stays open after the rollout starts. */
+const WINDOW_OPEN_MS = 3_000;
 
-function rampPack(name: string, version: string) {
+/** `HH:MM` in UTC. */
+const utcClock = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+/**
+ * A daily window open now (from an hour ago to two hours ahead, UTC), serving 50% over a 10% ramp until `untilMs`.
+ */
+function closingWindow(untilMs: number) {
+  const now = Date.now();
+  return {
+    window: `${utcClock(now - 3_600_000)}-${utcClock(now + 7_200_000)}`,
+    canaryWeight: 50,
+    // On a whole second: the daemon's flag compiler refuses fractions (the pack validation lets them through).
+    until: new Date(Math.ceil(untilMs / 1000) * 1000).toISOString(),
+  };
+}
+
+function rampPack(name: string, version: string, schedule?: unknown[]) {
   return {
     apiVersion: 'promptcanary.dev/v1alpha1',
     kind: 'PromptPack',
@@ -33,6 +53,7 @@ function rampPack(name: string, version: string) {
         stepWeight: 10,
         // Long enough that nothing moves on its own while the browser looks.
         stepInterval: '1h',
+        ...(schedule ? { schedule } : {}),
         analysis: {
           interval: '1m',
           failureThreshold: 2,
@@ -70,6 +91,7 @@ describe.skipIf(!present)('the on-call dashboard in headless Chromium against th
   let userDataDir: string;
   let outputDir: string;
   let supportRollout: string;
+  let nightRollout: string;
 
   beforeAll(async () => {
     outputDir = screenshotDir('on-call');
@@ -94,6 +116,15 @@ describe.skipIf(!present)('the on-call dashboard in headless Chromium against th
       });
       expect(res.status).toBe(200);
     }
+    await put(daemon, `/api/v1/packs/${NIGHT}`, rampPack(NIGHT, '1.0.0'), 201);
+    const night = (await put(
+      daemon,
+      `/api/v1/packs/${NIGHT}`,
+      rampPack(NIGHT, '1.1.0', [closingWindow(Date.now() + WINDOW_OPEN_MS)]),
+      200,
+    )) as { rollout: { id: string; effectiveWeight: number } };
+    nightRollout = night.rollout.id;
+    expect(night.rollout.effectiveWeight).toBe(50);
     context = await launchBrowser(userDataDir);
     page = await signIn(await context.newPage(), daemon, await createToken(daemon, 'oncall', ['read']));
   }, 60_000);
@@ -155,5 +186,54 @@ describe.skipIf(!present)('the on-call dashboard in headless Chromium against th
     expect(byName.has('success_rate')).toBe(false);
     await table.screenshot({ path: join(outputDir, '2-metric-table.png') });
     await page.screenshot({ path: join(outputDir, '2-rollout.png'), fullPage: true });
+  });
+
+  it('marks the schedule window and every moment sessions went back to stable on the weight chart', async () => {
+    // Wait (bounded) until the window has closed: the served weight falls from 50% to the ramp's 10%.
+    await expect
+      .poll(
+        async () =>
+          (
+            (await (await api(daemon, `/api/v1/rollouts/${nightRollout}`)).json()) as {
+              effectiveWeight: number;
+            }
+          ).effectiveWeight,
+        { timeout: WINDOW_OPEN_MS + 10_000, interval: 250 },
+      )
+      .toBe(10);
+    // A few seconds at the ramp's weight, so that the two drops are apart on the chart.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await post(daemon, `/api/v1/rollouts/${nightRollout}/rollback`, { reason: 'night traffic looked wrong' });
+
+    await page.goto(`${daemon.url}/ui#/rollouts/${nightRollout}`);
+    const chart = page.locator('.weight-chart');
+    await chart.locator('.session-moves li').nth(1).waitFor();
+    const windows = await chart.locator('.schedule-windows li').allTextContents();
+    expect(windows).toHaveLength(1);
+    expect(windows[0]).toMatch(/^window \d\d:\d\d-\d\d:\d\d UTC open \d\d:\d\d:\d\d–\d\d:\d\d:\d\d: 50%$/);
+    const moves = await chart.locator('.session-moves li').allTextContents();
+    expect(moves).toHaveLength(2);
+    expect(moves[0]).toMatch(
+      /^\d\d:\d\d:\d\d sessions back to stable: 50% → 10% — window \d\d:\d\d-\d\d:\d\d closed$/,
+    );
+    expect(moves[1]).toMatch(
+      /^\d\d:\d\d:\d\d sessions back to stable: 10% → 0% — rolled back: night traffic looked wrong$/,
+    );
+    expect(await chart.locator('figcaption').textContent()).toContain('sessions back to stable');
+
+    // The time axis reads as local clock times, never as fractions of a second.
+    const ticks = (await chart.locator('.uplot[data-x-ticks]').getAttribute('data-x-ticks')) ?? '';
+    expect(ticks.split(' | ').length).toBeGreaterThan(1);
+    for (const tick of ticks.split(' | ')) expect(tick).toMatch(/^(\w{3} \d{1,2} )?\d\d:\d\d(:\d\d)?$/);
+    await chart.screenshot({ path: join(outputDir, '3-weight-chart.png') });
+  });
+
+  it("reads the metric charts' time axes as clock times too", async () => {
+    await page.goto(`${daemon.url}/ui#/rollouts/${supportRollout}`);
+    const chart = page.locator('.metric-chart[data-metric="latency_p99"] .uplot[data-x-ticks]');
+    await chart.waitFor();
+    const ticks = (await chart.getAttribute('data-x-ticks')) ?? '';
+    expect(ticks).not.toContain('.');
+    for (const tick of ticks.split(' | ')) expect(tick).toMatch(/^(\w{3} \d{1,2} )?\d\d:\d\d(:\d\d)?$/);
   });
 });

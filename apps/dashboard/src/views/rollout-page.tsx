@@ -30,7 +30,7 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
   const [pending, setPending] = useState<RolloutAction | null>(null);
   const { detail, analysis, history } = state;
 
-  const weights = useMemo(() => weightSeries(detail?.timeline ?? [], nowMs), [detail, nowMs]);
+  const weights = useMemo(() => weightSeries(detail?.timeline ?? [], nowMs, detail?.plan), [detail, nowMs]);
   const metrics = useMemo(() => {
     const names = (detail?.spec.analysis?.metrics ?? []).map((m) => m.name);
     return [...new Set([...names, ...history.keys()])];
