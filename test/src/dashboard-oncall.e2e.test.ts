@@ -236,4 +236,40 @@ describe.skipIf(!present)('the on-call dashboard in headless Chromium against th
     expect(ticks).not.toContain('.');
     for (const tick of ticks.split(' | ')) expect(tick).toMatch(/^(\w{3} \d{1,2} )?\d\d:\d\d(:\d\d)?$/);
   });
+
+  it("shows the rollout's timeline with reasons: transitions, the window closing, the weight served", async () => {
+    await page.goto(`${daemon.url}/ui#/rollouts/${nightRollout}`);
+    const rows = page.locator('table.timeline tbody tr');
+    await rows.nth(2).waitFor();
+    const text = await rows.evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    );
+    const clock = /^\d\d:\d\d:\d\d$/;
+    for (const row of text) expect(row[0]).toMatch(clock);
+    expect(text.map((row) => row.slice(1))).toEqual([
+      ['started Progressing', '50%', 'admin', 'rollout of 1.1.0 from 1.0.0 started'],
+      [
+        expect.stringMatching(/^window \d\d:\d\d-\d\d:\d\d UTC closed$/),
+        '50% → 10%',
+        'schedule',
+        'back to the ramp’s weight',
+      ],
+      ['Progressing → RolledBack', '10% → 0%', 'admin', 'night traffic looked wrong'],
+    ]);
+    expect(await rows.nth(1).locator('td.move').getAttribute('title')).toBe(
+      'sessions above 10% went back to stable',
+    );
+    await page.screenshot({ path: join(outputDir, '4-rollout-timeline.png'), fullPage: true });
+
+    await page.goto(`${daemon.url}/ui#/rollouts/${supportRollout}`);
+    const support = page.locator('table.timeline tbody tr');
+    await support.nth(2).waitFor();
+    const reasons = await support.locator('td.reason').allTextContents();
+    expect(reasons.slice(1)).toEqual(['checking a customer report', 'report was unrelated']);
+    expect(await support.locator('td:nth-child(2)').allTextContents()).toEqual([
+      'started Progressing',
+      'Progressing → Paused',
+      'Paused → Progressing',
+    ]);
+  });
 });

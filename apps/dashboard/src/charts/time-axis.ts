@@ -9,6 +9,8 @@ import { TIME_TICK_INCREMENTS, timeTickLabels } from '../views/time-ticks.js';
 export function timeAxis(): uPlot.Axis {
   return {
     incrs: [...TIME_TICK_INCREMENTS],
+    // Room for an `HH:MM:SS` label and a gap: uPlot's default 50 px lets them touch.
+    space: 80,
     values: (u, splits, _axis, _space, incr) => {
       const labels = timeTickLabels(splits, incr);
       // The canvas holds the only copy of the labels: keep them readable from the DOM too.

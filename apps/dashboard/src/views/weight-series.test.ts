@@ -107,7 +107,9 @@ describe('schedule windows and session moves on the weight chart', () => {
     expect(series.xs).toEqual([s(0), s(30), s(60)]);
     expect(series.weights).toEqual([10, 10, 10]);
     expect(series.effective).toEqual([50, 10, 10]);
-    expect(series.windows).toEqual([{ from: s(0), to: s(30), daily: '09:00-10:30', effect: '50%' }]);
+    expect(series.windows).toEqual([
+      { from: s(0), to: s(30), daily: '09:00-10:30', effect: '50%', opened: false, closed: true },
+    ]);
     expect(series.moves).toEqual([{ t: s(30), from: 50, to: 10, cause: 'window 09:00-10:30 closed' }]);
   });
 
@@ -140,7 +142,9 @@ describe('schedule windows and session moves on the weight chart', () => {
       plan,
     );
     expect(series.effective).toEqual([100, 5, 0, 0]);
-    expect(series.windows).toEqual([{ from: s(0), to: s(20), daily: '09:00-11:00', effect: '5%' }]);
+    expect(series.windows).toEqual([
+      { from: s(0), to: s(20), daily: '09:00-11:00', effect: '5%', opened: false, closed: false },
+    ]);
     expect(series.moves).toEqual([
       { t: s(10), from: 100, to: 5, cause: 'segment phases done: step 1 (10%)' },
       { t: s(20), from: 5, to: 0, cause: 'rolled back: latency_p99 failed twice' },

@@ -18,6 +18,10 @@ export interface ScheduleSpan {
   readonly daily: string;
   /** What it does while open: `50%` or `cap 30%`. */
   readonly effect: string;
+  /** Whether it opened at `from` (rather than being open already when the rollout started). */
+  readonly opened: boolean;
+  /** Whether it closed at `to` (rather than being open still, or when the rollout ended). */
+  readonly closed: boolean;
 }
 
 /**
@@ -151,6 +155,8 @@ export function weightSeries(
         to,
         daily: planned[i]?.daily ?? '',
         effect: windowEffectText(planned[i] ?? {}),
+        opened: from > (first?.t ?? from),
+        closed: to < liveUntil,
       })),
     )
     .sort((a, b) => a.from - b.from);
