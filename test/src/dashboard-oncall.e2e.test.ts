@@ -161,7 +161,7 @@ describe.skipIf(!present)('the on-call dashboard in headless Chromium against th
 
   it('shows the full metric table of a rollout, gated and not gated, each value in its unit', async () => {
     await page.locator(`table.packs a[href="#/rollouts/${supportRollout}"]`).click();
-    const table = page.locator('table.metric-table');
+    const table = page.locator(`main.rollout[data-rollout="${supportRollout}"] table.metric-table`);
     await table.locator('tr[data-metric="success_rate"]').waitFor();
     expect(await table.locator('caption').textContent()).toMatch(
       /^window \d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC \(.+\) · comparisons on split traffic since \d\d:\d\d:\d\d UTC$/,
@@ -206,7 +206,7 @@ describe.skipIf(!present)('the on-call dashboard in headless Chromium against th
     await post(daemon, `/api/v1/rollouts/${nightRollout}/rollback`, { reason: 'night traffic looked wrong' });
 
     await page.goto(`${daemon.url}/ui#/rollouts/${nightRollout}`);
-    const chart = page.locator('.weight-chart');
+    const chart = page.locator(`main.rollout[data-rollout="${nightRollout}"] .weight-chart`);
     await chart.locator('.session-moves li').nth(1).waitFor();
     const windows = await chart.locator('.schedule-windows li').allTextContents();
     expect(windows).toHaveLength(1);
@@ -230,7 +230,9 @@ describe.skipIf(!present)('the on-call dashboard in headless Chromium against th
 
   it("reads the metric charts' time axes as clock times too", async () => {
     await page.goto(`${daemon.url}/ui#/rollouts/${supportRollout}`);
-    const chart = page.locator('.metric-chart[data-metric="latency_p99"] .uplot[data-x-ticks]');
+    const chart = page.locator(
+      `main.rollout[data-rollout="${supportRollout}"] .metric-chart[data-metric="latency_p99"] .uplot[data-x-ticks]`,
+    );
     await chart.waitFor();
     const ticks = (await chart.getAttribute('data-x-ticks')) ?? '';
     expect(ticks).not.toContain('.');
@@ -239,7 +241,8 @@ describe.skipIf(!present)('the on-call dashboard in headless Chromium against th
 
   it("shows the rollout's timeline with reasons: transitions, the window closing, the weight served", async () => {
     await page.goto(`${daemon.url}/ui#/rollouts/${nightRollout}`);
-    const rows = page.locator('table.timeline tbody tr');
+    // Scoped to the rollout: until it has loaded, the page still shows the one before.
+    const rows = page.locator(`main.rollout[data-rollout="${nightRollout}"] table.timeline tbody tr`);
     await rows.nth(2).waitFor();
     const text = await rows.evaluateAll((trs) =>
       trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
@@ -262,7 +265,7 @@ describe.skipIf(!present)('the on-call dashboard in headless Chromium against th
     await page.screenshot({ path: join(outputDir, '4-rollout-timeline.png'), fullPage: true });
 
     await page.goto(`${daemon.url}/ui#/rollouts/${supportRollout}`);
-    const support = page.locator('table.timeline tbody tr');
+    const support = page.locator(`main.rollout[data-rollout="${supportRollout}"] table.timeline tbody tr`);
     await support.nth(2).waitFor();
     const reasons = await support.locator('td.reason').allTextContents();
     expect(reasons.slice(1)).toEqual(['checking a customer report', 'report was unrelated']);

@@ -1,4 +1,4 @@
-import { useMemo } from 'preact/hooks';
+import { useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { formatWeight } from '../views/format.js';
 import { clockText } from '../views/time-ticks.js';
@@ -61,9 +61,11 @@ function shade(u: uPlot, from: number, to: number, color: string): [number, numb
  * mark (a rollback a red line). Below, the same windows and session moves as text, local times.
  */
 export function WeightChart({ series }: { series: WeightSeries }) {
-  const marks = JSON.stringify([series.pauses, series.rollbacks, series.steps, series.windows, series.moves]);
   const overridden = series.effective.some((w, i) => w !== series.weights[i]);
-  // Rebuilt when the marks' content changes (not on every new series object): the hooks read them from `series`.
+  // The draw hooks read the marks from here, so a new series only redraws (through `setData`) instead of
+  // rebuilding the chart every second while a window or a pause is open.
+  const latest = useRef(series);
+  latest.current = series;
   const options = useMemo<Omit<uPlot.Options, 'width'>>(
     () => ({
       height: 220,
@@ -98,26 +100,28 @@ export function WeightChart({ series }: { series: WeightSeries }) {
             ctx.save();
             ctx.font = `${11 * uPlot.pxRatio}px system-ui, sans-serif`;
             ctx.textBaseline = 'top';
-            for (const window of series.windows) {
+            const { windows, pauses } = latest.current;
+            for (const window of windows) {
               const [x0] = shade(u, window.from, window.to, WINDOW);
               ctx.fillStyle = WINDOW_TEXT;
               ctx.fillText(`window ${window.effect}`, x0 + 4 * uPlot.pxRatio, bbox.top + 4 * uPlot.pxRatio);
             }
-            for (const [from, to] of series.pauses) shade(u, from, to, PAUSE);
+            for (const [from, to] of pauses) shade(u, from, to, PAUSE);
             ctx.restore();
           },
         ],
         draw: [
           (u) => {
-            for (const step of series.steps) verticalLine(u, step.t, STEP, [2, 3]);
-            for (const move of series.moves) verticalLine(u, move.t, MOVE, [4, 3]);
-            for (const rollback of series.rollbacks) verticalLine(u, rollback.t, ROLLBACK, []);
-            for (const move of series.moves) moveMark(u, move.t);
+            const { steps, moves, rollbacks } = latest.current;
+            for (const step of steps) verticalLine(u, step.t, STEP, [2, 3]);
+            for (const move of moves) verticalLine(u, move.t, MOVE, [4, 3]);
+            for (const rollback of rollbacks) verticalLine(u, rollback.t, ROLLBACK, []);
+            for (const move of moves) moveMark(u, move.t);
           },
         ],
       },
     }),
-    [marks, overridden],
+    [overridden],
   );
   const data = useMemo<uPlot.AlignedData>(() => [series.xs, series.effective, series.weights], [series]);
   if (series.xs.length === 0) return <p class="muted">No transitions yet.</p>;
