@@ -35,7 +35,7 @@ function closingWindow(untilMs: number) {
   return {
     window: `${utcClock(now - 3_600_000)}-${utcClock(now + 7_200_000)}`,
     canaryWeight: 50,
-    // On a whole second: the daemon's flag compiler refuses fractions (the pack validation lets them through).
+    // On a whole second: schedule windows take whole seconds only.
     until: new Date(Math.ceil(untilMs / 1000) * 1000).toISOString(),
   };
 }
