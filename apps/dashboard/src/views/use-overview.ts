@@ -21,6 +21,29 @@ export interface OverviewState {
 /** How often the live rollouts' analyses are looked at again: they change with traffic, not with events. */
 const ANALYSIS_REFRESH_MS = 15_000;
 
+/** How many of the newest audit entries are read at once before asking pack by pack. */
+const RECENT_AUDIT = 100;
+
+/**
+ * Each pack's newest audit entry: one read of the newest entries covers the packs that changed lately; only the
+ * packs quiet for longer are asked for one by one.
+ */
+export async function lastChanges(
+  client: ApiClient,
+  packs: readonly string[],
+): Promise<Map<string, AuditEntry>> {
+  const found = new Map<string, AuditEntry>();
+  for (const entry of (await client.audit(undefined, RECENT_AUDIT)).items) {
+    if (entry.pack !== null && !found.has(entry.pack)) found.set(entry.pack, entry);
+  }
+  const quiet = packs.filter((name) => !found.has(name));
+  const older = await Promise.all(
+    quiet.map(async (name) => [name, (await client.audit(name, 1)).items[0]] as const),
+  );
+  for (const [name, entry] of older) if (entry) found.set(name, entry);
+  return found;
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -64,10 +87,12 @@ export function useOverview(client: ApiClient, live: LiveEvents): OverviewState 
       setRollouts(r);
       setError(null);
       liveIds.current = p.flatMap((pack) => (pack.liveRollout ? [pack.liveRollout] : []));
-      const changes = await Promise.all(
-        p.map(async (pack) => [pack.name, (await client.audit(pack.name, 1)).items[0]] as const),
+      setLastChange(
+        await lastChanges(
+          client,
+          p.map((pack) => pack.name),
+        ),
       );
-      setLastChange(new Map(changes.flatMap(([name, entry]) => (entry ? [[name, entry] as const] : []))));
       await loadWorst(liveIds.current);
     } catch (err) {
       setError(message(err));
