@@ -235,6 +235,40 @@ describe('decodeTraces reads protobuf span by span', () => {
     expect(fromProtobuf.spans[0]?.attributes).not.toHaveProperty('gen_ai.prompt.0.content');
   });
 
+  it('reads an invalid UTF-8 string as U+FFFD instead of refusing the request (as Node decodes it)', () => {
+    const { protobuf } = both([
+      {
+        resource: { attributes: [] },
+        scopeSpans: [
+          {
+            spans: [
+              span(1, {
+                attributes: [flagKey, { key: 'label', value: { stringValue: 'QQQQ' } }],
+              }),
+              span(2),
+            ],
+          },
+        ],
+      },
+    ]);
+    const body = Buffer.from(protobuf);
+    const at = body.indexOf('QQQQ');
+    expect(at).toBeGreaterThan(0);
+    body[at + 1] = 0xff; // a byte that never appears in UTF-8
+    const decoded = decodeTraces(body, 'protobuf');
+    expect(decoded.spans).toHaveLength(2);
+    expect(decoded.spans[0]?.attributes.label).toBe('Q\uFFFDQQ');
+  });
+
+  it('reads a body handed over as a plain Uint8Array exactly as a Buffer', () => {
+    const { protobuf } = both([
+      { resource: { attributes: [] }, scopeSpans: [{ spans: [span(1), span(2)] }] },
+    ]);
+    const plain = new Uint8Array(protobuf.byteLength);
+    plain.set(protobuf);
+    expect(decodeTraces(plain, 'protobuf')).toEqual(decodeTraces(Buffer.from(protobuf), 'protobuf'));
+  });
+
   it('refuses the whole request when one span inside it is malformed, so nothing of it is accepted', () => {
     const { protobuf } = both([
       { resource: { attributes: [] }, scopeSpans: [{ spans: [span(1), span(2)] }] },

@@ -10,6 +10,7 @@ import type { Attributes, OtlpSpan } from './ingest-sink.js';
 import { otlpSchema } from './otlp-schema.js';
 import type { WireEvent, WireKeyValue, WireSpan, WireTraceRequest } from './otlp-wire-types.js';
 import {
+  asBuffer,
   enumValue,
   idToHex,
   list,
@@ -77,7 +78,10 @@ function emptyTraces(): DecodedTraces {
  */
 function decodeProtobufTraces(body: Uint8Array): DecodedTraces {
   const schema = otlpSchema();
-  const request = decodeProtobuf(body, schema.exportTraceServiceRequestShallow) as ShallowTraceRequest;
+  const request = decodeProtobuf(
+    asBuffer(body),
+    schema.exportTraceServiceRequestShallow,
+  ) as ShallowTraceRequest;
   const out = emptyTraces();
   for (const resourceSpans of request.resourceSpans) {
     const resourceAttributes = resourceSpans.resource?.attributes ?? [];

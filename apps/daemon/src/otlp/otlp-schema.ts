@@ -8,12 +8,16 @@ import protobuf from 'protobufjs';
  * correct and makes it cheaper (nothing is allocated for them).
  */
 
-// Edition 2023 is proto3 on the wire (open enums, packed repeated fields, UTF-8 checked strings) with explicit
-// presence for singular fields. AnyValue's `oneof value` is spelled as plain fields with presence: the bytes are
+// Edition 2023 is proto3 on the wire (open enums, packed repeated fields) with explicit presence for singular
+// fields. Strings are not checked for UTF-8 (`utf8_validation = NONE`): an invalid sequence reads as U+FFFD, as
+// Node's decoder reads it, instead of refusing the whole request for one bad attribute (the OpenTelemetry
+// Collector does not refuse either), and the check would run in JavaScript for every string, several times slower
+// than the native decoder protobufjs uses otherwise. AnyValue's `oneof value` is spelled as plain fields with presence: the bytes are
 // identical, but protobufjs's oneof setter deletes every sibling arm each time one arm is read (a slow runtime
 // call per attribute, ~20% of a decode), whereas here an arm is simply set when present.
 const COMMON = `
 edition = "2023";
+option features.utf8_validation = NONE;
 package opentelemetry.proto.common.v1;
 
 message AnyValue {
