@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, type DaemonProcess, repoRoot, sharedRoot, startDaemon } from './daemon-process.js';
+import { cliMain, spawnCli as spawnOn } from './cli-process.js';
+import { api, type DaemonProcess, sharedRoot, startDaemon } from './daemon-process.js';
 
-const cliMain = join(repoRoot, 'apps/cli/dist/main.js');
 const seedPack = join(sharedRoot, 'examples', 'seed-promptpack.yaml');
 const present = existsSync(seedPack);
 
@@ -15,47 +14,12 @@ if (!present) {
   console.warn(`skipping the CLI e2e: ${seedPack} not found (set PROMPT_CANARY_SHARED)`);
 }
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A running `canary` child process. */
-interface CliChild {
-  stdout(): string;
-  exited: Promise<CliRun>;
-}
-
 describe.skipIf(!present)('the canary CLI against the real daemon', () => {
   let daemon: DaemonProcess;
   let dir: string;
   const pack = 'support-prompts';
 
-  /** Starts `node apps/cli/dist/main.js …` with the daemon's URL and admin token in the environment. */
-  function spawnCli(args: string[], env: Record<string, string> = {}): CliChild {
-    const base = { ...(process.env as Record<string, string>) };
-    delete base.CANARY_URL;
-    delete base.CANARY_TOKEN;
-    delete base.FORCE_COLOR;
-    const child = spawn(process.execPath, [cliMain, ...args], {
-      env: { ...base, CANARY_URL: daemon.url, CANARY_TOKEN: daemon.adminToken, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    const exited = new Promise<CliRun>((resolve) =>
-      child.once('exit', (code) => resolve({ code, stdout, stderr })),
-    );
-    return { stdout: () => stdout, exited };
-  }
-
+  const spawnCli = (args: string[], env: Record<string, string> = {}) => spawnOn(daemon, args, env);
   const canary = (args: string[], env: Record<string, string> = {}) => spawnCli(args, env).exited;
 
   /** The seed pack with another version (and optionally another step interval). */
