@@ -86,6 +86,9 @@ describe('docs/api.md', () => {
     for (const message of messages) expect(apiMd).toContain(`| \`${message.event}\``);
     const rollout = JSON.parse(messages[0]?.data ?? '{}') as Record<string, unknown>;
     expect(apiMd).toContain(`\`{${Object.keys(rollout).join(', ')}}\``);
+    // The provider streams: the sync stream's `config` event and OFREP's `refetchEvaluation` notice.
+    expect(apiMd).toContain('`event: config`');
+    expect(apiMd).toContain('"type": "refetchEvaluation"');
   });
 });
 
