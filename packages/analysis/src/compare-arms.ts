@@ -4,7 +4,7 @@ import type { CheckResult, CheckStatus } from './check-result.js';
 import { formatCount, formatLevel, formatPercent, formatSigned, formatValue } from './format.js';
 import type { MeanSample, MetricDefinition, MetricSample, QuantileSample } from './metric-definition.js';
 import { LOG_LATENCY_TAU, resolveMetric, sampleValue } from './metric-definition.js';
-import { msprt } from './msprt.js';
+import { msprtHarm } from './msprt.js';
 import { type SequentialCheckState, updateSequentialCheck } from './sequential-state.js';
 import { designNote, unitCounts, unitNote, unitsText } from './unit-note.js';
 
@@ -168,14 +168,14 @@ function logLatencyLook(
   const shift = Math.log(Math.max(1e-9, 1 + h * tolerance));
   const delta = h * (c.mean - s.mean - shift);
   const variance = (c.variance * c.designEffect) / c.n + (s.variance * s.designEffect) / s.n;
-  const look = msprt(delta, variance, LOG_LATENCY_TAU, alpha);
+  const look = msprtHarm(delta, variance, LOG_LATENCY_TAU, alpha);
   return { delta, p: look.p, ratio: Math.exp(c.mean - s.mean) };
 }
 
 /**
  * A sequential comparison of canary with stable (a relative limit or the regression test), valid when looked at
  * every interval for the whole rollout: the mSPRT of STATISTICS.md with a normal mixture of variance τ (from the
- * tolerance, else the metric's default, frozen at the first conclusive look), harm side only, and the running
+ * tolerance, else the metric's default, frozen at the first conclusive look) over harmful differences only ({@link msprtHarm}), and the running
  * minimum of the always-valid p-value kept in `state`. Rates and means (`latency_avg`, tokens, cost, custom
  * means) use the mean test. Latency percentiles (`latency_p50|p95|p99`) run two tests, each at α/2: the
  * exceedance rate over stable's quantile (tail regressions; its interval is the one reported) and the mean of
@@ -243,7 +243,7 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
       ? logLatencyLook(s.log, c.log, h, tolerance, alpha / 2)
       : undefined;
   const level = logLook === undefined ? alpha : alpha / 2;
-  const look = msprt(stat.delta, stat.variance, stat.tau, level);
+  const look = msprtHarm(stat.delta, stat.variance, stat.tau, level);
   const harmful = stat.delta > 0 || (logLook !== undefined && logLook.delta > 0);
   // A share beyond a tail quantile is a count of rare events: its normal approximation needs an expected count of
   // MIN_TAIL_COUNT in each arm (1,000 requests per arm for p99); until then only the log-latency test decides.

@@ -38,7 +38,7 @@ export { BUILT_IN_METRICS, resolveMetric, sampleValue } from './metric-definitio
 export type { Moments } from './moments.js';
 export { addToMoments, emptyMoments, mergeMoments, momentsMean, momentsVariance } from './moments.js';
 export type { MsprtLook } from './msprt.js';
-export { msprt } from './msprt.js';
+export { msprt, msprtHarm } from './msprt.js';
 export type { FeedbackObservation, ScoreObservation, SpanObservation } from './observation.js';
 export { poolAlpha } from './pool-alpha.js';
 export type { QuantileSketchJson, SketchBinsJson } from './quantile-sketch.js';

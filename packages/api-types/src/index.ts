@@ -202,11 +202,30 @@ export interface SegmentPhaseView {
   readonly durationMs: number;
 }
 
-/** A rollout's compiled plan: the segment phases, then the ramp. */
+/**
+ * A schedule window of a rollout's plan, applied during the ramp: exactly one of `canaryWeight` (the split's weight
+ * while it is open) and `capWeight` (a cap on the ramp's weight while it is open) is set.
+ */
+export interface ScheduleWindowView {
+  /** `HH:MM-HH:MM`, UTC, start inclusive, end exclusive; wraps midnight when the end is earlier. */
+  readonly daily: string;
+  /** The days it opens on (`mon`…`sun`); every day when absent. */
+  readonly days?: readonly ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+  /** ISO timestamp from which it applies (inclusive). */
+  readonly from?: string;
+  /** ISO timestamp until which it applies (exclusive). */
+  readonly until?: string;
+  readonly canaryWeight?: number;
+  readonly capWeight?: number;
+}
+
+/** A rollout's compiled plan: the segment phases, then the ramp, with the schedule windows of the ramp. */
 export interface RolloutPlanView {
   readonly bucketBy: string;
   readonly segmentPhases: readonly SegmentPhaseView[];
   readonly steps: readonly RampStepView[];
+  /** The schedule windows, in the pack's order (the first open one applies); absent from older daemons. */
+  readonly windows?: readonly ScheduleWindowView[];
 }
 
 /** One recorded transition of a rollout's timeline. */

@@ -300,8 +300,17 @@ export class AggregatingIngestSink implements IngestSink {
       }
     }
     if (obs.inputTokens !== undefined || obs.outputTokens !== undefined || obs.cost !== undefined) {
-      const id = `${span.traceId}\u0000${rolloutId}\u0000${arm}\u0000${scope}`;
+      // Keyed by the trace id alone in the common case (one assignment per trace); a trace credited to another
+      // rollout, arm or scope too gets its own composite key (which never equals a hex trace id).
+      let id = span.traceId;
       let group = usage.get(id);
+      if (
+        group !== undefined &&
+        (group.rolloutId !== rolloutId || group.arm !== arm || group.scope !== scope)
+      ) {
+        id = `${span.traceId}\u0000${rolloutId}\u0000${arm}\u0000${scope}`;
+        group = usage.get(id);
+      }
       if (group === undefined) {
         group = {
           rolloutId,

@@ -489,6 +489,18 @@ describe('bad packs are rejected with the path and a message', () => {
       'overlaps window 0',
     ],
     [
+      'an until between two seconds (the flag compiler takes whole seconds only)',
+      packWith({ schedule: [{ window: '02:00-06:00', canaryWeight: 5, until: '2026-12-02T04:01:19.826Z' }] }),
+      ['spec', 'rollout', 'schedule', 0, 'until'],
+      'is not on a whole second',
+    ],
+    [
+      'a from without seconds',
+      packWith({ schedule: [{ window: '02:00-06:00', canaryWeight: 5, from: '2026-12-02T04:01Z' }] }),
+      ['spec', 'rollout', 'schedule', 0, 'from'],
+      'is not an ISO timestamp',
+    ],
+    [
       'a bad day',
       packWith({ schedule: [{ window: '02:00-06:00', canaryWeight: 5, days: ['monday'] }] }),
       ['spec', 'rollout', 'schedule', 0, 'days', 0],
