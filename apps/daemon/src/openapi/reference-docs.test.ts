@@ -69,6 +69,7 @@ describe('docs/api.md', () => {
       'rollout.completed': true,
       'rollout.no_data': true,
       'rollout.srm': true,
+      'rollout.metric_notify': true,
     };
     for (const name of Object.keys(events)) expect(apiMd).toContain(`| \`${name}\``);
     const messages = eventsOf({
