@@ -194,7 +194,7 @@ export class AggregatingIngestSink implements IngestSink {
   /** Records each committed trace's assignment, for scores that arrive later. */
   #remember(traces: readonly TraceRecord[]): void {
     for (const [traceId, entry, arm, scope, inherited, unit] of traces) {
-      if (inherited && this.#deps.traces.get(traceId) !== undefined) continue;
+      if (inherited && this.#deps.traces.known(traceId)) continue;
       const { rollout } = entry;
       const variant = arm === 'canary' ? rollout.canaryVersion : rollout.stableVersion;
       const assignment: { -readonly [K in keyof TraceAssignment]: TraceAssignment[K] } = {

@@ -16,8 +16,10 @@ export interface TraceAssignment {
 export interface TraceStore {
   /** Records a trace's assignment (a later write for the same trace wins, keeping the trace's age). */
   set(traceId: string, assignment: TraceAssignment): void;
-  /** The assignment of a trace, if still remembered. */
+  /** The assignment of a trace, if still remembered (may read the disk). */
   get(traceId: string): TraceAssignment | undefined;
+  /** Whether a trace is known without reading the disk (the receiver's hot path asks this). */
+  known(traceId: string): boolean;
   /** Traces remembered. */
   readonly size: number;
   /** Persists what was recorded since the last call (a store that keeps traces only in memory does nothing). */
@@ -60,6 +62,10 @@ export class TraceIndex implements TraceStore {
   /** The assignment of a trace, if still remembered. */
   get(traceId: string): TraceAssignment | undefined {
     return this.#entries.get(traceId);
+  }
+
+  known(traceId: string): boolean {
+    return this.#entries.has(traceId);
   }
 
   /** Traces remembered. */
