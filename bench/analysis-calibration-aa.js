@@ -3,6 +3,10 @@
 // Markdown table (docs/calibration.md quotes it); the seeds per scenario are those of the full calibration.
 //
 //   CALIBRATION_RATE=100 CALIBRATION_ROLLOUTS=200 pnpm --filter @prompt-canary/bench run calibrate-aa
+//
+// CALIBRATION_GATES=1 plays the seed gates in the words of a sustained, observe-first pack: success_rate's limit
+// with `for: 5m`, latency_p99's with `onFail: notify`, tokens_per_request's `maxIncrease: 50%`, and
+// `startAfter: 10m`, counted per metric as the controller counts them.
 
 import { mulberry32, seedScenario, simulateRamp } from '@prompt-canary/analysis/calibration';
 
@@ -11,6 +15,20 @@ const rate = Number(process.env.CALIBRATION_RATE ?? 100);
 const rollouts = Number(process.env.CALIBRATION_ROLLOUTS ?? 200);
 const turnsList = (process.env.CALIBRATION_TURNS ?? '1,3,6,12').split(',').map(Number);
 const rhos = (process.env.CALIBRATION_RHOS ?? '0,0.1,0.2').split(',').map(Number);
+const gated =
+  process.env.CALIBRATION_GATES === '1'
+    ? {
+        config: {
+          metrics: [
+            { name: 'success_rate', threshold: 0.9, comparison: '>=' },
+            { name: 'latency_p99', threshold: 3000, comparison: '<=', onFail: 'notify' },
+            { name: 'tokens_per_request', maxIncrease: 0.5 },
+          ],
+        },
+        gates: { success_rate: { forLooks: 5 } },
+        startAfterLooks: 10,
+      }
+    : {};
 
 const pct = (k, n) => `${k} (${((100 * k) / n).toFixed(2)}%)`;
 const rows = [];
@@ -24,7 +42,7 @@ for (const turns of turnsList) {
     let any = 0;
     let srm = 0;
     for (let i = 0; i < rollouts; i++) {
-      const run = simulateRamp(seedScenario(rate, turns, rho), random);
+      const run = simulateRamp(seedScenario(rate, turns, rho, gated), random);
       if (run.rollbackLook !== null) rb++;
       if (run.srmFail !== null) srm++;
       if (Object.keys(run.firstFailByCheck).length > 0) any++;

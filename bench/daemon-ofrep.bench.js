@@ -11,14 +11,14 @@
 //     the build needs the daemon's node_modules beside its dist, e.g. a copy of apps/daemon/{dist,package.json}
 //     with a node_modules symlink)
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { profileTop } from './lib/cpu-profile.js';
 import { createToken, splitFlag, startDaemon, startNodeServer } from './lib/daemon-process.js';
-import { fmt, loadAverage, machineLine, median, quantile, sleep } from './lib/machine.js';
+import { cpuSeconds, fmt, loadAverage, machineLine, median, quantile, sleep } from './lib/machine.js';
 
 const ROUNDS = Number(process.env.OFREP_ROUNDS ?? 3);
 const DURATION = Number(process.env.OFREP_DURATION ?? 10); // seconds per timed run
@@ -41,17 +41,6 @@ const cleanup = async () => {
 };
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
-
-/** CPU seconds (user + system) used so far by process `pid`, from /proc/PID/stat (clock ticks of 1/100 s). */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** One autocannon run; latencies are taken from every response (autocannon's own histogram keeps whole ms). */
 function load(url, token, seconds, pid) {

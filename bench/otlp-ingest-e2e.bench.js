@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { otlpSchema } from '@prompt-canary/daemon/otlp';
 import autocannon from 'autocannon';
 import { ADMIN_TOKEN, adminClient, startNodeServer } from './lib/daemon-process.js';
-import { fmt, median } from './lib/machine.js';
+import { cpuSeconds, fmt, median } from './lib/machine.js';
 import { int, kv, PROMPT, randomBytes, str, xorshift } from './lib/otlp-values.js';
 
 const SPANS = Number(process.env.OTLP_E2E_SPANS ?? 1000); // spans per request
@@ -104,17 +104,24 @@ function makePayloads() {
   });
 }
 
-/** Spans/s of protobufjs decoding the payloads, nothing else: one timed sample. */
+/** Spans/s of protobufjs decoding the payloads, nothing else: one timed sample (wall time and this process's CPU). */
 function floorSample(payloads) {
   let kept = 0;
+  const cpuBefore = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let pass = 0; pass < FLOOR_PASSES; pass++) {
     for (const body of payloads) kept += Request.decode(body).resourceSpans.length;
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
   if (kept < 0) console.log(kept);
-  return (FLOOR_PASSES * PAYLOADS * SPANS) / seconds;
+  const spans = FLOOR_PASSES * PAYLOADS * SPANS;
+  floorCpuUs.push((cpu.user + cpu.system) / spans);
+  return spans / seconds;
 }
+
+/** CPU µs per span of every floor sample: steadier than spans/s when other work shares the machine. */
+const floorCpuUs = [];
 
 /** The floor: the median of several samples, so one slow moment of the machine does not move it. */
 function floorRate(payloads) {
@@ -201,14 +208,27 @@ try {
   const rows = [];
   for (let round = 0; round < ROUNDS; round++) {
     const payloads = makePayloads(); // fresh end times, so the spans land in the rollout's current slices
+    floorCpuUs.length = 0;
     const before = floorRate(payloads);
+    const cpuBefore = cpuSeconds(server.pid);
     const result = await load(baseUrl, token, payloads);
+    const daemonCpuUs = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / (result['2xx'] * SPANS);
     const after = floorRate(payloads);
     const floor = (before + after) / 2;
     const e2e = (result['2xx'] * SPANS) / result.duration;
-    rows.push({ floor, e2e, ratio: e2e / floor, p99: result.latency.p99, non2xx: result.non2xx });
+    const floorCpu = median(floorCpuUs);
+    rows.push({
+      floor,
+      e2e,
+      ratio: e2e / floor,
+      floorCpu,
+      daemonCpuUs,
+      cpuRatio: floorCpu / daemonCpuUs,
+      p99: result.latency.p99,
+      non2xx: result.non2xx,
+    });
     console.error(
-      `round ${round + 1}/${ROUNDS}: end to end ${fmt(e2e)} spans/s, floor ${fmt(floor)} spans/s, ×${(e2e / floor).toFixed(2)}, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+      `round ${round + 1}/${ROUNDS}: end to end ${fmt(e2e)} spans/s, floor ${fmt(floor)} spans/s, ×${(e2e / floor).toFixed(2)}; CPU per span: daemon ${daemonCpuUs.toFixed(2)} µs, floor ${floorCpu.toFixed(2)} µs (×${(floorCpu / daemonCpuUs).toFixed(2)}); p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
     );
   }
   const analysis = await api('GET', '/api/v1/rollouts').then((list) =>
@@ -224,10 +244,10 @@ contents, which are dropped; sessions of ~6 turns carrying \`feature_flag.contex
 ${ROUNDS} rounds of ${DURATION} s; the floor is protobufjs decoding the same payloads on one core (median of 3 samples of 320,000 spans), measured
 before and after each round. Median over rounds.
 
-| path | spans/s | × floor | request p99 (ms) |
-|---|---:|---:|---:|
-| protobufjs \`decode\` only (floor) | ${fmt(col('floor'))} | 1.00 | — |
-| \`POST /v1/traces\`: HTTP + decode + aggregation + SQLite commit before the 2xx | ${fmt(col('e2e'))} | ${col('ratio').toFixed(2)} | ${col('p99')} |
+| path | spans/s | × floor | CPU µs per span | × floor (CPU) | request p99 (ms) |
+|---|---:|---:|---:|---:|---:|
+| protobufjs \`decode\` only (floor) | ${fmt(col('floor'))} | 1.00 | ${col('floorCpu').toFixed(2)} | 1.00 | — |
+| \`POST /v1/traces\`: HTTP + decode + aggregation + SQLite commit before the 2xx | ${fmt(col('e2e'))} | ${col('ratio').toFixed(2)} | ${col('daemonCpuUs').toFixed(2)} | ${col('cpuRatio').toFixed(2)} | ${col('p99')} |
 
 Non-2xx answers: ${rows.reduce((n, r) => n + r.non2xx, 0)}. Units counted by the analysis afterwards: ${JSON.stringify(analysis.srm.units ?? null)}.
 `);

@@ -26,6 +26,17 @@ export function machineLine(loads) {
   return `Node ${process.version}, ${availableParallelism()} CPUs (nproc), ${process.platform}/${process.arch}; ${range}.`;
 }
 
+/** CPU seconds (user + system) used so far by process `pid`, from /proc/PID/stat (clock ticks of 1/100 s). */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Median of a list of numbers. */
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);

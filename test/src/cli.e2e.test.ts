@@ -1,67 +1,28 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, type DaemonProcess, repoRoot, sharedRoot, startDaemon } from './daemon-process.js';
+import { cliMain, spawnCli as spawnOn } from './cli-process.js';
+import { api, type DaemonProcess, repoRoot, startDaemon } from './daemon-process.js';
 
-const cliMain = join(repoRoot, 'apps/cli/dist/main.js');
-const seedPack = join(sharedRoot, 'examples', 'seed-promptpack.yaml');
-const present = existsSync(seedPack);
+/** The repository's ramp example (10% steps every 5 minutes, success rate ≥ 90%, p99 latency ≤ 3000 ms). */
+const examplePack = join(repoRoot, 'examples', 'ramp.yaml');
 
-if (!present) {
-  if (process.env.CI === 'true')
-    throw new Error(`${seedPack} is missing; CI must run with ../shared beside the checkout`);
-  console.warn(`skipping the CLI e2e: ${seedPack} not found (set PROMPT_CANARY_SHARED)`);
-}
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A running `canary` child process. */
-interface CliChild {
-  stdout(): string;
-  exited: Promise<CliRun>;
-}
-
-describe.skipIf(!present)('the canary CLI against the real daemon', () => {
+describe('the canary CLI against the real daemon', () => {
   let daemon: DaemonProcess;
   let dir: string;
   const pack = 'support-prompts';
 
-  /** Starts `node apps/cli/dist/main.js …` with the daemon's URL and admin token in the environment. */
-  function spawnCli(args: string[], env: Record<string, string> = {}): CliChild {
-    const base = { ...(process.env as Record<string, string>) };
-    delete base.CANARY_URL;
-    delete base.CANARY_TOKEN;
-    delete base.FORCE_COLOR;
-    const child = spawn(process.execPath, [cliMain, ...args], {
-      env: { ...base, CANARY_URL: daemon.url, CANARY_TOKEN: daemon.adminToken, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    const exited = new Promise<CliRun>((resolve) =>
-      child.once('exit', (code) => resolve({ code, stdout, stderr })),
-    );
-    return { stdout: () => stdout, exited };
-  }
-
+  const spawnCli = (args: string[], env: Record<string, string> = {}) => spawnOn(daemon, args, env);
   const canary = (args: string[], env: Record<string, string> = {}) => spawnCli(args, env).exited;
 
-  /** The seed pack with another version (and optionally another step interval). */
+  /** The example pack with another version (and optionally another step interval). */
   function packFile(version: string): string {
     const file = join(dir, `pack-${version}.yaml`);
-    writeFileSync(file, readFileSync(seedPack, 'utf8').replace('version: "2.4.0"', `version: "${version}"`));
+    writeFileSync(
+      file,
+      readFileSync(examplePack, 'utf8').replace('version: "2.4.0"', `version: "${version}"`),
+    );
     return file;
   }
 
@@ -84,12 +45,12 @@ describe.skipIf(!present)('the canary CLI against the real daemon', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('applies the seed pack unchanged: the first version becomes stable', async () => {
-    const run = await canary(['apply', '-f', seedPack]);
+  it('applies the example pack unchanged: the first version becomes stable', async () => {
+    const run = await canary(['apply', '-f', examplePack]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toContain('+  version: 2.4.0');
     expect(run.stdout).toContain('support-prompts: revision 1, created; 2.4.0 is stable');
-    const again = await canary(['apply', '-f', seedPack, '--dry-run']);
+    const again = await canary(['apply', '-f', examplePack, '--dry-run']);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('no changes against the live pack');
     expect(again.stdout).toContain('dry run: no-op');

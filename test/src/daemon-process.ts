@@ -45,11 +45,14 @@ export interface StartOptions {
   args?: string[];
   /** Set no CANARYD_ADMIN_TOKEN (the first start then prints one). */
   noAdminToken?: boolean;
+  /** The daemon's entry point (default: the workspace build, {@link daemonMain}); e.g. an installed `canaryd`. */
+  main?: string;
 }
 
 /** Runs `node apps/daemon/dist/main.js` and waits until `/readyz` answers. */
 export async function startDaemon(options: StartOptions = {}): Promise<DaemonProcess> {
-  if (!existsSync(daemonMain)) throw new Error(`${daemonMain} is missing: run pnpm build first`);
+  const main = options.main ?? daemonMain;
+  if (!existsSync(main)) throw new Error(`${main} is missing: run pnpm build first`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'canaryd-e2e-'));
   const adminToken = `e2e-${randomBytes(16).toString('hex')}`;
@@ -62,7 +65,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<DaemonPro
   const child = spawn(
     process.execPath,
     [
-      daemonMain,
+      main,
       '--host',
       '127.0.0.1',
       '--port',

@@ -1,19 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type DaemonProcess, startDaemon } from './daemon-process.js';
+import {
+  chromiumPresent,
+  createToken,
+  launchBrowser,
+  screenshotDir,
+  signIn,
+  splitSpans,
+} from './dashboard-browser.js';
 
-/** Debian's Chromium; `CHROMIUM_PATH` points elsewhere. */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const present = existsSync(chromiumPath);
-
-if (!present) {
-  if (process.env.CI === 'true') throw new Error(`${chromiumPath} is missing; CI installs Debian's chromium`);
-  console.warn(`skipping the dashboard e2e: no browser at ${chromiumPath} (apt-get install -y chromium)`);
-}
+const present = chromiumPresent();
 
 const PACK = 'support-prompts';
 
@@ -43,43 +43,9 @@ function pack(version: string) {
   };
 }
 
-/** An OTLP/JSON export of `n` split-assigned spans served `variant`: `errors` of them failed, durations step·(i+1) ms. */
+/** Split-assigned spans of the pack served `variant`: `errors` of them failed, durations step·(i+1) ms. */
 function spans(variant: string, n: number, errors: number, stepMs: number) {
-  const attribute = (key: string, value: string) => ({ key, value: { stringValue: value } });
-  const nanos = (ms: number) => (BigInt(Math.round(ms)) * 1_000_000n).toString();
-  const end = Date.now();
-  return {
-    resourceSpans: [
-      {
-        resource: { attributes: [attribute('service.name', 'support-agent')] },
-        scopeSpans: [
-          {
-            scope: { name: 'dashboard-e2e' },
-            spans: Array.from({ length: n }, (_, i) => ({
-              traceId: randomBytes(16).toString('hex'),
-              spanId: randomBytes(8).toString('hex'),
-              name: 'chat',
-              kind: 2,
-              startTimeUnixNano: nanos(end - stepMs * (i + 1)),
-              endTimeUnixNano: nanos(end),
-              attributes: [
-                attribute('feature_flag.key', PACK),
-                attribute('feature_flag.result.variant', variant),
-                attribute('feature_flag.result.reason', 'SPLIT'),
-              ],
-              status: i < errors ? { code: 2 } : {},
-            })),
-          },
-        ],
-      },
-    ],
-  };
-}
-
-async function createToken(daemon: DaemonProcess, name: string, scopes: string[]): Promise<string> {
-  const res = await api(daemon, '/api/v1/tokens', { method: 'POST', json: { name, scopes } });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
+  return splitSpans({ pack: PACK, variant, n, errors, stepMs });
 }
 
 /** Everything a page sent or showed that could leak the token. */
@@ -114,15 +80,12 @@ describe.skipIf(!present)('the dashboard in headless Chromium against the built 
       if (/content security policy/i.test(message.text())) w.cspViolations.push(message.text());
     });
     watched.push(w);
-    await page.goto(`${daemon.url}/ui${hash}`);
-    await page.locator('input#token[type="password"]').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('.top .who').waitFor();
+    await signIn(page, daemon, token, hash);
     return w;
   }
 
   beforeAll(async () => {
-    outputDir = mkdtempSync(join(tmpdir(), 'prompt-canary-dashboard-e2e-'));
+    outputDir = screenshotDir('actions');
     userDataDir = mkdtempSync(join(tmpdir(), 'prompt-canary-chromium-'));
     daemon = await startDaemon();
     readToken = await createToken(daemon, 'viewer', ['read']);
@@ -142,20 +105,7 @@ describe.skipIf(!present)('the dashboard in headless Chromium against the built 
     for (const body of [spans('2.4.0', 120, 6, 20), spans('2.3.1', 1080, 32, 10)]) {
       expect((await api(daemon, '/v1/traces', { method: 'POST', json: body })).status).toBe(200);
     }
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1280, height: 1000 },
-    });
+    context = await launchBrowser(userDataDir);
   }, 60_000);
 
   afterAll(async () => {

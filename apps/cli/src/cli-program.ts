@@ -1,15 +1,22 @@
 import { readFile } from 'node:fs/promises';
-import type { RolloutPhase } from '@prompt-canary/api-types';
+import type { RolloutPhase, Scope } from '@prompt-canary/api-types';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiFailure } from './api/api-failure.js';
 import { CanaryClient } from './api/canary-client.js';
 import { type CommandContext, type OutputFormat, UsageError } from './command-context.js';
 import { actionCommand } from './commands/action-command.js';
 import { applyCommand } from './commands/apply-command.js';
+import { deletePackCommand } from './commands/delete-command.js';
 import { exportFlagdCommand } from './commands/export-command.js';
 import { getPacksCommand, getRolloutsCommand } from './commands/get-command.js';
 import { historyCommand } from './commands/history-command.js';
+import {
+  applySegmentsCommand,
+  deleteSegmentCommand,
+  getSegmentsCommand,
+} from './commands/segment-commands.js';
 import { statusCommand } from './commands/status-command.js';
+import { createTokenCommand, listTokensCommand, revokeTokenCommand } from './commands/token-commands.js';
 import type { Terminal } from './terminal.js';
 import { watchCommand } from './watch/watch-command.js';
 
@@ -47,6 +54,20 @@ function duration(value: string): number {
   const ms = Number(match[1]) * factor;
   if (ms < 100) throw new InvalidArgumentError('at least 100ms');
   return ms;
+}
+
+const SCOPES: readonly Scope[] = ['evaluate', 'ingest', 'read', 'operate', 'admin'];
+
+function scopeList(value: string): Scope[] {
+  const scopes = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  const unknown = scopes.find((scope) => !(SCOPES as readonly string[]).includes(scope));
+  if (unknown !== undefined || scopes.length === 0) {
+    throw new InvalidArgumentError(`expected scopes from ${SCOPES.join(', ')}, separated by commas`);
+  }
+  return scopes as Scope[];
 }
 
 const PHASES: readonly RolloutPhase[] = ['Progressing', 'Paused', 'Completed', 'RolledBack'];
@@ -160,6 +181,62 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
     .addArgument(new Argument('<format>', 'the export format').choices(['flagd']))
     .action(async (_format: string, _opts: unknown, command: Command) => {
       result.code = await exportFlagdCommand(context(command));
+    });
+
+  program
+    .command('delete')
+    .description('delete a pack with its flag, rollouts and history (the audit log keeps the record)')
+    .addArgument(new Argument('<kind>', 'what to delete').choices(['pack']))
+    .argument('<name>', 'the pack name')
+    .option('--force', 'delete even while a rollout is live', false)
+    .action(async (_kind: string, name: string, opts: { force: boolean }, command: Command) => {
+      result.code = await deletePackCommand(context(command), name, opts);
+    });
+
+  const tokens = program.command('tokens').description('create, list and revoke API tokens (scope admin)');
+  tokens
+    .command('create')
+    .description('create a token; its secret is printed this once')
+    .argument('<name>', 'the token name')
+    .requiredOption('--scopes <list>', `comma-separated scopes: ${SCOPES.join(', ')}`, scopeList)
+    .action(async (name: string, opts: { scopes: Scope[] }, command: Command) => {
+      result.code = await createTokenCommand(context(command), name, opts.scopes);
+    });
+  tokens
+    .command('list')
+    .description('token names, scopes and ages (never the secrets)')
+    .action(async (_opts: unknown, command: Command) => {
+      result.code = await listTokensCommand(context(command));
+    });
+  tokens
+    .command('revoke')
+    .description('revoke a token: it stops working on its next request')
+    .argument('<name>', 'the token name')
+    .action(async (name: string, _opts: unknown, command: Command) => {
+      result.code = await revokeTokenCommand(context(command), name);
+    });
+
+  const segments = program.command('segments').description('named segments that packs refer to');
+  segments
+    .command('apply')
+    .description('create or replace the segments of a file mapping names to {match}')
+    .requiredOption('-f, --file <file>', 'YAML or JSON: name → {match: {...}}')
+    .action(async (opts: { file: string }, command: Command) => {
+      result.code = await applySegmentsCommand(context(command), opts.file);
+    });
+  segments
+    .command('get')
+    .description('every segment, or the one named')
+    .argument('[name]', 'a segment name')
+    .action(async (name: string | undefined, _opts: unknown, command: Command) => {
+      result.code = await getSegmentsCommand(context(command), name);
+    });
+  segments
+    .command('delete')
+    .description('delete a segment')
+    .argument('<name>', 'the segment name')
+    .action(async (name: string, _opts: unknown, command: Command) => {
+      result.code = await deleteSegmentCommand(context(command), name);
     });
 
   return program;

@@ -28,3 +28,12 @@ export function printJson(terminal: Terminal, value: unknown): void {
 export function printLines(terminal: Terminal, lines: readonly string[]): void {
   if (lines.length > 0) terminal.write(`${lines.join('\n')}\n`);
 }
+
+/** Reads the file given with `-f`; a file that cannot be read is a usage error (exit 2). */
+export async function readFileArgument(ctx: CommandContext, path: string): Promise<string> {
+  try {
+    return await ctx.readFile(path);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}

@@ -27,6 +27,7 @@ import { registerOpenApiRoute } from './openapi/openapi-route.js';
 import { createDaemonMetrics, type DaemonMetrics } from './ops/daemon-metrics.js';
 import { registerOpsRoutes } from './ops/health-routes.js';
 import { observeRequests } from './ops/request-observer.js';
+import { registerRolloutMetrics } from './ops/rollout-metrics.js';
 import { prometheusOtlpIngestCounters } from './otlp/otlp-ingest-counters.js';
 import { registerOtlpRoutes } from './otlp/otlp-routes.js';
 import { registerPackRoutes } from './releases/pack-routes.js';
@@ -163,6 +164,8 @@ export function createApp(deps: AppDeps): DaemonApp {
     onInternalError: (err) => logger.error({ err }, 'OTLP ingest failed'),
   });
   registerRolloutRoutes(app, ctx);
+
+  ctx.onClose(registerRolloutMetrics(ctx));
 
   const controller = new RolloutController({
     changes: ctx,

@@ -9,7 +9,7 @@ import { createDaemonMetrics } from './ops/daemon-metrics.js';
 import { logRedaction } from './security/log-redaction.js';
 import { ConfigError, type DaemonConfig, parseDaemonConfig } from './settings/daemon-config.js';
 import { parseLimitSettings } from './settings/limit-settings.js';
-import type { Settings } from './settings/settings.js';
+import { defaultSettings, type Settings } from './settings/settings.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { createFirstAdminToken, ensureAdminToken } from './tokens/bootstrap-tokens.js';
 
@@ -33,17 +33,41 @@ function readConfig(): DaemonConfig & { settings: Partial<Settings> } {
   }
 }
 
-function open(config: DaemonConfig, clock: SystemClock): { db: SqliteDatabase; store: SqliteStore } {
+function open(
+  config: DaemonConfig & { settings: Partial<Settings> },
+  clock: SystemClock,
+): { db: SqliteDatabase; store: SqliteStore } {
   const path = config.db;
+  const { settings } = config;
   try {
     const db = openDatabase(path, { synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
-    return { db, store: new SqliteStore(db, { now: () => clock.now() }) };
+    const traceJoin = {
+      ...(settings.traceJoinHours === undefined ? {} : { maxAgeMs: settings.traceJoinHours * 3_600_000 }),
+      ...(settings.traceJoinMaxRows === undefined ? {} : { maxRows: settings.traceJoinMaxRows }),
+    };
+    return { db, store: new SqliteStore(db, { now: () => clock.now(), traceJoin }) };
   } catch (error) {
     return fail(`cannot open database ${path}: ${(error as Error).message}`, 2);
   }
 }
 
+const USAGE = `Usage: canaryd [--host 0.0.0.0] [--port 4000] [--db ./data/canary.db] [--time-scale 1]
+
+The Prompt Canary daemon. Every flag has an environment variable (CANARYD_HOST, CANARYD_PORT, CANARYD_DB,
+CANARYD_TIME_SCALE); CANARYD_ADMIN_TOKEN sets the admin token, CANARYD_LOG_LEVEL the log level.
+`;
+
 async function main(): Promise<void> {
+  // The two informational flags are answered before any configuration is read or file opened.
+  const [only, ...rest] = process.argv.slice(2);
+  if (rest.length === 0 && (only === '--version' || only === '-v')) {
+    process.stdout.write(`${defaultSettings.version}\n`);
+    return;
+  }
+  if (rest.length === 0 && (only === '--help' || only === '-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const config = readConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'canaryd' }, redact: logRedaction });
   const clock = new SystemClock(config.timeScale);

@@ -158,7 +158,13 @@ async function run(options: StartOptions, signal: AbortSignal, children: Managed
       : bold(`Rollout rolled back: ${final.reason}`),
   );
   if (options.keepRunning && daemon) {
-    say(`canaryd keeps running at ${url} (dashboard ${url}/ui); Ctrl-C stops it.`);
+    say(
+      `canaryd keeps running at ${url} (dashboard ${url}/ui); Ctrl-C stops it. To try next, in another terminal:`,
+    );
+    say(`  export CANARY_URL=${url} CANARY_TOKEN=<the admin token>`);
+    say(`  pnpm canary history ${pack.name}                  # every transition with its reason`);
+    say('  pnpm canary apply -f examples/ramp.yaml --dry-run   # what applying a pack would do');
+    say('  more in README.md ("A five-minute tour") and examples/README.md');
     await new Promise<void>((resolveWait) => signal.addEventListener('abort', () => resolveWait()));
   }
   return final.phase === 'Completed' ? 0 : EXIT_ROLLED_BACK;

@@ -11,6 +11,7 @@ const config: AnalysisConfig = {
     {
       name: 'tool_call_accuracy',
       from: { attribute: 'app.tool_call.correct', aggregate: 'rate' },
+      direction: 'higher',
       compare: false,
     },
   ],

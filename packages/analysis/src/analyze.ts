@@ -3,6 +3,7 @@ import {
   DEFAULT_ALPHA,
   DEFAULT_MIN_SAMPLES,
   type MetricConfig,
+  metricKey,
 } from './analysis-config.js';
 import { ArmAggregate } from './arm-aggregate.js';
 import type { CheckResult } from './check-result.js';
@@ -70,6 +71,10 @@ export interface AnalysisResult {
 
 /** Which sequential check a metric gets, if any: its tolerance, else the regression test unless `compare: false`. */
 export function sequentialKind(config: MetricConfig): 'relative' | 'regression' | undefined {
+  // A count over time scales with the canary's weight: it is never compared with stable.
+  if (config.from !== undefined && 'attribute' in config.from && config.from.aggregate === 'per_minute') {
+    return undefined;
+  }
   if (config.maxIncrease !== undefined || config.maxDecrease !== undefined) return 'relative';
   return config.compare === false ? undefined : 'regression';
 }
@@ -84,8 +89,11 @@ function summarize(
   if (agg === undefined) return out;
   const names = [...BUILT_IN_METRICS.map((name) => ({ name }) as MetricConfig), ...configs];
   for (const config of names) {
-    const sample = resolveMetric(config).read(agg);
-    if (sample !== undefined) out.metrics[config.name] = sampleValue(sample);
+    const metric = resolveMetric(config);
+    // A count over time needs the window's length, which `arms` does not have: its checks carry the rate.
+    if (metric.perMinute === true) continue;
+    const sample = metric.read(agg);
+    if (sample !== undefined) out.metrics[metricKey(config)] = sampleValue(sample);
   }
   return out;
 }
@@ -116,7 +124,11 @@ function hardLimits(input: AnalyzeInput, defaultMin: number): Map<MetricConfig, 
   if (stepSlices === undefined || intervalMs === undefined || nowMs === undefined) {
     if (input.lastInterval === undefined)
       throw new Error('analyze: hard limits need stepSlices or lastInterval');
-    for (const config of pending) out.set(config, judge(config, input.lastInterval, {}));
+    const window =
+      nowMs !== undefined && intervalMs !== undefined
+        ? { window: { from: nowMs - intervalMs, to: nowMs } }
+        : {};
+    for (const config of pending) out.set(config, judge(config, input.lastInterval, window));
     return out;
   }
   const describe = (w: WidenedWindow, config: MetricConfig, enough: boolean): string => {
@@ -181,7 +193,7 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
     if (limit !== undefined) checks.push(limit);
     const kind = sequentialKind(metricConfig);
     if (kind === undefined || input.cumulative === undefined) continue;
-    const key = sequentialKey(metricConfig.name, kind);
+    const key = sequentialKey(metricKey(metricConfig), kind);
     const outcome = compareArms({
       config: metricConfig,
       metric,

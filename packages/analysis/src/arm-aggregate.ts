@@ -29,6 +29,10 @@ export interface ArmAggregateJson {
   attributes: Record<string, { moments: Moments; sketch?: QuantileSketchJson }>;
   feedback: Record<string, Moments>;
   scores: Record<string, ScoreAggregate>;
+  /** Sketches of tracking events' values, for events sent with one; absent in aggregates written before them. */
+  eventValues?: Record<string, QuantileSketchJson>;
+  /** Sketches of scores' values by name (custom pass marks); absent in aggregates written before them. */
+  scoreValues?: Record<string, QuantileSketchJson>;
   /** Per-unit cluster buckets; absent in aggregates written before units were read (request-level then). */
   units?: UnitClustersJson;
 }
@@ -93,6 +97,10 @@ export class ArmAggregate {
   feedback = new Map<string, Moments>();
   /** Late scores by name. */
   scores = new Map<string, ScoreAggregate>();
+  /** The values of tracking events sent with one, by event name (percentiles of custom event metrics). */
+  eventValues = new Map<string, QuantileSketch>();
+  /** The values of scores by name, for pass marks other than {@link SCORE_PASS_VALUE}. */
+  scoreValues = new Map<string, QuantileSketch>();
   /**
    * Per-unit cluster buckets behind the cluster-robust variances (ADR 0005). Counts only what was added through
    * `addSpan`/`addUsage`/`addFeedback`/`addScore`; data added to the moments directly stays request-level.
@@ -226,6 +234,14 @@ export class ArmAggregate {
       this.feedback.set(obs.name, m);
     }
     addToMoments(m, obs.value ?? 1);
+    if (obs.value !== undefined) {
+      let sketch = this.eventValues.get(obs.name);
+      if (sketch === undefined) {
+        sketch = new QuantileSketch();
+        this.eventValues.set(obs.name, sketch);
+      }
+      sketch.add(obs.value);
+    }
     const b = this.units.eventBucket(obs.unit);
     bump(this.units, `f.n:${obs.name}`, b, 1);
     bump(this.units, `f.s:${obs.name}`, b, obs.value ?? 1);
@@ -240,6 +256,12 @@ export class ArmAggregate {
     }
     addToMoments(s.moments, obs.value);
     if (obs.value >= SCORE_PASS_VALUE) s.passed += 1;
+    let values = this.scoreValues.get(obs.name);
+    if (values === undefined) {
+      values = new QuantileSketch();
+      this.scoreValues.set(obs.name, values);
+    }
+    values.add(obs.value);
     const b = this.units.eventBucket(obs.unit);
     bump(this.units, `s.n:${obs.name}`, b, 1);
     bump(this.units, `s.s:${obs.name}`, b, obs.value);
@@ -281,6 +303,16 @@ export class ArmAggregate {
     for (const [name, m] of other.feedback) {
       this.feedback.set(name, mergeMoments(this.feedback.get(name) ?? emptyMoments(), m));
     }
+    for (const [name, sketch] of other.eventValues) {
+      const mine = this.eventValues.get(name);
+      if (mine === undefined) this.eventValues.set(name, sketch.clone());
+      else mine.merge(sketch);
+    }
+    for (const [name, sketch] of other.scoreValues) {
+      const mine = this.scoreValues.get(name);
+      if (mine === undefined) this.scoreValues.set(name, sketch.clone());
+      else mine.merge(sketch);
+    }
     for (const [name, s] of other.scores) {
       const mine = this.scores.get(name) ?? { moments: emptyMoments(), passed: 0 };
       this.scores.set(name, {
@@ -308,6 +340,10 @@ export class ArmAggregate {
     for (const [name, m] of this.feedback) feedback[name] = { ...m };
     const scores: ArmAggregateJson['scores'] = {};
     for (const [name, s] of this.scores) scores[name] = { moments: { ...s.moments }, passed: s.passed };
+    const eventValues: Record<string, QuantileSketchJson> = {};
+    for (const [name, sketch] of this.eventValues) eventValues[name] = sketch.serialize();
+    const scoreValues: Record<string, QuantileSketchJson> = {};
+    for (const [name, sketch] of this.scoreValues) scoreValues[name] = sketch.serialize();
     return {
       v: 1,
       spans: this.spans,
@@ -321,6 +357,8 @@ export class ArmAggregate {
       attributes,
       feedback,
       scores,
+      ...(this.eventValues.size === 0 ? {} : { eventValues }),
+      ...(this.scoreValues.size === 0 ? {} : { scoreValues }),
       units: this.units.serialize(),
     };
   }
@@ -345,6 +383,12 @@ export class ArmAggregate {
     for (const [name, m] of Object.entries(json.feedback)) out.feedback.set(name, { ...m });
     for (const [name, s] of Object.entries(json.scores)) {
       out.scores.set(name, { moments: { ...s.moments }, passed: s.passed });
+    }
+    for (const [name, sketch] of Object.entries(json.eventValues ?? {})) {
+      out.eventValues.set(name, QuantileSketch.deserialize(sketch));
+    }
+    for (const [name, sketch] of Object.entries(json.scoreValues ?? {})) {
+      out.scoreValues.set(name, QuantileSketch.deserialize(sketch));
     }
     const units = json.units === undefined ? undefined : UnitClusters.deserialize(json.units);
     if (units !== undefined) out.units = units;

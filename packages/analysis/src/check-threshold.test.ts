@@ -107,3 +107,43 @@ describe('checkThreshold', () => {
     expect(check.canary).toBeNull();
   });
 });
+
+describe('checkThreshold: events per minute', () => {
+  const blocks = (n: number, blocked: number) => {
+    const agg = new ArmAggregate();
+    for (let i = 0; i < n; i++) agg.addSpan(span({ attributes: { 'app.guardrail.blocked': i < blocked } }));
+    return agg;
+  };
+  const config = {
+    name: 'guardrail_blocks',
+    from: { attribute: 'app.guardrail.blocked', aggregate: 'per_minute' as const },
+    direction: 'lower' as const,
+    threshold: 10,
+  };
+  const window = { from: 0, to: 5 * 60_000 };
+
+  it('fails 100 blocks in 5 minutes (20/min) against a 10/min limit, and reads it per minute', () => {
+    const check = checkThreshold({
+      config,
+      canary: blocks(1000, 100),
+      minSamples: 100,
+      window,
+      windowText: 'last 5 min',
+    });
+    expect(check).toMatchObject({ result: 'Fail', canary: 20 });
+    expect(check.reason).toMatch(
+      /^guardrail_blocks canary 20\/min > 10\/min beyond Poisson noise \(p<1e-6 ≤ 0.001; 100 events in last 5 min/,
+    );
+  });
+
+  it('passes 55 blocks in 5 minutes (11/min) within Poisson noise, and 40 (8/min) outright', () => {
+    expect(checkThreshold({ config, canary: blocks(1000, 55), minSamples: 100, window })).toMatchObject({
+      result: 'Pass',
+      status: 'Watch',
+    });
+    expect(checkThreshold({ config, canary: blocks(1000, 40), minSamples: 100, window })).toMatchObject({
+      result: 'Pass',
+      status: 'OK',
+    });
+  });
+});

@@ -1,9 +1,9 @@
-import type { Comparison, MetricConfig } from './analysis-config.js';
+import { type Comparison, type MetricConfig, metricKey } from './analysis-config.js';
 import type { ArmAggregate } from './arm-aggregate.js';
 import type { CheckResult } from './check-result.js';
 import { formatCount, formatValue } from './format.js';
 import { type MetricDefinition, type MetricSample, resolveMetric, sampleValue } from './metric-definition.js';
-import { binomialUpperTail, normalUpperTail } from './tail-probability.js';
+import { binomialUpperTail, normalUpperTail, poissonUpperTail } from './tail-probability.js';
 import { unitCounts, unitNote } from './unit-note.js';
 
 /**
@@ -97,13 +97,15 @@ export function checkThreshold(input: ThresholdCheckInput): CheckResult {
   if (config.threshold === undefined)
     throw new Error(`metric ${config.name}: a threshold check needs a threshold`);
   const threshold = config.threshold;
+  const name = metricKey(config);
   const alpha = input.alpha ?? DEFAULT_LIMIT_ALPHA;
   const comparison: Comparison = config.comparison ?? (metric.direction === 'higher' ? '>=' : '<=');
+  if (metric.perMinute === true) return perMinuteLimit(input, metric, name, comparison, threshold, alpha);
   const canary = metric.read(input.canary);
   const stable = input.stable === undefined ? undefined : metric.read(input.stable);
   const nUnits = unitCounts(stable, canary);
   const base = {
-    metric: config.name,
+    metric: name,
     kind: 'threshold' as const,
     stable: stable === undefined ? null : sampleValue(stable),
     canary: canary === undefined ? null : sampleValue(canary),
@@ -120,7 +122,7 @@ export function checkThreshold(input: ThresholdCheckInput): CheckResult {
       ...base,
       result: 'Inconclusive',
       status: 'Inconclusive',
-      reason: `${config.name}: no canary data in ${where} (limit ${PRINTED[comparison]} ${limit})`,
+      reason: `${name}: no canary data in ${where} (limit ${PRINTED[comparison]} ${limit})`,
     };
   }
   const value = sampleValue(canary);
@@ -132,7 +134,7 @@ export function checkThreshold(input: ThresholdCheckInput): CheckResult {
       ...base,
       result: 'Inconclusive',
       status: 'Inconclusive',
-      reason: `${config.name} canary ${shown}: too few samples (n=${formatCount(canary.n)} < ${formatCount(minSamples)}, ${where})`,
+      reason: `${name} canary ${shown}: too few samples (n=${formatCount(canary.n)} < ${formatCount(minSamples)}, ${where})`,
     };
   }
   const note = unitNote(canary);
@@ -142,7 +144,7 @@ export function checkThreshold(input: ThresholdCheckInput): CheckResult {
       ...base,
       result: 'Pass',
       status: 'OK',
-      reason: `${config.name} canary ${shown} ${PRINTED[comparison]} ${limit} (${n})${note}`,
+      reason: `${name} canary ${shown} ${PRINTED[comparison]} ${limit} (${n})${note}`,
     };
   }
   const p = limitPValue(canary, metric, threshold, higherOk);
@@ -152,13 +154,82 @@ export function checkThreshold(input: ThresholdCheckInput): CheckResult {
       ...base,
       result: 'Pass',
       status: 'Watch',
-      reason: `${config.name} canary ${shown} ${BROKEN[comparison]} ${limit} within sampling noise (${pText} > ${alpha}; ${n})${note}`,
+      reason: `${name} canary ${shown} ${BROKEN[comparison]} ${limit} within sampling noise (${pText} > ${alpha}; ${n})${note}`,
     };
   }
   return {
     ...base,
     result: 'Fail',
     status: 'Degraded',
-    reason: `${config.name} canary ${shown} ${BROKEN[comparison]} ${limit} beyond sampling noise (${pText} ≤ ${alpha}; ${n})${note}`,
+    reason: `${name} canary ${shown} ${BROKEN[comparison]} ${limit} beyond sampling noise (${pText} ≤ ${alpha}; ${n})${note}`,
+  };
+}
+
+/**
+ * A limit on canary events per minute (`per_minute`): the window's count k over its length T minutes against the
+ * limit L, failed when the rate is past L beyond Poisson noise (P(X ≥ k | λ = L·T) ≤ α for an upper limit).
+ */
+function perMinuteLimit(
+  input: ThresholdCheckInput,
+  metric: MetricDefinition,
+  name: string,
+  comparison: Comparison,
+  threshold: number,
+  alpha: number,
+): CheckResult {
+  const { window } = input;
+  if (window === undefined) throw new Error(`metric ${name}: a per-minute limit needs the window it judges`);
+  const minutes = Math.max(1e-9, (window.to - window.from) / 60_000);
+  const sample = metric.read(input.canary);
+  const count = sample?.type === 'mean' ? sample.mean : 0;
+  const value = count / minutes;
+  const perMinute = (x: number): string => `${formatValue(x, 'number')}/min`;
+  const where = input.windowText ?? 'the last interval';
+  const base = {
+    metric: name,
+    kind: 'threshold' as const,
+    stable: null,
+    canary: sample === undefined ? null : value,
+    threshold,
+    n: { stable: 0, canary: sample?.n ?? 0 },
+    window,
+    onFail: input.config.onFail ?? 'rollback',
+  };
+  const limit = `${PRINTED[comparison]} ${perMinute(threshold)}`;
+  if (sample === undefined || sample.n < input.minSamples) {
+    const why =
+      sample === undefined
+        ? 'no canary requests'
+        : `too few samples (n=${formatCount(sample.n)} < ${formatCount(input.minSamples)}`;
+    return {
+      ...base,
+      result: 'Inconclusive',
+      status: 'Inconclusive',
+      reason: `${name}: ${why}${sample === undefined ? '' : ')'} in ${where} (limit ${limit})`,
+    };
+  }
+  const figures = `${formatCount(count)} events in ${where}, n=${formatCount(sample.n)}`;
+  const shown = perMinute(value);
+  if (HOLDS[comparison](value, threshold)) {
+    return { ...base, result: 'Pass', status: 'OK', reason: `${name} canary ${shown} ${limit} (${figures})` };
+  }
+  const higherOk = comparison === '>=' || comparison === '>';
+  const lambda = threshold * minutes;
+  const p = higherOk ? 1 - poissonUpperTail(count + 1, lambda) : poissonUpperTail(count, lambda);
+  const pText = p < 1e-6 ? 'p<1e-6' : `p=${p.toPrecision(2)}`;
+  const broken = `${BROKEN[comparison]} ${perMinute(threshold)}`;
+  if (p > alpha) {
+    return {
+      ...base,
+      result: 'Pass',
+      status: 'Watch',
+      reason: `${name} canary ${shown} ${broken} within Poisson noise (${pText} > ${alpha}; ${figures})`,
+    };
+  }
+  return {
+    ...base,
+    result: 'Fail',
+    status: 'Degraded',
+    reason: `${name} canary ${shown} ${broken} beyond Poisson noise (${pText} ≤ ${alpha}; ${figures})`,
   };
 }

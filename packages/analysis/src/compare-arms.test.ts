@@ -34,7 +34,9 @@ describe('compareArms: regression test on a rate', () => {
     expect(check.result).toBe('Fail');
     expect(check.status).toBe('Degraded');
     // V = p̂c(1 − p̂c)/412 + max(p̂s(1 − p̂s), p̄(1 − p̄))/3,700 with the pooled p̄ = 3,845/4,112 = 2.5256e-4.
-    expect(check.pValue).toBeCloseTo(0.04232739922052075, 10);
+    // The two-sided mixture gives p = 0.0423274; the harm-side one divides it by 2Φ(z′), z′ = Δ̂·√(τ/(V(V + τ))) =
+    // 2.9518, Φ(z′) = 0.998420 (computed independently).
+    expect(check.pValue).toBeCloseTo(0.04232739922052075 / (2 * 0.99842), 5);
     expect(check.interval?.[0]).toBeCloseTo(-0.0492233 - 0.048273, 6);
     expect(check.interval?.[1]).toBeCloseTo(-0.0492233 + 0.048273, 6);
     expect(check.n).toEqual({ stable: 3700, canary: 412 });
@@ -176,7 +178,8 @@ describe('compareArms: relative limits', () => {
       minSamples: 100,
     });
     expect(check.result).toBe('Fail');
-    expect(check.pValue).toBeCloseTo(2.6256765446375987e-6, 12);
+    // Two-sided p = 2.6256765e-6; harm side: divided by 2Φ(5.5246) (computed independently).
+    expect(check.pValue).toBeCloseTo(1.3128382939957421e-6, 12);
     expect(check.interval?.[0]).toBeCloseTo(150 - 29.759748157963394, 8);
     expect(check.interval?.[1]).toBeCloseTo(150 + 29.759748157963394, 8);
     expect(state?.tau).toBe(10_000);
@@ -203,19 +206,44 @@ describe('compareArms: relative limits', () => {
     expect([check.result, check.status]).toEqual(['Pass', 'OK']);
   });
 
-  it('reads maxDecrease on a rate as absolute points', () => {
-    // 94% → 88% with 2 points tolerated: Δ̂ = 0.04, V = (0.88·0.12 + 0.91·0.09)/1,000 = 1.875e-4 (stable's own
-    // variance floored at the pooled 91%), τ = 0.02² → p = 0.0969, not yet significant.
+  it('reads maxDecrease on a rate as relative to stable unless it says points', () => {
+    // 94% → 88% is −6.4% of stable: well inside −20%, so the interval lies wholly on the good side of it.
     const { check } = compareArms({
-      config: { name: 'success_rate', maxDecrease: 0.02 },
+      config: { name: 'success_rate', maxDecrease: 0.2 },
       kind: 'relative',
       stable: rateArm(1000, 60),
       canary: rateArm(1000, 120),
       alpha: 0.05,
       minSamples: 100,
     });
+    expect(check.result).toBe('Pass');
+    expect(check.reason).toContain('tolerance −20.0%');
+    expect(() =>
+      compareArms({
+        config: { name: 'latency_avg', maxIncrease: 0.02, toleranceUnit: 'points' },
+        kind: 'relative',
+        stable: tokensArm([[1, 200]]),
+        canary: tokensArm([[1, 200]]),
+        alpha: 0.05,
+        minSamples: 100,
+      }),
+    ).toThrow(/points applies to rates only/);
+  });
+
+  it('reads maxDecrease on a rate with toleranceUnit points as absolute points', () => {
+    // 94% → 88.5% with 2 points tolerated: Δ̂ = 0.035, V = (0.885·0.115 + 0.9125·0.0875)/1,000 = 1.8162e-4 (stable's
+    // own variance floored at the pooled 91.25%), τ = 0.02² → harm-side p = 0.0894 (two-sided 0.1760), not yet
+    // significant (computed independently).
+    const { check } = compareArms({
+      config: { name: 'success_rate', maxDecrease: 0.02, toleranceUnit: 'points' },
+      kind: 'relative',
+      stable: rateArm(1000, 60),
+      canary: rateArm(1000, 115),
+      alpha: 0.05,
+      minSamples: 100,
+    });
     expect([check.result, check.status]).toEqual(['Pass', 'Watch']);
-    expect(check.pValue).toBeCloseTo(0.09691549762110838, 10);
+    expect(check.pValue).toBeCloseTo(0.08938561028104887, 7); // Φ is approximated to 1.5e-7
     expect(check.reason).toContain('tolerance −2.0 points');
   });
 });

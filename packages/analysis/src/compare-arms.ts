@@ -1,10 +1,10 @@
-import type { MetricConfig } from './analysis-config.js';
+import { type MetricConfig, metricKey } from './analysis-config.js';
 import type { ArmAggregate } from './arm-aggregate.js';
 import type { CheckResult, CheckStatus } from './check-result.js';
 import { formatCount, formatLevel, formatPercent, formatSigned, formatValue } from './format.js';
 import type { MeanSample, MetricDefinition, MetricSample, QuantileSample } from './metric-definition.js';
 import { LOG_LATENCY_TAU, resolveMetric, sampleValue } from './metric-definition.js';
-import { msprt } from './msprt.js';
+import { msprtHarm } from './msprt.js';
 import { type SequentialCheckState, updateSequentialCheck } from './sequential-state.js';
 import { designNote, unitCounts, unitNote, unitsText } from './unit-note.js';
 
@@ -56,11 +56,12 @@ function meanStatistic(
   c: MeanSample,
   h: 1 | -1,
   tolerance: number,
+  points: boolean,
   priorTau: number | undefined,
 ): Statistic {
-  // Rates take an absolute tolerance (points); other metrics a relative one (a multiple of stable's mean).
-  const factor = metric.isRate ? 1 : 1 + h * tolerance;
-  const shifted = metric.isRate ? s.mean + h * tolerance : factor * s.mean;
+  // A tolerance in points is absolute (rates only); a relative one is a multiple of stable's mean.
+  const factor = points ? 1 : 1 + h * tolerance;
+  const shifted = points ? s.mean + h * tolerance : factor * s.mean;
   const delta = h * (c.mean - shifted);
   // Rates: each arm's p(1 − p), but never below the pooled p̄(1 − p̄) (the variance under "no difference"): a small
   // arm that happens to have no errors has p(1 − p) = 0, which would make a chance difference look certain.
@@ -69,7 +70,7 @@ function meanStatistic(
   const vc = Math.max(c.variance, floor);
   const vs = Math.max(s.variance, floor);
   const variance = (vc * c.designEffect) / c.n + (factor * factor * vs * s.designEffect) / s.n;
-  const toleranceTau = metric.isRate ? tolerance ** 2 : (tolerance * s.mean) ** 2;
+  const toleranceTau = points ? tolerance ** 2 : (tolerance * s.mean) ** 2;
   const tau = priorTau ?? (toleranceTau > 0 ? toleranceTau : metric.defaultTau(s));
   const offset = shifted - s.mean;
   const diff = c.mean - s.mean;
@@ -167,14 +168,14 @@ function logLatencyLook(
   const shift = Math.log(Math.max(1e-9, 1 + h * tolerance));
   const delta = h * (c.mean - s.mean - shift);
   const variance = (c.variance * c.designEffect) / c.n + (s.variance * s.designEffect) / s.n;
-  const look = msprt(delta, variance, LOG_LATENCY_TAU, alpha);
+  const look = msprtHarm(delta, variance, LOG_LATENCY_TAU, alpha);
   return { delta, p: look.p, ratio: Math.exp(c.mean - s.mean) };
 }
 
 /**
  * A sequential comparison of canary with stable (a relative limit or the regression test), valid when looked at
  * every interval for the whole rollout: the mSPRT of STATISTICS.md with a normal mixture of variance τ (from the
- * tolerance, else the metric's default, frozen at the first conclusive look), harm side only, and the running
+ * tolerance, else the metric's default, frozen at the first conclusive look) over harmful differences only ({@link msprtHarm}), and the running
  * minimum of the always-valid p-value kept in `state`. Rates and means (`latency_avg`, tokens, cost, custom
  * means) use the mean test. Latency percentiles (`latency_p50|p95|p99`) run two tests, each at α/2: the
  * exceedance rate over stable's quantile (tail regressions; its interval is the one reported) and the mean of
@@ -191,7 +192,7 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
   const s = metric.read(input.stable);
   const c = metric.read(input.canary);
   const base = {
-    metric: config.name,
+    metric: metricKey(config),
     kind,
     stable: s === undefined ? null : sampleValue(s),
     canary: c === undefined ? null : sampleValue(c),
@@ -218,17 +219,22 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
           ? `too few samples (n=${formatCount(c.n)}/${formatCount(s.n)}, need ${formatCount(minSamples)} per arm)`
           : `too few units (${formatCount(c.units)}/${formatCount(s.units)}, need ${MIN_CLUSTERS} per arm for a variance)`;
     return {
-      check: { ...base, result: 'Inconclusive', status: 'Inconclusive', reason: `${config.name}: ${what}` },
+      check: { ...base, result: 'Inconclusive', status: 'Inconclusive', reason: `${base.metric}: ${what}` },
       state: input.state,
     };
   }
   const h = harmSign(config, metric, kind);
   const tolerance = kind === 'relative' ? (config.maxIncrease ?? config.maxDecrease ?? 0) : 0;
+  const points = kind === 'relative' && config.toleranceUnit === 'points';
+  if (points && !(metric.isRate && s.type === 'mean')) {
+    throw new Error(`metric ${config.name}: a tolerance in points applies to rates only`);
+  }
   const priorTau = input.state?.tau;
   let stat: Statistic;
   if (s.type === 'quantile' && c.type === 'quantile')
     stat = quantileStatistic(metric, s, c, h, tolerance, priorTau);
-  else if (s.type === 'mean' && c.type === 'mean') stat = meanStatistic(metric, s, c, h, tolerance, priorTau);
+  else if (s.type === 'mean' && c.type === 'mean')
+    stat = meanStatistic(metric, s, c, h, tolerance, points, priorTau);
   else throw new Error(`metric ${metric.name}: the arms read different kinds of sample`);
   // Latency percentiles run two tests at α/2 each: the exceedance rate (the tail) and the log-latency mean (a shift
   // of the whole distribution, which a tail share sees only slowly at low traffic).
@@ -237,7 +243,7 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
       ? logLatencyLook(s.log, c.log, h, tolerance, alpha / 2)
       : undefined;
   const level = logLook === undefined ? alpha : alpha / 2;
-  const look = msprt(stat.delta, stat.variance, stat.tau, level);
+  const look = msprtHarm(stat.delta, stat.variance, stat.tau, level);
   const harmful = stat.delta > 0 || (logLook !== undefined && logLook.delta > 0);
   // A share beyond a tail quantile is a count of rare events: its normal approximation needs an expected count of
   // MIN_TAIL_COUNT in each arm (1,000 requests per arm for p99); until then only the log-latency test decides.
@@ -261,7 +267,7 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
   let reason = `${stat.describe(interval).replace('LEVEL', formatLevel(level))}`;
   if (logLook !== undefined) reason += `, geometric mean ${formatSigned(logLook.ratio * 100 - 100)}%`;
   if (kind === 'relative') {
-    const tol = metric.isRate
+    const tol = points
       ? `${formatSigned(h * tolerance * 100)} points`
       : `${h === 1 ? '+' : MINUS_SIGN}${formatPercent(tolerance)}`;
     reason += `, tolerance ${tol}`;

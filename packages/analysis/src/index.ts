@@ -1,5 +1,14 @@
-export type { AnalysisConfig, Comparison, CustomAggregate, MetricConfig, OnFail } from './analysis-config.js';
-export { DEFAULT_ALPHA, DEFAULT_MIN_SAMPLES } from './analysis-config.js';
+export type {
+  AnalysisConfig,
+  Comparison,
+  CustomAggregate,
+  EventAggregate,
+  MetricConfig,
+  MetricSource,
+  OnFail,
+  ToleranceUnit,
+} from './analysis-config.js';
+export { DEFAULT_ALPHA, DEFAULT_MIN_SAMPLES, metricKey } from './analysis-config.js';
 export type { AnalysisResult, AnalyzeInput, ArmSummary } from './analyze.js';
 export { analyze, sequentialKind } from './analyze.js';
 export type {
@@ -29,7 +38,7 @@ export { BUILT_IN_METRICS, resolveMetric, sampleValue } from './metric-definitio
 export type { Moments } from './moments.js';
 export { addToMoments, emptyMoments, mergeMoments, momentsMean, momentsVariance } from './moments.js';
 export type { MsprtLook } from './msprt.js';
-export { msprt } from './msprt.js';
+export { msprt, msprtHarm } from './msprt.js';
 export type { FeedbackObservation, ScoreObservation, SpanObservation } from './observation.js';
 export { poolAlpha } from './pool-alpha.js';
 export type { QuantileSketchJson, SketchBinsJson } from './quantile-sketch.js';
@@ -39,7 +48,7 @@ export { checkSampleRatio, SRM_ALPHA, SRM_TAU, srmNotApplicable } from './sample
 export type { SequentialCheckState, SequentialState } from './sequential-state.js';
 export { createSequentialState, sequentialKey, updateSequentialCheck } from './sequential-state.js';
 export { sliceStart } from './slice-start.js';
-export { binomialUpperTail, normalUpperTail } from './tail-probability.js';
+export { binomialUpperTail, normalUpperTail, poissonUpperTail } from './tail-probability.js';
 export type { ClusterSpread, UnitClustersJson } from './unit-clusters.js';
 export { CLUSTER_BUCKETS, clusterSpread, designEffect, UnitClusters } from './unit-clusters.js';
 export type { ExposureCounts, UnitExposuresJson, UnitExposuresJsonV1 } from './unit-exposures.js';

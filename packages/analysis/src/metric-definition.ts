@@ -1,12 +1,11 @@
-import type { MetricConfig } from './analysis-config.js';
+import type { Comparison, Direction, EventAggregate, MetricConfig } from './analysis-config.js';
 import type { ArmAggregate } from './arm-aggregate.js';
 import type { Moments } from './moments.js';
 import { momentsMean, momentsVariance } from './moments.js';
 import type { QuantileSketch } from './quantile-sketch.js';
 import { CLUSTER_BUCKETS, designEffect, LOG_LATENCY_SCALE, type UnitClusters } from './unit-clusters.js';
 
-/** Which way is better for a metric. */
-export type Direction = 'higher' | 'lower';
+export type { Direction } from './analysis-config.js';
 
 /** How a metric's values read: fractions, milliseconds, tokens, money, a 1–5 rating, or a plain number. */
 export type MetricUnit = 'fraction' | 'ms' | 'tokens' | 'cost' | 'rating' | 'number';
@@ -57,8 +56,13 @@ export interface MetricDefinition {
   name: string;
   direction: Direction;
   unit: MetricUnit;
-  /** Rates take absolute tolerances (points); other metrics relative ones. */
+  /** Whether the metric's values are a rate (fractions 0..1): tolerances in points apply to these only. */
   isRate: boolean;
+  /**
+   * A count over time (`per_minute`): `read` returns the window's event count as `mean` (with `n` the requests), and
+   * only a hard limit judges it, per minute of the window it judged. Never compared with stable.
+   */
+  perMinute?: boolean;
   /** The metric's value and sample size in one arm; `undefined` when the arm has no data for it. */
   read(agg: ArmAggregate): MetricSample | undefined;
   /**
@@ -299,19 +303,23 @@ const BY_NAME = new Map(BUILT_INS.map((m) => [m.name, m]));
 /** Names of the built-in metrics, in display order. */
 export const BUILT_IN_METRICS: readonly string[] = BUILT_INS.map((m) => m.name);
 
-const LOWER_IS_BETTER = /(error|fail|block|latency|cost|token|regenerat|escalat|refus|toxic|hallucinat)/i;
-
-/** Direction of a custom metric: from its tolerance or limit when they say, else from its name. */
-function inferDirection(config: MetricConfig): Direction {
+/**
+ * Direction of a custom metric: as stated, else as its tolerance or limit says. Never from its name (`refund_rate`
+ * reads nothing about refunds being good or bad).
+ *
+ * @throws Error when none of them says: the configuration is incomplete.
+ */
+function customDirection(config: MetricConfig): Direction {
+  if (config.direction !== undefined) return config.direction;
   if (config.maxDecrease !== undefined) return 'higher';
   if (config.maxIncrease !== undefined) return 'lower';
   if (config.comparison === '>=' || config.comparison === '>') return 'higher';
   if (config.comparison === '<=' || config.comparison === '<') return 'lower';
-  return LOWER_IS_BETTER.test(config.name) ? 'lower' : 'higher';
+  throw new Error(`metric ${config.name}: a custom metric needs a direction ('higher' or 'lower')`);
 }
 
 function customDefinition(config: MetricConfig): MetricDefinition {
-  const direction = inferDirection(config);
+  const direction = customDirection(config);
   const from = config.from;
   if (from === undefined) {
     // A score name (POST /scores) reads as the mean score; a custom tracking event as events per request.
@@ -327,6 +335,8 @@ function customDefinition(config: MetricConfig): MetricDefinition {
       (stable) => (stable.type === 'mean' && stable.mean <= 1 ? RATE_TAU : meanTau(stable)),
     );
   }
+  if ('event' in from) return eventDefinition(config.name, direction, from.event, from.aggregate);
+  if ('score' in from) return scorePassDefinition(config.name, direction, from.score, from.pass);
   const attr = from.attribute;
   switch (from.aggregate) {
     case 'rate':
@@ -348,6 +358,30 @@ function customDefinition(config: MetricConfig): MetricDefinition {
         (a) => meanSample(a, a.attributes.get(attr)?.moments, pair(a, 'a', `:${attr}`)),
         meanTau,
       );
+    case 'per_minute':
+      return {
+        ...def(
+          config.name,
+          direction,
+          'number',
+          (a) => {
+            if (!(a.spans > 0)) return undefined;
+            const events = a.attributes.get(attr)?.moments.sum ?? 0;
+            return {
+              type: 'mean',
+              n: a.spans,
+              mean: events,
+              variance: events,
+              designEffect: 1,
+              unitShare: 0,
+              units: a.units.distinctUnits(),
+              clusters: CLUSTER_BUCKETS,
+            };
+          },
+          meanTau,
+        ),
+        perMinute: true,
+      };
     default: {
       const q = Number(from.aggregate.slice(1)) / 100;
       return def(
@@ -366,10 +400,147 @@ function customDefinition(config: MetricConfig): MetricDefinition {
 }
 
 /**
+ * The share of a score's values that pass a mark (`>= 0.7`), read from the score's sketch: a value within 1% of
+ * the mark may land on either side (whole bins count; values exactly at the mark count right). Its cluster design
+ * effect is taken from the score values themselves, as for latency tails.
+ */
+function scorePassDefinition(
+  name: string,
+  direction: Direction,
+  score: string,
+  pass: { comparison: Comparison; value: number },
+): MetricDefinition {
+  return def(
+    name,
+    direction,
+    'fraction',
+    (a) => {
+      const values = a.scoreValues.get(score);
+      if (values === undefined || !(values.count > 0)) return undefined;
+      const n = values.count;
+      const mark = pass.value;
+      const passed =
+        pass.comparison === '>='
+          ? n - values.countBelow(mark)
+          : pass.comparison === '>'
+            ? values.countAbove(mark)
+            : pass.comparison === '<='
+              ? n - values.countAbove(mark)
+              : values.countBelow(mark);
+      const p = Math.min(1, Math.max(0, passed / n));
+      const proxy = meanSample(a, a.scores.get(score)?.moments, pair(a, 's', `:${score}`, true));
+      return {
+        type: 'mean',
+        n,
+        mean: p,
+        variance: p * (1 - p),
+        designEffect: proxy?.designEffect ?? 1,
+        unitShare: proxy?.unitShare ?? 0,
+        units: proxy?.units ?? 0,
+        clusters: proxy?.clusters ?? CLUSTER_BUCKETS,
+      };
+    },
+    rateTau,
+  );
+}
+
+/** One evaluator's `eval_pass_rate` (scores ≥ 0.5 of that score name), keyed `eval_pass_rate:<evaluator>`. */
+function evaluatorPassRate(evaluator: string): MetricDefinition {
+  return def(
+    `eval_pass_rate:${evaluator}`,
+    'higher',
+    'fraction',
+    (a) => {
+      const s = a.scores.get(evaluator);
+      if (s === undefined) return undefined;
+      const c = a.units.columns.get(`s.n:${evaluator}`);
+      const p = a.units.columns.get(`s.p:${evaluator}`) ?? c?.map(() => 0);
+      return rateSample(a, s.moments.n, s.passed, { c, s: p, events: true });
+    },
+    rateTau,
+  );
+}
+
+/**
+ * A tracking event's values: their mean or a percentile, the events per request (a count per request: Poisson
+ * variance, the mean, which bounds a 0/1 count's p(1 − p), clustered by unit), or the events per assignment unit
+ * of the arm (each unit its own cluster, Poisson variance).
+ */
+function eventDefinition(
+  name: string,
+  direction: Direction,
+  event: string,
+  aggregate: EventAggregate,
+): MetricDefinition {
+  const cols = (a: ArmAggregate) => pair(a, 'f', `:${event}`, true);
+  switch (aggregate) {
+    case 'mean':
+      return def(name, direction, 'number', (a) => meanSample(a, a.feedback.get(event), cols(a)), meanTau);
+    case 'per_request':
+      return def(
+        name,
+        direction,
+        'number',
+        (a) => {
+          if (!(a.spans > 0)) return undefined;
+          const mean = (a.feedback.get(event)?.n ?? 0) / a.spans;
+          const columns = { c: a.units.n, s: a.units.columns.get(`f.n:${event}`) };
+          return {
+            type: 'mean',
+            n: a.spans,
+            mean,
+            variance: mean,
+            ...unitInfo(a.units, columns, a.spans, mean),
+          };
+        },
+        meanTau,
+      );
+    case 'per_unit':
+      return def(
+        name,
+        direction,
+        'number',
+        (a) => {
+          const units = a.units.distinctUnits();
+          if (!(units > 0)) return undefined;
+          const mean = (a.feedback.get(event)?.n ?? 0) / units;
+          return {
+            type: 'mean',
+            n: units,
+            mean,
+            variance: mean,
+            designEffect: 1,
+            unitShare: 1,
+            units,
+            clusters: CLUSTER_BUCKETS,
+          };
+        },
+        meanTau,
+      );
+    default: {
+      const q = Number(aggregate.slice(1)) / 100;
+      return def(
+        name,
+        direction,
+        'number',
+        (a) => quantileSample(a, a.eventValues.get(event), q, meanSample(a, a.feedback.get(event), cols(a))),
+        quantileTau,
+      );
+    }
+  }
+}
+
+/**
  * The definition of a configured metric: a built-in by name, or a custom one (`from: {attribute, aggregate}`, a
  * score name, or a tracking-event name).
  */
 export function resolveMetric(config: MetricConfig): MetricDefinition {
+  if (config.evaluator !== undefined) {
+    if (config.name !== 'eval_pass_rate') {
+      throw new Error(`metric ${config.name}: evaluator applies to eval_pass_rate only`);
+    }
+    return evaluatorPassRate(config.evaluator);
+  }
   if (config.from === undefined) {
     const builtIn = BY_NAME.get(config.name);
     if (builtIn !== undefined) return builtIn;

@@ -1,3 +1,5 @@
+import { normalUpperTail } from './tail-probability.js';
+
 /** One look of the mixture SPRT on a normal approximation (STATISTICS.md). */
 export interface MsprtLook {
   /** ln Λ; +∞ when the variance is 0 and the estimate is not 0, 0 when both are 0. */
@@ -29,4 +31,25 @@ export function msprt(delta: number, variance: number, tau: number, alpha: numbe
   const p = Math.min(1, Math.exp(-logLambda));
   const halfWidth = Math.sqrt(((v * (v + tau)) / tau) * (2 * Math.log(1 / alpha) + Math.log((v + tau) / v)));
   return { logLambda, p, halfWidth };
+}
+
+/**
+ * The mSPRT against harm only: the same test with the mixture over harmful differences alone (a half-normal of
+ * variance τ on θ > 0, Δ̂ oriented so that harm is positive). Its likelihood ratio has a closed form,
+ *
+ * Λ₊ = 2 · Φ(Δ̂ · sqrt(τ / (V·(V + τ)))) · Λ,
+ *
+ * with Λ the two-sided ratio of {@link msprt}; for Δ̂ > 0 it lies between Λ and 2Λ. Each component is a likelihood
+ * ratio against θ = 0 whose expectation under any θ ≤ 0 is at most 1, so Λ₊ is a nonnegative supermartingale for
+ * the whole null "no harm" and Ville's inequality bounds P(sup Λ₊ ≥ 1/α) by α, as for Λ. A check that only ever
+ * acts on harm loses nothing by spending none of α on the good side, where the two-sided mixture spends half.
+ * The half-width reported stays the two-sided one of {@link msprt} (the interval shown is two-sided).
+ */
+export function msprtHarm(delta: number, variance: number, tau: number, alpha: number): MsprtLook {
+  const look = msprt(delta, variance, tau, alpha);
+  if (!(variance > 0) || !Number.isFinite(look.logLambda)) return look;
+  const z = delta * Math.sqrt(tau / (variance * (variance + tau)));
+  const phi = Math.max(Number.MIN_VALUE, normalUpperTail(-z));
+  const logLambda = look.logLambda + Math.LN2 + Math.log(phi);
+  return { logLambda, p: Math.min(1, Math.exp(-logLambda)), halfWidth: look.halfWidth };
 }

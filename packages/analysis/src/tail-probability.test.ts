@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binomialUpperTail, normalUpperTail } from './tail-probability.js';
+import { binomialUpperTail, normalUpperTail, poissonUpperTail } from './tail-probability.js';
 
 describe('tail probabilities', () => {
   it('matches exact binomial tails', () => {
@@ -19,5 +19,15 @@ describe('tail probabilities', () => {
     expect(normalUpperTail(1.959964)).toBeCloseTo(0.025, 6);
     expect(normalUpperTail(-1.959964)).toBeCloseTo(0.975, 6);
     expect(normalUpperTail(3.090232)).toBeCloseTo(0.001, 6);
+  });
+});
+
+describe('poissonUpperTail', () => {
+  it('matches closed forms and a table value', () => {
+    expect(poissonUpperTail(1, 1)).toBeCloseTo(1 - Math.exp(-1), 12);
+    expect(poissonUpperTail(3, 2)).toBeCloseTo(1 - Math.exp(-2) * 5, 12);
+    // P(X ≥ 15 | λ = 20) = 1 − P(X ≤ 14) = 1 − 0.104864.
+    expect(poissonUpperTail(15, 20)).toBeCloseTo(0.895136, 5);
+    expect(poissonUpperTail(0, 3)).toBe(1);
   });
 });

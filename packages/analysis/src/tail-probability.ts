@@ -72,3 +72,44 @@ export function normalUpperTail(z: number): number {
   const erfc = poly * Math.exp(-x * x);
   return z >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
+
+/** The regularized lower incomplete gamma function P(a, x), for a > 0, x ≥ 0 (series, or Lentz's fraction). */
+function lowerGamma(a: number, x: number): number {
+  if (x <= 0) return 0;
+  const lnFront = -x + a * Math.log(x) - lnGamma(a);
+  if (x < a + 1) {
+    let term = 1 / a;
+    let sum = term;
+    for (let n = 1; n < 100_000; n++) {
+      term *= x / (a + n);
+      sum += term;
+      if (term < sum * 1e-15) break;
+    }
+    return Math.min(1, Math.exp(lnFront) * sum);
+  }
+  const tiny = 1e-300;
+  let b = x + 1 - a;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i < 100_000; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-15) break;
+  }
+  return Math.max(0, 1 - Math.exp(lnFront) * h);
+}
+
+/** P(X ≥ k) for X ~ Poisson(λ): events over a time at a rate, for limits on counts per minute. */
+export function poissonUpperTail(k: number, lambda: number): number {
+  if (k <= 0) return 1;
+  if (lambda <= 0) return 0;
+  return lowerGamma(k, lambda);
+}

@@ -61,22 +61,37 @@ export type ThresholdUnit = 'fraction' | 'ms' | 'number';
 /** Comparison of the canary's value against a hard threshold. */
 export type Comparison = '>=' | '<=' | '>' | '<';
 
+/** What the controller does when a metric fails: roll back, pause, or record it, notify and go on. */
+export type MetricOnFail = 'rollback' | 'pause' | 'notify';
+
 /** One analysed metric of a pack's `spec.rollout.analysis.metrics`, normalised by the daemon. */
 export interface MetricSpecView {
   readonly name: string;
+  /**
+   * Which way is better: fixed for built-in metrics, stated for custom ones. Absent only in packs stored before
+   * directions were recorded (the daemon's migration writes it).
+   */
+  readonly direction?: 'higher' | 'lower';
   /** Hard limit on the canary: a fraction for rates, milliseconds for latencies, a number otherwise. */
   readonly threshold?: number;
   readonly thresholdUnit?: ThresholdUnit;
   /** Present whenever `threshold` is. */
   readonly comparison?: Comparison;
-  /** Relative limit against stable, as a fraction (`50%` → 0.5). */
+  /** Tolerated increase against stable, a fraction read by `toleranceUnit` (`50%` → 0.5, `2pt` → 0.02). */
   readonly maxIncrease?: number;
-  /** Limit against stable as a fraction: absolute points for rates, relative otherwise. */
+  /** Tolerated decrease against stable, a fraction read by `toleranceUnit`. */
   readonly maxDecrease?: number;
-  /** A custom metric's source attribute and aggregation. */
-  readonly from?: { readonly attribute: string; readonly aggregate: string };
+  /** With a tolerance: `relative` (a fraction of stable's value) or `points` (absolute points of a rate). */
+  readonly toleranceUnit?: 'relative' | 'points';
+  /** A custom metric's source: a span attribute or a tracking event and its aggregation, or a score's pass mark. */
+  readonly from?:
+    | { readonly attribute: string; readonly aggregate: string }
+    | { readonly event: string; readonly aggregate: string }
+    | { readonly score: string; readonly pass: { readonly comparison: Comparison; readonly value: number } };
+  /** `eval_pass_rate` only: the evaluator this entry gates; its checks are `eval_pass_rate:<evaluator>`. */
+  readonly evaluator?: string;
   /** What the controller does when the metric's check fails. */
-  readonly onFail: 'rollback' | 'pause';
+  readonly onFail: MetricOnFail;
   /** Whether the statistical regression test against stable runs. */
   readonly compare: boolean;
 }
@@ -187,11 +202,30 @@ export interface SegmentPhaseView {
   readonly durationMs: number;
 }
 
-/** A rollout's compiled plan: the segment phases, then the ramp. */
+/**
+ * A schedule window of a rollout's plan, applied during the ramp: exactly one of `canaryWeight` (the split's weight
+ * while it is open) and `capWeight` (a cap on the ramp's weight while it is open) is set.
+ */
+export interface ScheduleWindowView {
+  /** `HH:MM-HH:MM`, UTC, start inclusive, end exclusive; wraps midnight when the end is earlier. */
+  readonly daily: string;
+  /** The days it opens on (`mon`…`sun`); every day when absent. */
+  readonly days?: readonly ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+  /** ISO timestamp from which it applies (inclusive). */
+  readonly from?: string;
+  /** ISO timestamp until which it applies (exclusive). */
+  readonly until?: string;
+  readonly canaryWeight?: number;
+  readonly capWeight?: number;
+}
+
+/** A rollout's compiled plan: the segment phases, then the ramp, with the schedule windows of the ramp. */
 export interface RolloutPlanView {
   readonly bucketBy: string;
   readonly segmentPhases: readonly SegmentPhaseView[];
   readonly steps: readonly RampStepView[];
+  /** The schedule windows, in the pack's order (the first open one applies); absent from older daemons. */
+  readonly windows?: readonly ScheduleWindowView[];
 }
 
 /** One recorded transition of a rollout's timeline. */
@@ -223,7 +257,7 @@ export interface LastCheckEntry {
   readonly threshold?: number;
   readonly n: { readonly stable: number; readonly canary: number };
   readonly reason: string;
-  readonly onFail?: 'rollback' | 'pause';
+  readonly onFail?: MetricOnFail;
 }
 
 /** The controller's latest look at a rollout (`lastCheck` of the rollout detail and of the analysis). */
@@ -302,7 +336,7 @@ export interface AnalysisCheck {
   /** One readable line with the figures. */
   readonly reason: string;
   /** What the controller does when this check fails. */
-  readonly onFail: 'rollback' | 'pause';
+  readonly onFail: MetricOnFail;
   /** Always-valid p-value, for sequential checks. */
   readonly pValue?: number;
   /** The level this check is held to, for sequential checks. */

@@ -53,4 +53,4 @@ export type { Murmur3State } from './murmur3.js';
 export { murmur3, murmur3Continue, murmur3Prefix } from './murmur3.js';
 export { CONTENT_ATTRIBUTES, TelemetryAttributes } from './telemetry-attributes.js';
 export type { CompiledTimeWindow, DailyWindow } from './time-window.js';
-export { compileTimeWindow, parseDailyWindow, windowMatches } from './time-window.js';
+export { checkTimestamp, compileTimeWindow, parseDailyWindow, windowMatches } from './time-window.js';

@@ -311,11 +311,9 @@ describe('kill -9 while a client writes as fast as it can', () => {
   );
 });
 
-// Skipped, with the reason: the trace join (trace id → the arm a trace was credited to, which late scores use) is
-// kept in memory only, so after a restart scores for traces acknowledged before it are dropped as unknown (the run
-// above showed 5 of 5 dropped when it scored earlier lives' traces). Making the join durable belongs to the gates
-// work on the trace join; remove `.skip` with it.
-describe.skip('kill -9 and the trace join', () => {
+// The trace join (trace id → the arm a trace was credited to, which late scores use) is written before the spans
+// are acknowledged, so scores sent after a kill -9 for traces acknowledged before it still find their arm.
+describe('kill -9 and the trace join', () => {
   it('scores sent after a restart for traces acknowledged before it are joined, not dropped', async () => {
     const joinDir = mkdtempSync(join(tmpdir(), 'canaryd-join-'));
     const d = new RestartableDaemon({ port: await freePort(), db: join(joinDir, 'canary.db') });

@@ -2,11 +2,15 @@ import type {
   Analysis,
   ApplyResult,
   AuditPage,
+  CreatedToken,
   PackView,
   RolloutAction,
   RolloutDetail,
   RolloutPhase,
   RolloutView,
+  Scope,
+  SegmentView,
+  TokenView,
 } from '@prompt-canary/api-types';
 import { ApiFailure } from './api-failure.js';
 
@@ -137,6 +141,56 @@ export class CanaryClient {
     if (filter.limit) query.set('limit', String(filter.limit));
     if (filter.cursor) query.set('cursor', filter.cursor);
     return this.#json(`/api/v1/audit?${query}`);
+  }
+
+  /** `DELETE /api/v1/packs/{name}`; `force` deletes a pack whose rollout is live. */
+  async deletePack(name: string, options: { force?: boolean } = {}): Promise<void> {
+    const suffix = options.force ? '?force=true' : '';
+    await this.request(`/api/v1/packs/${encodeURIComponent(name)}${suffix}`, { method: 'DELETE' });
+  }
+
+  /** `POST /api/v1/tokens`: the new token with its secret, shown this once. */
+  createToken(name: string, scopes: readonly Scope[]): Promise<CreatedToken> {
+    return this.#json('/api/v1/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, scopes }),
+    });
+  }
+
+  /** `GET /api/v1/tokens`: names and scopes, never secrets. */
+  listTokens(): Promise<TokenView[]> {
+    return this.#json('/api/v1/tokens');
+  }
+
+  /** `DELETE /api/v1/tokens/{name}`. */
+  async revokeToken(name: string): Promise<void> {
+    await this.request(`/api/v1/tokens/${encodeURIComponent(name)}`, { method: 'DELETE' });
+  }
+
+  /** `PUT /api/v1/segments/{name}` with `{match}`: the segment, and whether it was new (201). */
+  async putSegment(name: string, match: unknown): Promise<{ segment: SegmentView; created: boolean }> {
+    const response = await this.request(`/api/v1/segments/${encodeURIComponent(name)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ match }),
+    });
+    return { segment: (await response.json()) as SegmentView, created: response.status === 201 };
+  }
+
+  /** `GET /api/v1/segments`. */
+  listSegments(): Promise<SegmentView[]> {
+    return this.#json('/api/v1/segments');
+  }
+
+  /** `GET /api/v1/segments/{name}`. */
+  getSegment(name: string): Promise<SegmentView> {
+    return this.#json(`/api/v1/segments/${encodeURIComponent(name)}`);
+  }
+
+  /** `DELETE /api/v1/segments/{name}`. */
+  async deleteSegment(name: string): Promise<void> {
+    await this.request(`/api/v1/segments/${encodeURIComponent(name)}`, { method: 'DELETE' });
   }
 
   /** `GET /api/v1/flagd.json`: every flag as one flagd flag-definition file. */

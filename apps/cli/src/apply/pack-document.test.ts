@@ -88,6 +88,91 @@ describe('the pack documents the apply diff compares', () => {
     });
   });
 
+  it('shows a tolerance in points as `2pt` and hides the direction a built-in metric has anyway', () => {
+    const file = fileDocument({
+      metadata: { name: 'p' },
+      spec: { rollout: { analysis: { metrics: [{ name: 'success_rate', maxDecrease: '2pt' }] } } },
+    });
+    const live = {
+      metadata: { name: 'p' },
+      spec: {
+        rollout: {
+          analysis: {
+            metrics: [
+              {
+                name: 'success_rate',
+                direction: 'higher',
+                maxDecrease: 0.02,
+                toleranceUnit: 'points',
+                onFail: 'rollback',
+                compare: true,
+              },
+            ],
+          },
+        },
+      },
+    };
+    expect(liveDocument(live, file)).toEqual(file);
+    const relative = structuredClone(live);
+    relative.spec.rollout.analysis.metrics[0]!.toleranceUnit = 'relative';
+    const shown = liveDocument(relative, file) as { spec: { rollout: { analysis: { metrics: object[] } } } };
+    expect(shown.spec.rollout.analysis.metrics[0]).toMatchObject({ maxDecrease: '2%' });
+  });
+
+  it('reads for and startAfter as durations, as the file writes them', () => {
+    const analysis = {
+      startAfter: '10m',
+      dryRun: true,
+      metrics: [{ name: 'error_rate', threshold: '5%', for: '5m' }],
+    };
+    const file = fileDocument({ metadata: { name: 'p' }, spec: { rollout: { analysis } } });
+    const live = {
+      metadata: { name: 'p' },
+      spec: {
+        rollout: {
+          analysis: {
+            startAfterMs: 600_000,
+            dryRun: true,
+            metrics: [
+              {
+                name: 'error_rate',
+                direction: 'lower',
+                threshold: 0.05,
+                thresholdUnit: 'fraction',
+                comparison: '<=',
+                forMs: 300_000,
+                onFail: 'rollback',
+                compare: true,
+              },
+            ],
+          },
+        },
+      },
+    };
+    expect(liveDocument(live, file)).toEqual(file);
+  });
+
+  it('shows a score pass mark and an evaluator as the file writes them', () => {
+    const metrics = [
+      { name: 'eval_pass_rate', evaluator: 'tone', threshold: '90%' },
+      { name: 'tone_strict', from: { score: 'tone', pass: '>=0.7' }, direction: 'higher', threshold: '90%' },
+    ];
+    const file = fileDocument({ metadata: { name: 'p' }, spec: { rollout: { analysis: { metrics } } } });
+    const liveMetrics = [
+      { name: 'eval_pass_rate', evaluator: 'tone', direction: 'higher', threshold: 0.9, comparison: '>=' },
+      {
+        name: 'tone_strict',
+        from: { score: 'tone', pass: { comparison: '>=', value: 0.7 } },
+        direction: 'higher',
+        threshold: 0.9,
+        thresholdUnit: 'fraction',
+        comparison: '>=',
+      },
+    ].map((m) => ({ ...m, onFail: 'rollback', compare: true }));
+    const live = { metadata: { name: 'p' }, spec: { rollout: { analysis: { metrics: liveMetrics } } } };
+    expect(liveDocument(live, file)).toEqual(file);
+  });
+
   it('keeps a live value the file leaves out when it is not the default', () => {
     const live = structuredClone(normalised);
     live.spec.rollout.analysis.failureThreshold = 3;

@@ -17,6 +17,8 @@ const DURATION_KEYS = new Set([
   'maxInconclusive',
   'minDuration',
   'duration',
+  'for',
+  'startAfter',
 ]);
 const WEIGHT_KEYS = new Set(['canaryWeight', 'stepWeight', 'maxWeight', 'weight', 'capWeight']);
 const RELATIVE_KEYS = new Set(['maxIncrease', 'maxDecrease']);
@@ -71,7 +73,8 @@ function percentText(fraction: number): string {
 function thresholdUnitOf(metric: JsonObject): 'fraction' | 'ms' | 'number' {
   const name = typeof metric.name === 'string' ? metric.name : '';
   const aggregate = isObject(metric.from) ? metric.from.aggregate : undefined;
-  if (name.endsWith('_rate') || aggregate === 'rate') return 'fraction';
+  const score = isObject(metric.from) && metric.from.score !== undefined;
+  if (name.endsWith('_rate') || aggregate === 'rate' || score) return 'fraction';
   return name.includes('latency') ? 'ms' : 'number';
 }
 
@@ -104,10 +107,15 @@ function displayValue(key: string, value: Json, metric: JsonObject | null): Json
   }
   if (RELATIVE_KEYS.has(key)) {
     const fraction = percentOf(value);
-    return fraction === undefined ? value : percentText(fraction);
+    if (fraction === undefined) return value;
+    // The daemon answers a tolerance as a fraction with its unit: `2pt` is 0.02 in points, `20%` 0.2 relative.
+    return metric?.toleranceUnit === 'points' ? `${round(fraction * 100, 8)}pt` : percentText(fraction);
   }
   if (key === 'threshold' && metric) return thresholdText(value, thresholdUnitOf(metric));
   if (key === 'window' && typeof value === 'string') return value.replace(/\s*UTC$/i, '').trim();
+  // A score's pass mark: the daemon answers {comparison, value}, the file says ">= 0.7".
+  if (key === 'pass' && isObject(value)) return `${String(value.comparison)} ${String(value.value)}`;
+  if (key === 'pass' && typeof value === 'string') return value.replace(/^(>=|<=|>|<)\s*/, '$1 ').trim();
   return walk(value, key === 'metrics');
 }
 
@@ -117,7 +125,7 @@ function walk(value: Json, inMetrics = false): Json {
   const out: JsonObject = {};
   const metric = inMetrics ? value : null;
   for (const [rawKey, inner] of Object.entries(value)) {
-    if (rawKey === 'thresholdUnit') continue;
+    if (rawKey === 'thresholdUnit' || rawKey === 'toleranceUnit') continue;
     // The daemon answers durations as `stepIntervalMs: 300000`; the file says `stepInterval: 5m`.
     const key =
       rawKey.endsWith('Ms') && DURATION_KEYS.has(rawKey.slice(0, -2)) ? rawKey.slice(0, -2) : rawKey;
@@ -146,8 +154,10 @@ function alignTo(live: Json, file: Json | undefined): Json {
   }
   for (const [key, value] of Object.entries(live)) {
     if (key in file) continue;
-    // A comparison the file leaves out is the daemon's default for that metric.
+    // A comparison the file leaves out is the daemon's default for that metric; a direction it leaves out is a
+    // built-in metric's own.
     if (key === 'comparison' && 'threshold' in file) continue;
+    if (key === 'direction' && 'name' in file) continue;
     if (key in DEFAULTS && same(value, DEFAULTS[key])) continue;
     out[key] = value;
   }

@@ -4,7 +4,13 @@ import { ApiFailure } from '../api/api-failure.js';
 import { type ApplyPlan, describePlan, planApply } from '../apply/apply-plan.js';
 import { renderPackDiff } from '../apply/pack-diff.js';
 import { fileDocument, liveDocument } from '../apply/pack-document.js';
-import { type CommandContext, printJson, printLines, UsageError } from '../command-context.js';
+import {
+  type CommandContext,
+  printJson,
+  printLines,
+  readFileArgument,
+  UsageError,
+} from '../command-context.js';
 import { formatWeight } from '../format/units.js';
 
 /** Options of `canary apply`. */
@@ -44,14 +50,7 @@ function readPackFile(
  * prints the refusal and exits 1.
  */
 export async function applyCommand(ctx: CommandContext, options: ApplyOptions): Promise<number> {
-  let text: string;
-  try {
-    text = await ctx.readFile(options.file);
-  } catch (error) {
-    throw new UsageError(
-      `cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
+  const text = await readFileArgument(ctx, options.file);
   const file = readPackFile(text, options.file);
   const { client, terminal } = ctx;
   const colors = terminal.colors;
@@ -113,5 +112,6 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
       `  rollout ${rollout.id}: ${rollout.phase} ${rollout.stableVersion} → ${rollout.canaryVersion} at ${formatWeight(rollout.weight)}${rollout.reason ? ` (${rollout.reason})` : ''}\n`,
     );
   }
+  for (const warning of result.warnings ?? []) terminal.write(`  ${colors.yellow('warning:')} ${warning}\n`);
   return 0;
 }

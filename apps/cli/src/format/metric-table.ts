@@ -66,12 +66,15 @@ export function formatThreshold(
     return comparison ? `${comparison} ${value}` : value;
   }
   if (check.kind === 'relative') {
-    if (spec?.maxIncrease !== undefined) return `+${formatPercent(spec.maxIncrease)} max`;
-    if (spec?.maxDecrease !== undefined) {
-      // A rate's tolerance is in absolute points; any other metric's is relative (PROMPTPACK.md).
-      return unit === 'fraction'
-        ? `−${(spec.maxDecrease * 100).toFixed(1)}pt max`
-        : `−${formatPercent(spec.maxDecrease)} max`;
+    const tolerance = spec?.maxIncrease ?? spec?.maxDecrease;
+    if (spec !== undefined && tolerance !== undefined) {
+      const sign = spec.maxIncrease !== undefined ? '+' : '−';
+      // `toleranceUnit` says points (`2pt`) or relative (`20%`); packs stored before it existed read points on rates.
+      const points =
+        spec.toleranceUnit === 'points' || (spec.toleranceUnit === undefined && unit === 'fraction');
+      return points
+        ? `${sign}${(tolerance * 100).toFixed(1)}pt max`
+        : `${sign}${formatPercent(tolerance)} max`;
     }
     return check.threshold === undefined || check.threshold === null
       ? '—'
@@ -110,7 +113,10 @@ export function renderMetricTable(
   specs: readonly MetricSpecView[],
   colors: Colors,
 ): string[] {
-  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  // Per-evaluator entries report as `eval_pass_rate:<evaluator>`.
+  const byName = new Map(
+    specs.map((spec) => [spec.evaluator === undefined ? spec.name : `${spec.name}:${spec.evaluator}`, spec]),
+  );
   const checks = analysis.checks ?? [];
   const kindsOf = new Map<string, number>();
   for (const check of checks) kindsOf.set(check.metric, (kindsOf.get(check.metric) ?? 0) + 1);

@@ -64,6 +64,34 @@ describe('the status view', () => {
     expect(text).toContain('latency_p99: latency_p99 canary 3,412 ms > 3,000 ms beyond sampling noise');
   });
 
+  it('gives the reason of every check that is not plainly fine, not only failing ones', () => {
+    const checks = [
+      ...(analysis.checks ?? []),
+      {
+        metric: 'eval_pass_rate:tone',
+        kind: 'threshold',
+        result: 'Inconclusive',
+        status: 'Inconclusive',
+        stable: null,
+        canary: null,
+        n: { stable: 0, canary: 12 },
+        reason: 'eval_pass_rate:tone canary 91.7%: too few samples (n=12 < 100, last 1 min)',
+        onFail: 'notify',
+      },
+    ] as typeof analysis.checks;
+    const text = renderStatus({
+      pack,
+      rollout,
+      analysis: { ...analysis, checks },
+      nowMs,
+      colors: plain,
+    }).join('\n');
+    expect(text).toContain(
+      '  eval_pass_rate:tone: eval_pass_rate:tone canary 91.7%: too few samples (n=12 < 100',
+    );
+    expect(text).toMatch(/eval_pass_rate:tone\s+—\s+—/);
+  });
+
   it('counts the traffic split in requests when spans carry no unit', () => {
     const text = renderStatus({ pack, rollout, analysis: analysisWithoutUnits, nowMs, colors: plain }).join(
       '\n',

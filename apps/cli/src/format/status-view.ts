@@ -112,7 +112,13 @@ export function renderStatus(input: StatusInput): string[] {
   }
   if (parts.length > 0) lines.push(field('Analysis', parts.join(' · '), colors));
   lines.push('', ...renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors));
-  const reasons = (analysis.checks ?? []).filter((c) => c.status === 'Degraded' && c.reason);
-  for (const check of reasons) lines.push(colors.red(`  ${check.metric}: ${check.reason}`));
+  // Every check that is not plainly fine says why: Degraded in red, Watch and Inconclusive dim.
+  const reasons = (analysis.checks ?? []).filter(
+    (c) => c.reason && (c.status === 'Degraded' || c.status === 'Watch' || c.status === 'Inconclusive'),
+  );
+  for (const check of reasons) {
+    const line = `  ${check.metric}: ${check.reason}`;
+    lines.push(check.status === 'Degraded' ? colors.red(line) : colors.dim(line));
+  }
   return lines;
 }

@@ -5,6 +5,7 @@ import {
   type CheckResult,
   type MetricConfig,
   type MetricDefinition,
+  metricKey,
   poolAlpha,
   resolveMetric,
   type SequentialState,
@@ -69,7 +70,7 @@ export function metricInfoOf(
   configured: readonly MetricConfig[],
   names: Iterable<string>,
 ): Record<string, MetricInfo> {
-  const byName = new Map(configured.map((metric) => [metric.name, metric]));
+  const byName = new Map(configured.map((metric) => [metricKey(metric), metric]));
   const info: Record<string, MetricInfo> = {};
   for (const name of names) {
     if (name in info) continue;
@@ -156,7 +157,9 @@ export class RolloutAnalyzer {
     const pool = comparisonPool(rollout, timeline);
 
     const floor = (ms: number) => sliceStart(ms, sliceMs);
-    const readFrom = floor(Math.min(fromMs, lastFromMs, pool?.fromMs ?? fromMs));
+    const readFrom = floor(
+      Math.min(fromMs, lastFromMs, pool?.stableBefore?.fromMs ?? pool?.fromMs ?? fromMs),
+    );
     const slices = this.#deps.slices.read({ rolloutId: rollout.id, fromMs: readFrom, toMs: toMs + 1 });
 
     const prior = asSequentialState(options.sequentialState);
@@ -171,7 +174,9 @@ export class RolloutAnalyzer {
     const cumulative =
       pool === undefined
         ? undefined
-        : mergeArms(slices, floor(pool.fromMs), (s) => s.key.scope === pool.scope);
+        : pool.stableBefore !== undefined
+          ? beforeAfter(slices, pool.fromMs, pool.stableBefore)
+          : mergeArms(slices, floor(pool.fromMs), (s) => s.key.scope === pool.scope);
     const configured = analysisConfigOf(spec);
     // A pool restart is a new sequential test: the pools of the plan share the rollout's α (ADR 0005).
     const position = pool === undefined ? undefined : poolPosition(rollout, pool);
@@ -186,7 +191,10 @@ export class RolloutAnalyzer {
       intervalMs,
       nowMs: toMs,
       ...(cumulative === undefined ? {} : { cumulative }),
-      srm: pool?.scope === 'split' ? this.#srm(rollout, timeline, slices, pool) : 'n/a',
+      srm:
+        pool?.scope === 'split' && pool.stableBefore === undefined
+          ? this.#srm(rollout, timeline, slices, pool)
+          : 'n/a',
       ...(state === undefined ? {} : { state }),
       versions: { stable: rollout.stableVersion, canary: rollout.canaryVersion },
     });
@@ -201,7 +209,9 @@ export class RolloutAnalyzer {
           ...Object.keys(look.arms.canary.metrics),
           ...look.checks.map((check) => check.metric),
         ]),
-        checks: look.checks.map(withIsoWindow),
+        checks: look.checks.map((check) =>
+          withIsoWindow(pool?.stableBefore === undefined ? check : asBeforeAfter(check)),
+        ),
         srm: look.srm,
         comparisons:
           pool === undefined ? null : { scope: pool.scope, from: new Date(pool.fromMs).toISOString() },
@@ -224,6 +234,38 @@ export class RolloutAnalyzer {
     if (exposures.size > 0) return exposures;
     return srmSlices(rollout, timeline, slices, pool, this.#deps.sliceMs);
   }
+}
+
+/**
+ * Monitoring at 100%: all canary traffic since the ramp reached 100% against stable's split traffic before then
+ * (the same metrics, recorded per rollout in its slices).
+ */
+function beforeAfter(
+  slices: readonly StoredSlice[],
+  reachedMs: number,
+  before: { fromMs: number; toMs: number },
+): Arms {
+  const stable: ArmAggregate[] = [];
+  const canary: ArmAggregate[] = [];
+  for (const slice of slices) {
+    const start = slice.key.sliceStart;
+    if (slice.key.arm === 'canary' && start >= reachedMs) canary.push(slice.aggregate);
+    if (slice.key.arm === 'stable' && slice.key.scope === 'split' && start < before.toMs)
+      stable.push(slice.aggregate);
+  }
+  return { stable: ArmAggregate.mergeAll(stable), canary: ArmAggregate.mergeAll(canary) };
+}
+
+/** A comparison at 100% says it compares with stable's figures from before then. */
+function asBeforeAfter(check: CheckResult): CheckResult {
+  if (check.kind === 'threshold') return check;
+  const reason = check.reason
+    .replace(' vs stable ', ' vs stable before 100% ')
+    .replace(/ \(n=/, '; a before/after comparison (n=');
+  return {
+    ...check,
+    reason: reason.includes('before/after') ? reason : `${reason} (before/after comparison)`,
+  };
 }
 
 /** The step's slices, oldest first, all traffic per arm: what hard limits widen their window over. */

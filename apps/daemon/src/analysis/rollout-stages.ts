@@ -1,4 +1,9 @@
-import { inSegmentPhases, type Rollout, type TimelineEntry } from '../rollouts/rollout-state.js';
+import {
+  comparesWithBaseline,
+  inSegmentPhases,
+  type Rollout,
+  type TimelineEntry,
+} from '../rollouts/rollout-state.js';
 
 /** STATISTICS.md: stages are pooled for the sequential test while the canary is at or below this weight. */
 export const POOL_MAX_WEIGHT = 50;
@@ -8,10 +13,19 @@ export const POOL_MAX_WEIGHT = 50;
  * pool restarts (so the caller's sequential state restarts with it).
  */
 export interface ComparisonPool {
-  /** `ramp` (≤ 50%, pooled since the rollout began), `step:<i>` (above 50%), `segment:<i>` (segment phase). */
+  /**
+   * `ramp` (≤ 50%, pooled since the rollout began), `step:<i>` (above 50%), `segment:<i>` (segment phase),
+   * `baseline` (monitoring at 100%: canary since then against stable before then).
+   */
   readonly key: string;
   readonly scope: 'split' | 'targeting';
+  /** Where the pool's canary data starts (and, except for `baseline`, its stable data). */
   readonly fromMs: number;
+  /**
+   * `baseline` only: stable's split traffic from the rollout's start until the ramp reached 100% (`fromMs`); the
+   * canary side is all canary traffic since then.
+   */
+  readonly stableBefore?: { readonly fromMs: number; readonly toMs: number };
 }
 
 /** Time of the last change of weight in the timeline (pause and resume keep the weight), or the start. */
@@ -57,6 +71,15 @@ export function comparisonPool(
       fromMs: stepStartMs(rollout, timeline),
     };
   }
+  if (comparesWithBaseline(rollout)) {
+    const reached = lastWeightChangeMs(rollout, timeline);
+    return {
+      key: 'baseline',
+      scope: 'split',
+      fromMs: reached,
+      stableBefore: { fromMs: Date.parse(rollout.startedAt), toMs: reached },
+    };
+  }
   if (rollout.weight >= 100 || rollout.phase === 'Completed') return undefined;
   if (rollout.weight <= POOL_MAX_WEIGHT) {
     return { key: 'ramp', scope: 'split', fromMs: Date.parse(rollout.startedAt) };
@@ -78,7 +101,9 @@ export function poolPosition(rollout: Rollout, pool: ComparisonPool): { pools: n
   const segmentPools = segmentPhases.filter((phase) => phase.weight < 100).length;
   const rampPool = steps.some((step) => step.weight <= POOL_MAX_WEIGHT) ? 1 : 0;
   const highSteps = steps.filter((step) => step.weight > POOL_MAX_WEIGHT && step.weight < 100).length;
-  const pools = Math.max(1, segmentPools + rampPool + highSteps);
+  const baseline = steps.some((step) => step.weight >= 100 && step.monitorForMs > 0) ? 1 : 0;
+  const pools = Math.max(1, segmentPools + rampPool + highSteps + baseline);
+  if (pool.key === 'baseline') return { pools, index: pools - 1 };
   const [kind, at] = pool.key.split(':');
   const i = Number(at);
   let index = 0;

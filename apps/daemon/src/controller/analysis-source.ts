@@ -16,7 +16,7 @@ export interface LookCheck {
   readonly n: { readonly stable: number; readonly canary: number };
   /** One readable line with the figures, e.g. `latency_p99 canary 3,412 ms > 3,000 ms (n=412)`. */
   readonly reason: string;
-  readonly onFail?: 'rollback' | 'pause';
+  readonly onFail?: 'rollback' | 'pause' | 'notify';
 }
 
 /** The sample-ratio-mismatch verdict of a look (API.md `srm`). */

@@ -2,8 +2,9 @@
  * What the controller remembers about a rollout between looks (consecutive failures, how long each gated metric
  * has been inconclusive), and how one look folds into it. Pure; persisted as JSON beside the rollout.
  */
-import type { MetricSpec } from '../packs/prompt-pack.js';
-import type { Rollout } from '../rollouts/rollout-state.js';
+import { metricKey } from '@prompt-canary/analysis';
+import type { MetricOnFail, MetricSpec } from '../packs/prompt-pack.js';
+import { comparesWithBaseline, type Rollout } from '../rollouts/rollout-state.js';
 import type { LookCheck, LookSrm } from './analysis-source.js';
 
 /** One look at a rollout, as the machine reads it. */
@@ -26,6 +27,16 @@ export interface ControllerMemory {
   readonly inconclusiveSince: Readonly<Record<string, number>>;
   /** The last look folded in, epoch ms. */
   readonly lastLookAt: number | null;
+  /**
+   * Since when (look time, epoch ms) each metric has been failing without a pass between, by metric name: what
+   * `for` measures. Absent in memories saved before it existed.
+   */
+  readonly failingSince?: Readonly<Record<string, number>>;
+  /**
+   * What has been announced in the current failure episode (`notify` metrics by name, dry-run verdicts as
+   * `would:<metric or cause>`), with when: announced once, again only after the metric passed.
+   */
+  readonly announced?: Readonly<Record<string, number>>;
 }
 
 /** A gated metric's verdict in one look. */
@@ -34,7 +45,9 @@ export interface MetricVerdict {
   readonly status: 'Pass' | 'Fail' | 'Inconclusive';
   /** Inconclusive because the canary had no data at all (as opposed to too few samples). */
   readonly noData: boolean;
-  readonly onFail: 'rollback' | 'pause';
+  readonly onFail: MetricOnFail;
+  /** The metric as the pack configures it. */
+  readonly spec: MetricSpec;
   /** The check behind a `Fail` or `Inconclusive`. */
   readonly check?: LookCheck;
 }
@@ -49,9 +62,12 @@ export function emptyMemory(rollout: Pick<Rollout, 'segmentPhaseIndex' | 'stepIn
   return { stage: stageKey(rollout), failures: {}, inconclusiveSince: {}, lastLookAt: null };
 }
 
-/** Whether the current stage has a stable arm to compare with (not at 100%: a 100% segment or the last step). */
-export function hasStableArm(rollout: Pick<Rollout, 'weight'>): boolean {
-  return rollout.weight < 100;
+/**
+ * Whether the current stage has a stable arm to compare with (not at 100%: a 100% segment or the last step), or,
+ * monitoring at 100%, stable's figures from before the ramp reached it ({@link comparesWithBaseline}).
+ */
+export function hasStableArm(rollout: Rollout): boolean {
+  return rollout.weight < 100 || comparesWithBaseline(rollout);
 }
 
 function expectedKinds(metric: MetricSpec, stableArm: boolean): LookCheck['kind'][] {
@@ -81,9 +97,10 @@ export function metricVerdicts(rollout: Rollout, checks: readonly LookCheck[]): 
   for (const metric of metrics) {
     const kinds = expectedKinds(metric, stableArm);
     if (kinds.length === 0) continue;
-    const own = checks.filter((check) => check.metric === metric.name && kinds.includes(check.kind));
+    const key = metricKey(metric);
+    const own = checks.filter((check) => check.metric === key && kinds.includes(check.kind));
     const failing = own.find((check) => check.result === 'Fail');
-    const base = { metric: metric.name, onFail: metric.onFail };
+    const base = { metric: key, onFail: metric.onFail, spec: metric };
     if (failing !== undefined) {
       verdicts.push({ ...base, status: 'Fail', noData: false, check: failing });
       continue;
@@ -117,17 +134,51 @@ export function observe(memory: ControllerMemory, rollout: Rollout, look: Rollou
     (memory.lastLookAt === null || Date.parse(rollout.resumedAt) >= memory.lastLookAt);
   const freshTimers = memory.stage !== stage || resumedSinceLastLook;
   const failures: Record<string, number> = { ...memory.failures };
+  const failingSince: Record<string, number> = { ...memory.failingSince };
+  const announced: Record<string, number> = { ...memory.announced };
   if (resumedSinceLastLook) {
     for (const metric of rollout.spec.analysis.metrics) {
-      if (metric.onFail === 'pause') delete failures[metric.name];
+      if (metric.onFail !== 'pause') continue;
+      delete failures[metricKey(metric)];
+      delete failingSince[metricKey(metric)];
     }
   }
   const inconclusiveSince: Record<string, number> = freshTimers ? {} : { ...memory.inconclusiveSince };
   for (const verdict of metricVerdicts(rollout, look.checks)) {
-    if (verdict.status === 'Fail') failures[verdict.metric] = (failures[verdict.metric] ?? 0) + 1;
-    if (verdict.status === 'Pass') delete failures[verdict.metric];
+    if (verdict.status === 'Fail') {
+      failures[verdict.metric] = (failures[verdict.metric] ?? 0) + 1;
+      failingSince[verdict.metric] ??= look.at;
+    }
+    if (verdict.status === 'Pass') {
+      // The failure episode ends: its count, its duration and what was announced about it.
+      delete failures[verdict.metric];
+      delete failingSince[verdict.metric];
+      delete announced[verdict.metric];
+      delete announced[`would:${verdict.metric}`];
+    }
     if (verdict.status === 'Inconclusive') inconclusiveSince[verdict.metric] ??= look.at;
     else delete inconclusiveSince[verdict.metric];
   }
-  return { stage, failures, inconclusiveSince, lastLookAt: look.at };
+  return { stage, failures, inconclusiveSince, lastLookAt: look.at, failingSince, announced };
+}
+
+/**
+ * Whether a failing metric's failure counts now: it failed `failureThreshold` consecutive looks (the metric's, else
+ * the analysis' one; with only `for`, one look) and, with `for`, has been failing at every look for that long
+ * (rollout time: `for` is divided by the time scale).
+ */
+export function failureCounts(
+  verdict: Pick<MetricVerdict, 'metric' | 'status' | 'spec'>,
+  memory: ControllerMemory,
+  analysisThreshold: number,
+  atMs: number,
+  timeScale: number,
+): boolean {
+  if (verdict.status !== 'Fail') return false;
+  const { forMs, failureThreshold } = verdict.spec;
+  const threshold = failureThreshold ?? (forMs !== undefined ? 1 : analysisThreshold);
+  if ((memory.failures[verdict.metric] ?? 0) < threshold) return false;
+  if (forMs === undefined) return true;
+  const since = memory.failingSince?.[verdict.metric];
+  return since !== undefined && (atMs - since) * timeScale >= forMs;
 }

@@ -23,7 +23,51 @@ import {
   DECISION_ACTION,
   type Decision,
   decide,
+  failureReason,
+  gateDecision,
+  type MachineInput,
+  notifyingVerdicts,
 } from './rollout-machine.js';
+
+/**
+ * Something a look records without changing the rollout: a `notify` metric's failure (announced as the webhook
+ * `rollout.metric_notify`) or what a dry run's checks would have done. A timeline entry that keeps the phase and
+ * weight, and an audit entry `rollout.<action>`.
+ */
+export interface LookNote {
+  readonly action: 'metric_notify' | 'dry_run';
+  readonly reason: string;
+}
+
+/**
+ * The notes of a look, each once per failure episode (`memory.announced`), and the memory with them announced.
+ * Pure: the controller commits the notes.
+ */
+export function lookNotes(input: MachineInput): { notes: LookNote[]; memory: ControllerMemory } {
+  const { memory, nowMs } = input;
+  const announced: Record<string, number> = { ...memory.announced };
+  const notes: LookNote[] = [];
+  for (const verdict of notifyingVerdicts(input)) {
+    if (announced[verdict.metric] !== undefined) continue;
+    announced[verdict.metric] = nowMs;
+    const failed = failureReason(verdict, memory.failures[verdict.metric] ?? 0);
+    notes.push({ action: 'metric_notify', reason: `${failed}; notify only, the rollout goes on` });
+  }
+  if (input.rollout.spec.analysis.dryRun === true) {
+    const would = gateDecision(input);
+    if (would === null) {
+      for (const key of Object.keys(announced)) if (key.startsWith('would:')) delete announced[key];
+    } else {
+      const key = `would:${would.metric ?? (would.kind === 'pause' ? would.cause : would.kind)}`;
+      if (announced[key] === undefined) {
+        announced[key] = nowMs;
+        const verb = would.kind === 'rollback' ? 'roll back' : 'pause';
+        notes.push({ action: 'dry_run', reason: `would ${verb}: ${would.reason} (dry run: not done)` });
+      }
+    }
+  }
+  return { notes, memory: { ...memory, announced } };
+}
 
 /** The ports the controller reads and writes: a rollout transition's, and its own state. */
 export interface ControllerWrites extends RolloutWrites {
@@ -240,19 +284,53 @@ export class RolloutController {
         srm: { result: 'n/a', reason: 'analysis failed' },
       };
     }
-    const memory = observe(record?.memory ?? emptyMemory(rollout), rollout, look);
-    const decision = decide({ rollout, memory, look, nowMs, timeScale: clock.timeScale });
+    const observed = observe(record?.memory ?? emptyMemory(rollout), rollout, look);
+    const input = { rollout, memory: observed, look, nowMs, timeScale: clock.timeScale };
+    const decision = decide(input);
+    const { notes, memory } = lookNotes(input);
     const next: ControllerRecord = {
       memory,
       ...(sequentialState === undefined ? {} : { sequentialState }),
       lastCheck: lastCheckOf(look, memory, decision, error),
     };
+    for (const note of notes) this.#note(rollout, note, nowMs, next);
     if (!this.#commit(rollout, decision, nowMs, next)) {
       this.#deps.changes.store.controller.save(rollout.id, next, new Date(nowMs).toISOString());
     }
     // Counted once committed: a look that could not be written counts as an error (in `tick`), not as a check.
     this.#looks?.inc({ decision: error === undefined ? decision.kind : 'error' });
     return decision;
+  }
+
+  /** Records a note (timeline and audit, the rollout unchanged) with the controller's record, in one transaction. */
+  #note(rollout: Rollout, note: LookNote, nowMs: number, record: ControllerRecord): void {
+    const at = new Date(nowMs).toISOString();
+    commitChange(
+      this.#deps.changes,
+      {
+        actor: CONTROLLER_ACTOR,
+        action: `rollout.${note.action}`,
+        target: `rollout:${rollout.id}`,
+        pack: rollout.pack,
+        reason: note.reason,
+        configChanged: false,
+      },
+      (store) => {
+        store.rollouts.appendTimeline(rollout.id, {
+          at,
+          from: rollout.phase,
+          to: rollout.phase,
+          weight: rollout.weight,
+          actor: CONTROLLER_ACTOR,
+          reason: note.reason,
+        });
+        store.controller.save(rollout.id, record, at);
+      },
+    );
+    this.#deps.logger?.info(
+      { rollout: rollout.id, pack: rollout.pack, note: note.action, reason: note.reason },
+      'rollout note',
+    );
   }
 
   /** Commits a decision's transition with the controller's record in one transaction; false when it holds. */

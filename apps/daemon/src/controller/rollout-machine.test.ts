@@ -146,7 +146,8 @@ describe('failures', () => {
           {
             name: 'tool_accuracy',
             from: { attribute: 'a', aggregate: 'rate' },
-            maxDecrease: '2%',
+            direction: 'higher',
+            maxDecrease: '2pt',
             onFail: 'pause',
           },
         ],
@@ -240,7 +241,7 @@ describe('approval, segments, schedules and the 100% step', () => {
     analysis,
   };
 
-  test('multi-day steps: an approval step pauses until promoted, monitorFor runs on hard limits only', () => {
+  test('multi-day steps: an approval step pauses until promoted, monitorFor also needs its before/after comparisons', () => {
     let s = drive(startedRollout(steps, T0));
     s = check(s, T0 + 4 * H);
     expect(s.rollout.weight).toBe(10);
@@ -255,9 +256,13 @@ describe('approval, segments, schedules and the 100% step', () => {
     s = { ...s, rollout: ok(promote(s.rollout, { actor: 'alice', nowMs: T0 + 101 * H })) };
     expect(s.rollout).toMatchObject({ phase: 'Progressing', weight: 100 });
     const hardLimitsOnly = (r: Rollout) => passingChecks(r).filter((c) => c.kind === 'threshold');
-    s = check(s, T0 + 172 * H, hardLimitsOnly);
+    expect(passingChecks(s.rollout).some((c) => c.kind === 'regression')).toBe(true);
+    s = check(s, T0 + 172 * H);
     expect(s.rollout.phase).toBe('Progressing');
+    // Without the comparisons with stable's figures from before 100%, the stage is inconclusive and holds.
     s = check(s, T0 + 173 * H, hardLimitsOnly);
+    expect(s.rollout.phase).toBe('Progressing');
+    s = check(s, T0 + 174 * H);
     expect(s.rollout).toMatchObject({ phase: 'Completed', weight: 100 });
   });
 

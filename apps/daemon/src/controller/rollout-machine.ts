@@ -18,6 +18,7 @@ import {
 } from '../rollouts/rollout-state.js';
 import {
   type ControllerMemory,
+  failureCounts,
   type MetricVerdict,
   metricVerdicts,
   type RolloutLook,
@@ -29,8 +30,11 @@ export type Decision =
   | { readonly kind: 'hold'; readonly reason: string }
   | { readonly kind: 'step'; readonly reason: string }
   | { readonly kind: 'complete'; readonly reason: string }
-  | { readonly kind: 'pause'; readonly cause: PauseCause; readonly reason: string }
-  | { readonly kind: 'rollback'; readonly reason: string };
+  | { readonly kind: 'pause'; readonly cause: PauseCause; readonly reason: string; readonly metric?: string }
+  | { readonly kind: 'rollback'; readonly reason: string; readonly metric?: string };
+
+/** What the checks alone call for: a rollback or a pause (a dry run records it instead of doing it). */
+export type GateDecision = Extract<Decision, { kind: 'rollback' | 'pause' }>;
 
 /** Input of {@link decide}. */
 export interface MachineInput {
@@ -75,10 +79,12 @@ export function checkFigures(verdict: MetricVerdict): string {
   return figures;
 }
 
-function failureReason(verdict: MetricVerdict, count: number): string {
+/** `latency_p99 failed 2 consecutive checks (…)`; with `for`, `… checks for 5m (…)`. */
+export function failureReason(verdict: MetricVerdict, count: number): string {
   const figures = checkFigures(verdict);
   const checks = count === 1 ? 'check' : 'consecutive checks';
-  return `${verdict.metric} failed ${count} ${checks}${figures === '' ? '' : ` (${figures})`}`;
+  const held = verdict.spec.forMs === undefined ? '' : ` over ${formatDuration(verdict.spec.forMs)}`;
+  return `${verdict.metric} failed ${count} ${checks}${held}${figures === '' ? '' : ` (${figures})`}`;
 }
 
 function inconclusiveReason(verdict: MetricVerdict, forMs: number, timeScale: number): string {
@@ -87,37 +93,32 @@ function inconclusiveReason(verdict: MetricVerdict, forMs: number, timeScale: nu
   return `${verdict.metric} has had ${what} for ${formatDuration(forMs * timeScale)}${detail}`;
 }
 
+/** The time a look's failures are measured at: the look's own time (a recovery re-decides an older look). */
+function lookTime(input: MachineInput): number {
+  return input.look?.at ?? input.nowMs;
+}
+
 /**
- * Decides what to do with a live rollout now. In order: a metric failing `failureThreshold` consecutive looks rolls
- * back (or pauses, for `onFail: pause`); a sample-ratio mismatch pauses; a gated metric inconclusive for
- * `maxInconclusive` pauses (`NoData` or `Inconclusive`); a paused rollout holds; a stage advances only when its
- * minimum duration has passed (a negative elapsed time, after the clock moved back, holds), a look taken on this
- * stage shows every gated metric passing with its minimum samples, and no check fails; an approval step pauses
- * for a person instead; past the 100% step the rollout completes. At most one stage per decision.
- *
- * @example
- * const memory = observe(previous, rollout, look);
- * const decision = decide({ rollout, memory, look, nowMs, timeScale: 1 });
+ * What the checks alone call for, or `null`: a metric whose failure counts (`failureThreshold` consecutive looks
+ * and, with `for`, failing at every look that long) rolls back (or pauses, for `onFail: pause`; `notify` metrics
+ * never act); a sample-ratio mismatch pauses; a gated metric inconclusive for `maxInconclusive` pauses (`NoData` or
+ * `Inconclusive`). A rollback comes first; pauses only for a rollout that is not paused already.
  */
-export function decide(input: MachineInput): Decision {
+export function gateDecision(input: MachineInput): GateDecision | null {
   const { rollout, memory, look, nowMs, timeScale } = input;
-  if (!isLive(rollout)) return { kind: 'hold', reason: `rollout is ${rollout.phase}` };
+  if (!isLive(rollout)) return null;
   const { analysis } = rollout.spec;
   const currentLook = look !== null && look.stage === stageKey(rollout) ? look : null;
   const verdicts = look === null ? [] : metricVerdicts(rollout, look.checks);
-
-  for (const verdict of verdicts) {
-    const count = memory.failures[verdict.metric] ?? 0;
-    if (verdict.status !== 'Fail' || count < analysis.failureThreshold) continue;
-    if (verdict.onFail === 'rollback') return { kind: 'rollback', reason: failureReason(verdict, count) };
-  }
-  if (rollout.phase === 'Paused') return { kind: 'hold', reason: rollout.reason };
-
-  for (const verdict of verdicts) {
-    const count = memory.failures[verdict.metric] ?? 0;
-    if (verdict.status === 'Fail' && count >= analysis.failureThreshold) {
-      return { kind: 'pause', cause: 'MetricFailed', reason: failureReason(verdict, count) };
-    }
+  const at = lookTime(input);
+  const counting = verdicts.filter((v) => failureCounts(v, memory, analysis.failureThreshold, at, timeScale));
+  const failed = (verdict: MetricVerdict) => failureReason(verdict, memory.failures[verdict.metric] ?? 0);
+  const back = counting.find((verdict) => verdict.onFail === 'rollback');
+  if (back !== undefined) return { kind: 'rollback', reason: failed(back), metric: back.metric };
+  if (rollout.phase === 'Paused') return null;
+  const stop = counting.find((verdict) => verdict.onFail === 'pause');
+  if (stop !== undefined) {
+    return { kind: 'pause', cause: 'MetricFailed', reason: failed(stop), metric: stop.metric };
   }
   if (currentLook?.srm.result === 'Fail') {
     return { kind: 'pause', cause: 'SampleRatioMismatch', reason: currentLook.srm.reason };
@@ -127,16 +128,66 @@ export function decide(input: MachineInput): Decision {
     const since = memory.inconclusiveSince[verdict.metric];
     if (verdict.status !== 'Inconclusive' || since === undefined || memory.stage !== stageKey(rollout))
       continue;
+    if (verdict.onFail === 'notify') continue;
     const forMs = nowMs - since;
     if (forMs >= limitMs) {
       return {
         kind: 'pause',
         cause: verdict.noData ? 'NoData' : 'Inconclusive',
         reason: inconclusiveReason(verdict, forMs, timeScale),
+        metric: verdict.metric,
       };
     }
   }
+  return null;
+}
 
+/** The `notify` metrics whose failure counts at this look. */
+export function notifyingVerdicts(input: MachineInput): MetricVerdict[] {
+  const { rollout, memory, look, timeScale } = input;
+  if (look === null || !isLive(rollout)) return [];
+  const threshold = rollout.spec.analysis.failureThreshold;
+  return metricVerdicts(rollout, look.checks).filter(
+    (v) => v.onFail === 'notify' && failureCounts(v, memory, threshold, lookTime(input), timeScale),
+  );
+}
+
+/**
+ * Decides what to do with a live rollout now. Before `analysis.startAfter` it only observes (holds). Then, in
+ * order: what the checks call for ({@link gateDecision}: rollback, or pause); a paused rollout holds; a stage
+ * advances only when its minimum duration has passed (a negative elapsed time, after the clock moved back, holds),
+ * a look taken on this stage shows every gated metric passing with its minimum samples (`notify` metrics never
+ * hold it), and no check fails; an approval step pauses for a person instead; past the 100% step the rollout
+ * completes. At most one stage per decision. With `analysis.dryRun` the checks are not consulted at all: the ramp
+ * steps on its schedule (the controller records what {@link gateDecision} would have done).
+ *
+ * @example
+ * const memory = observe(previous, rollout, look);
+ * const decision = decide({ rollout, memory, look, nowMs, timeScale: 1 });
+ */
+export function decide(input: MachineInput): Decision {
+  const { rollout, nowMs, timeScale } = input;
+  if (!isLive(rollout)) return { kind: 'hold', reason: `rollout is ${rollout.phase}` };
+  const { analysis } = rollout.spec;
+  const observedMs = (nowMs - Date.parse(rollout.startedAt)) * timeScale;
+  if (analysis.startAfterMs !== undefined && observedMs < analysis.startAfterMs) {
+    return {
+      kind: 'hold',
+      reason: `observing only: ${formatDuration(Math.max(0, observedMs))} of startAfter ${formatDuration(analysis.startAfterMs)}`,
+    };
+  }
+  if (analysis.dryRun !== true) {
+    const gate = gateDecision(input);
+    if (gate !== null) return gate;
+  }
+  if (rollout.phase === 'Paused') return { kind: 'hold', reason: rollout.reason };
+  return progress(input, analysis.dryRun !== true);
+}
+
+/** Hold, step or complete by the stage's time, its approval and (unless `gated` is false) its checks. */
+function progress(input: MachineInput, gated: boolean): Decision {
+  const { rollout, look, nowMs, timeScale } = input;
+  const currentLook = look !== null && look.stage === stageKey(rollout) ? look : null;
   const where = stageName(rollout);
   const elapsedMs = nowMs - Date.parse(rollout.stageStartedAt);
   if (elapsedMs < 0) return { kind: 'hold', reason: `${where}: the clock is behind the stage's start` };
@@ -147,14 +198,16 @@ export function decide(input: MachineInput): Decision {
       reason: `${where}: ${formatDuration(elapsedMs * timeScale)} of ${formatDuration(minimumMs)}`,
     };
   }
-  if (currentLook === null || currentLook.at < Date.parse(rollout.stageStartedAt)) {
-    return { kind: 'hold', reason: `${where}: waiting for a check on this stage` };
-  }
-  const stepVerdicts = metricVerdicts(rollout, currentLook.checks);
-  const notPassing = stepVerdicts.find((verdict) => verdict.status !== 'Pass');
-  if (notPassing !== undefined) {
-    const why = notPassing.status === 'Fail' ? 'failing' : 'inconclusive';
-    return { kind: 'hold', reason: `${where}: ${notPassing.metric} is ${why}` };
+  if (gated) {
+    if (currentLook === null || currentLook.at < Date.parse(rollout.stageStartedAt)) {
+      return { kind: 'hold', reason: `${where}: waiting for a check on this stage` };
+    }
+    const stepVerdicts = metricVerdicts(rollout, currentLook.checks);
+    const notPassing = stepVerdicts.find((v) => v.status !== 'Pass' && v.onFail !== 'notify');
+    if (notPassing !== undefined) {
+      const why = notPassing.status === 'Fail' ? 'failing' : 'inconclusive';
+      return { kind: 'hold', reason: `${where}: ${notPassing.metric} is ${why}` };
+    }
   }
   if (!inSegmentPhases(rollout)) {
     const { steps } = rollout.plan;
@@ -166,7 +219,10 @@ export function decide(input: MachineInput): Decision {
       return { kind: 'complete', reason: `${where} passed ${formatDuration(minimumMs)} of monitoring` };
     }
   }
-  return { kind: 'step', reason: `${where} healthy for ${formatDuration(elapsedMs * timeScale)}` };
+  const spent = formatDuration(elapsedMs * timeScale);
+  if (!gated)
+    return { kind: 'step', reason: `${where} on schedule for ${spent} (dry run: checks not applied)` };
+  return { kind: 'step', reason: `${where} healthy for ${spent}` };
 }
 
 /** The controller's actor name in timelines, audit entries and webhooks. */

@@ -8,6 +8,11 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * Rewrites stored rows after `sql`, in the same transaction, for changes SQL cannot express (re-reading JSON
+   * documents with the daemon's own rules).
+   */
+  run?: (db: SqliteDatabase) => void;
 }
 
 /** A migration as recorded in `schema_migrations`. */
@@ -51,6 +56,7 @@ export function applyMigrations(
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
+      m.run?.(db);
       record.run(m.version, m.name, now.toISOString());
     })();
     done.push(m.version);

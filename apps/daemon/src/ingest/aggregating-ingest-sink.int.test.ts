@@ -112,6 +112,42 @@ describe('the analyzer ingest sink', () => {
     expect(a.arms.canary.metrics.latency_avg).toBeCloseTo(800, 6);
   });
 
+  it("sums a trace's usage per arm when one trace was served both versions", async () => {
+    const d = daemon();
+    const id = await startRollout(d);
+    const trace = traceId();
+    const now = d.clock.now();
+    const usage = (input: number, output: number) => ({
+      'gen_ai.usage.input_tokens': input,
+      'gen_ai.usage.output_tokens': output,
+    });
+    await postSpans(d, [
+      {
+        traceId: trace,
+        endMs: now + 100,
+        durationMs: 50,
+        attributes: { ...flagAttributes(PACK, '2.4.0', 'SPLIT'), ...usage(60, 40) },
+      },
+      {
+        traceId: trace,
+        endMs: now + 200,
+        durationMs: 50,
+        attributes: { ...flagAttributes(PACK, '2.3.1', 'SPLIT'), ...usage(30, 10) },
+      },
+      {
+        traceId: trace,
+        endMs: now + 300,
+        durationMs: 50,
+        attributes: { ...flagAttributes(PACK, '2.4.0', 'SPLIT'), ...usage(5, 5) },
+      },
+    ]);
+    const a = await analysis(d, id);
+    expect([a.arms.canary.n, a.arms.stable.n]).toEqual([2, 1]);
+    // One usage sample per arm of the trace: canary 60 + 40 + 5 + 5 over its one sample, stable 30 + 10.
+    expect(a.arms.canary.metrics.tokens_per_request).toBe(110);
+    expect(a.arms.stable.metrics.tokens_per_request).toBe(40);
+  });
+
   it('keeps every acknowledged span across a restart on the same database file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'canary-analysis-'));
     try {

@@ -32,6 +32,8 @@ export interface AggregatingIngestSinkDeps {
   /** Aggregate slice length in real ms. */
   sliceMs: number;
   counters?: AnalysisIngestCounters;
+  /** Told when the trace join could not be written (logged by the composition root). */
+  onTraceJoinError?: (error: unknown) => void;
   /**
    * Runs the group commit after the requests ready now have been aggregated; default `setImmediate` (after the
    * event loop's pending I/O, so requests that arrived together commit together).
@@ -192,7 +194,7 @@ export class AggregatingIngestSink implements IngestSink {
   /** Records each committed trace's assignment, for scores that arrive later. */
   #remember(traces: readonly TraceRecord[]): void {
     for (const [traceId, entry, arm, scope, inherited, unit] of traces) {
-      if (inherited && this.#deps.traces.get(traceId) !== undefined) continue;
+      if (inherited && this.#deps.traces.known(traceId)) continue;
       const { rollout } = entry;
       const variant = arm === 'canary' ? rollout.canaryVersion : rollout.stableVersion;
       const assignment: { -readonly [K in keyof TraceAssignment]: TraceAssignment[K] } = {
@@ -204,6 +206,13 @@ export class AggregatingIngestSink implements IngestSink {
       };
       if (unit !== undefined) assignment.unit = unit;
       this.#deps.traces.set(traceId, assignment);
+    }
+    try {
+      this.#deps.traces.flush();
+    } catch (error) {
+      // The slices are committed and the requests are answered; only the join for later scores is lost, counted.
+      this.#deps.counters?.add('span', 'unjoined', traces.length);
+      this.#deps.onTraceJoinError?.(error);
     }
   }
 
@@ -291,8 +300,17 @@ export class AggregatingIngestSink implements IngestSink {
       }
     }
     if (obs.inputTokens !== undefined || obs.outputTokens !== undefined || obs.cost !== undefined) {
-      const id = `${span.traceId}\u0000${rolloutId}\u0000${arm}\u0000${scope}`;
+      // Keyed by the trace id alone in the common case (one assignment per trace); a trace credited to another
+      // rollout, arm or scope too gets its own composite key (which never equals a hex trace id).
+      let id = span.traceId;
       let group = usage.get(id);
+      if (
+        group !== undefined &&
+        (group.rolloutId !== rolloutId || group.arm !== arm || group.scope !== scope)
+      ) {
+        id = `${span.traceId}\u0000${rolloutId}\u0000${arm}\u0000${scope}`;
+        group = usage.get(id);
+      }
       if (group === undefined) {
         group = {
           rolloutId,

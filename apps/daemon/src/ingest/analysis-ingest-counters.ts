@@ -6,7 +6,8 @@ export type AnalysisItem = 'span' | 'point' | 'track' | 'score';
 /**
  * `accepted` (credited to an arm), `no_rollout` (no live rollout for the flag), `unknown_variant` (neither the
  * canary nor the stable version), `other_source` (the rollout reads the other telemetry source), `unused` (a
- * metric point the analysis does not read), `unknown_trace` (a score for a trace not in the index).
+ * metric point the analysis does not read), `unknown_trace` (a score for a trace not in the index), `unjoined` (a
+ * span whose trace could not be written to the trace join: its scores will count as unknown).
  */
 export type AnalysisOutcome =
   | 'accepted'
@@ -14,7 +15,8 @@ export type AnalysisOutcome =
   | 'unknown_variant'
   | 'other_source'
   | 'unused'
-  | 'unknown_trace';
+  | 'unknown_trace'
+  | 'unjoined';
 
 /** Where the analyzer's ingest counts what it did. */
 export interface AnalysisIngestCounters {

@@ -23,7 +23,15 @@ export function buildIngest(ctx: AppContext): Ingest {
   ctx.onClose(ctx.feed.subscribe(() => index.refresh()));
   const counters = prometheusAnalysisIngestCounters(ctx.metrics.registry);
   return {
-    sink: new AggregatingIngestSink({ index, slices, traces, sliceMs, counters }),
+    sink: new AggregatingIngestSink({
+      index,
+      slices,
+      traces,
+      sliceMs,
+      counters,
+      onTraceJoinError: (err) =>
+        ctx.logger.error({ err }, 'trace join write failed; scores for those traces will be unknown'),
+    }),
     tracking: new TrackingIngest({
       index,
       slices,

@@ -48,8 +48,33 @@ CREATE TABLE unit_exposures (
 `,
 };
 
+/**
+ * Version 142 (issue 14's number): the trace join for late scores, persisted as an append-only log. Each row is
+ * one batch of traces recorded together with the same assignment: their ids packed 16 bytes apiece and their units
+ * (a JSON array); the bounds (age, traces) are kept by `SqliteTraceStore.flush`.
+ */
+export const traceJoinMigration: Migration = {
+  version: 142,
+  name: 'trace-batches',
+  sql: `
+CREATE TABLE trace_batches (
+  seq INTEGER PRIMARY KEY,
+  recorded_at INTEGER NOT NULL,
+  rollout_id TEXT NOT NULL,
+  flag_key TEXT NOT NULL,
+  arm TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  trace_ids BLOB NOT NULL,
+  units TEXT NOT NULL
+);
+CREATE INDEX trace_batches_recorded_at ON trace_batches (recorded_at);
+`,
+};
+
 /** The analyzer's slice tables, registered in `sqliteMigrations()` (the exposures after the controller's 4). */
 export const sliceMigrations: readonly Migration[] = [sliceMigration];
 
-/** The unit exposures table. */
-export const exposureMigrations: readonly Migration[] = [exposureMigration];
+/** The unit exposures table, and the persisted trace join. */
+export const exposureMigrations: readonly Migration[] = [exposureMigration, traceJoinMigration];

@@ -16,10 +16,14 @@ export interface TraceAssignment {
 export interface TraceStore {
   /** Records a trace's assignment (a later write for the same trace wins, keeping the trace's age). */
   set(traceId: string, assignment: TraceAssignment): void;
-  /** The assignment of a trace, if still remembered. */
+  /** The assignment of a trace, if still remembered (may read the disk). */
   get(traceId: string): TraceAssignment | undefined;
+  /** Whether a trace is known without reading the disk (the receiver's hot path asks this). */
+  known(traceId: string): boolean;
   /** Traces remembered. */
   readonly size: number;
+  /** Persists what was recorded since the last call (a store that keeps traces only in memory does nothing). */
+  flush(): void;
 }
 
 /** Default number of traces remembered. */
@@ -60,8 +64,15 @@ export class TraceIndex implements TraceStore {
     return this.#entries.get(traceId);
   }
 
+  known(traceId: string): boolean {
+    return this.#entries.has(traceId);
+  }
+
   /** Traces remembered. */
   get size(): number {
     return this.#entries.size;
   }
+
+  /** Nothing to persist: this index lives in memory only. */
+  flush(): void {}
 }

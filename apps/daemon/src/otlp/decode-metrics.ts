@@ -12,6 +12,7 @@ import type {
   WireNumberPoint,
 } from './otlp-wire-types.js';
 import {
+  asBuffer,
   enumValue,
   list,
   longToNumber,
@@ -254,7 +255,7 @@ function attributesKey(attributes: Attributes): string {
 
 function decodeProtobuf(body: Uint8Array): WireMetricsRequest {
   try {
-    return otlpSchema().exportMetricsServiceRequest.decode(body) as unknown as WireMetricsRequest;
+    return otlpSchema().exportMetricsServiceRequest.decode(asBuffer(body)) as unknown as WireMetricsRequest;
   } catch (error) {
     throw new OtlpDecodeError(`invalid protobuf ExportMetricsServiceRequest: ${(error as Error).message}`);
   }

@@ -163,6 +163,123 @@ describe('decodeTraces with protobuf', () => {
   });
 });
 
+/** A span as OTLP/JSON writes it (hex ids), with whatever other fields a test sets. */
+type JsonSpan = { traceId: string; spanId: string; parentSpanId?: string; [field: string]: unknown };
+
+describe('decodeTraces reads protobuf span by span', () => {
+  const type = otlpSchema().exportTraceServiceRequest;
+  const id = (hex: string) => Buffer.from(hex, 'hex');
+  /** The same request as OTLP/JSON and as protobuf (ids as bytes), so the two paths can be compared. */
+  function both(resourceSpans: Array<{ resource: object; scopeSpans: Array<{ spans: JsonSpan[] }> }>) {
+    const asProtobuf = {
+      resourceSpans: resourceSpans.map((r) => ({
+        ...r,
+        scopeSpans: r.scopeSpans.map((s) => ({
+          scope: { name: 'lib', version: '1.0.0' },
+          spans: s.spans.map((span) => ({
+            ...span,
+            traceId: id(span.traceId),
+            spanId: id(span.spanId),
+            parentSpanId: span.parentSpanId === undefined ? undefined : id(span.parentSpanId),
+          })),
+        })),
+      })),
+    };
+    return {
+      json: json({ resourceSpans }),
+      protobuf: type.encode(type.fromObject(asProtobuf)).finish(),
+    };
+  }
+  const event = {
+    name: 'feature_flag.evaluation',
+    timeUnixNano: '1700000000100000000',
+    attributes: [flagKey, { key: 'feature_flag.result.variant', value: { stringValue: '2.0.0' } }],
+  };
+  const span = (n: number, extra: object = {}): JsonSpan => ({
+    ...base,
+    traceId: n.toString(16).padStart(32, '0'),
+    spanId: n.toString(16).padStart(16, '0'),
+    attributes: [
+      flagKey,
+      { key: 'gen_ai.usage.input_tokens', value: { intValue: String(100 + n) } },
+      { key: 'gen_ai.prompt.0.content', value: { stringValue: 'secret words' } },
+      { key: 'ok', value: { boolValue: n % 2 === 0 } },
+    ],
+    ...extra,
+  });
+
+  it('gives exactly what the OTLP/JSON of the same request gives, across resources, scopes and span kinds', () => {
+    const { json: asJson, protobuf } = both([
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'agent' } }] },
+        scopeSpans: [
+          { spans: [span(1), span(2, { attributes: [{ key: 'plain', value: { intValue: '1' } }] })] },
+          { spans: [span(3, { events: [event] }), span(4, { endTimeUnixNano: '0' })] },
+        ],
+      },
+      { resource: { attributes: [] }, scopeSpans: [] },
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'worker' } }] },
+        scopeSpans: [{ spans: [span(5, { status: { code: 2 }, kind: 3 }), span(6, { attributes: [] })] }],
+      },
+    ]);
+    const fromJson = decodeTraces(asJson, 'json');
+    const fromProtobuf = decodeTraces(protobuf, 'protobuf');
+    expect(fromProtobuf).toEqual(fromJson);
+    expect(fromProtobuf).toMatchObject({ ignored: 2, rejected: 1 });
+    expect(fromProtobuf.spans.map((s) => [s.traceId.slice(-1), s.attributes['service.name']])).toEqual([
+      ['1', 'agent'],
+      ['3', 'agent'],
+      ['5', 'worker'],
+    ]);
+    expect(fromProtobuf.spans[0]?.attributes).not.toHaveProperty('gen_ai.prompt.0.content');
+  });
+
+  it('reads an invalid UTF-8 string as U+FFFD instead of refusing the request (as Node decodes it)', () => {
+    const { protobuf } = both([
+      {
+        resource: { attributes: [] },
+        scopeSpans: [
+          {
+            spans: [
+              span(1, {
+                attributes: [flagKey, { key: 'label', value: { stringValue: 'QQQQ' } }],
+              }),
+              span(2),
+            ],
+          },
+        ],
+      },
+    ]);
+    const body = Buffer.from(protobuf);
+    const at = body.indexOf('QQQQ');
+    expect(at).toBeGreaterThan(0);
+    body[at + 1] = 0xff; // a byte that never appears in UTF-8
+    const decoded = decodeTraces(body, 'protobuf');
+    expect(decoded.spans).toHaveLength(2);
+    expect(decoded.spans[0]?.attributes.label).toBe('Q\uFFFDQQ');
+  });
+
+  it('reads a body handed over as a plain Uint8Array exactly as a Buffer', () => {
+    const { protobuf } = both([
+      { resource: { attributes: [] }, scopeSpans: [{ spans: [span(1), span(2)] }] },
+    ]);
+    const plain = new Uint8Array(protobuf.byteLength);
+    plain.set(protobuf);
+    expect(decodeTraces(plain, 'protobuf')).toEqual(decodeTraces(Buffer.from(protobuf), 'protobuf'));
+  });
+
+  it('refuses the whole request when one span inside it is malformed, so nothing of it is accepted', () => {
+    const { protobuf } = both([
+      { resource: { attributes: [] }, scopeSpans: [{ spans: [span(1), span(2)] }] },
+    ]);
+    // Cut the message inside the last span: the outer fields still parse, the span does not.
+    expect(() => decodeTraces(protobuf.subarray(0, protobuf.length - 3), 'protobuf')).toThrow(
+      /invalid protobuf ExportTraceServiceRequest/,
+    );
+  });
+});
+
 describe('isContentAttribute', () => {
   it.each([
     ['gen_ai.prompt', true],

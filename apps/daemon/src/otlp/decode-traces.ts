@@ -1,3 +1,4 @@
+import type { Type } from 'protobufjs';
 import {
   copyAttributes,
   FLAG_EVALUATION_EVENT,
@@ -9,6 +10,7 @@ import type { Attributes, OtlpSpan } from './ingest-sink.js';
 import { otlpSchema } from './otlp-schema.js';
 import type { WireEvent, WireKeyValue, WireSpan, WireTraceRequest } from './otlp-wire-types.js';
 import {
+  asBuffer,
   enumValue,
   idToHex,
   list,
@@ -62,13 +64,45 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * const { spans, ignored } = decodeTraces(body, 'protobuf');
  */
 export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodedTraces {
-  const request = encoding === 'protobuf' ? decodeProtobuf(body) : parseJson(body);
-  const out: DecodedTraces = { spans: [], ignored: 0, rejected: 0, rejectReason: undefined };
+  return encoding === 'protobuf' ? decodeProtobufTraces(body) : walkTraces(parseJson(body));
+}
+
+/** A fresh, empty result. */
+function emptyTraces(): DecodedTraces {
+  return { spans: [], ignored: 0, rejected: 0, rejectReason: undefined };
+}
+
+/**
+ * The protobuf path: the request is read shallowly (spans left as bytes) and each span is decoded, checked and
+ * flattened before the next is read, so a request's thousand spans are never all alive as objects at once.
+ */
+function decodeProtobufTraces(body: Uint8Array): DecodedTraces {
+  const schema = otlpSchema();
+  const request = decodeProtobuf(
+    asBuffer(body),
+    schema.exportTraceServiceRequestShallow,
+  ) as ShallowTraceRequest;
+  const out = emptyTraces();
+  for (const resourceSpans of request.resourceSpans) {
+    const resourceAttributes = resourceSpans.resource?.attributes ?? [];
+    let identity: Attributes | undefined;
+    for (const scopeSpans of resourceSpans.scopeSpans) {
+      for (const bytes of scopeSpans.spans) {
+        const span = decodeProtobuf(bytes, schema.span) as WireSpan;
+        identity = acceptSpan(span, out, identity, resourceAttributes);
+      }
+    }
+  }
+  return out;
+}
+
+/** The OTLP/JSON path: the whole request is one parsed object, walked with the same checks per span. */
+function walkTraces(request: WireTraceRequest): DecodedTraces {
+  const out = emptyTraces();
   for (const resourceSpans of list(request.resourceSpans, 'resourceSpans')) {
     if (resourceSpans === null || typeof resourceSpans !== 'object') {
       throw new OtlpDecodeError('resourceSpans: expected objects');
     }
-    // Built on the first flag-bearing span only: most resources hold none.
     let identity: Attributes | undefined;
     const resourceAttributes = list(
       object(resourceSpans.resource, 'resource')?.attributes,
@@ -80,26 +114,39 @@ export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodedT
       }
       const spans = list(scopeSpans.spans, 'spans');
       for (let i = 0; i < spans.length; i++) {
-        const span = spans[i];
-        if (span === null || typeof span !== 'object') throw new OtlpDecodeError('spans: expected objects');
-        const attributes = list(span.attributes, 'span.attributes');
-        const events = list(span.events, 'span.events');
-        if (!hasFlagKey(attributes) && !hasFlagEvent(events)) {
-          out.ignored++;
-          continue;
-        }
-        identity ??= resourceIdentity(resourceAttributes);
-        const decoded = toSpan(span, attributes, events, identity);
-        if (typeof decoded === 'string') {
-          out.rejected++;
-          out.rejectReason ??= decoded;
-        } else {
-          out.spans.push(decoded);
-        }
+        identity = acceptSpan(spans[i], out, identity, resourceAttributes);
       }
     }
   }
   return out;
+}
+
+/**
+ * Adds one span to `out`: ignored without a flag, rejected when unusable, otherwise flattened. Returns the
+ * resource's identity record, built on the resource's first flag-bearing span only (most resources hold none).
+ */
+function acceptSpan(
+  span: WireSpan | null | undefined,
+  out: DecodedTraces,
+  identity: Attributes | undefined,
+  resourceAttributes: readonly WireKeyValue[],
+): Attributes | undefined {
+  if (span === null || typeof span !== 'object') throw new OtlpDecodeError('spans: expected objects');
+  const attributes = list(span.attributes, 'span.attributes');
+  const events = list(span.events, 'span.events');
+  if (!hasFlagKey(attributes) && !hasFlagEvent(events)) {
+    out.ignored++;
+    return identity;
+  }
+  const resource = identity ?? resourceIdentity(resourceAttributes);
+  const decoded = toSpan(span, attributes, events, resource);
+  if (typeof decoded === 'string') {
+    out.rejected++;
+    out.rejectReason ??= decoded;
+  } else {
+    out.spans.push(decoded);
+  }
+  return resource;
 }
 
 function hasFlagEvent(events: readonly WireEvent[]): boolean {
@@ -163,11 +210,20 @@ function toSpan(
   };
 }
 
-function decodeProtobuf(body: Uint8Array): WireTraceRequest {
+/** The shallow request of {@link decodeProtobufTraces}: every repeated field is present (protobufjs fills them). */
+interface ShallowTraceRequest {
+  resourceSpans: Array<{
+    resource?: { attributes?: WireKeyValue[] } | null;
+    scopeSpans: Array<{ spans: Uint8Array[] }>;
+  }>;
+}
+
+function decodeProtobuf(body: Uint8Array, type: Type): unknown {
   try {
     // The generated decoder yields objects with exactly the fields of the schema; see otlp-wire-types.ts.
-    return otlpSchema().exportTraceServiceRequest.decode(body) as unknown as WireTraceRequest;
+    return type.decode(body);
   } catch (error) {
+    // Every span is read inside the request, so a malformed span is a malformed request.
     throw new OtlpDecodeError(`invalid protobuf ExportTraceServiceRequest: ${(error as Error).message}`);
   }
 }

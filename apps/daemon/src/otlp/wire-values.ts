@@ -150,3 +150,12 @@ export const TEMPORALITIES: Readonly<Record<string, number>> = {
   AGGREGATION_TEMPORALITY_DELTA: 1,
   AGGREGATION_TEMPORALITY_CUMULATIVE: 2,
 };
+
+/**
+ * `bytes` as a Node `Buffer` over the same memory (no copy). protobufjs reads a `Buffer` with its `BufferReader`,
+ * whose strings come from Node's native UTF-8 decoder; a plain `Uint8Array` (a single-chunk request body) would be
+ * read by its JavaScript decoder, several times slower.
+ */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

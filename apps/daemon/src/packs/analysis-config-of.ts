@@ -2,12 +2,22 @@ import type { AnalysisConfig, MetricConfig } from '@prompt-canary/analysis';
 import type { AnalysisSpec, MetricSpec } from './prompt-pack.js';
 
 function metricConfig(spec: MetricSpec): MetricConfig {
-  const out: MetricConfig = { name: spec.name, onFail: spec.onFail, compare: spec.compare };
+  const out: MetricConfig = {
+    name: spec.name,
+    direction: spec.direction,
+    onFail: spec.onFail,
+    compare: spec.compare,
+  };
   if (spec.threshold !== undefined) out.threshold = spec.threshold;
   if (spec.comparison !== undefined) out.comparison = spec.comparison;
   if (spec.maxIncrease !== undefined) out.maxIncrease = spec.maxIncrease;
   if (spec.maxDecrease !== undefined) out.maxDecrease = spec.maxDecrease;
-  if (spec.from !== undefined) out.from = { attribute: spec.from.attribute, aggregate: spec.from.aggregate };
+  if (spec.toleranceUnit !== undefined) out.toleranceUnit = spec.toleranceUnit;
+  if (spec.evaluator !== undefined) out.evaluator = spec.evaluator;
+  if (spec.from !== undefined) {
+    out.from =
+      'score' in spec.from ? { score: spec.from.score, pass: { ...spec.from.pass } } : { ...spec.from };
+  }
   return out;
 }
 
@@ -22,6 +32,8 @@ export function analysisConfigOf(spec: AnalysisSpec): AnalysisConfig {
 /** The span attributes the pack's custom metrics read (`from.attribute`), which ingest must keep. */
 export function metricAttributesOf(spec: AnalysisSpec): string[] {
   const names = new Set<string>();
-  for (const metric of spec.metrics) if (metric.from !== undefined) names.add(metric.from.attribute);
+  for (const metric of spec.metrics) {
+    if (metric.from !== undefined && 'attribute' in metric.from) names.add(metric.from.attribute);
+  }
   return [...names];
 }

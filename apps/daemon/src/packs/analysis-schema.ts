@@ -1,9 +1,19 @@
 /**
  * Schema of `spec.rollout.analysis`: check cadence, gates and metrics, with units resolved and defaults applied.
  */
+import { BUILT_IN_METRICS, type MetricDefinition, metricKey, resolveMetric } from '@prompt-canary/analysis';
 import { z } from 'zod';
-import { type Parsed, parseDuration, parseLatency, parseRate, parseRelative } from './pack-units.js';
-import type { AnalysisSpec, Comparison, MetricSpec, ThresholdUnit } from './prompt-pack.js';
+import { type Parsed, parseDuration, parseLatency, parseRate, parseTolerance } from './pack-units.js';
+import type {
+  AnalysisSpec,
+  Comparison,
+  EventAggregate,
+  MetricAggregate,
+  MetricDirection,
+  MetricSource,
+  MetricSpec,
+  ThresholdUnit,
+} from './prompt-pack.js';
 
 /**
  * A field written in one of the pack's units: present (or defaulted by the caller), then parsed by `parse`, whose
@@ -23,13 +33,26 @@ export function unitField<T>(parse: (input: unknown) => Parsed<T>) {
 }
 
 const RATE_METRICS = new Set(['success_rate', 'error_rate']);
-/** Built-in metrics where a larger canary value is the better one: their default comparison is `>=`. */
-const HIGHER_IS_BETTER = new Set(['success_rate', 'feedback', 'thumbs_up']);
 
-function thresholdUnitOf(name: string, aggregate: string | undefined): ThresholdUnit {
-  if (RATE_METRICS.has(name) || aggregate === 'rate' || name.endsWith('_rate')) return 'fraction';
+/** The built-in metric a pack's entry names (no `from`), from the analysis package's catalogue. */
+function builtInOf(name: string, hasSource: boolean): MetricDefinition | undefined {
+  return hasSource || !BUILT_IN_METRICS.includes(name) ? undefined : resolveMetric({ name });
+}
+
+function thresholdUnitOf(name: string, source: MetricSource | undefined, rate: boolean): ThresholdUnit {
+  if (rate || RATE_METRICS.has(name)) return 'fraction';
+  if (source !== undefined && 'event' in source) return 'number';
+  if (source === undefined && name.endsWith('_rate')) return 'fraction';
   if (name.startsWith('latency_') || name.includes('latency')) return 'ms';
   return 'number';
+}
+
+/** Whether a metric's values are a rate (a fraction 0..1), which is what `pt` tolerances apply to. */
+function isRateMetric(name: string, source: MetricSource | undefined, builtIn: MetricDefinition | undefined) {
+  if (builtIn !== undefined) return builtIn.isRate;
+  if (source === undefined) return name.endsWith('_rate');
+  if ('score' in source) return true;
+  return 'attribute' in source && source.aggregate === 'rate';
 }
 
 function parseNumber(input: unknown): Parsed<number> {
@@ -39,51 +62,201 @@ function parseNumber(input: unknown): Parsed<number> {
   return { ok: false, problem: `expected a number, got ${JSON.stringify(input)}` };
 }
 
+const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
+
+const ATTRIBUTE_AGGREGATES = ['rate', 'mean', 'p50', 'p95', 'p99', 'per_minute'] as const;
+const EVENT_AGGREGATES = ['mean', 'p50', 'p95', 'p99', 'per_request', 'per_unit'] as const;
+
+/**
+ * `from`: a span attribute (`{attribute, aggregate}`) or a tracking event's values (`{event, aggregate}`), exactly
+ * one, with the aggregations that source allows.
+ */
+const PASS_PATTERN = /^(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)$/;
+
+const sourceSchema = z
+  .strictObject({
+    attribute: z.string().min(1, { error: 'the span attribute to aggregate' }).optional(),
+    event: z.string().min(1, { error: 'the tracking event whose values to aggregate' }).optional(),
+    score: z.string().min(1, { error: 'the score (evaluator) name' }).optional(),
+    aggregate: z
+      .string({ error: 'aggregate is a word such as mean or p95' })
+      .describe(`attribute: ${ATTRIBUTE_AGGREGATES.join(' | ')}; event: ${EVENT_AGGREGATES.join(' | ')}`)
+      .optional(),
+    pass: z
+      .string({ error: 'pass is a mark such as ">= 0.7"' })
+      .describe('score only: the pass mark, e.g. ">= 0.7"; the metric is the rate of passing scores')
+      .optional(),
+  })
+  .transform((from, ctx): MetricSource => {
+    const fail = (message: string, path: string[] = []) => {
+      ctx.addIssue({ code: 'custom', path, message });
+      return z.NEVER;
+    };
+    const sources = [from.attribute, from.event, from.score].filter((x) => x !== undefined);
+    if (sources.length !== 1) {
+      return fail('from names one source: attribute (a span attribute), event (a tracking event) or score');
+    }
+    if (from.score !== undefined) {
+      const mark = from.pass === undefined ? null : PASS_PATTERN.exec(from.pass.trim());
+      if (from.aggregate !== undefined || mark === null) {
+        const path = [from.aggregate !== undefined ? 'aggregate' : 'pass'];
+        return fail('a score source takes a pass mark such as pass: ">= 0.7" (and no aggregate)', path);
+      }
+      return { score: from.score, pass: { comparison: mark[1] as Comparison, value: Number(mark[2]) } };
+    }
+    if (from.pass !== undefined) return fail('pass applies to a score source only', ['pass']);
+    const allowed: readonly string[] = from.attribute !== undefined ? ATTRIBUTE_AGGREGATES : EVENT_AGGREGATES;
+    if (from.aggregate === undefined || !allowed.includes(from.aggregate)) {
+      const what = from.attribute !== undefined ? 'an attribute' : 'an event';
+      return fail(`aggregate of ${what} is one of ${allowed.join(', ')}`, ['aggregate']);
+    }
+    if (from.attribute !== undefined) {
+      return { attribute: from.attribute, aggregate: from.aggregate as MetricAggregate };
+    }
+    return { event: from.event as string, aggregate: from.aggregate as EventAggregate };
+  });
+
+const HIGHER_OK = new Set<Comparison>(['>=', '>']);
+
 const metricSchema = z
   .strictObject({
-    name: z.string({ error: 'a metric needs a name' }).regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, {
+    name: z.string({ error: 'a metric needs a name' }).regex(NAME_PATTERN, {
       error: 'a metric name is letters, digits, "_", ".", ":" or "-", starting with a letter or "_"',
     }),
+    evaluator: z
+      .string({ error: 'evaluator is the score name posted to /api/v1/scores' })
+      .regex(NAME_PATTERN, { error: 'an evaluator is letters, digits, "_", ".", ":" or "-"' })
+      .describe("eval_pass_rate only: one evaluator's series, reported as eval_pass_rate:<evaluator>")
+      .optional(),
+    direction: z
+      .enum(['higher', 'lower'], { error: 'direction is higher or lower' })
+      .describe('Which way is better; required for custom metrics, fixed for built-ins')
+      .optional(),
     threshold: z.custom<unknown>((value) => value !== undefined).optional(),
     comparison: z
       .enum(['>=', '<=', '>', '<'], { error: 'comparison is one of ">=", "<=", ">", "<"' })
       .optional(),
-    maxIncrease: unitField(parseRelative).optional(),
-    maxDecrease: unitField(parseRelative).optional(),
-    from: z
-      .strictObject({
-        attribute: z.string().min(1, { error: 'the attribute to aggregate' }),
-        aggregate: z.enum(['rate', 'mean', 'p50', 'p95', 'p99'], {
-          error: 'aggregate is one of rate, mean, p50, p95, p99',
-        }),
-      })
+    maxIncrease: unitField(parseTolerance)
+      .describe('Tolerated rise against stable: "50%" relative to stable, or "2pt" absolute points of a rate')
       .optional(),
-    onFail: z.enum(['rollback', 'pause'], { error: 'onFail is rollback or pause' }).default('rollback'),
-    compare: z.boolean({ error: 'compare is true or false' }).default(true),
+    maxDecrease: unitField(parseTolerance)
+      .describe('Tolerated fall against stable: "20%" relative to stable, or "2pt" absolute points of a rate')
+      .optional(),
+    from: sourceSchema.optional(),
+    for: unitField(parseDuration)
+      .describe('The failure must hold at every look this long before it counts (e.g. 5m)')
+      .optional(),
+    failureThreshold: z
+      .int({ error: 'failureThreshold is a whole number' })
+      .min(1)
+      .describe("Consecutive failed looks before acting; overrides the analysis' failureThreshold")
+      .optional(),
+    onFail: z
+      .enum(['rollback', 'pause', 'notify'], { error: 'onFail is rollback, pause or notify' })
+      .describe(
+        'rollback (default), pause, or notify: record the failure, send rollout.metric_notify, keep going',
+      )
+      .default('rollback'),
+    compare: z.boolean({ error: 'compare is true or false' }).optional(),
   })
   .transform((metric, ctx): MetricSpec => {
-    const { threshold: rawThreshold, comparison, ...rest } = metric;
-    if (rawThreshold === undefined) {
-      if (comparison !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['comparison'],
-          message: 'comparison applies to a threshold; none is set',
-        });
-      }
-      return rest;
+    const {
+      threshold: rawThreshold,
+      comparison,
+      direction: stated,
+      maxIncrease,
+      maxDecrease,
+      for: forMs,
+      compare,
+      ...rest
+    } = metric;
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const builtIn = builtInOf(metric.name, metric.from !== undefined);
+    if (metric.evaluator !== undefined && metric.name !== 'eval_pass_rate') {
+      issue('evaluator', 'evaluator applies to eval_pass_rate (one entry per evaluator)');
     }
-    const unit = thresholdUnitOf(metric.name, metric.from?.aggregate);
+    let direction: MetricDirection;
+    if (builtIn !== undefined) {
+      direction = builtIn.direction;
+      if (stated !== undefined && stated !== direction) {
+        issue(
+          'direction',
+          `${metric.name} is ${direction}-is-better by definition: leave direction out or write ${direction}`,
+        );
+      }
+    } else if (stated === undefined) {
+      issue(
+        'direction',
+        `a custom metric states which way is better: direction: higher or direction: lower (${metric.name} is not built in)`,
+      );
+      return z.NEVER;
+    } else direction = stated;
+
+    // A count over time grows with the canary's weight: hard limits only, never a comparison with stable.
+    const perMinute =
+      metric.from !== undefined && 'aggregate' in metric.from && metric.from.aggregate === 'per_minute';
+    if (perMinute) {
+      const only = 'per_minute counts grow with the canary weight: they take a hard limit (threshold) only';
+      if (compare === true) issue('compare', only);
+      if (maxIncrease !== undefined) issue('maxIncrease', only);
+      if (maxDecrease !== undefined) issue('maxDecrease', only);
+      if (rawThreshold === undefined) issue('threshold', `${only}; none is set`);
+    }
+    const out: { -readonly [K in keyof MetricSpec]: MetricSpec[K] } = {
+      ...rest,
+      direction,
+      compare: compare ?? !perMinute,
+    };
+    if (forMs !== undefined) out.forMs = forMs;
+
+    const rate = isRateMetric(metric.name, metric.from, builtIn);
+    if (maxIncrease !== undefined && maxDecrease !== undefined) {
+      issue('maxDecrease', 'give maxIncrease or maxDecrease, not both');
+    }
+    const tolerance = maxIncrease ?? maxDecrease;
+    if (tolerance !== undefined) {
+      const field = maxIncrease !== undefined ? 'maxIncrease' : 'maxDecrease';
+      const harmful: MetricDirection = maxIncrease !== undefined ? 'lower' : 'higher';
+      if (harmful !== direction) {
+        issue(
+          field,
+          `${field} bounds a ${field === 'maxIncrease' ? 'rise' : 'fall'}, but ${metric.name} is ${direction}-is-better: use ${field === 'maxIncrease' ? 'maxDecrease' : 'maxIncrease'}`,
+        );
+      }
+      if (tolerance.unit === 'points' && !rate) {
+        issue(field, `points ("pt") apply to rates; ${metric.name} is not a rate: write a relative "20%"`);
+      }
+      out[field] = tolerance.value;
+      out.toleranceUnit = tolerance.unit;
+    }
+
+    if (rawThreshold === undefined) {
+      if (comparison !== undefined) issue('comparison', 'comparison applies to a threshold; none is set');
+      return out;
+    }
+    const unit: ThresholdUnit =
+      builtIn !== undefined
+        ? builtIn.unit === 'fraction'
+          ? 'fraction'
+          : builtIn.unit === 'ms'
+            ? 'ms'
+            : 'number'
+        : thresholdUnitOf(metric.name, metric.from, rate);
     const parse = unit === 'fraction' ? parseRate : unit === 'ms' ? parseLatency : parseNumber;
     const parsed = parse(rawThreshold);
     if (!parsed.ok) {
-      ctx.addIssue({ code: 'custom', path: ['threshold'], message: parsed.problem });
+      issue('threshold', parsed.problem);
       return z.NEVER;
     }
-    const defaultComparison: Comparison =
-      HIGHER_IS_BETTER.has(metric.name) || metric.from?.aggregate === 'rate' ? '>=' : '<=';
+    const defaultComparison: Comparison = direction === 'higher' ? '>=' : '<=';
+    if (comparison !== undefined && HIGHER_OK.has(comparison) !== (direction === 'higher')) {
+      issue(
+        'comparison',
+        `comparison "${comparison}" reads ${metric.name} backwards: it is ${direction}-is-better, so its limit is "${defaultComparison}"`,
+      );
+    }
     return {
-      ...rest,
+      ...out,
       threshold: parsed.value,
       thresholdUnit: unit,
       comparison: comparison ?? defaultComparison,
@@ -99,6 +272,13 @@ export const analysisSchema = z
     failureThreshold: z.int({ error: 'failureThreshold is a whole number' }).min(1).default(2),
     minSamples: z.int({ error: 'minSamples is a whole number' }).min(1).default(100),
     maxInconclusive: unitField(parseDuration).default(1_800_000),
+    startAfter: unitField(parseDuration)
+      .describe('Observe only until this long after the start: checks shown, no step, pause or rollback')
+      .optional(),
+    dryRun: z
+      .boolean({ error: 'dryRun is true or false' })
+      .describe('Step on schedule as if every check passed; record what the checks would have done')
+      .optional(),
     metrics: z.array(metricSchema).default([]),
     costs: z.record(z.string(), z.strictObject({ input: priceSchema, output: priceSchema })).default({}),
   })
@@ -107,20 +287,23 @@ export const analysisSchema = z
       ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be positive' });
     const seen = new Set<string>();
     analysis.metrics.forEach((metric, index) => {
-      if (seen.has(metric.name)) {
+      const key = metricKey(metric);
+      if (seen.has(key)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['metrics', index, 'name'],
-          message: `metric "${metric.name}" is listed twice`,
+          path: ['metrics', index, metric.evaluator === undefined ? 'name' : 'evaluator'],
+          message: `metric "${key}" is listed twice`,
         });
       }
-      seen.add(metric.name);
+      seen.add(key);
     });
   })
-  .transform(
-    ({ interval, maxInconclusive, ...rest }): AnalysisSpec => ({
-      ...rest,
-      intervalMs: interval,
-      maxInconclusiveMs: maxInconclusive,
-    }),
-  );
+  .transform(({ interval, maxInconclusive, startAfter, dryRun, ...rest }): AnalysisSpec => {
+    // Written only when given, so packs stored before these fields compare equal to the same pack re-applied.
+    const out: AnalysisSpec = { ...rest, intervalMs: interval, maxInconclusiveMs: maxInconclusive };
+    return {
+      ...out,
+      ...(startAfter === undefined ? {} : { startAfterMs: startAfter }),
+      ...(dryRun === undefined ? {} : { dryRun }),
+    };
+  });

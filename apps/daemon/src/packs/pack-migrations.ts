@@ -1,4 +1,6 @@
+import type { SqliteDatabase } from '../db/database.js';
 import type { Migration } from '../db/migration.js';
+import { upgradeRolloutSpec } from './pack-upgrade.js';
 
 /**
  * Version 2: packs, their revision history, rollouts and rollout timelines. A pack's compiled flag lives in the
@@ -50,5 +52,63 @@ CREATE INDEX rollout_timeline_rollout ON rollout_timeline (rollout_id, id);
 `,
 };
 
+type Doc = { spec?: { rollout?: unknown } };
+
+function upgradeDocument(text: string): { text: string; notes: string[] } {
+  const doc = JSON.parse(text) as Doc;
+  if (doc.spec === undefined) return { text, notes: [] };
+  const { rollout, notes } = upgradeRolloutSpec(doc.spec.rollout);
+  return { text: JSON.stringify({ ...doc, spec: { ...doc.spec, rollout } }), notes };
+}
+
+/**
+ * Rewrites every stored pack document, pack revision and rollout record (whose spec the controller reads) with
+ * directions and tolerance units written down ({@link upgradeRolloutSpec}); the current packs' notes wait in
+ * `pack_upgrade_notes` for their next apply.
+ */
+function upgradeStoredPacks(db: SqliteDatabase): void {
+  const packs = db.prepare<[], { name: string; document: string }>('SELECT name, document FROM packs').all();
+  const note = db.prepare('INSERT INTO pack_upgrade_notes (pack, note) VALUES (?, ?)');
+  const setPack = db.prepare('UPDATE packs SET document = ? WHERE name = ?');
+  for (const row of packs) {
+    const upgraded = upgradeDocument(row.document);
+    setPack.run(upgraded.text, row.name);
+    for (const text of upgraded.notes) note.run(row.name, text);
+  }
+  const revisions = db
+    .prepare<[], { pack: string; revision: number; document: string }>(
+      'SELECT pack, revision, document FROM pack_revisions',
+    )
+    .all();
+  const setRevision = db.prepare('UPDATE pack_revisions SET document = ? WHERE pack = ? AND revision = ?');
+  for (const row of revisions) setRevision.run(upgradeDocument(row.document).text, row.pack, row.revision);
+  const rollouts = db.prepare<[], { id: string; record: string }>('SELECT id, record FROM rollouts').all();
+  const setRollout = db.prepare('UPDATE rollouts SET record = ? WHERE id = ?');
+  for (const row of rollouts) {
+    const record = JSON.parse(row.record) as { spec?: unknown };
+    const { rollout } = upgradeRolloutSpec(record.spec);
+    setRollout.run(JSON.stringify({ ...record, spec: rollout }), row.id);
+  }
+}
+
+/**
+ * Version 141 (issue 14's number, clear of the features' small ones): metrics state their direction and
+ * tolerances their unit. Stored packs keep their meaning (a custom metric's guessed direction, a rate's `%` as
+ * points), written down; `pack_upgrade_notes` holds what the next apply of each pack reports as warnings.
+ */
+export const metricWordsMigration: Migration = {
+  version: 141,
+  name: 'pack-metric-directions-and-tolerance-units',
+  sql: `
+CREATE TABLE pack_upgrade_notes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  pack TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX pack_upgrade_notes_pack ON pack_upgrade_notes (pack, id);
+`,
+  run: upgradeStoredPacks,
+};
+
 /** The migrations of packs and rollouts, registered in `sqliteMigrations()`. */
-export const packMigrations: readonly Migration[] = [packsMigration];
+export const packMigrations: readonly Migration[] = [packsMigration, metricWordsMigration];

@@ -56,6 +56,7 @@ describe(`the users' example packs${examplesSkipReason}`, () => {
       expect(pack.spec.rollout.analysis.metrics).toEqual([
         {
           name: 'success_rate',
+          direction: 'higher',
           threshold: 0.9,
           thresholdUnit: 'fraction',
           comparison: '>=',
@@ -64,6 +65,7 @@ describe(`the users' example packs${examplesSkipReason}`, () => {
         },
         {
           name: 'latency_p99',
+          direction: 'lower',
           threshold: 3000,
           thresholdUnit: 'ms',
           comparison: '<=',
@@ -147,7 +149,7 @@ describe('defaults', () => {
     ]);
   });
 
-  test('a custom metric keeps its source and its decrease as a fraction', () => {
+  test('a custom metric keeps its source, its direction and its decrease in points', () => {
     const pack = parsed(
       packWith({
         analysis: {
@@ -155,7 +157,8 @@ describe('defaults', () => {
             {
               name: 'tool_call_accuracy',
               from: { attribute: 'app.tool_call.correct', aggregate: 'rate' },
-              maxDecrease: '2%',
+              direction: 'higher',
+              maxDecrease: '2pt',
               onFail: 'pause',
             },
             { name: 'tokens_per_request', maxIncrease: '50%' },
@@ -167,11 +170,191 @@ describe('defaults', () => {
     expect(pack.spec.rollout.analysis.metrics[0]).toEqual({
       name: 'tool_call_accuracy',
       from: { attribute: 'app.tool_call.correct', aggregate: 'rate' },
+      direction: 'higher',
       maxDecrease: 0.02,
+      toleranceUnit: 'points',
       onFail: 'pause',
       compare: true,
     });
-    expect(pack.spec.rollout.analysis.metrics[1]?.maxIncrease).toBe(0.5);
+    expect(pack.spec.rollout.analysis.metrics[1]).toMatchObject({
+      maxIncrease: 0.5,
+      toleranceUnit: 'relative',
+    });
+  });
+});
+
+const metricPath = (field: string) => ['spec', 'rollout', 'analysis', 'metrics', 0, field];
+const oneMetric = (metric: Record<string, unknown>) => packWith({ analysis: { metrics: [metric] } });
+
+describe('a metric knows its direction (regressions: inverted built-ins, names guessed)', () => {
+  test.each([
+    ['satisfaction', 4.2],
+    ['thumbs_up_rate', '80%'],
+    ['eval_pass_rate', '90%'],
+    ['success_rate', '90%'],
+  ])('built-in %s is higher-is-better: its limit defaults to >=', (name, threshold) => {
+    const [metric] = parsed(oneMetric({ name, threshold })).spec.rollout.analysis.metrics;
+    expect(metric).toMatchObject({ direction: 'higher', comparison: '>=' });
+  });
+
+  test.each([['error_rate'], ['latency_p99'], ['tokens_per_request'], ['regeneration_rate']])(
+    'built-in %s is lower-is-better',
+    (name) => {
+      const [metric] = parsed(oneMetric({ name, threshold: 1 })).spec.rollout.analysis.metrics;
+      expect(metric).toMatchObject({ direction: 'lower', comparison: '<=' });
+    },
+  );
+
+  test('a custom metric states its direction, whatever its name says', () => {
+    const refunds = {
+      name: 'refund_rate',
+      from: { attribute: 'app.refund', aggregate: 'rate' },
+      direction: 'lower',
+      threshold: '5%',
+    };
+    expect(parsed(oneMetric(refunds)).spec.rollout.analysis.metrics[0]).toMatchObject({
+      direction: 'lower',
+      comparison: '<=',
+    });
+  });
+
+  test.each([
+    ['refund', { name: 'refund', from: { attribute: 'app.refund', aggregate: 'rate' }, threshold: '5%' }],
+    ['refund_rate', { name: 'refund_rate', maxIncrease: '20%' }],
+  ])('a custom metric without direction (%s) is refused at its direction', (_name, metric) => {
+    const [issue] = issuesOf(oneMetric(metric));
+    expect(issue?.path).toEqual(metricPath('direction'));
+    expect(issue?.message).toContain('direction: higher or direction: lower');
+  });
+
+  test('a built-in cannot be turned around, by direction or by comparison', () => {
+    expect(issuesOf(oneMetric({ name: 'eval_pass_rate', direction: 'lower' }))[0]?.path).toEqual(
+      metricPath('direction'),
+    );
+    const [backwards] = issuesOf(oneMetric({ name: 'eval_pass_rate', threshold: '90%', comparison: '<=' }));
+    expect(backwards?.path).toEqual(metricPath('comparison'));
+    expect(backwards?.message).toContain('higher-is-better');
+  });
+});
+
+describe('a tracking event as a source', () => {
+  test('from: {event, aggregate} keeps the event and its aggregation', () => {
+    const metric = {
+      name: 'session_length',
+      from: { event: 'session_length', aggregate: 'p95' },
+      direction: 'lower',
+    };
+    expect(parsed(oneMetric(metric)).spec.rollout.analysis.metrics[0]?.from).toEqual({
+      event: 'session_length',
+      aggregate: 'p95',
+    });
+  });
+
+  test.each([
+    ['two sources', { attribute: 'a', event: 'e', aggregate: 'mean' }, ['from'], 'one source'],
+    ['an event with rate', { event: 'e', aggregate: 'rate' }, ['from', 'aggregate'], 'per_request, per_unit'],
+    [
+      'an attribute with per_unit',
+      { attribute: 'a', aggregate: 'per_unit' },
+      ['from', 'aggregate'],
+      'rate, mean',
+    ],
+  ])('%s is refused at its path', (_what, from, path, message) => {
+    const [issue] = issuesOf(oneMetric({ name: 'm', from, direction: 'lower' }));
+    expect(issue?.path).toEqual(['spec', 'rollout', 'analysis', 'metrics', 0, ...path]);
+    expect(issue?.message).toContain(message);
+  });
+});
+
+describe('eval scores per evaluator and pass marks', () => {
+  test('several eval_pass_rate entries with different evaluators are allowed; the same one twice is not', () => {
+    const metrics = [
+      { name: 'eval_pass_rate', evaluator: 'tone', threshold: '90%' },
+      { name: 'eval_pass_rate', evaluator: 'facts', threshold: '95%' },
+    ];
+    expect(parsed(packWith({ analysis: { metrics } })).spec.rollout.analysis.metrics[1]).toMatchObject({
+      evaluator: 'facts',
+      direction: 'higher',
+      comparison: '>=',
+    });
+    const twice = issuesOf(packWith({ analysis: { metrics: [metrics[0], metrics[0]] } }));
+    expect(twice[0]).toMatchObject({ path: ['spec', 'rollout', 'analysis', 'metrics', 1, 'evaluator'] });
+    expect(twice[0]?.message).toContain('"eval_pass_rate:tone" is listed twice');
+    expect(issuesOf(oneMetric({ name: 'success_rate', evaluator: 'tone' }))[0]?.path).toEqual(
+      metricPath('evaluator'),
+    );
+  });
+
+  test('from: {score, pass} is a rate with its mark parsed; a score without a mark is refused', () => {
+    const metric = {
+      name: 'tone_strict',
+      from: { score: 'tone', pass: '>= 0.7' },
+      direction: 'higher',
+      threshold: '90%',
+    };
+    expect(parsed(oneMetric(metric)).spec.rollout.analysis.metrics[0]).toMatchObject({
+      from: { score: 'tone', pass: { comparison: '>=', value: 0.7 } },
+      threshold: 0.9,
+      thresholdUnit: 'fraction',
+    });
+    const [issue] = issuesOf(oneMetric({ ...metric, from: { score: 'tone' } }));
+    expect(issue?.path).toEqual(['spec', 'rollout', 'analysis', 'metrics', 0, 'from', 'pass']);
+  });
+});
+
+describe('counts per minute take hard limits only', () => {
+  const from = { attribute: 'app.guardrail.blocked', aggregate: 'per_minute' };
+  test('a per_minute metric is a hard limit without a comparison with stable', () => {
+    const [metric] = parsed(oneMetric({ name: 'blocks', from, direction: 'lower', threshold: 10 })).spec
+      .rollout.analysis.metrics;
+    expect(metric).toMatchObject({ threshold: 10, comparison: '<=', compare: false });
+  });
+
+  test.each([
+    ['a tolerance', { maxIncrease: '50%', threshold: 10 }, 'maxIncrease'],
+    ['a comparison with stable', { compare: true, threshold: 10 }, 'compare'],
+    ['no threshold', {}, 'threshold'],
+  ])('%s is refused', (_what, extra, field) => {
+    const issues = issuesOf(oneMetric({ name: 'blocks', from, direction: 'lower', ...extra }));
+    expect(issues.map((i) => i.path.at(-1))).toContain(field);
+    expect(issues[0]?.message).toContain('hard limit');
+  });
+});
+
+describe('tolerances say relative (%) or points (pt)', () => {
+  test('20% is relative for every metric, rates included; 2pt is points on a rate', () => {
+    const metrics = parsed(
+      packWith({
+        analysis: {
+          metrics: [
+            { name: 'success_rate', maxDecrease: '20%' },
+            { name: 'error_rate', maxIncrease: '2pt' },
+            { name: 'latency_avg', maxIncrease: '50%' },
+          ],
+        },
+      }),
+    ).spec.rollout.analysis.metrics;
+    expect(metrics.map((m) => [m.maxDecrease ?? m.maxIncrease, m.toleranceUnit])).toEqual([
+      [0.2, 'relative'],
+      [0.02, 'points'],
+      [0.5, 'relative'],
+    ]);
+  });
+
+  test.each([
+    ['a bare fraction on a rate', { name: 'success_rate', maxDecrease: 0.02 }, 'maxDecrease', 'write "20%"'],
+    ['a bare number', { name: 'tokens_per_request', maxIncrease: 5 }, 'maxIncrease', 'or "2pt"'],
+    ['points on a non-rate', { name: 'latency_avg', maxIncrease: '5pt' }, 'maxIncrease', 'apply to rates'],
+    [
+      'a rise bound on a higher-is-better metric',
+      { name: 'success_rate', maxIncrease: '5%' },
+      'maxIncrease',
+      'use maxDecrease',
+    ],
+    ['both bounds', { name: 'error_rate', maxIncrease: '5%', maxDecrease: '5%' }, 'maxDecrease', 'not both'],
+  ])('%s is refused at its field', (_what, metric, field, message) => {
+    const issues = issuesOf(oneMetric(metric));
+    expect(issues.find((i) => i.path.join('.') === metricPath(field).join('.'))?.message).toContain(message);
   });
 });
 
@@ -304,6 +487,18 @@ describe('bad packs are rejected with the path and a message', () => {
       }),
       ['spec', 'rollout', 'schedule', 1, 'window'],
       'overlaps window 0',
+    ],
+    [
+      'an until between two seconds (the flag compiler takes whole seconds only)',
+      packWith({ schedule: [{ window: '02:00-06:00', canaryWeight: 5, until: '2026-12-02T04:01:19.826Z' }] }),
+      ['spec', 'rollout', 'schedule', 0, 'until'],
+      'is not on a whole second',
+    ],
+    [
+      'a from without seconds',
+      packWith({ schedule: [{ window: '02:00-06:00', canaryWeight: 5, from: '2026-12-02T04:01Z' }] }),
+      ['spec', 'rollout', 'schedule', 0, 'from'],
+      'is not an ISO timestamp',
     ],
     [
       'a bad day',

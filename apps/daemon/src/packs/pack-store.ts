@@ -49,4 +49,9 @@ export interface PackStore {
   setStableVersion(name: string, version: string, at: string): StoredPack;
   /** Deletes a pack and its history; false when there was none. */
   delete(name: string): boolean;
+  /**
+   * The notes an upgrade of the stored pack left for its next apply (what a migration wrote down or changed),
+   * oldest first, removed as they are read.
+   */
+  takeUpgradeNotes(name: string): string[];
 }

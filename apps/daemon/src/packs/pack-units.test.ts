@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseDuration, parseLatency, parseRate, parseRelative, parseWeight } from './pack-units.js';
+import { parseDuration, parseLatency, parseRate, parseTolerance, parseWeight } from './pack-units.js';
 
 describe('parseWeight', () => {
   test.each([
@@ -44,14 +44,25 @@ describe('parseRate', () => {
   });
 });
 
-describe('parseRelative', () => {
-  test('reads 50% as 0.5 and allows more than 100%', () => {
-    expect(parseRelative('50%')).toEqual({ ok: true, value: 0.5 });
-    expect(parseRelative('200%')).toEqual({ ok: true, value: 2 });
+describe('parseTolerance', () => {
+  test('reads 20% as relative to stable, allowing more than 100%', () => {
+    expect(parseTolerance('20%')).toEqual({ ok: true, value: { value: 0.2, unit: 'relative' } });
+    expect(parseTolerance('200%')).toEqual({ ok: true, value: { value: 2, unit: 'relative' } });
   });
 
-  test('rejects a negative change', () => {
-    expect(parseRelative('-5%').ok).toBe(false);
+  test('reads 2pt as two absolute points of a rate', () => {
+    expect(parseTolerance('2pt')).toEqual({ ok: true, value: { value: 0.02, unit: 'points' } });
+    expect(parseTolerance('0.5 pt')).toEqual({ ok: true, value: { value: 0.005, unit: 'points' } });
+  });
+
+  test.each([[0.02], ['0.5'], [5]])('refuses the bare number %j, naming both spellings', (input) => {
+    const parsed = parseTolerance(input);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.problem).toMatch(/write "20%" .* or "2pt"/);
+  });
+
+  test.each([['-5%'], ['150pt'], ['lots']])('rejects %j', (input) => {
+    expect(parseTolerance(input).ok).toBe(false);
   });
 });
 

@@ -78,26 +78,52 @@ export function parseRate(input: unknown): Parsed<number> {
   return { ok: true, value: Math.round(value * 1e10) / 1e10 };
 }
 
+/** A tolerance against stable: a fraction of stable's value (`20%`), or absolute points of a rate (`2pt`). */
+export interface Tolerance {
+  readonly value: number;
+  readonly unit: 'relative' | 'points';
+}
+
+const POINTS_PATTERN = /^(\d+(?:\.\d+)?)\s*pts?$/;
+const NON_NEGATIVE_PERCENT = /^(\d+(?:\.\d+)?)\s*%$/;
+
 /**
- * Parses a relative change such as `maxIncrease: 50%` into a fraction (`0.5`). Unlike a rate it may exceed 100%
- * (`200%` allows tripling); a bare number is a fraction.
+ * Parses a tolerance (`maxIncrease`, `maxDecrease`): `20%` is relative to stable's value (it may exceed 100%:
+ * `200%` allows tripling); `2pt` is two absolute points of a rate (0.02 as a fraction). A bare number is refused:
+ * before `pt` existed `%` and bare fractions on rates meant points, so a bare number is ambiguous.
+ *
+ * @example
+ * parseTolerance('20%'); // { ok: true, value: { value: 0.2, unit: 'relative' } }
+ * parseTolerance('2pt'); // { ok: true, value: { value: 0.02, unit: 'points' } }
  */
-export function parseRelative(input: unknown): Parsed<number> {
-  let value: number | undefined;
-  if (typeof input === 'number') value = input;
-  else if (typeof input === 'string') {
+export function parseTolerance(input: unknown): Parsed<Tolerance> {
+  if (typeof input === 'string') {
     const text = input.trim();
-    const percent = PERCENT_PATTERN.exec(text);
-    if (percent) value = Number(percent[1]) / 100;
-    else if (NUMBER_PATTERN.test(text)) value = Number(text);
+    const percent = NON_NEGATIVE_PERCENT.exec(text);
+    if (percent) return { ok: true, value: { value: round(Number(percent[1]) / 100), unit: 'relative' } };
+    const points = POINTS_PATTERN.exec(text);
+    if (points) {
+      const value = Number(points[1]);
+      if (value > 100)
+        return { ok: false, problem: `a rate moves by at most 100 points, got ${describe(input)}` };
+      return { ok: true, value: { value: round(value / 100), unit: 'points' } };
+    }
   }
-  if (value === undefined || !Number.isFinite(value) || value < 0) {
+  if (typeof input === 'number' || (typeof input === 'string' && NUMBER_PATTERN.test(input.trim()))) {
     return {
       ok: false,
-      problem: `expected a non-negative change such as "50%" or 0.5, got ${describe(input)}`,
+      problem: `a bare number is ambiguous: write "20%" (relative to stable) or "2pt" (absolute points of a rate), got ${describe(input)}`,
     };
   }
-  return { ok: true, value: Math.round(value * 1e10) / 1e10 };
+  return {
+    ok: false,
+    problem: `expected a tolerance such as "20%" (relative to stable) or "2pt" (points of a rate), got ${describe(input)}`,
+  };
+}
+
+// Percentages divided by 100 pick up binary noise (0.07 → 0.07000000000000001); ten digits are plenty.
+function round(value: number): number {
+  return Math.round(value * 1e10) / 1e10;
 }
 
 /**

@@ -65,6 +65,16 @@ export interface AnalysisSpec {
   readonly failureThreshold: number;
   readonly minSamples: number;
   readonly maxInconclusiveMs: number;
+  /**
+   * `startAfter`: observe only for this long after the rollout starts (rollout time, ms): checks run and show, but
+   * nothing steps, pauses or rolls back before then. Absent: decisions from the start.
+   */
+  readonly startAfterMs?: number;
+  /**
+   * `dryRun: true`: the ramp steps on its schedule as if every check passed; what the checks would have done is
+   * recorded ("would roll back: …") in the timeline and audit log, and not done.
+   */
+  readonly dryRun?: boolean;
   readonly metrics: readonly MetricSpec[];
   /** Price per 1k tokens by `gen_ai.request.model`, for `cost_per_request`. */
   readonly costs: Readonly<Record<string, { readonly input: number; readonly output: number }>>;
@@ -76,23 +86,54 @@ export type ThresholdUnit = 'fraction' | 'ms' | 'number';
 /** Comparison of the canary's value against a hard threshold. */
 export type Comparison = '>=' | '<=' | '>' | '<';
 
-/** Aggregations of a custom metric's attribute. */
-export type MetricAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99';
+/** Which way is better for a metric. */
+export type MetricDirection = 'higher' | 'lower';
+
+/** How `maxIncrease`/`maxDecrease` read: a fraction of stable's value, or absolute points of a rate. */
+export type ToleranceUnit = 'relative' | 'points';
+
+/** Aggregations of a custom metric's span attribute. */
+export type MetricAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99' | 'per_minute';
+
+/** What to do when a metric fails: roll back, pause, or record it and notify while the rollout goes on. */
+export type MetricOnFail = 'rollback' | 'pause' | 'notify';
+
+/** Aggregations of a tracking event's values. */
+export type EventAggregate = 'mean' | 'p50' | 'p95' | 'p99' | 'per_request' | 'per_unit';
+
+/** Where a custom metric's values come from: a span attribute, or a tracking event's values. */
+export type MetricSource =
+  | { readonly attribute: string; readonly aggregate: MetricAggregate }
+  | { readonly event: string; readonly aggregate: EventAggregate }
+  | { readonly score: string; readonly pass: { readonly comparison: Comparison; readonly value: number } };
 
 /** One analysed metric. */
 export interface MetricSpec {
   readonly name: string;
+  /** `eval_pass_rate` only: the evaluator (score name) this entry gates, reported as `eval_pass_rate:<evaluator>`. */
+  readonly evaluator?: string;
+  /** Which way is better: fixed for built-ins, stated for custom metrics. */
+  readonly direction: MetricDirection;
   /** Hard limit on the canary: a fraction for rates, milliseconds for latencies, a number otherwise. */
   readonly threshold?: number;
   readonly thresholdUnit?: ThresholdUnit;
   /** Present whenever `threshold` is. */
   readonly comparison?: Comparison;
-  /** Relative limit against stable, as a fraction (`50%` → 0.5). */
+  /** Tolerated increase against stable, as a fraction: of stable's value or, in points, of a rate. */
   readonly maxIncrease?: number;
-  /** Limit against stable as a fraction: absolute points for rates, relative otherwise. */
+  /** Tolerated decrease against stable, as a fraction: of stable's value or, in points, of a rate. */
   readonly maxDecrease?: number;
-  readonly from?: { readonly attribute: string; readonly aggregate: MetricAggregate };
-  readonly onFail: 'rollback' | 'pause';
+  /** Present whenever a tolerance is: `relative` (`20%`) or `points` (`2pt`, rates only). */
+  readonly toleranceUnit?: ToleranceUnit;
+  readonly from?: MetricSource;
+  /**
+   * `for`: the metric must have failed at every look for this long (rollout time, ms) before the failure counts.
+   * With `failureThreshold` as well, a failure counts when both hold.
+   */
+  readonly forMs?: number;
+  /** Consecutive failed looks before the failure counts; overrides the analysis' `failureThreshold`. */
+  readonly failureThreshold?: number;
+  readonly onFail: MetricOnFail;
   /** The statistical regression test against stable. Default true. */
   readonly compare: boolean;
 }

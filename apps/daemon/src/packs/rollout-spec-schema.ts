@@ -4,7 +4,7 @@
  * `progressive` only last).
  */
 import type { Weekday } from '@prompt-canary/rules';
-import { conditionSchema } from '@prompt-canary/rules';
+import { checkTimestamp, conditionSchema } from '@prompt-canary/rules';
 import { z } from 'zod';
 import { analysisSchema, unitField } from './analysis-schema.js';
 import { parseDuration, parseWeight } from './pack-units.js';
@@ -13,15 +13,19 @@ import { canonicalDaily, parseDailyMinutes, windowsOverlap } from './schedule-wi
 
 const RAMP_FIELDS = ['canaryWeight', 'stepWeight', 'stepInterval', 'maxWeight'] as const;
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 const weight = unitField(parseWeight);
 const duration = unitField(parseDuration);
 
+/**
+ * A window's `from` or `until`, checked by the rules package's own parser — the one the served flag compiles the
+ * window with — so that nothing this schema accepts can fail later, when the flag is compiled.
+ */
 const timestamp = z
   .string({ error: 'expected an ISO timestamp such as "2026-01-31T09:00:00Z"' })
-  .refine((text) => ISO_TIMESTAMP.test(text) && !Number.isNaN(Date.parse(text)), {
-    error: 'expected an ISO timestamp with a zone, such as "2026-01-31T09:00:00Z"',
+  .superRefine((text, ctx) => {
+    const checked = checkTimestamp(text);
+    if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem });
   });
 
 const stepSchema = z

@@ -115,7 +115,17 @@ export class SqlitePackStore implements PackStore {
   }
 
   delete(name: string): boolean {
+    this.#db.prepare('DELETE FROM pack_upgrade_notes WHERE pack = ?').run(name);
     return this.#db.prepare('DELETE FROM packs WHERE name = ?').run(name).changes > 0;
+  }
+
+  takeUpgradeNotes(name: string): string[] {
+    const notes = this.#db
+      .prepare<[string], { note: string }>('SELECT note FROM pack_upgrade_notes WHERE pack = ? ORDER BY id')
+      .all(name)
+      .map((row) => row.note);
+    if (notes.length > 0) this.#db.prepare('DELETE FROM pack_upgrade_notes WHERE pack = ?').run(name);
+    return notes;
   }
 
   #mustGet(name: string): StoredPack {

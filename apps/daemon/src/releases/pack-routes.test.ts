@@ -178,6 +178,25 @@ describe('PUT /api/v1/packs/{name}', () => {
     });
   });
 
+  it('a schedule window ending between two seconds is 400 at its path and writes nothing', async () => {
+    const d = createTestDaemon();
+    expect((await apply(d, pack('2.3.1'))).status).toBe(201);
+    const before = await configRevision(d);
+    const schedule = [{ window: '00:00-23:00', canaryWeight: 50, until: '2026-12-02T04:01:19.826Z' }];
+    const res = await apply(
+      d,
+      pack('2.4.0', { canaryWeight: 10, stepWeight: 10, stepInterval: '5m', schedule }),
+    );
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      code: 'invalid_body',
+      path: ['spec', 'rollout', 'schedule', 0, 'until'],
+    });
+    expect(await configRevision(d)).toBe(before);
+    expect((await d.request('/api/v1/rollouts')).status).toBe(200);
+    expect(await (await d.request(PATH)).json()).toMatchObject({ stableVersion: '2.3.1', liveRollout: null });
+  });
+
   it('applying the stable version while live rolls back at once (fast rollback) and providers get stable', async () => {
     const d = createTestDaemon();
     const id = await withLiveRollout(d);

@@ -9,6 +9,7 @@ import { ApiError } from '../http/api-error.js';
 import { checkIfMatch } from '../http/etag.js';
 import { limitBody, readRawBody } from '../http/request-body.js';
 import { decideApply } from '../packs/apply-decision.js';
+import { toleranceMeaningWarnings } from '../packs/meaning-warnings.js';
 import { parsePromptPack, promptPackSchema } from '../packs/pack-schema.js';
 import type { PromptPack } from '../packs/prompt-pack.js';
 import { buildRolloutPlan, type RolloutPlan } from '../rollouts/rollout-plan.js';
@@ -97,7 +98,7 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
       body: promptPackSchema,
       yaml: true,
       responses: {
-        200: '{pack, revision, rollout?}',
+        200: '{pack, revision, rollout?, warnings?}: warnings name words whose meaning changed since the stored pack',
         201: 'created: the version is stable',
         400: 'invalid_body | unknown_segment',
         409: 'rollout_in_progress | already_exists',
@@ -142,7 +143,12 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
     const live = stores.rollouts.live(name) ?? null;
     const decision = decideApply({ stored, live, incoming: pack });
     if (decision.kind === 'conflict') throw new ApiError(decision.code, decision.message);
-    if (decision.kind === 'unchanged') return answer(c, stored, live, 200);
+    // What an upgrade of the stored pack wrote down, and words whose meaning changed since it was applied.
+    const meaning = [
+      ...stores.packs.takeUpgradeNotes(name),
+      ...(stored === null ? [] : toleranceMeaningWarnings(stored.pack, pack)),
+    ];
+    if (decision.kind === 'unchanged') return answer(c, stored, live, 200, meaning);
     if (decision.kind === 'create') {
       const plain = ctx.store.flags.get(name);
       if (plain && plain.ownerPack !== name) {
@@ -161,8 +167,10 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
       actor: actorOf(c),
       ...(options.newId ? { newId: options.newId } : {}),
     });
-    const warnings =
-      decision.kind === 'start_rollout' && options.warnings ? options.warnings(pack, plan) : [];
+    const warnings = [
+      ...meaning,
+      ...(decision.kind === 'start_rollout' && options.warnings ? options.warnings(pack, plan) : []),
+    ];
     return answer(c, applied.stored, applied.rollout, decision.status, warnings);
   });
 

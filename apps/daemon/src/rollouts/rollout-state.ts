@@ -87,6 +87,17 @@ export function isLive(rollout: Pick<Rollout, 'phase'>): boolean {
   return rollout.phase === 'Progressing' || rollout.phase === 'Paused';
 }
 
+/**
+ * Whether the rollout is monitoring at 100% (`monitorFor` of the ramp's 100% step): there is no stable arm any
+ * more, so comparisons read stable's figures from before the ramp reached 100% (a before/after comparison).
+ */
+export function comparesWithBaseline(
+  rollout: Pick<Rollout, 'segmentPhaseIndex' | 'stepIndex' | 'weight' | 'plan' | 'phase'>,
+): boolean {
+  if (!isLive(rollout) || inSegmentPhases(rollout) || rollout.weight < 100) return false;
+  return (rollout.plan.steps[rollout.stepIndex]?.monitorForMs ?? 0) > 0;
+}
+
 /** Whether the rollout is in its segment phases (as opposed to the ramp). */
 export function inSegmentPhases(rollout: Pick<Rollout, 'segmentPhaseIndex' | 'plan'>): boolean {
   return rollout.segmentPhaseIndex < rollout.plan.segmentPhases.length;

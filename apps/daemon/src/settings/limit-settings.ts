@@ -6,7 +6,13 @@ import type { Settings } from './settings.js';
 /** The settings of the request limits. */
 export type LimitSettings = Pick<
   Settings,
-  'rateLimitOfrep' | 'rateLimitIngest' | 'maxStreams' | 'retentionAggregatesDays' | 'retentionAuditDays'
+  | 'rateLimitOfrep'
+  | 'rateLimitIngest'
+  | 'maxStreams'
+  | 'retentionAggregatesDays'
+  | 'retentionAuditDays'
+  | 'traceJoinHours'
+  | 'traceJoinMaxRows'
 >;
 
 /** An unset or blank variable is absent: the daemon's default applies. */
@@ -48,6 +54,8 @@ const limitEnvSchema = z.object({
   CANARYD_MAX_STREAMS: numberVar((n) => Number.isSafeInteger(n) && n >= 1),
   CANARYD_RETENTION_AGGREGATES_DAYS: days,
   CANARYD_RETENTION_AUDIT_DAYS: days,
+  CANARYD_TRACE_JOIN_HOURS: numberVar((n) => Number.isFinite(n) && n > 0),
+  CANARYD_TRACE_JOIN_MAX_ROWS: numberVar((n) => Number.isSafeInteger(n) && n >= 1),
 });
 
 /** What each variable must be, for the one-line error. */
@@ -57,6 +65,8 @@ const EXPECTED: Record<keyof z.input<typeof limitEnvSchema>, string> = {
   CANARYD_MAX_STREAMS: 'must be a positive whole number',
   CANARYD_RETENTION_AGGREGATES_DAYS: 'must be a positive number of days',
   CANARYD_RETENTION_AUDIT_DAYS: 'must be a positive number of days',
+  CANARYD_TRACE_JOIN_HOURS: 'must be a positive number of hours',
+  CANARYD_TRACE_JOIN_MAX_ROWS: 'must be a positive whole number',
 };
 
 /**
@@ -89,5 +99,7 @@ export function parseLimitSettings(
     settings.retentionAggregatesDays = v.CANARYD_RETENTION_AGGREGATES_DAYS;
   if (v.CANARYD_RETENTION_AUDIT_DAYS !== undefined)
     settings.retentionAuditDays = v.CANARYD_RETENTION_AUDIT_DAYS;
+  if (v.CANARYD_TRACE_JOIN_HOURS !== undefined) settings.traceJoinHours = v.CANARYD_TRACE_JOIN_HOURS;
+  if (v.CANARYD_TRACE_JOIN_MAX_ROWS !== undefined) settings.traceJoinMaxRows = v.CANARYD_TRACE_JOIN_MAX_ROWS;
   return settings;
 }

@@ -24,6 +24,10 @@ export interface Settings {
   retentionAggregatesDays: number | undefined;
   /** Days audit entries are kept (`CANARYD_RETENTION_AUDIT_DAYS`); forever by default. */
   retentionAuditDays: number | undefined;
+  /** Hours a flagged trace stays joinable by late scores (`CANARYD_TRACE_JOIN_HOURS`); 24 by default. */
+  traceJoinHours: number | undefined;
+  /** Most traces kept for that join (`CANARYD_TRACE_JOIN_MAX_ROWS`); 2,000,000 by default. */
+  traceJoinMaxRows: number | undefined;
 }
 
 /** Defaults for {@link Settings}. */
@@ -39,4 +43,6 @@ export const defaultSettings: Settings = {
   maxStreams: 10_000,
   retentionAggregatesDays: undefined,
   retentionAuditDays: undefined,
+  traceJoinHours: undefined,
+  traceJoinMaxRows: undefined,
 };

@@ -6,7 +6,7 @@ import type { SqliteDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migration.js';
 import { SqliteFlagStore } from '../flags/sqlite-flag-store.js';
 import { SqliteSliceStore } from '../ingest/sqlite-slice-store.js';
-import { DEFAULT_TRACE_INDEX_SIZE, TraceIndex } from '../ingest/trace-index.js';
+import { SqliteTraceStore, type TraceJoinBounds } from '../ingest/sqlite-trace-store.js';
 import { SqlitePackStore } from '../packs/sqlite-pack-store.js';
 import { SqliteRolloutStore } from '../rollouts/sqlite-rollout-store.js';
 import { SqliteSegmentStore } from '../segments/sqlite-segment-store.js';
@@ -19,8 +19,10 @@ export interface SqliteStoreOptions {
   now?: () => number;
   /** Hot analysis slices kept deserialized; default 4,096. */
   maxCachedSlices?: number;
-  /** Traces remembered for joining late scores; default 100,000. */
+  /** Recent traces also kept in memory for joining late scores; default 100,000. */
   maxTraces?: number;
+  /** Bounds of the persisted trace join (default 24 h, 2,000,000 traces). */
+  traceJoin?: Partial<TraceJoinBounds>;
 }
 
 /**
@@ -40,7 +42,7 @@ export class SqliteStore implements Store {
   readonly rollouts: SqliteRolloutStore;
   readonly controller: SqliteControllerStateStore;
   readonly slices: SqliteSliceStore;
-  readonly traces: TraceIndex;
+  readonly traces: SqliteTraceStore;
   readonly #db: SqliteDatabase;
 
   constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
@@ -59,7 +61,11 @@ export class SqliteStore implements Store {
       now,
       ...(options.maxCachedSlices === undefined ? {} : { maxCachedSlices: options.maxCachedSlices }),
     });
-    this.traces = new TraceIndex(options.maxTraces ?? DEFAULT_TRACE_INDEX_SIZE);
+    this.traces = new SqliteTraceStore(db, {
+      now,
+      ...(options.traceJoin === undefined ? {} : { bounds: options.traceJoin }),
+      ...(options.maxTraces === undefined ? {} : { recent: options.maxTraces }),
+    });
   }
 
   transaction<T>(fn: () => T): T {

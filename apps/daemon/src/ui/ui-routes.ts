@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import type { AppContext } from '../app-context.js';
 import type { AppEnv } from '../app-env.js';
@@ -57,13 +58,18 @@ export interface UiRouteOptions {
   root?: string;
 }
 
-/** Where the built dashboard is: the `dist/` folder of `@prompt-canary/dashboard`, or `undefined` if not installed. */
+/**
+ * Where the built dashboard is: the `dist/` folder of `@prompt-canary/dashboard` when that package is installed (the
+ * workspace), else the copy a packed canaryd carries in `dist/dashboard` (`scripts/bundle-dashboard.mjs`), else
+ * `undefined`.
+ */
 export function dashboardRoot(): string | undefined {
   try {
     const manifest = createRequire(import.meta.url).resolve('@prompt-canary/dashboard/package.json');
     return join(dirname(manifest), 'dist');
   } catch {
-    return undefined;
+    const bundled = fileURLToPath(new URL('../dashboard/', import.meta.url));
+    return existsSync(bundled) ? bundled : undefined;
   }
 }
 

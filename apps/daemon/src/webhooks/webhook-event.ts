@@ -9,7 +9,8 @@ export type WebhookEventName =
   | 'rollout.rolled_back'
   | 'rollout.completed'
   | 'rollout.no_data'
-  | 'rollout.srm';
+  | 'rollout.srm'
+  | 'rollout.metric_notify';
 
 /** The JSON body of a delivery. */
 export interface WebhookPayload {
@@ -35,6 +36,9 @@ export function webhookEventOf(
   action: string,
 ): WebhookEventName | null {
   if (entry.from === null) return 'rollout.started';
+  // Notes keep the phase: a notify metric's failure is announced, a dry run's verdict only recorded.
+  if (action === 'rollout.metric_notify') return 'rollout.metric_notify';
+  if (action === 'rollout.dry_run') return null;
   switch (entry.to) {
     case 'RolledBack':
       return 'rollout.rolled_back';
@@ -65,6 +69,7 @@ const VERB: Record<WebhookEventName, string> = {
   'rollout.completed': 'completed',
   'rollout.no_data': 'paused: no data',
   'rollout.srm': 'paused: sample ratio mismatch',
+  'rollout.metric_notify': 'has a failing metric (notify only)',
 };
 
 /** The payload announcing `entry` of `rollout`. */

@@ -3,19 +3,13 @@ import { useMemo } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { directionText, formatMetric } from '../views/format.js';
 import { intervalInMetricUnits, type MetricPoint, metricChartData } from '../views/metric-series.js';
+import { atLeast, timeAxis } from './time-axis.js';
 import { UPlotChart } from './u-plot-chart.js';
 
 const STABLE = '#64748b';
 const CANARY = '#ea580c';
 const THRESHOLD = '#dc2626';
 const BAND = 'rgba(234, 88, 12, 0.16)';
-
-/** The time span of the looks; a single look gets a minute either side rather than uPlot's default day. */
-function xRange(u: uPlot, min: number, max: number): uPlot.Range.MinMax {
-  const xs = u.data[0];
-  const only = xs.length === 1 ? xs[0] : undefined;
-  return only === undefined ? [min, max] : [only - 60, only + 60];
-}
 
 /** Rates stay within 0–100%, with a little room around the data. */
 function fractionRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
@@ -45,10 +39,10 @@ export function MetricChart({ metric, info, points }: MetricChartProps) {
       height: 180,
       cursor: { drag: { x: false, y: false } },
       scales: {
-        x: { time: true, range: xRange },
+        x: { time: true, range: atLeast(120, true) },
         y: unit === 'fraction' ? { range: fractionRange } : {},
       },
-      axes: [{}, { values: (_u, values) => values.map(format), size: 90 }],
+      axes: [timeAxis(), { values: (_u, values) => values.map(format), size: 90 }],
       series: [
         {},
         { label: 'stable', stroke: STABLE, width: 2, value: (_u, v) => format(v) },

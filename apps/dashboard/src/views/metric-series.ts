@@ -84,6 +84,33 @@ export function metricRows(analysis: Analysis): MetricRow[] {
   });
 }
 
+/** A metric the analysis measured but no check gates: each arm's value over the analysis window. */
+export interface UngatedRow {
+  readonly metric: string;
+  readonly stable: number | null;
+  readonly canary: number | null;
+  /** Each arm's requests in the analysis window. */
+  readonly n: { readonly stable: number; readonly canary: number };
+}
+
+/**
+ * The metrics with data in either arm that no check gates (the built-in ones the pack does not name, feedback
+ * when tracked), by name, so the table shows every measured metric as `canary status` does.
+ */
+export function ungatedRows(analysis: Pick<Analysis, 'arms' | 'checks'>): UngatedRow[] {
+  const { stable, canary } = analysis.arms;
+  const gated = new Set(analysis.checks.map((check) => check.metric));
+  return [...new Set([...Object.keys(stable.metrics), ...Object.keys(canary.metrics)])]
+    .filter((metric) => !gated.has(metric))
+    .sort()
+    .map((metric) => ({
+      metric,
+      stable: finite(stable.metrics[metric]),
+      canary: finite(canary.metrics[metric]),
+      n: { stable: stable.n, canary: canary.n },
+    }));
+}
+
 /** The points one analysis adds, per metric, at the end of its window (or `fallbackMs`). */
 export function pointsOf(analysis: Analysis, fallbackMs: number): Map<string, MetricPoint> {
   const parsed = Date.parse(analysis.window.to);

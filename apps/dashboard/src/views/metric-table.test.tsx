@@ -77,3 +77,60 @@ describe('the analysis reasons', () => {
     expect(bare[0]?.props.title).toBe('n 2,700 / 300 req · judged 10:02:00–10:05:00 UTC');
   });
 });
+
+describe('the metrics no check gates', () => {
+  const measured = {
+    ...analysis,
+    arms: {
+      stable: {
+        ...analysis.arms.stable,
+        metrics: { latency_p99: 2480, tokens_per_request: 700, error_rate: 0.03 },
+      },
+      canary: {
+        ...analysis.arms.canary,
+        metrics: { latency_p99: 3412, tokens_per_request: 900, error_rate: 0.04 },
+      },
+    },
+    metricInfo: {
+      ...analysis.metricInfo,
+      tokens_per_request: { unit: 'tokens', direction: 'lower' },
+      error_rate: { unit: 'fraction', direction: 'lower' },
+    },
+  } as const;
+
+  it('follow the gated rows by name, in their units, marked not gated, with the arms’ requests', () => {
+    const rows = findAll(
+      expand(<MetricTable analysis={measured} />),
+      (n) => n.tag === 'tr' && n.props.class === 'not-gated',
+    );
+    expect(rows.map((row) => row.props['data-metric'])).toEqual(['error_rate', 'tokens_per_request']);
+    const text = rows.map((row) => row.children.map((cell) => textOf([cell])));
+    expect(text).toEqual([
+      ['error_rate', '3%', '4%', 'not gated', '2,700 / 300 req'],
+      ['tokens_per_request', '700 tok', '900 tok', 'not gated', '2,700 / 300 req'],
+    ]);
+  });
+
+  it('make a table even when nothing is gated', () => {
+    const nodes = expand(<MetricTable analysis={{ ...measured, checks: [] }} />);
+    expect(findAll(nodes, (n) => n.props.class === 'not-gated')).toHaveLength(3);
+  });
+
+  it('leave a plain note when nothing was measured', () => {
+    const empty = {
+      ...analysis,
+      checks: [],
+      arms: { stable: { n: 0, metrics: {} }, canary: { n: 0, metrics: {} } },
+    };
+    expect(textOf(expand(<MetricTable analysis={empty} />))).toBe('No metric data yet.');
+  });
+});
+
+describe('the table caption', () => {
+  it('names the analysis window, its length and where the comparisons began', () => {
+    const [caption] = findAll(expand(<MetricTable analysis={analysis} />), (n) => n.tag === 'caption');
+    expect(textOf(caption ? [caption] : [])).toBe(
+      'window 10:00:00–10:05:00 UTC (5m) · comparisons on split traffic since 09:40:00 UTC',
+    );
+  });
+});

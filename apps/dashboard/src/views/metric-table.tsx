@@ -1,6 +1,6 @@
-import type { Analysis } from '@prompt-canary/api-types';
+import { type Analysis, formatDuration } from '@prompt-canary/api-types';
 import { directionText, formatMetric, metricUnit } from './format.js';
-import { type MetricRow, metricRows } from './metric-series.js';
+import { type MetricRow, metricRows, ungatedRows } from './metric-series.js';
 import { StatusBadge } from './phase-badge.js';
 import {
   checkEvidenceText,
@@ -47,15 +47,36 @@ function SamplesCell({ row }: { row: MetricRow }) {
 }
 
 /**
- * The side-by-side table `Metric | stable | canary | Status | n (stable / canary)`, one row per gated metric, each
- * value in the unit the analysis's `metricInfo` gives (a plain number where it gives none). A hard limit names the
- * span of time it judged; the samples read as requests and, when spans carry a unit, as distinct units.
+ * What the figures cover: `step 10:00:00–10:05:00 UTC (5m) · comparisons on split traffic since 09:40:00 UTC`
+ * (the analysis window, then where the comparisons' data came from); `null` without a readable window.
+ */
+export function analysisWindowText(analysis: Pick<Analysis, 'window' | 'comparisons'>): string | null {
+  const range = windowRangeText(analysis.window);
+  if (!range) return null;
+  const length = formatDuration(Date.parse(analysis.window.to) - Date.parse(analysis.window.from));
+  const since = Date.parse(analysis.comparisons?.from ?? '');
+  const comparisons =
+    analysis.comparisons && Number.isFinite(since)
+      ? ` · comparisons on ${analysis.comparisons.scope} traffic since ${new Date(since).toISOString().slice(11, 19)} UTC`
+      : '';
+  return `window ${range} (${length})${comparisons}`;
+}
+
+/**
+ * The side-by-side table `Metric | stable | canary | Status | n (stable / canary)`: one row per gated metric, then
+ * every other metric with data marked `not gated`, as `canary status` lists them. Each value reads in the unit the
+ * analysis's `metricInfo` gives (a plain number where it gives none), its direction on hover. A hard limit names
+ * the span of time it judged; the samples read as requests and, when spans carry a unit, as distinct units. The
+ * caption says which span of time the figures cover.
  */
 export function MetricTable({ analysis }: { analysis: Analysis }) {
   const rows = metricRows(analysis);
-  if (rows.length === 0) return <p class="muted">No gated metrics.</p>;
+  const ungated = ungatedRows(analysis);
+  if (rows.length === 0 && ungated.length === 0) return <p class="muted">No metric data yet.</p>;
+  const window = analysisWindowText(analysis);
   return (
     <table class="metric-table">
+      {window && <caption class="analysis-window muted small">{window}</caption>}
       <thead>
         <tr>
           <th>Metric</th>
@@ -85,6 +106,19 @@ export function MetricTable({ analysis }: { analysis: Analysis }) {
                 <StatusBadge status={row.status} />
               </td>
               <SamplesCell row={row} />
+            </tr>
+          );
+        })}
+        {ungated.map((row) => {
+          const unit = metricUnit(row.metric, analysis.metricInfo);
+          const direction = directionText(analysis.metricInfo?.[row.metric]);
+          return (
+            <tr key={row.metric} data-metric={row.metric} class="not-gated">
+              <td title={direction || undefined}>{row.metric}</td>
+              <td class="num">{formatMetric(row.stable, unit)}</td>
+              <td class="num">{formatMetric(row.canary, unit)}</td>
+              <td class="muted">not gated</td>
+              <td class="num samples">{requestsText(row.n)}</td>
             </tr>
           );
         })}

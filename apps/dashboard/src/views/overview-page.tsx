@@ -1,10 +1,10 @@
-import type { PackView, RolloutView } from '@prompt-canary/api-types';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import type { AuditEntry } from '@prompt-canary/api-types';
 import type { ApiClient } from '../api/api-client.js';
 import type { LiveEvents } from '../live-events.js';
 import { rolloutHref } from '../route.js';
-import { formatAgo, formatStep, formatWeight, isTerminal } from './format.js';
-import { PhaseBadge } from './phase-badge.js';
+import { formatAgo, formatStep, formatTimestamp, formatWeight, isTerminal } from './format.js';
+import { PhaseBadge, StatusBadge } from './phase-badge.js';
+import { useOverview, type WorstCheckCell } from './use-overview.js';
 
 /** Props of {@link OverviewPage}. */
 export interface OverviewPageProps {
@@ -13,36 +13,35 @@ export interface OverviewPageProps {
   nowMs: number;
 }
 
-/** Packs and rollouts at a glance: which versions are live, in which phase, at which weight. */
+/** A live rollout's worst check: its status badge and metric, the analyzer's line on hover. */
+function WorstCheckCellView({ cell }: { cell: WorstCheckCell | undefined }) {
+  if (cell === undefined) return <span class="muted">…</span>;
+  if ('note' in cell) return <span class="muted">{cell.note}</span>;
+  if (cell.worst === null) return <span class="muted">no checks</span>;
+  return (
+    <span class="worst-check" title={cell.worst.reason}>
+      <StatusBadge status={cell.worst.status} /> {cell.worst.name}
+    </span>
+  );
+}
+
+/** A pack's newest audit entry: when, who, what and why. */
+function LastChangeView({ entry, nowMs }: { entry: AuditEntry | undefined; nowMs: number }) {
+  if (entry === undefined) return <span class="muted">—</span>;
+  return (
+    <span class="last-change" title={formatTimestamp(entry.at)}>
+      {formatAgo(entry.at, nowMs)} · {entry.actor} <code>{entry.action}</code>
+      {entry.reason && <span class="reason"> — {entry.reason}</span>}
+    </span>
+  );
+}
+
+/**
+ * Every pack and live rollout at a glance — versions, phase, the weight the split serves, the worst check of the
+ * live rollout and the pack's last change with its reason — then every rollout, newest first.
+ */
 export function OverviewPage({ client, live, nowMs }: OverviewPageProps) {
-  const [packs, setPacks] = useState<PackView[] | null>(null);
-  const [rollouts, setRollouts] = useState<RolloutView[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      const [p, r] = await Promise.all([client.packs(), client.rollouts()]);
-      setPacks(p);
-      setRollouts(r);
-      setError(null);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  }, [client]);
-
-  useEffect(() => {
-    void load();
-    let pending: ReturnType<typeof setTimeout> | undefined;
-    // A burst of events (an apply, a step) reloads once.
-    const stop = live.subscribe(() => {
-      clearTimeout(pending);
-      pending = setTimeout(() => void load(), 150);
-    });
-    return () => {
-      stop();
-      clearTimeout(pending);
-    };
-  }, [load, live]);
+  const { packs, rollouts, worst, lastChange, error } = useOverview(client, live);
 
   const byId = new Map((rollouts ?? []).map((r) => [r.id, r]));
   return (
@@ -67,7 +66,8 @@ export function OverviewPage({ client, live, nowMs }: OverviewPageProps) {
                 <th>Canary</th>
                 <th>Phase</th>
                 <th>Weight</th>
-                <th>Updated</th>
+                <th>Worst check</th>
+                <th>Last change</th>
               </tr>
             </thead>
             <tbody>
@@ -80,7 +80,12 @@ export function OverviewPage({ client, live, nowMs }: OverviewPageProps) {
                     <td>{live ? live.canaryVersion : '—'}</td>
                     <td>{live ? <PhaseBadge phase={live.phase} /> : <span class="muted">steady</span>}</td>
                     <td class="num">{live ? formatWeight(live.effectiveWeight) : '—'}</td>
-                    <td>{formatAgo(pack.updatedAt, nowMs)}</td>
+                    <td class="worst">
+                      {live ? <WorstCheckCellView cell={worst.get(live.id)} /> : <span class="muted">—</span>}
+                    </td>
+                    <td>
+                      <LastChangeView entry={lastChange.get(pack.name)} nowMs={nowMs} />
+                    </td>
                   </tr>
                 );
               })}

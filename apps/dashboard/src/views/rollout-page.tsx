@@ -9,6 +9,8 @@ import { AuditLog } from './audit-log.js';
 import { actionsFor, canOperate, describeLastCheck, formatAgo, formatStep, formatWeight } from './format.js';
 import { AnalysisReasons, MetricTable } from './metric-table.js';
 import { PhaseBadge } from './phase-badge.js';
+import { timelineRows } from './timeline-rows.js';
+import { TimelineTable } from './timeline-table.js';
 import { useRollout } from './use-rollout.js';
 import { weightSeries } from './weight-series.js';
 
@@ -22,15 +24,17 @@ export interface RolloutPageProps {
 }
 
 /**
- * One rollout: where it is, the weight over time, each gated metric canary vs stable, the side-by-side table and
- * its reasons, the audit log, and (for an `operate` token) the actions, each asking for a reason.
+ * One rollout: where it is, the weight over time, each gated metric canary vs stable, the full metric table and
+ * its reasons, the timeline with reasons, the audit log, and (for an `operate` token) the actions, each asking
+ * for a reason.
  */
 export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
   const state = useRollout(client, id, live);
   const [pending, setPending] = useState<RolloutAction | null>(null);
   const { detail, analysis, history } = state;
 
-  const weights = useMemo(() => weightSeries(detail?.timeline ?? [], nowMs), [detail, nowMs]);
+  const weights = useMemo(() => weightSeries(detail?.timeline ?? [], nowMs, detail?.plan), [detail, nowMs]);
+  const timeline = useMemo(() => timelineRows(detail?.timeline ?? [], weights), [detail, weights]);
   const metrics = useMemo(() => {
     const names = (detail?.spec.analysis?.metrics ?? []).map((m) => m.name);
     return [...new Set([...names, ...history.keys()])];
@@ -131,6 +135,11 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
             />
           ))}
         </div>
+      </section>
+
+      <section>
+        <h3>Timeline</h3>
+        <TimelineTable rows={timeline} />
       </section>
 
       <section>

@@ -84,6 +84,81 @@ describe('weight over time from the timeline', () => {
   });
 
   it('is empty without a timeline', () => {
-    expect(weightSeries([], T0)).toEqual({ xs: [], weights: [], pauses: [], steps: [], rollbacks: [] });
+    expect(weightSeries([], T0)).toEqual({
+      xs: [],
+      weights: [],
+      effective: [],
+      pauses: [],
+      steps: [],
+      rollbacks: [],
+      windows: [],
+      moves: [],
+    });
+  });
+});
+
+describe('schedule windows and session moves on the weight chart', () => {
+  const noSegments = { segmentPhases: [] };
+
+  it("serves a window's weight while it is open and marks its closing as a session move", () => {
+    // T0 is 10:00 UTC: the window is open from the start until 10:30.
+    const plan = { ...noSegments, windows: [{ daily: '09:00-10:30', canaryWeight: 50 }] };
+    const series = weightSeries([entry(0, null, 'Progressing', 10)], T0 + 60 * 60_000, plan);
+    expect(series.xs).toEqual([s(0), s(30), s(60)]);
+    expect(series.weights).toEqual([10, 10, 10]);
+    expect(series.effective).toEqual([50, 10, 10]);
+    expect(series.windows).toEqual([
+      { from: s(0), to: s(30), daily: '09:00-10:30', effect: '50%', opened: false, closed: true },
+    ]);
+    expect(series.moves).toEqual([{ t: s(30), from: 50, to: 10, cause: 'window 09:00-10:30 closed' }]);
+  });
+
+  it('caps the ramp inside a cap window, and a cap that lowers the weight moves sessions when it opens', () => {
+    const plan = { ...noSegments, windows: [{ daily: '10:20-10:40', capWeight: 15 }] };
+    const series = weightSeries(
+      [entry(0, null, 'Progressing', 10), entry(10, 'Progressing', 'Progressing', 30)],
+      T0 + 60 * 60_000,
+      plan,
+    );
+    expect(series.xs).toEqual([s(0), s(10), s(20), s(40), s(60)]);
+    expect(series.effective).toEqual([10, 30, 15, 30, 30]);
+    expect(series.moves).toEqual([
+      { t: s(20), from: 30, to: 15, cause: 'window 10:20-10:40 opened (cap 15%)' },
+    ]);
+  });
+
+  it('keeps windows out of segment phases and past the end of the rollout', () => {
+    const plan = {
+      segmentPhases: [{ name: 'internal', weight: 100, durationMs: 600_000 }],
+      windows: [{ daily: '09:00-11:00', canaryWeight: 5 }],
+    };
+    const series = weightSeries(
+      [
+        entry(0, null, 'Progressing', 100),
+        { ...entry(10, 'Progressing', 'Progressing', 10), reason: 'segment phases done: step 1 (10%)' },
+        { ...entry(20, 'Progressing', 'RolledBack', 0), reason: 'latency_p99 failed twice' },
+      ],
+      T0 + 60 * 60_000,
+      plan,
+    );
+    expect(series.effective).toEqual([100, 5, 0, 0]);
+    expect(series.windows).toEqual([
+      { from: s(0), to: s(20), daily: '09:00-11:00', effect: '5%', opened: false, closed: false },
+    ]);
+    expect(series.moves).toEqual([
+      { t: s(10), from: 100, to: 5, cause: 'segment phases done: step 1 (10%)' },
+      { t: s(20), from: 5, to: 0, cause: 'rolled back: latency_p99 failed twice' },
+    ]);
+  });
+
+  it('keeps serving a window while paused: pausing freezes the ramp, not the windows', () => {
+    const plan = { ...noSegments, windows: [{ daily: '10:10-10:20', canaryWeight: 40 }] };
+    const series = weightSeries(
+      [entry(0, null, 'Progressing', 10), entry(5, 'Progressing', 'Paused', 10)],
+      T0 + 30 * 60_000,
+      plan,
+    );
+    expect(series.effective).toEqual([10, 10, 40, 10, 10]);
+    expect(series.moves.map((m) => m.cause)).toEqual(['window 10:10-10:20 closed']);
   });
 });

@@ -1,6 +1,7 @@
 import type { AnalysisConfig } from '../analysis-config.js';
 import { analyze } from '../analyze.js';
 import { ArmAggregate } from '../arm-aggregate.js';
+import type { CheckResult } from '../check-result.js';
 import { poolAlpha } from '../pool-alpha.js';
 import type { SrmSlice } from '../sample-ratio-check.js';
 import type { SequentialState } from '../sequential-state.js';
@@ -41,6 +42,15 @@ export interface SessionScenario {
   config: AnalysisConfig;
   /** Consecutive failing looks that roll back; default 2 (the seed pack's `failureThreshold`). */
   failureThreshold?: number;
+  /**
+   * The controller's per-metric rules, by metric name, as the daemon applies them: `failureThreshold` (default the
+   * scenario's, or 1 with only `forLooks`) and `forLooks` (the failure must have held at every look for this many
+   * intervals: `for` ÷ interval). With `gates` or `startAfterLooks`, failures are counted per metric as the
+   * controller counts them (an inconclusive look neither adds nor resets), and `onFail: notify` never rolls back.
+   */
+  gates?: Record<string, { failureThreshold?: number; forLooks?: number }>;
+  /** `startAfter` ÷ interval: before this look nothing rolls back and no step advances. */
+  startAfterLooks?: number;
   /** The split really serves canary weight × this (1.2: 12% instead of 10%), for SRM power. Default 1. */
   servedFactor?: number;
   /** Stop at the first failing check (power runs). */
@@ -136,6 +146,7 @@ export function simulateRamp(scenario: SessionScenario, random: Random): RampRun
   let pool = { stable: new ArmAggregate(), canary: new ArmAggregate() };
   let state: SequentialState | undefined;
   let failing = 0;
+  const counts: MetricCounts = new Map();
   // The pools the ramp runs: the pooled steps up to 50%, then one per step above 50% (below 100%).
   const pools =
     (scenario.steps.some((w) => w <= 50) ? 1 : 0) + scenario.steps.filter((w) => w > 50 && w < 100).length;
@@ -224,10 +235,17 @@ export function simulateRamp(scenario: SessionScenario, random: Random): RampRun
       run.srmFail = n;
       break;
     }
-    if (failing >= (scenario.failureThreshold ?? 2)) {
+    const perMetric = scenario.gates !== undefined || scenario.startAfterLooks !== undefined;
+    const observing = n <= (scenario.startAfterLooks ?? 0);
+    if (
+      perMetric
+        ? controllerRollsBack(scenario, counts, out.checks, n) && !observing
+        : failing >= (scenario.failureThreshold ?? 2)
+    ) {
       run.rollbackLook = n;
       break;
     }
+    if (observing) continue;
     if (scenario.stopAtFirstFail === true && Object.keys(run.firstFailByCheck).length > 0) break;
     if (looksInStep >= scenario.looksPerStep && !inconclusive && scenario.steps.length > 1) {
       step++;
@@ -247,4 +265,37 @@ export function simulateRamp(scenario: SessionScenario, random: Random): RampRun
     }
   }
   return run;
+}
+
+/** Per metric: consecutive failing looks and the look the run of failures began. */
+type MetricCounts = Map<string, { count: number; since: number }>;
+
+/**
+ * Folds one look into per-metric failure counts as the daemon's controller does (a metric fails when any of its
+ * checks fails, passes when all pass, and an inconclusive look keeps its count), and says whether a metric with
+ * `onFail: rollback` now rolls back under its gate (`failureThreshold`, `forLooks`).
+ */
+function controllerRollsBack(
+  scenario: SessionScenario,
+  counts: MetricCounts,
+  checks: readonly CheckResult[],
+  n: number,
+): boolean {
+  const byMetric = new Map<string, CheckResult[]>();
+  for (const check of checks) byMetric.set(check.metric, [...(byMetric.get(check.metric) ?? []), check]);
+  let rollback = false;
+  for (const [metric, own] of byMetric) {
+    if (own.some((c) => c.result === 'Fail')) {
+      const prior = counts.get(metric);
+      counts.set(metric, { count: (prior?.count ?? 0) + 1, since: prior?.since ?? n });
+    } else if (own.every((c) => c.result === 'Pass')) counts.delete(metric);
+    const now = counts.get(metric);
+    if (now === undefined || own[0]?.onFail !== 'rollback') continue;
+    const gate = scenario.gates?.[metric] ?? {};
+    const threshold =
+      gate.failureThreshold ?? (gate.forLooks !== undefined ? 1 : (scenario.failureThreshold ?? 2));
+    if (now.count >= threshold && (gate.forLooks === undefined || n - now.since >= gate.forLooks))
+      rollback = true;
+  }
+  return rollback;
 }
