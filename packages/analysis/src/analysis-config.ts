@@ -17,8 +17,12 @@ export type OnFail = 'rollback' | 'pause' | 'notify';
 /** Which way is better for a metric: a larger value (`higher`) or a smaller one (`lower`). */
 export type Direction = 'higher' | 'lower';
 
-/** How `maxIncrease`/`maxDecrease` read: a fraction of stable's value, or absolute points of a rate. */
-export type ToleranceUnit = 'relative' | 'points';
+/**
+ * How `maxIncrease`/`maxDecrease` read: a fraction of stable's value (`relative`), absolute points of a rate
+ * (`points`, as a fraction), or an amount in the metric's own unit (`absolute`: ms for latencies, tokens, cost, a
+ * fraction for rates, where it equals `points`).
+ */
+export type ToleranceUnit = 'relative' | 'points' | 'absolute';
 
 /**
  * How a custom metric aggregates a tracking event: the mean or a percentile of its values (an event sent without a
@@ -61,8 +65,9 @@ export interface MetricConfig {
   /** Tolerated decrease against stable, read like `maxIncrease`; the harmful direction is down. */
   maxDecrease?: number;
   /**
-   * How the tolerance reads: `relative` (default, every metric: a fraction of stable's value) or `points` (rates
-   * only: absolute points as a fraction, 0.02 = 2 points).
+   * How the tolerance reads: `relative` (default, every metric: a fraction of stable's value), `points` (rates
+   * only: absolute points as a fraction, 0.02 = 2 points) or `absolute` (the metric's own unit: 200 = +200 ms on a
+   * latency, 100 = +100 tokens; on a rate the same as `points`).
    */
   toleranceUnit?: ToleranceUnit;
   /** A custom metric's source. */

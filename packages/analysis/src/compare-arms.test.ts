@@ -248,6 +248,69 @@ describe('compareArms: relative limits', () => {
   });
 });
 
+describe("compareArms: tolerances in the metric's own unit (absolute)", () => {
+  const relative = (config: object, stable: ArmAggregate, canary: ArmAggregate) =>
+    compareArms({ config: config as never, kind: 'relative', stable, canary, alpha: 0.05, minSamples: 100 })
+      .check;
+
+  it('reads an absolute tolerance on a rate exactly as points', () => {
+    const stable = rateArm(1000, 60);
+    const canary = rateArm(1000, 115);
+    const points = relative(
+      { name: 'success_rate', maxDecrease: 0.02, toleranceUnit: 'points' },
+      stable,
+      canary,
+    );
+    const absolute = relative(
+      { name: 'success_rate', maxDecrease: 0.02, toleranceUnit: 'absolute' },
+      stable,
+      canary,
+    );
+    expect(absolute).toEqual(points);
+  });
+
+  it('reads tokens as tokens: +150 tokens fail a 50-token tolerance and pass a 200-token one', () => {
+    const stable = tokensArm([
+      [100, 200],
+      [300, 200],
+    ]);
+    const canary = tokensArm([
+      [250, 200],
+      [450, 200],
+    ]);
+    const tight = relative(
+      { name: 'tokens_per_request', maxIncrease: 50, toleranceUnit: 'absolute' },
+      stable,
+      canary,
+    );
+    const loose = relative(
+      { name: 'tokens_per_request', maxIncrease: 200, toleranceUnit: 'absolute' },
+      stable,
+      canary,
+    );
+    expect(tight.result).toBe('Fail');
+    expect(loose.result).toBe('Pass');
+    expect(tight.reason).toContain('tolerance +50');
+  });
+
+  it('reads a latency percentile tolerance in ms: +800 ms fail a 200 ms tolerance and pass a 2,000 ms one', () => {
+    const stable = latencyArm(3000, 0, 1);
+    const canary = latencyArm(1500, 800, 2);
+    const tight = relative(
+      { name: 'latency_p99', maxIncrease: 200, toleranceUnit: 'absolute' },
+      stable,
+      canary,
+    );
+    const loose = relative(
+      { name: 'latency_p99', maxIncrease: 2000, toleranceUnit: 'absolute' },
+      stable,
+      canary,
+    );
+    expect(tight.result).toBe('Fail');
+    expect(loose.result).toBe('Pass');
+  });
+});
+
 describe('compareArms: latency percentiles by exceedance rate', () => {
   it('fails a canary 800 ms slower', () => {
     const { check } = compareArms({

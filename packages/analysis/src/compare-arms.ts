@@ -59,7 +59,7 @@ function meanStatistic(
   points: boolean,
   priorTau: number | undefined,
 ): Statistic {
-  // A tolerance in points is absolute (rates only); a relative one is a multiple of stable's mean.
+  // A tolerance in points or in the metric's unit is absolute; a relative one is a multiple of stable's mean.
   const factor = points ? 1 : 1 + h * tolerance;
   const shifted = points ? s.mean + h * tolerance : factor * s.mean;
   const delta = h * (c.mean - shifted);
@@ -225,22 +225,27 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
   }
   const h = harmSign(config, metric, kind);
   const tolerance = kind === 'relative' ? (config.maxIncrease ?? config.maxDecrease ?? 0) : 0;
-  const points = kind === 'relative' && config.toleranceUnit === 'points';
-  if (points && !(metric.isRate && s.type === 'mean')) {
+  const unit = kind === 'relative' ? (config.toleranceUnit ?? 'relative') : 'relative';
+  if (unit === 'points' && !(metric.isRate && s.type === 'mean')) {
     throw new Error(`metric ${config.name}: a tolerance in points applies to rates only`);
   }
+  // An amount in the metric's own unit is absolute for a mean (points, for a rate); for a percentile it becomes the
+  // fraction of stable's quantile it amounts to, which both percentile tests read.
+  const absolute = unit === 'points' || unit === 'absolute';
+  const relativeTolerance =
+    absolute && s.type === 'quantile' ? (s.value > 0 ? tolerance / s.value : 0) : tolerance;
   const priorTau = input.state?.tau;
   let stat: Statistic;
   if (s.type === 'quantile' && c.type === 'quantile')
-    stat = quantileStatistic(metric, s, c, h, tolerance, priorTau);
+    stat = quantileStatistic(metric, s, c, h, relativeTolerance, priorTau);
   else if (s.type === 'mean' && c.type === 'mean')
-    stat = meanStatistic(metric, s, c, h, tolerance, points, priorTau);
+    stat = meanStatistic(metric, s, c, h, tolerance, absolute, priorTau);
   else throw new Error(`metric ${metric.name}: the arms read different kinds of sample`);
   // Latency percentiles run two tests at α/2 each: the exceedance rate (the tail) and the log-latency mean (a shift
   // of the whole distribution, which a tail share sees only slowly at low traffic).
   const logLook =
     s.type === 'quantile' && c.type === 'quantile' && s.log !== undefined && c.log !== undefined
-      ? logLatencyLook(s.log, c.log, h, tolerance, alpha / 2)
+      ? logLatencyLook(s.log, c.log, h, relativeTolerance, alpha / 2)
       : undefined;
   const level = logLook === undefined ? alpha : alpha / 2;
   const look = msprtHarm(stat.delta, stat.variance, stat.tau, level);
@@ -267,9 +272,13 @@ export function compareArms(input: ComparisonInput): ComparisonOutcome {
   let reason = `${stat.describe(interval).replace('LEVEL', formatLevel(level))}`;
   if (logLook !== undefined) reason += `, geometric mean ${formatSigned(logLook.ratio * 100 - 100)}%`;
   if (kind === 'relative') {
-    const tol = points
-      ? `${formatSigned(h * tolerance * 100)} points`
-      : `${h === 1 ? '+' : MINUS_SIGN}${formatPercent(tolerance)}`;
+    const sign = h === 1 ? '+' : MINUS_SIGN;
+    const tol =
+      absolute && metric.isRate
+        ? `${formatSigned(h * tolerance * 100)} points`
+        : absolute
+          ? `${sign}${formatValue(tolerance, metric.unit)}`
+          : `${sign}${formatPercent(tolerance)}`;
     reason += `, tolerance ${tol}`;
   }
   reason += `${designNote(s, c)} (n=${formatCount(c.n)}/${formatCount(s.n)}${unitsText(nUnits)})`;

@@ -77,12 +77,12 @@ export interface MetricSpecView {
   readonly thresholdUnit?: ThresholdUnit;
   /** Present whenever `threshold` is. */
   readonly comparison?: Comparison;
-  /** Tolerated increase against stable, a fraction read by `toleranceUnit` (`50%` → 0.5, `2pt` → 0.02). */
+  /** Tolerated increase against stable, read by `toleranceUnit` (`50%` → 0.5, `2pt` → 0.02, a bare `200` → 200 in the metric's unit). */
   readonly maxIncrease?: number;
   /** Tolerated decrease against stable, a fraction read by `toleranceUnit`. */
   readonly maxDecrease?: number;
   /** With a tolerance: `relative` (a fraction of stable's value) or `points` (absolute points of a rate). */
-  readonly toleranceUnit?: 'relative' | 'points';
+  readonly toleranceUnit?: 'relative' | 'points' | 'absolute';
   /** A custom metric's source: a span attribute or a tracking event and its aggregation, or a score's pass mark. */
   readonly from?:
     | { readonly attribute: string; readonly aggregate: string }

@@ -18,7 +18,7 @@ const written = {
         metrics: [
           { name: 'success_rate', threshold: '90%', comparison: '>=' },
           { name: 'latency_p99', threshold: '3s' },
-          { name: 'tokens_per_request', maxIncrease: 0.5 },
+          { name: 'tokens_per_request', maxIncrease: '50%' },
         ],
         interval: '1m',
       },
@@ -61,7 +61,13 @@ const normalised = {
             onFail: 'rollback',
             compare: true,
           },
-          { name: 'tokens_per_request', maxIncrease: 0.5, onFail: 'rollback', compare: true },
+          {
+            name: 'tokens_per_request',
+            maxIncrease: 0.5,
+            toleranceUnit: 'relative',
+            onFail: 'rollback',
+            compare: true,
+          },
         ],
         costs: {},
       },
@@ -117,6 +123,49 @@ describe('the pack documents the apply diff compares', () => {
     relative.spec.rollout.analysis.metrics[0]!.toleranceUnit = 'relative';
     const shown = liveDocument(relative, file) as { spec: { rollout: { analysis: { metrics: object[] } } } };
     expect(shown.spec.rollout.analysis.metrics[0]).toMatchObject({ maxDecrease: '2%' });
+  });
+
+  it("reads a bare tolerance as the metric's own unit: ms on a latency, points on a rate", () => {
+    const file = fileDocument({
+      metadata: { name: 'p' },
+      spec: {
+        rollout: {
+          analysis: {
+            metrics: [
+              { name: 'latency_p99', maxIncrease: 200 },
+              { name: 'success_rate', maxDecrease: 0.02 },
+            ],
+          },
+        },
+      },
+    });
+    const metric = (extra: object) => ({ onFail: 'rollback', compare: true, ...extra });
+    const live = {
+      metadata: { name: 'p' },
+      spec: {
+        rollout: {
+          analysis: {
+            metrics: [
+              metric({
+                name: 'latency_p99',
+                direction: 'lower',
+                maxIncrease: 200,
+                toleranceUnit: 'absolute',
+              }),
+              metric({
+                name: 'success_rate',
+                direction: 'higher',
+                maxDecrease: 0.02,
+                toleranceUnit: 'points',
+              }),
+            ],
+          },
+        },
+      },
+    };
+    expect(liveDocument(live, file)).toEqual(file);
+    const shown = file as { spec: { rollout: { analysis: { metrics: object[] } } } };
+    expect(shown.spec.rollout.analysis.metrics).toMatchObject([{ maxIncrease: 200 }, { maxDecrease: '2pt' }]);
   });
 
   it('reads for and startAfter as durations, as the file writes them', () => {

@@ -106,6 +106,15 @@ function displayValue(key: string, value: Json, metric: JsonObject | null): Json
     return Number.isFinite(number) ? number : value;
   }
   if (RELATIVE_KEYS.has(key)) {
+    // A bare number in the file, or `absolute` from the daemon, is an amount in the metric's own unit; on a rate the
+    // daemon stores it as points, so the file's fraction is shown as points too.
+    const bareInFile =
+      metric?.toleranceUnit === undefined &&
+      (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim())));
+    if (bareInFile && metric !== null && thresholdUnitOf(metric) === 'fraction') {
+      return `${round(Number(value) * 100, 8)}pt`;
+    }
+    if (bareInFile || metric?.toleranceUnit === 'absolute') return Number(value);
     const fraction = percentOf(value);
     if (fraction === undefined) return value;
     // The daemon answers a tolerance as a fraction with its unit: `2pt` is 0.02 in points, `20%` 0.2 relative.

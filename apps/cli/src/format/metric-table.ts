@@ -72,6 +72,7 @@ export function formatThreshold(
       // `toleranceUnit` says points (`2pt`) or relative (`20%`); packs stored before it existed read points on rates.
       const points =
         spec.toleranceUnit === 'points' || (spec.toleranceUnit === undefined && unit === 'fraction');
+      if (spec.toleranceUnit === 'absolute') return `${sign}${formatMetricValue(tolerance, unit)} max`;
       return points
         ? `${sign}${(tolerance * 100).toFixed(1)}pt max`
         : `${sign}${formatPercent(tolerance)} max`;

@@ -162,17 +162,26 @@ describe('tolerances say relative (%) or points (pt)', () => {
     expect(after.reason).toMatch(/^success_rate failed 2 consecutive checks .*tolerance −2\.0 points/);
   });
 
-  test('a bare number is refused with the path and both spellings', async () => {
+  test('a bare number on a rate is a fraction: 0.02 rolls back the same drop as 2pt', async () => {
+    const { d, id } = await startRollout(`      metrics:
+        - { name: success_rate, maxDecrease: 0.02 }`);
+    await playTraffic(d, PACK, 15, shape, { seed: 21, perMinute: 1500, until: settled(d, id) });
+    const after = await rolloutOf(d, id);
+    expect(after.phase).toBe('RolledBack');
+    expect(after.reason).toMatch(/tolerance −2\.0 points/);
+  });
+
+  test('a bare number above 1 on a rate is refused with the path and both spellings', async () => {
     const d = createTestDaemon({}, new ManualClock(T0));
     daemon = d;
     const res = await d.request(`/api/v1/packs/${PACK}`, {
       method: 'PUT',
-      yaml: packYaml('1.0.0', '      metrics:\n        - { name: success_rate, maxDecrease: 0.02 }\n'),
+      yaml: packYaml('1.0.0', '      metrics:\n        - { name: success_rate, maxDecrease: 5 }\n'),
     });
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body.path).toEqual(['spec', 'rollout', 'analysis', 'metrics', 0, 'maxDecrease']);
-    expect(body.message).toContain('write "20%"');
+    expect(body.message).toContain('write 5pt or 5%');
   });
 });
 

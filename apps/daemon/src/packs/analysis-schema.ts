@@ -137,10 +137,14 @@ const metricSchema = z
       .enum(['>=', '<=', '>', '<'], { error: 'comparison is one of ">=", "<=", ">", "<"' })
       .optional(),
     maxIncrease: unitField(parseTolerance)
-      .describe('Tolerated rise against stable: "50%" relative to stable, or "2pt" absolute points of a rate')
+      .describe(
+        'Tolerated rise against stable: "50%" relative to stable, "2pt" absolute points of a rate, or a bare number in the metric\'s own unit (ms, tokens; a fraction for rates)',
+      )
       .optional(),
     maxDecrease: unitField(parseTolerance)
-      .describe('Tolerated fall against stable: "20%" relative to stable, or "2pt" absolute points of a rate')
+      .describe(
+        'Tolerated fall against stable: "20%" relative to stable, "2pt" absolute points of a rate, or a bare number in the metric\'s own unit (a fraction for rates)',
+      )
       .optional(),
     from: sourceSchema.optional(),
     for: unitField(parseDuration)
@@ -226,8 +230,15 @@ const metricSchema = z
       if (tolerance.unit === 'points' && !rate) {
         issue(field, `points ("pt") apply to rates; ${metric.name} is not a rate: write a relative "20%"`);
       }
+      if (tolerance.unit === 'absolute' && rate && tolerance.value > 1) {
+        issue(
+          field,
+          `a bare number on a rate is a fraction (0–1): write ${tolerance.value}pt or ${tolerance.value}%`,
+        );
+      }
       out[field] = tolerance.value;
-      out.toleranceUnit = tolerance.unit;
+      // On a rate an amount in its own unit (a fraction) is points: one spelling is stored for one meaning.
+      out.toleranceUnit = tolerance.unit === 'absolute' && rate ? 'points' : tolerance.unit;
     }
 
     if (rawThreshold === undefined) {

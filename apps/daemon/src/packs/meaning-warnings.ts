@@ -1,6 +1,7 @@
 /**
  * Warnings for a re-applied pack whose words now mean something else than the stored pack they replace: a rate's
- * `2%` tolerance, which stored packs read as 2 points, now reads as 2% of stable's value.
+ * `2%` tolerance, which stored packs read as 2 points, now reads as 2% of stable's value; a bare number on another
+ * metric, which stored packs read as a fraction of stable's value, now reads in the metric's own unit.
  */
 import type { MetricSpec, PromptPack } from './prompt-pack.js';
 
@@ -28,6 +29,12 @@ export function toleranceMeaningWarnings(stored: PromptPack, incoming: PromptPac
     const now = tolerance(metric);
     const then = old === undefined ? undefined : tolerance(old);
     if (now === undefined || then === undefined || now.field !== then.field) return;
+    if (old?.toleranceUnit === 'relative' && metric.toleranceUnit === 'absolute') {
+      warnings.push(
+        `metrics.${index} (${metric.name}): ${now.field} ${now.value} now means ${now.value} in the metric's own unit (ms, tokens, cost); the stored pack meant ${shown(then.value)}% of stable's value: write ${shown(then.value)}% to keep that`,
+      );
+      return;
+    }
     if (old?.toleranceUnit !== 'points' || metric.toleranceUnit !== 'relative') return;
     warnings.push(
       `metrics.${index} (${metric.name}): ${now.field} ${shown(now.value)}% now means ${shown(now.value)}% of stable's value; the stored pack meant ${shown(then.value)} points: write ${shown(then.value)}pt to keep that`,

@@ -321,7 +321,7 @@ describe('counts per minute take hard limits only', () => {
   });
 });
 
-describe('tolerances say relative (%) or points (pt)', () => {
+describe("tolerances say relative (%), points (pt) or the metric's own unit (a bare number)", () => {
   test('20% is relative for every metric, rates included; 2pt is points on a rate', () => {
     const metrics = parsed(
       packWith({
@@ -341,9 +341,32 @@ describe('tolerances say relative (%) or points (pt)', () => {
     ]);
   });
 
+  test("reads a bare number in the metric's own unit: points on a rate, ms on a latency, tokens", () => {
+    const metrics = parsed(
+      packWith({
+        analysis: {
+          metrics: [
+            { name: 'success_rate', maxDecrease: 0.02 },
+            { name: 'latency_p99', maxIncrease: 200 },
+            { name: 'tokens_per_request', maxIncrease: '150' },
+          ],
+        },
+      }),
+    ).spec.rollout.analysis.metrics;
+    expect(metrics.map((m) => [m.maxDecrease ?? m.maxIncrease, m.toleranceUnit])).toEqual([
+      [0.02, 'points'],
+      [200, 'absolute'],
+      [150, 'absolute'],
+    ]);
+  });
+
   test.each([
-    ['a bare fraction on a rate', { name: 'success_rate', maxDecrease: 0.02 }, 'maxDecrease', 'write "20%"'],
-    ['a bare number', { name: 'tokens_per_request', maxIncrease: 5 }, 'maxIncrease', 'or "2pt"'],
+    [
+      'a bare number above 1 on a rate',
+      { name: 'success_rate', maxDecrease: 2 },
+      'maxDecrease',
+      'write 2pt or 2%',
+    ],
     ['points on a non-rate', { name: 'latency_avg', maxIncrease: '5pt' }, 'maxIncrease', 'apply to rates'],
     [
       'a rise bound on a higher-is-better metric',

@@ -55,13 +55,15 @@ describe('parseTolerance', () => {
     expect(parseTolerance('0.5 pt')).toEqual({ ok: true, value: { value: 0.005, unit: 'points' } });
   });
 
-  test.each([[0.02], ['0.5'], [5]])('refuses the bare number %j, naming both spellings', (input) => {
-    const parsed = parseTolerance(input);
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.problem).toMatch(/write "20%" .* or "2pt"/);
+  test.each([
+    [0.02, 0.02],
+    ['0.5', 0.5],
+    [200, 200],
+  ])("reads the bare number %j as an amount in the metric's own unit", (input, value) => {
+    expect(parseTolerance(input)).toEqual({ ok: true, value: { value, unit: 'absolute' } });
   });
 
-  test.each([['-5%'], ['150pt'], ['lots']])('rejects %j', (input) => {
+  test.each([['-5%'], ['150pt'], ['lots'], [-3], ['-0.5']])('rejects %j', (input) => {
     expect(parseTolerance(input).ok).toBe(false);
   });
 });

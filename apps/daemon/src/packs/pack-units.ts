@@ -78,10 +78,13 @@ export function parseRate(input: unknown): Parsed<number> {
   return { ok: true, value: Math.round(value * 1e10) / 1e10 };
 }
 
-/** A tolerance against stable: a fraction of stable's value (`20%`), or absolute points of a rate (`2pt`). */
+/**
+ * A tolerance against stable: a fraction of stable's value (`20%`), absolute points of a rate (`2pt`), or an amount
+ * in the metric's own unit (a bare number: ms, tokens, cost, a fraction for rates).
+ */
 export interface Tolerance {
   readonly value: number;
-  readonly unit: 'relative' | 'points';
+  readonly unit: 'relative' | 'points' | 'absolute';
 }
 
 const POINTS_PATTERN = /^(\d+(?:\.\d+)?)\s*pts?$/;
@@ -89,12 +92,14 @@ const NON_NEGATIVE_PERCENT = /^(\d+(?:\.\d+)?)\s*%$/;
 
 /**
  * Parses a tolerance (`maxIncrease`, `maxDecrease`): `20%` is relative to stable's value (it may exceed 100%:
- * `200%` allows tripling); `2pt` is two absolute points of a rate (0.02 as a fraction). A bare number is refused:
- * before `pt` existed `%` and bare fractions on rates meant points, so a bare number is ambiguous.
+ * `200%` allows tripling); `2pt` is two absolute points of a rate (0.02 as a fraction); a bare number is an amount
+ * in the metric's own unit (`200` on a latency is +200 ms, `0.02` on a rate is 2 points). The metric decides what
+ * the unit is, so its schema checks the range (a rate's fraction is at most 1).
  *
  * @example
  * parseTolerance('20%'); // { ok: true, value: { value: 0.2, unit: 'relative' } }
  * parseTolerance('2pt'); // { ok: true, value: { value: 0.02, unit: 'points' } }
+ * parseTolerance(200); // { ok: true, value: { value: 200, unit: 'absolute' } }
  */
 export function parseTolerance(input: unknown): Parsed<Tolerance> {
   if (typeof input === 'string') {
@@ -110,14 +115,15 @@ export function parseTolerance(input: unknown): Parsed<Tolerance> {
     }
   }
   if (typeof input === 'number' || (typeof input === 'string' && NUMBER_PATTERN.test(input.trim()))) {
-    return {
-      ok: false,
-      problem: `a bare number is ambiguous: write "20%" (relative to stable) or "2pt" (absolute points of a rate), got ${describe(input)}`,
-    };
+    const value = Number(input);
+    if (!Number.isFinite(value) || value < 0) {
+      return { ok: false, problem: `a tolerance is not negative, got ${describe(input)}` };
+    }
+    return { ok: true, value: { value, unit: 'absolute' } };
   }
   return {
     ok: false,
-    problem: `expected a tolerance such as "20%" (relative to stable) or "2pt" (points of a rate), got ${describe(input)}`,
+    problem: `expected a tolerance such as "20%" (relative to stable), "2pt" (points of a rate) or a number in the metric's unit, got ${describe(input)}`,
   };
 }
 

@@ -106,7 +106,12 @@ describe('the metric-words migration', () => {
 
     // Re-applied as the old YAML said it (with the direction a custom metric now needs): same version, so no
     // rollout change; the spelling `2%` now means relative, which the answer says, with the migration's notes.
-    const oldWords = [today[0], { name: 'success_rate', maxDecrease: '2%' }, today[2], today[3]];
+    const oldWords = [
+      today[0],
+      { name: 'success_rate', maxDecrease: '2%' },
+      { name: 'tokens_per_request', maxIncrease: 0.5 },
+      today[3],
+    ];
     await after.request(`/api/v1/rollouts/${rolloutId}/rollback`, { method: 'POST', json: {} });
     const res = await after.request(`/api/v1/packs/${PACK}`, {
       method: 'PUT',
@@ -122,6 +127,9 @@ describe('the metric-words migration', () => {
         expect.stringMatching(/^refunds: its direction was guessed as higher/),
         expect.stringMatching(
           /^metrics\.1 \(success_rate\): maxDecrease 2% now means 2% of stable's value; .* write 2pt/,
+        ),
+        expect.stringMatching(
+          /^metrics\.2 \(tokens_per_request\): maxIncrease 0\.5 now means 0\.5 in the metric's own unit .* write 50% to keep that/,
         ),
       ]),
     );

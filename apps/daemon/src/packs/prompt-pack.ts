@@ -90,7 +90,7 @@ export type Comparison = '>=' | '<=' | '>' | '<';
 export type MetricDirection = 'higher' | 'lower';
 
 /** How `maxIncrease`/`maxDecrease` read: a fraction of stable's value, or absolute points of a rate. */
-export type ToleranceUnit = 'relative' | 'points';
+export type ToleranceUnit = 'relative' | 'points' | 'absolute';
 
 /** Aggregations of a custom metric's span attribute. */
 export type MetricAggregate = 'rate' | 'mean' | 'p50' | 'p95' | 'p99' | 'per_minute';
