@@ -92,6 +92,29 @@ describe('the status view', () => {
     expect(text).toMatch(/eval_pass_rate:tone\s+—\s+—/);
   });
 
+  it('says in red when the last look failed, and why', () => {
+    const lastCheck = {
+      at: new Date(nowMs - 60_000).toISOString(),
+      stage: '0/1',
+      checks: [],
+      srm: { result: 'n/a' as const, reason: 'analysis failed' },
+      decision: { kind: 'hold' as const, reason: 'no data' },
+      failures: {},
+      inconclusiveSince: {},
+      error: 'database is locked',
+    };
+    const text = renderStatus({
+      pack,
+      rollout: { ...rollout, lastCheck },
+      analysis,
+      nowMs,
+      colors: plain,
+    }).join('\n');
+    expect(text).toContain('Last look:  failed 1m ago: database is locked');
+    const fine = renderStatus({ pack, rollout, analysis, nowMs, colors: plain }).join('\n');
+    expect(fine).not.toContain('Last look');
+  });
+
   it('counts the traffic split in requests when spans carry no unit', () => {
     const text = renderStatus({ pack, rollout, analysis: analysisWithoutUnits, nowMs, colors: plain }).join(
       '\n',

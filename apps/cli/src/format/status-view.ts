@@ -111,6 +111,17 @@ export function renderStatus(input: StatusInput): string[] {
     parts.push(analysis.srm.result === 'Fail' ? colors.red(srm) : srm);
   }
   if (parts.length > 0) lines.push(field('Analysis', parts.join(' · '), colors));
+  // A look whose analysis threw counts as no data (a pause with NoData if it lasts): say why, in red.
+  const failedLook = rollout.lastCheck?.error;
+  if (failedLook !== undefined && rollout.lastCheck) {
+    lines.push(
+      field(
+        'Last look',
+        colors.red(`failed ${formatAge(rollout.lastCheck.at, nowMs)}: ${failedLook}`),
+        colors,
+      ),
+    );
+  }
   lines.push('', ...renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors));
   // Every check that is not plainly fine says why: Degraded in red, Watch and Inconclusive dim.
   const reasons = (analysis.checks ?? []).filter(

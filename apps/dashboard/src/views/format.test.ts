@@ -145,5 +145,8 @@ describe("the controller's last look", () => {
     expect(describeLastCheck({ ...check, failures: {} }, undefined, now)).toBe(
       '2m ago: hold — minimum step duration not reached',
     );
+    expect(describeLastCheck({ ...check, failures: {}, error: 'disk I/O error' }, undefined, now)).toBe(
+      '2m ago: hold — minimum step duration not reached; the look failed: disk I/O error',
+    );
   });
 });

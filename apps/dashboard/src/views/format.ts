@@ -143,5 +143,7 @@ export function describeLastCheck(
     .filter(([, n]) => n > 0)
     .map(([metric, n]) => `${metric} ${n}${failureThreshold ? `/${failureThreshold}` : ''} failed looks`);
   const head = `${formatAgo(check.at, nowMs)}: ${check.decision.kind} — ${check.decision.reason}`;
-  return failing.length > 0 ? `${head} (${failing.join(', ')})` : head;
+  const described = failing.length > 0 ? `${head} (${failing.join(', ')})` : head;
+  // A look whose analysis threw counts as no data; say why, or the on-call person sees only "hold".
+  return check.error === undefined ? described : `${described}; the look failed: ${check.error}`;
 }
