@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/database.js';
 import type { Arm, SliceScope } from './slice-key.js';
 import { type TraceAssignment, TraceIndex, type TraceStore } from './trace-index.js';
@@ -44,6 +45,12 @@ function indexOfId(ids: Buffer, id: Buffer): number {
   return at < 0 ? -1 : at / ID_BYTES;
 }
 
+/** The statements of a flush. */
+interface FlushStatements {
+  readonly insert: Statement<unknown[]>;
+  readonly dropOlder: Statement<[number], { n: number | null }>;
+}
+
 /** The key of an assignment's batch: traces recorded together with the same assignment share one row. */
 function batchKey(a: TraceAssignment): string {
   return `${a.rolloutId}\u0000${a.flagKey}\u0000${a.arm}\u0000${a.variant}\u0000${a.scope}`;
@@ -72,6 +79,8 @@ export class SqliteTraceStore implements TraceStore {
   #pending = new Map<string, TraceAssignment>();
   /** Traces in the stored batches (read once, then kept up to date by `flush`). */
   #stored: number | undefined;
+  /** The statements every flush runs, prepared on the first one (once per store, not once per group commit). */
+  #prepared: FlushStatements | undefined;
 
   constructor(
     db: SqliteDatabase,
@@ -152,10 +161,7 @@ export class SqliteTraceStore implements TraceStore {
       batch.units.push(a.unit ?? null);
     }
     const now = this.#now();
-    const insert = this.#db.prepare(
-      `INSERT INTO trace_batches (recorded_at, rollout_id, flag_key, arm, variant, scope, count, trace_ids, units)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const { insert, dropOlder } = this.#statements();
     let stored = this.#storedCount();
     this.#db.transaction(() => {
       for (const { assignment: a, ids, units } of batches.values()) {
@@ -174,15 +180,23 @@ export class SqliteTraceStore implements TraceStore {
         );
         stored += ids.length;
       }
-      stored -= this.#db
-        .prepare<[number], { n: number | null }>(
-          'DELETE FROM trace_batches WHERE recorded_at < ? RETURNING count AS n',
-        )
-        .all(now - this.#bounds.maxAgeMs)
-        .reduce((sum, row) => sum + (row.n ?? 0), 0);
+      stored -= dropOlder.all(now - this.#bounds.maxAgeMs).reduce((sum, row) => sum + (row.n ?? 0), 0);
       stored = this.#dropBeyondRows(stored);
     })();
     this.#stored = stored;
+  }
+
+  #statements(): FlushStatements {
+    this.#prepared ??= {
+      insert: this.#db.prepare(
+        `INSERT INTO trace_batches (recorded_at, rollout_id, flag_key, arm, variant, scope, count, trace_ids, units)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      dropOlder: this.#db.prepare<[number], { n: number | null }>(
+        'DELETE FROM trace_batches WHERE recorded_at < ? RETURNING count AS n',
+      ),
+    };
+    return this.#prepared;
   }
 
   /** Drops the oldest batches while the rest still hold `maxRows` traces; returns the traces left. */
