@@ -74,7 +74,7 @@ function openStream(port: number, path: string, token: string) {
   return { opened, text: () => text, close: () => req.destroy() };
 }
 
-async function until(check: () => boolean, ms = 5000): Promise<void> {
+async function until(check: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error('timed out');

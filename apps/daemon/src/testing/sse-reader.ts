@@ -7,7 +7,8 @@ export interface ReadEvent {
 }
 
 /**
- * Reads server-sent events from a response body, for tests. `next()` waits for the next event (or comment);
+ * Reads server-sent events from a response body, for tests. `next()` waits for the next event (or comment) up
+ * to a hang guard (15 s by default: a loaded CI machine is slow, a missing event is a bug either way);
  * `close()` cancels the stream.
  */
 export function sseReader(res: Response): {
@@ -29,7 +30,7 @@ export function sseReader(res: Response): {
     return ev;
   };
   return {
-    async next(timeoutMs = 2000) {
+    async next(timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const end = buffer.indexOf('\n\n');
