@@ -15,8 +15,14 @@ const T0 = 1_700_000_000_000_000_000n;
 function setup(overrides: Partial<OtlpRoutesContext> = {}) {
   const received = { spans: [] as OtlpSpan[], points: [] as OtlpMetricPoint[] };
   const sink: IngestSink = {
-    acceptSpans: (spans) => {
-      received.spans.push(...spans);
+    openSpans: () => {
+      const pending: OtlpSpan[] = [];
+      return {
+        add: (span) => pending.push(span),
+        commit: () => {
+          received.spans.push(...pending);
+        },
+      };
     },
     acceptMetricPoints: (points) => {
       received.points.push(...points);
@@ -202,6 +208,18 @@ describe('POST /v1/traces', () => {
     expect(status.message).toMatch(/max depth exceeded/);
   });
 
+  it('commits nothing of a protobuf request that turns out malformed after its first spans', async () => {
+    const { app, received, counters } = setup();
+    const good = tracesBody([span('ok', T0, T0 + 2_000_000n), span('ok too', T0, T0 + 3_000_000n)]);
+    // A second resource_spans entry that claims 5 bytes and holds 1: the spans before it were already read.
+    const body = Buffer.concat([good, Uint8Array.of(0x0a, 0x05, 0x01)]);
+    const res = await app.request('/v1/traces', { method: 'POST', headers: PROTOBUF, body });
+    expect(res.status).toBe(400);
+    expect(received.spans).toEqual([]);
+    expect(counters.get('spans', 'accepted')).toBe(0);
+    expect(counters.get('spans', 'malformed')).toBe(1);
+  });
+
   it('answers an unknown content type with 415', async () => {
     const { app } = setup();
     const res = await app.request('/v1/traces', {
@@ -281,9 +299,12 @@ describe('POST /v1/traces', () => {
   it('answers 500 without throwing when the sink fails, and reports the failure', async () => {
     const failures: unknown[] = [];
     const failing: IngestSink = {
-      acceptSpans: () => {
-        throw new Error('disk full');
-      },
+      openSpans: () => ({
+        add: () => {},
+        commit: () => {
+          throw new Error('disk full');
+        },
+      }),
       acceptMetricPoints: () => {},
     };
     const { app } = setup({ sink: failing, onInternalError: (e) => failures.push(e) });
