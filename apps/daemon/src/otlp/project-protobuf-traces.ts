@@ -126,11 +126,29 @@ interface ListCache {
   readonly rawKeys: string[];
   readonly valueBytes: Array<Uint8Array | undefined>;
   readonly values: AttributeValue[];
+  /** Values read afresh in a row at each position: one that changes every time is not copied every time. */
+  readonly valueMisses: number[];
+  /** Where the key just read lies on the wire when it was read afresh (−1 when it came from the cache). */
+  missStart: number;
+  missEnd: number;
 }
 
 function newListCache(): ListCache {
-  return { keys: newKeyCache(), keyBytes: [], rawKeys: [], valueBytes: [], values: [] };
+  return {
+    keys: newKeyCache(),
+    keyBytes: [],
+    rawKeys: [],
+    valueBytes: [],
+    values: [],
+    valueMisses: [],
+    missStart: -1,
+    missEnd: -1,
+  };
 }
+
+/** What {@link readKeyValue} found: the key is `feature_flag.key`; the attribute was kept. */
+const FLAGGED = 1;
+const KEPT = 2;
 
 /** Caches for span and flag-event attribute lists, whose keys differ. */
 const spanCache = newListCache();
@@ -139,6 +157,9 @@ const eventCache = newListCache();
 const uncached = newListCache();
 /** Wire values longer than this are not kept for comparison (long ones rarely repeat exactly). */
 const MAX_CACHED_BYTES = 64;
+/** The first byte of an AnyValue holding a string or an array: the arms worth remembering (others read cheaply). */
+const STRING_FIRST = ANY_STRING;
+const ARRAY_FIRST = tagOf(5, LEN);
 
 /**
  * Reads an `ExportTraceServiceRequest` from `body`: each usable flag-bearing span is handed to `each` as a record as
@@ -291,7 +312,10 @@ function readSpan(r: WireReader, context: Context, identity: Attributes): void {
     switch (tag) {
       case SPAN_ATTRIBUTES: {
         const outer = enter(r);
-        if (readKeyValue(r, attributes, spanCache, position++, context)) flagged = true;
+        // Dropped attributes (contents) do not move the position, so optional ones do not shift the cache.
+        const found = readKeyValue(r, attributes, spanCache, position, context);
+        if ((found & FLAGGED) !== 0) flagged = true;
+        if ((found & KEPT) !== 0) position++;
         leave(r, outer);
         break;
       }
@@ -424,7 +448,9 @@ function readEvent(
     const tag = r.tag();
     if (tag === EVENT_ATTRIBUTES) {
       const outer = enter(r);
-      if (readKeyValue(r, attributes, eventCache, position++, context)) flagged = true;
+      const found = readKeyValue(r, attributes, eventCache, position, context);
+      if ((found & FLAGGED) !== 0) flagged = true;
+      if ((found & KEPT) !== 0) position++;
       leave(r, outer);
     } else {
       skipField(r, tag);
@@ -435,9 +461,9 @@ function readEvent(
 }
 
 /**
- * Reads the KeyValue the reader is narrowed to into `into` and returns whether its key is `feature_flag.key`
- * (whatever its value, as the receiver's flag filter reads it). A dropped key (empty, `__proto__`, prompt or
- * completion contents, or not in `only` when given) leaves its value unread.
+ * Reads the KeyValue the reader is narrowed to into `into`; says whether its key is `feature_flag.key` (whatever its
+ * value, as the receiver's flag filter reads it: {@link FLAGGED}) and whether it was kept ({@link KEPT}). A dropped
+ * key (empty, `__proto__`, prompt or completion contents, or not in `only` when given) leaves its value unread.
  */
 function readKeyValue(
   r: WireReader,
@@ -446,12 +472,13 @@ function readKeyValue(
   position: number,
   context: Context,
   only?: readonly string[],
-): boolean {
+): number {
   const start = r.pos;
   let rawKey = '';
   let valueStart = -1;
   let valueEnd = -1;
   let plain = true;
+  cache.missStart = -1;
   while (r.pos < r.len) {
     const tag = r.tag();
     if (tag === KEY_VALUE_KEY) {
@@ -465,17 +492,29 @@ function readKeyValue(
       skipField(r, tag);
     }
   }
-  const flagged = rawKey === FLAG_KEY;
+  const flagged = rawKey === FLAG_KEY ? FLAGGED : 0;
   if (only !== undefined && !only.includes(rawKey)) return flagged;
   const key = admitKey(rawKey, cache.keys, position);
-  if (key === undefined || valueStart < 0) return flagged;
+  if (key === undefined) return flagged;
   const buf = r.buf;
-  const cacheable = position < MAX_CACHED_KEYS && valueEnd - valueStart <= MAX_CACHED_BYTES;
-  if (plain && cacheable) {
+  if (cache.missStart >= 0 && cache.missEnd - cache.missStart <= MAX_CACHED_BYTES) {
+    // Only kept keys are remembered, so a dropped one in between does not evict the key usually found here.
+    cache.keyBytes[position] = copyBytes(buf, cache.missStart, cache.missEnd);
+    cache.rawKeys[position] = rawKey;
+  }
+  if (valueStart < 0) return flagged | KEPT;
+  const first = buf[valueStart];
+  const cacheable =
+    plain &&
+    position < MAX_CACHED_KEYS &&
+    valueEnd - valueStart <= MAX_CACHED_BYTES &&
+    (first === STRING_FIRST || first === ARRAY_FIRST);
+  if (cacheable) {
     const known = cache.valueBytes[position];
     if (known !== undefined && sameBytes(buf, valueStart, valueEnd, known)) {
       into[key] = cache.values[position] as AttributeValue;
-      return flagged;
+      cache.valueMisses[position] = 0;
+      return flagged | KEPT;
     }
   }
   const end = r.pos;
@@ -488,47 +527,48 @@ function readKeyValue(
   if (value === NOT_SCALAR) {
     // Arrays, key/value lists, merged values: protobufjs decodes the pair, the JSON path's code reads it.
     const decoded = decodeKeyValue(buf, start, end, context.keyValue).value;
-    if (decoded === null || decoded === undefined) return flagged;
+    if (decoded === null || decoded === undefined) return flagged | KEPT;
     value = anyValueToAttribute(decoded);
     if (value === undefined) {
       const kvlist = decoded.kvlistValue;
       if (kvlist !== null && kvlist !== undefined) flattenAttributes(kvlist.values ?? [], into, key, 1);
-      return flagged;
+      return flagged | KEPT;
     }
   }
-  if (value === undefined) return flagged;
+  if (value === undefined) return flagged | KEPT;
   into[key] = value;
-  if (plain && cacheable) {
-    cache.valueBytes[position] = copyBytes(buf, valueStart, valueEnd);
-    cache.values[position] = value;
+  if (cacheable) {
+    // A value that changed at every recent read (an id, say) is copied only now and then.
+    const misses = (cache.valueMisses[position] ?? 0) + 1;
+    cache.valueMisses[position] = misses;
+    if (misses <= 4 || (misses & 15) === 0) {
+      cache.valueBytes[position] = copyBytes(buf, valueStart, valueEnd);
+      cache.values[position] = value;
+    }
   }
-  return flagged;
+  return flagged | KEPT;
 }
 
 /**
  * A KeyValue's key (the field's length comes next on the wire): the string read last time at this position when
- * the bytes are the same, else freshly decoded and remembered.
+ * the bytes are the same, else freshly decoded, with its place on the wire left in `cache.missStart`/`missEnd`.
  */
 function readKey(r: WireReader, cache: ListCache, position: number): string {
-  if (position < MAX_CACHED_KEYS) {
-    const lengthAt = r.pos;
-    const length = r.uint32();
-    const start = r.pos;
-    const end = start + length;
-    const known = cache.keyBytes[position];
-    if (known !== undefined && end <= r.len && sameBytes(r.buf, start, end, known)) {
-      r.pos = end;
-      return cache.rawKeys[position] as string;
-    }
-    r.pos = lengthAt;
-    const key = r.string();
-    if (length <= MAX_CACHED_BYTES) {
-      cache.keyBytes[position] = copyBytes(r.buf, start, end);
-      cache.rawKeys[position] = key;
-    }
-    return key;
+  if (position >= MAX_CACHED_KEYS) return r.string();
+  const lengthAt = r.pos;
+  const length = r.uint32();
+  const start = r.pos;
+  const end = start + length;
+  const known = cache.keyBytes[position];
+  if (known !== undefined && end <= r.len && sameBytes(r.buf, start, end, known)) {
+    r.pos = end;
+    return cache.rawKeys[position] as string;
   }
-  return r.string();
+  r.pos = lengthAt;
+  const key = r.string();
+  cache.missStart = start;
+  cache.missEnd = end;
+  return key;
 }
 
 /** A copy (never a view: the request body's memory is not ours to keep). */
