@@ -134,7 +134,13 @@ export interface PackView {
     readonly labels?: Readonly<Record<string, unknown>>;
     readonly annotations?: Readonly<Record<string, unknown>>;
   };
-  readonly spec: { readonly version: string; readonly rollout: RolloutSpecView };
+  readonly spec: {
+    readonly version: string;
+    readonly prompts?: Readonly<Record<string, PromptEntryView>>;
+    readonly model?: ModelView;
+    readonly attributes?: Readonly<Record<string, unknown>>;
+    readonly rollout: RolloutSpecView;
+  };
   readonly name: string;
   readonly stableVersion: string;
   /** The revision the pack is at. */
@@ -145,6 +151,51 @@ export interface PackView {
   readonly updatedAt: string;
   /** The pack's revisions, newest first: only from `GET /api/v1/packs/{name}`. */
   readonly history?: readonly PackHistoryEntry[];
+}
+
+/** One prompt of a version: its text, and its role when the pack gives one. */
+export interface PromptEntryView {
+  readonly text: string;
+  readonly role?: string;
+}
+
+/** The model a version calls, with its parameters (`temperature`, `max_tokens`, …). */
+export interface ModelView {
+  readonly name: string;
+  readonly provider?: string;
+  readonly parameters?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The content of one version: what the companion flag `<pack>.content` serves, and
+ * `GET /api/v1/packs/{name}/versions/{version}` answers (with `contentHash`).
+ */
+export interface VersionBundleView {
+  readonly version: string;
+  readonly prompts: Readonly<Record<string, PromptEntryView>>;
+  /** `null` when the pack names no model. */
+  readonly model: ModelView | null;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** One applied version, as `GET /api/v1/packs/{name}/versions` lists them (first applied first). */
+export interface PackVersionView {
+  readonly version: string;
+  /** `sha256:<hex>` of the bundle's canonical JSON: the same content always has the same hash. */
+  readonly contentHash: string;
+  /** Bytes of the bundle's JSON. */
+  readonly bytes: number;
+  /** The pack revision that first applied it. */
+  readonly revision: number;
+  readonly actor: string;
+  readonly firstAppliedAt: string;
+  /** Whether the version is served now: `stable`, `canary`, or `null`. */
+  readonly serving: 'stable' | 'canary' | null;
+}
+
+/** The answer of `GET /api/v1/packs/{name}/versions/{version}`: the bundle and its hash. */
+export interface PackVersionContent extends VersionBundleView {
+  readonly contentHash: string;
 }
 
 /** The answer of `PUT /api/v1/packs/{name}` (200 or 201). */
