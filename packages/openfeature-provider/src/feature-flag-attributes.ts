@@ -205,7 +205,13 @@ export class FeatureFlagAttributeCache {
       variants = new Map();
       this.#byFlag.set(flagKey, variants);
     }
-    variants.set(variant, { provider, value: value as FlagValue, reason: details.reason, version, attributes });
+    variants.set(variant, {
+      provider,
+      value: value as FlagValue,
+      reason: details.reason,
+      version,
+      attributes,
+    });
     return attributes;
   }
 }

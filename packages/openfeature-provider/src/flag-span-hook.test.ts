@@ -72,8 +72,18 @@ function offlineProvider(): PromptCanaryProvider {
           key: 'support-prompts.content',
           state: 'ENABLED',
           variants: {
-            '2.3.1': { version: '2.3.1', prompts: { system: { text: 'SECRET-OLD' } }, model: null, attributes: {} },
-            '2.4.0': { version: '2.4.0', prompts: { system: { text: 'SECRET-NEW' } }, model: null, attributes: {} },
+            '2.3.1': {
+              version: '2.3.1',
+              prompts: { system: { text: 'SECRET-OLD' } },
+              model: null,
+              attributes: {},
+            },
+            '2.4.0': {
+              version: '2.4.0',
+              prompts: { system: { text: 'SECRET-NEW' } },
+              model: null,
+              attributes: {},
+            },
           },
           defaultVariant: '2.3.1',
           rules: [

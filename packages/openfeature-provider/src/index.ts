@@ -12,6 +12,7 @@ export {
   featureFlagAttributes,
 } from './feature-flag-attributes.js';
 export { FlagSpanHook } from './flag-span-hook.js';
+export { FEATURE_FLAG_INHERITED, FlagSpanProcessor } from './flag-span-processor.js';
 export {
   CONTENT_KEY_SUFFIX,
   getPrompt,
@@ -20,7 +21,6 @@ export {
   type PromptModel,
   type PromptResolution,
 } from './get-prompt.js';
-export { FEATURE_FLAG_INHERITED, FlagSpanProcessor } from './flag-span-processor.js';
 export { PROVIDER_NAME, PromptCanaryProvider, type ProviderTrackingStats } from './prompt-canary-provider.js';
 export type { ProviderConfig } from './provider-config.js';
 export { ProviderConfigError, parseProviderConfig } from './provider-config.js';

@@ -13,8 +13,8 @@ import {
 } from '@openfeature/server-sdk';
 import type { FlagValueType, JsonValue as RulesJsonValue } from '@prompt-canary/rules';
 import { type Assignment, AssignmentMemory } from './assignment-memory.js';
-import { BUNDLE_OF_METADATA_KEY } from './feature-flag-attributes.js';
 import { type AppliedConfig, ConfigConnection, type ConnectionEvent } from './config-connection.js';
+import { BUNDLE_OF_METADATA_KEY } from './feature-flag-attributes.js';
 import { FlagResolver } from './flag-resolver.js';
 import type { ProviderConfig } from './provider-config.js';
 import {

@@ -89,5 +89,5 @@ export function registerFlagdRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
     return c.json({ imported: keys } satisfies FlagdImportResult);
   });
 
-  app.get('/api/v1/flagd.json', (c) => c.json(exportFlagd(ctx.config.current().document.flags)));
+  app.get('/api/v1/flagd.json', (c) => c.json(exportFlagd(ctx.config.current().flags)));
 }

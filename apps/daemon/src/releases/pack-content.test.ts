@@ -129,7 +129,8 @@ describe('a pack version with content', () => {
     const e = createTestDaemon();
     await apply(e, pack('1.0.0', 'text'));
     config = await (await e.request('/api/v1/config', { as: 'evaluate' })).json();
-    expect(config.flags['support-prompts.content'].variants['1.0.0'].prompts.system.text).toBe('text');
+    const ref = config.flags['support-prompts.content'].variants['1.0.0'].$bundle;
+    expect(config.bundles[ref].prompts.system.text).toBe('text');
   });
 
   it('caps a bundle at 256 KiB by default (400 content_too_large), writing nothing', async () => {
