@@ -195,7 +195,9 @@ describe('FlagSpanHook', () => {
     expect(spans).toHaveLength(units.length * 2);
     for (let i = 0; i < units.length; i++) {
       const [alone, both] = [spans[2 * i], spans[2 * i + 1]];
-      const expected = await client.getStringValue('support-prompts', '0.0.0', { targetingKey: units[i] });
+      const expected = await client.getStringValue('support-prompts', '0.0.0', {
+        targetingKey: units[i] as string,
+      });
       for (const span of [alone, both]) {
         expect(span?.attributes['feature_flag.key']).toBe('support-prompts');
         expect(span?.attributes['feature_flag.result.variant']).toBe(expected);
