@@ -65,10 +65,16 @@ const tracer = tracing.getTracer('bench');
 async function main() {
   const daemon = await startDaemon();
   try {
-    await daemon.api('PUT', `/api/v1/packs/${PACK}`, pack('2.3.1', 'You are a support agent; be brief.', 0.2));
+    await daemon.api(
+      'PUT',
+      `/api/v1/packs/${PACK}`,
+      pack('2.3.1', 'You are a support agent; be brief.', 0.2),
+    );
     await daemon.api('PUT', `/api/v1/packs/${PACK}`, pack('2.4.0', 'You are a warm support agent.', 0.7));
     const token = await createToken(daemon.api, 'bench-content', ['evaluate']);
-    const response = await fetch(`${daemon.baseUrl}/api/v1/config`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${daemon.baseUrl}/api/v1/config`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const config = await response.json();
     if (Object.keys(config.bundles ?? {}).length !== 2) throw new Error('expected two bundles in the config');
 
@@ -86,7 +92,9 @@ async function main() {
       const bundle = await direct.resolveObjectEvaluation(CONTENT, {}, contexts[k]);
       const viaHelper = await getPrompt(client, PACK, contexts[k]);
       if (bundle.variant !== version.variant || bundle.value.version !== version.value)
-        throw new Error(`${keys[k]}: ${version.variant} from the pack key, ${bundle.variant} from the companion`);
+        throw new Error(
+          `${keys[k]}: ${version.variant} from the pack key, ${bundle.variant} from the companion`,
+        );
       if (viaHelper.version !== version.variant) throw new Error(`getPrompt disagrees for ${keys[k]}`);
       if (version.variant === '2.4.0') canary++;
     }

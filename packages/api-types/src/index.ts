@@ -1,8 +1,8 @@
 /**
  * The shapes of canaryd's HTTP answers (API.md "Resources", "Analysis", "Errors"), declared once for every client
  * (the `canary` CLI, the dashboard) and checked against the daemon's own output, and the API's small unit
- * vocabulary: durations (`500ms`, `5m`, `2d`) read and written one way everywhere. The types add nothing at run
- * time; the duration functions are pure, without dependencies or `node:*` imports, so the dashboard bundles them
+ * vocabulary: durations (`500ms`, `5m`, `2d`) read and written one way everywhere, and a version's content as the
+ * text its diffs compare. The types add nothing at run time; the duration and content-text functions are pure, without dependencies or `node:*` imports, so the dashboard bundles them
  * for the browser.
  *
  * Only the fields clients read are typed where an answer embeds a large document (a pack's normalised spec, a
@@ -21,6 +21,7 @@ export type {
   TokenView,
 } from './admin.js';
 export { durationText, formatDuration, parseDuration } from './duration.js';
+export { type VersionContent, versionContentText } from './version-content-text.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Vocabulary

@@ -31,7 +31,7 @@ describe('the content diff', () => {
     expect(diff.lines).toContain('-temperature: 0.2');
     expect(diff.lines).toContain('+temperature: 0.7');
     expect(diff.lines).toContain('+# prompt: greeting (role: assistant)');
-    expect(diff.lines).toContain('+tone: warm');
+    expect(diff.lines).toContain('+tone: "warm"');
     expect(diff.lines).not.toContain('-max_tokens: 400');
   });
 

@@ -1,6 +1,5 @@
-import type { VersionBundleView } from '@prompt-canary/api-types';
+import { type VersionBundleView, versionContentText } from '@prompt-canary/api-types';
 import { structuredPatch } from 'diff';
-import { stringify } from 'yaml';
 import type { Colors } from '../terminal.js';
 
 /** A diff of two versions' content: whether they differ and the lines to print. */
@@ -9,34 +8,8 @@ export interface ContentDiff {
   readonly lines: readonly string[];
 }
 
-/**
- * A version's content as text to diff: each prompt under a `# prompt: name (role)` header with its text as written,
- * then the model and its parameters, then the attributes (as YAML). Prompts are in name order so two versions line
- * up whatever order their files used.
- */
-export function contentText(bundle: Omit<VersionBundleView, 'version'> | null): string {
-  if (bundle === null) return '';
-  const parts: string[] = [];
-  for (const name of Object.keys(bundle.prompts).sort()) {
-    const prompt = bundle.prompts[name];
-    if (prompt === undefined) continue;
-    parts.push(`# prompt: ${name}${prompt.role === undefined ? '' : ` (role: ${prompt.role})`}`);
-    parts.push(prompt.text.endsWith('\n') ? prompt.text.slice(0, -1) : prompt.text);
-  }
-  if (bundle.model !== null) {
-    parts.push(`# model: ${bundle.model.name}${bundle.model.provider ? ` (${bundle.model.provider})` : ''}`);
-    for (const [name, value] of Object.entries(bundle.model.parameters ?? {}).sort(([a], [b]) =>
-      a.localeCompare(b),
-    )) {
-      parts.push(`${name}: ${JSON.stringify(value)}`);
-    }
-  }
-  if (Object.keys(bundle.attributes).length > 0) {
-    parts.push('# attributes');
-    parts.push(stringify(bundle.attributes, { lineWidth: 0, sortMapEntries: true }).trimEnd());
-  }
-  return parts.length === 0 ? '' : `${parts.join('\n')}\n`;
-}
+/** A version's content as text to diff (shared with the dashboard). */
+export const contentText = versionContentText;
 
 /**
  * A unified diff of two versions' prompts, model and attributes: removed lines red, added green, hunk headers
