@@ -10,8 +10,8 @@ export interface DiffOptions {
 
 /**
  * `canary diff PACK [--from V --to V]`: a unified diff of two versions' prompts, model parameters and attributes.
- * Without versions it compares what is being rolled out: the stable version with the live canary, or, with no
- * rollout live, the version applied before the stable one with the stable one.
+ * Without versions it compares what the pack's latest rollout changes (live or not: its stable version with its
+ * canary), or, for a pack that never had a rollout, the version applied before the stable one with the stable one.
  */
 export async function diffCommand(ctx: CommandContext, pack: string, options: DiffOptions): Promise<number> {
   const { client, terminal } = ctx;
@@ -20,12 +20,12 @@ export async function diffCommand(ctx: CommandContext, pack: string, options: Di
   let from = options.from;
   let to = options.to;
   if (from === undefined || to === undefined) {
-    const live = current.liveRollout ? await client.getRollout(current.liveRollout) : null;
-    const versions = (await client.listVersions(pack)).map((v) => v.version);
-    if (live !== null) {
-      from ??= live.stableVersion;
-      to ??= live.canaryVersion;
+    const [latest] = await client.listRollouts({ pack });
+    if (latest !== undefined) {
+      from ??= latest.stableVersion;
+      to ??= latest.canaryVersion;
     } else {
+      const versions = (await client.listVersions(pack)).map((v) => v.version);
       to ??= current.stableVersion;
       const before = versions.filter((v) => v !== to);
       from ??= before[before.length - 1];
