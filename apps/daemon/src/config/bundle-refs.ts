@@ -5,13 +5,11 @@
  * step of a rollout (the flag changes at each step, its bundles do not).
  */
 import type { Flag, FlagSet, FlagValue } from '@prompt-canary/rules';
-import { contentHashOf, type VersionBundle } from '../packs/version-bundle.js';
+import { BUNDLE_OF_METADATA_KEY } from '../flags/companion-key.js';
+import { canonicalHash } from '../http/canonical-json.js';
 
 /** The key of a bundle reference: `{"$bundle": "sha256:…"}`. */
 export const BUNDLE_REF_KEY = '$bundle';
-
-/** Flag metadata of a companion flag: the pack whose content it serves. */
-const BUNDLE_OF = 'bundleOf';
 
 /** A flag set as providers receive it, and the bundles its references name. */
 export interface WireFlags {
@@ -23,7 +21,8 @@ export interface WireFlags {
 function toWireFlag(flag: Flag, bundles: Record<string, FlagValue>): Flag {
   const variants: Record<string, FlagValue> = {};
   for (const [name, value] of Object.entries(flag.variants)) {
-    const hash = contentHashOf(value as unknown as VersionBundle);
+    // The same hash as the version's `contentHash` (both are the canonical hash of the bundle).
+    const hash = canonicalHash(value);
     bundles[hash] = value;
     variants[name] = { [BUNDLE_REF_KEY]: hash };
   }
@@ -38,7 +37,8 @@ export function toWireFlags(flags: FlagSet): WireFlags {
   const wire: FlagSet = {};
   const bundles: Record<string, FlagValue> = {};
   for (const [key, flag] of Object.entries(flags)) {
-    wire[key] = typeof flag.metadata?.[BUNDLE_OF] === 'string' ? toWireFlag(flag, bundles) : flag;
+    wire[key] =
+      typeof flag.metadata?.[BUNDLE_OF_METADATA_KEY] === 'string' ? toWireFlag(flag, bundles) : flag;
   }
   return { flags: wire, bundles };
 }

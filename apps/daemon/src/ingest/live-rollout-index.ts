@@ -1,6 +1,6 @@
 import type { ExtractOptions } from '@prompt-canary/analysis';
+import { contentKeyOf } from '../flags/companion-key.js';
 import { metricAttributesOf } from '../packs/analysis-config-of.js';
-import { contentKeyOf } from '../rollouts/compile-content-flag.js';
 import type { Rollout } from '../rollouts/rollout-state.js';
 import type { RolloutStore } from '../rollouts/rollout-store.js';
 import type { Arm, TelemetrySource } from './slice-key.js';

@@ -3,15 +3,13 @@
  * problem reported at the path of the offending field.
  */
 import { type core, z } from 'zod';
+import { CONTENT_KEY_SUFFIX } from '../flags/companion-key.js';
 import { attributesSchema, modelSchema, promptsSchema } from './content-schema.js';
 import type { PackIssue, PromptPack } from './prompt-pack.js';
 import { rolloutSpecSchema } from './rollout-spec-schema.js';
 
 /** The pattern of `metadata.name`, which is also the flag key apps evaluate. */
 export const PACK_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
-/** The suffix of a pack's companion flag key (`<pack>.content`), which no pack name may end with. */
-export const CONTENT_KEY_SUFFIX = '.content';
 
 const freeForm = z.record(z.string(), z.unknown(), { error: 'expected a map of keys to values' });
 

@@ -2,9 +2,8 @@
  * The content of one version as apps receive it (`{version, prompts, model, attributes}`), its hash, and its size.
  * The hash fixes a version's content at its first apply and keys a bundle's delivery to providers.
  */
-import { createHash } from 'node:crypto';
 import type { JsonValue } from '@prompt-canary/rules';
-import { canonicalJson } from './apply-decision.js';
+import { canonicalHash } from '../http/canonical-json.js';
 import type { ModelSpec, PromptEntry, PromptPack } from './prompt-pack.js';
 
 /** The largest bundle a version may have by default, in bytes of its JSON: 256 KiB. */
@@ -25,10 +24,13 @@ export function bundleOf(pack: PromptPack): VersionBundle {
   return { version, prompts: prompts ?? {}, model: model ?? null, attributes: attributes ?? {} };
 }
 
-/** True when the pack carries content (prompts, a model or attributes). */
-export function hasContent(pack: PromptPack): boolean {
-  const { prompts, model, attributes } = pack.spec;
-  return prompts !== undefined || model !== undefined || attributes !== undefined;
+/** True when a bundle carries content: a prompt, a model or an attribute. */
+export function hasContent(bundle: VersionBundle): boolean {
+  return (
+    Object.keys(bundle.prompts).length > 0 ||
+    bundle.model !== null ||
+    Object.keys(bundle.attributes).length > 0
+  );
 }
 
 /**
@@ -36,7 +38,7 @@ export function hasContent(pack: PromptPack): boolean {
  * content written in another key order or prompt form (`"…"` or `{text: "…"}`) hashes alike.
  */
 export function contentHashOf(bundle: VersionBundle): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(bundle)).digest('hex')}`;
+  return canonicalHash(bundle);
 }
 
 /** The size of a bundle as served: bytes of its UTF-8 JSON. */

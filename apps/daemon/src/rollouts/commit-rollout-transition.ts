@@ -6,7 +6,7 @@ import {
   commitChange,
 } from '../changes/commit-change.js';
 import type { FlagStore } from '../flags/flag-store.js';
-import { canonicalJson } from '../packs/apply-decision.js';
+import { canonicalJson } from '../http/canonical-json.js';
 import type { PackStore } from '../packs/pack-store.js';
 import { compileRolloutFlag } from './compile-rollout-flag.js';
 import type { Rollout, Transition } from './rollout-state.js';

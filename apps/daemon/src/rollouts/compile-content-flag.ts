@@ -5,33 +5,12 @@
  * (ours, a provider's, flagd's `fractional`).
  */
 import type { Flag, FlagValue, Rule } from '@prompt-canary/rules';
-import { CONTENT_KEY_SUFFIX } from '../packs/pack-schema.js';
-import type { VersionBundle } from '../packs/version-bundle.js';
-
-/** Flag metadata naming the pack a companion flag belongs to: the span hook stamps that key, not the companion's. */
-export const BUNDLE_OF_METADATA_KEY = 'bundleOf';
-
-/** The companion key of a pack: `support-prompts` → `support-prompts.content`. */
-export function contentKeyOf(pack: string): string {
-  return `${pack}${CONTENT_KEY_SUFFIX}`;
-}
-
-/** The pack a key is the companion key of, when it ends with `.content`. */
-export function packOfContentKey(key: string): string | undefined {
-  return key.endsWith(CONTENT_KEY_SUFFIX) ? key.slice(0, -CONTENT_KEY_SUFFIX.length) : undefined;
-}
+import { BUNDLE_OF_METADATA_KEY, contentKeyOf } from '../flags/companion-key.js';
+import { hasContent, type VersionBundle } from '../packs/version-bundle.js';
 
 function seeded(rule: Rule, pack: string): Rule {
   if (!('split' in rule.serve)) return rule;
   return { ...rule, serve: { split: { ...rule.serve.split, seed: pack } } };
-}
-
-function hasContent(bundle: VersionBundle): boolean {
-  return (
-    Object.keys(bundle.prompts).length > 0 ||
-    bundle.model !== null ||
-    Object.keys(bundle.attributes).length > 0
-  );
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Flag } from '@prompt-canary/rules';
+import { contentKeyOf } from '../flags/companion-key.js';
 import type { FlagStore } from '../flags/flag-store.js';
-import { canonicalJson } from '../packs/apply-decision.js';
+import { canonicalJson } from '../http/canonical-json.js';
 import type { PackVersionStore } from '../packs/pack-version-store.js';
-import { compileContentFlag, contentKeyOf } from './compile-content-flag.js';
+import { compileContentFlag } from './compile-content-flag.js';
 
 /** The ports that keep a pack's companion flag in step with its flag. */
 export interface ContentFlagWrites {
