@@ -140,6 +140,11 @@ describe('a pack version with content', () => {
     expect(await res.json()).toMatchObject({ code: 'content_too_large', path: ['spec'] });
     expect((await d.request(PATH)).status).toBe(404);
     expect((await apply(d, pack('1.0.0', 'x'.repeat(200 * 1024)))).status).toBe(201);
+    // CANARYD_MAX_BUNDLE_BYTES sets another limit.
+    const small = createTestDaemon({ maxBundleBytes: 4096 });
+    const over = await apply(small, pack('1.0.0', 'x'.repeat(5000)));
+    expect(await over.json()).toMatchObject({ code: 'content_too_large' });
+    expect((await apply(small, pack('1.0.0', 'x'.repeat(3000)))).status).toBe(201);
   });
 
   it('refuses pack names ending in .content, a {file} prompt, and plain flags or flagd imports on a companion key', async () => {
