@@ -40,11 +40,16 @@ async function main(): Promise<void> {
   const client = OpenFeature.getClient('support-agent-demo');
 
   const startedAtMs = Date.now();
+  // Whether the pack carries its prompts: asked once, outside any span, so no request span records the probe.
+  const probe = await client.getObjectDetails(`${options.flagKey}.content`, {}, { targetingKey: 'probe' });
+  const readsContent = probe.errorCode === undefined;
+  emit('content', { readsContent });
   const agent = new SupportAgent({
     client,
     tracer: telemetry.tracer,
     scenario,
     flagKey: options.flagKey,
+    readsContent,
     stableVersion: options.stableVersion,
     timeScale: options.timeScale,
     startedAtMs,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { CanaryApiError, type PackSummary, type RolloutSummary } from './canary-api.js';
 import { preparePack, readPackFile, withVersion } from './pack-setup.js';
 import { scenariosDir } from './scenario.js';
@@ -45,8 +46,16 @@ describe('preparing the pack', () => {
   it('reads the name and version, and rewrites only the version', () => {
     expect(readPackFile(text)).toMatchObject({ name: 'support-prompts', version: '2.4.0' });
     const stable = withVersion(text, '2.3.1');
-    expect(readPackFile(stable).version).toBe('2.3.1');
+    expect(readPackFile(stable)).toMatchObject({ version: '2.3.1', hasContent: true });
     expect(stable).toContain('minSamples: 25');
+    // The stable version gets its own prompt and temperature, from the pack's annotations.
+    const spec = YAML.parse(stable).spec;
+    expect(spec.prompts.system).toEqual({
+      role: 'system',
+      text: 'You are a support agent. Answer in one short paragraph.',
+    });
+    expect(spec.model.parameters.temperature).toBe(0.3);
+    expect(YAML.parse(text).spec.model.parameters.temperature).toBe(0.7);
   });
 
   it('applies the stable version first on a daemon without the pack, then starts the rollout', async () => {

@@ -6,6 +6,7 @@ import { WeightChart } from '../charts/weight-chart.js';
 import type { LiveEvents } from '../live-events.js';
 import { ActionDialog, actionLabel } from './action-dialog.js';
 import { AuditLog } from './audit-log.js';
+import { ContentDiff, useContentDiff } from './content-diff-view.js';
 import { actionsFor, canOperate, describeLastCheck, formatAgo, formatStep, formatWeight } from './format.js';
 import { AnalysisReasons, MetricTable } from './metric-table.js';
 import { PhaseBadge } from './phase-badge.js';
@@ -32,6 +33,12 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
   const state = useRollout(client, id, live);
   const [pending, setPending] = useState<RolloutAction | null>(null);
   const { detail, analysis, history } = state;
+  const content = useContentDiff(
+    client,
+    detail?.pack ?? '',
+    detail?.stableVersion ?? '',
+    detail?.canaryVersion ?? '',
+  );
 
   const weights = useMemo(() => weightSeries(detail?.timeline ?? [], nowMs, detail?.plan), [detail, nowMs]);
   const timeline = useMemo(() => timelineRows(detail?.timeline ?? [], weights), [detail, weights]);
@@ -109,6 +116,14 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
           </p>
         )}
       </header>
+
+      <ContentDiff
+        pack={detail.pack}
+        from={detail.stableVersion}
+        to={detail.canaryVersion}
+        lines={content.lines}
+        note={content.note}
+      />
 
       <section>
         <h3>Weight over time</h3>
