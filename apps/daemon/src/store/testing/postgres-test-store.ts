@@ -36,10 +36,14 @@ export function freshSchemaName(): string {
   return `canary_test_${randomBytes(6).toString('hex')}`;
 }
 
-/** A {@link PostgresStore} on a fresh schema of the test database, dropped when the file's tests end. */
-export function freshPostgresStore(options: PostgresStoreOptions = {}): PostgresStore {
-  const schema = options.schema ?? freshSchemaName();
-  const store = PostgresStore.open(postgresTestUrl, { ...options, schema });
+/**
+ * A {@link PostgresStore} on a fresh schema of the test database (or on `options.schema`), dropped when the file's
+ * tests end; `url` reaches the server another way (a relay).
+ */
+export function freshPostgresStore(options: PostgresStoreOptions & { url?: string } = {}): PostgresStore {
+  const { url = postgresTestUrl, ...rest } = options;
+  const schema = rest.schema ?? freshSchemaName();
+  const store = PostgresStore.open(url, { ...rest, schema });
   schemas.push({ schema, close: () => store.close() });
   return store;
 }
