@@ -159,8 +159,8 @@ async function handle(request) {
     case 'open': {
       /** @type {Connection} */
       const conn = { options: request.options, client: undefined, inTransaction: false, lost: false };
-      connections.set(request.id, conn);
       await connect(conn);
+      connections.set(request.id, conn);
       return null;
     }
     case 'query': {
