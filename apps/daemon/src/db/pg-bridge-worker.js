@@ -205,6 +205,8 @@ async function handle(request) {
       try {
         await client.query(request.sql);
       } catch (error) {
+        // BEGIN went through but the lock did not (cancelled by the statement timeout): end what was begun.
+        if (!conn.lost) await client.query('ROLLBACK').catch(() => {});
         throw mark(conn, error);
       }
       conn.inTransaction = true;

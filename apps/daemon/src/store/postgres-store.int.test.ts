@@ -81,6 +81,27 @@ describePostgres('PostgresStore', () => {
       expect(b.slices.read({ rolloutId: 'r1', fromMs: 0, toMs: 1_000 })[0]?.aggregate.spans).toBe(10);
     });
 
+    it("changes of two processes never interleave: one waits for the other's change lock", () => {
+      const schema = freshSchemaName();
+      const a = freshPostgresStore({ schema });
+      // B waits at most 1.5 s for a lock, so that waiting inside A's change (which cannot end while this thread
+      // waits) shows as B's statement cancelled, where a missing lock would let B commit in the middle of A.
+      const b = freshPostgresStore({ schema, statementTimeoutMs: 1_500 });
+      a.transaction(() => {
+        a.segments.put('from-a', { a: 1 }, 'x');
+        expect(() => b.transaction(() => b.segments.put('from-b', { b: 1 }, 'x'))).toThrow(
+          expect.objectContaining({ code: '57014' }),
+        );
+      });
+      // Ingest's own rows take no change lock: B writes them while A holds it.
+      a.transaction(() => {
+        b.slices.commit([], new Map([['r1', 'spans']]));
+      });
+      expect(b.transaction(() => b.segments.put('from-b', { b: 1 }, 'x')).name).toBe('from-b');
+      expect(a.segments.list().map((s) => s.name)).toEqual(['from-a', 'from-b']);
+      expect(a.slices.source('r1')).toBe('spans');
+    });
+
     it('a trace recorded by one writer joins a score read by another', () => {
       const schema = freshSchemaName();
       const a = freshPostgresStore({ schema });
