@@ -176,6 +176,15 @@ describePostgres('PostgresStore', () => {
       });
     });
 
+    it('a statement past the statement timeout is cancelled (a storage_busy 503), and the connection goes on', () => {
+      const store = freshPostgresStore({ statementTimeoutMs: 300 });
+      expect(() => store.transaction(() => store.connection.query('SELECT pg_sleep(5)'))).toThrow(
+        expect.objectContaining({ code: '57014' }),
+      );
+      expect(() => store.ping()).not.toThrow();
+      expect(store.transaction(() => store.segments.put('after', { a: 1 }, 'x').name)).toBe('after');
+    });
+
     it('an unreachable server is a clear error with the storage_unavailable code, not a hang', () => {
       const started = Date.now();
       expect(() =>
