@@ -57,3 +57,23 @@ CREATE TABLE pack_upgrade_notes (
 CREATE INDEX pack_upgrade_notes_pack ON pack_upgrade_notes (pack, id);
 `,
 };
+
+/** PostgreSQL version 7: each pack version's content as its first apply fixed it (SQLite's 150). */
+export const postgresPackVersionMigration: PgMigration = {
+  version: 7,
+  name: 'pack-versions',
+  sql: `
+CREATE TABLE pack_versions (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  pack TEXT COLLATE "C" NOT NULL,
+  version TEXT COLLATE "C" NOT NULL,
+  content_hash TEXT NOT NULL,
+  bundle TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  revision INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  first_applied_at TEXT NOT NULL,
+  UNIQUE (pack, version)
+);
+`,
+};

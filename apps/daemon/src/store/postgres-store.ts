@@ -10,6 +10,7 @@ import { PostgresSliceStore } from '../ingest/postgres-slice-store.js';
 import { PostgresTraceStore } from '../ingest/postgres-trace-store.js';
 import type { TraceJoinBounds } from '../ingest/sqlite-trace-store.js';
 import { PostgresPackStore } from '../packs/postgres-pack-store.js';
+import { PostgresPackVersionStore } from '../packs/postgres-pack-version-store.js';
 import { PostgresRolloutStore } from '../rollouts/postgres-rollout-store.js';
 import { PostgresSegmentStore } from '../segments/postgres-segment-store.js';
 import { postgresMigrations } from './postgres-migrations.js';
@@ -47,6 +48,7 @@ export class PostgresStore implements Store {
   readonly audit: PostgresAuditStore;
   readonly revisions: PostgresRevisionStore;
   readonly packs: PostgresPackStore;
+  readonly packVersions: PostgresPackVersionStore;
   readonly rollouts: PostgresRolloutStore;
   readonly controller: PostgresControllerStateStore;
   readonly slices: PostgresSliceStore;
@@ -65,6 +67,7 @@ export class PostgresStore implements Store {
     this.audit = new PostgresAuditStore(db);
     this.revisions = new PostgresRevisionStore(db);
     this.packs = new PostgresPackStore(db);
+    this.packVersions = new PostgresPackVersionStore(db);
     this.rollouts = new PostgresRolloutStore(db);
     this.controller = new PostgresControllerStateStore(db);
     this.slices = new PostgresSliceStore(db, {
