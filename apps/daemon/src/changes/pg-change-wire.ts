@@ -9,6 +9,8 @@ export interface PgChangeWireOptions {
   /** `postgres://…` of the shared database. */
   readonly connectionString: string;
   readonly channel?: string;
+  /** How the connection names itself in `pg_stat_activity` (default `canaryd-changes`). */
+  readonly applicationName?: string;
   /** First wait before reconnecting (ms, default 100); doubles up to `maxReconnectMs`. */
   readonly reconnectMs?: number;
   /** Longest wait between reconnection attempts (ms, default 5000). */
@@ -56,7 +58,7 @@ export class PgChangeWire implements ChangeWire {
     if (this.#closed) return;
     const client = new pg.Client({
       connectionString: this.#options.connectionString,
-      application_name: 'canaryd-changes',
+      application_name: this.#options.applicationName ?? 'canaryd-changes',
       keepAlive: true,
     });
     this.#client = client;

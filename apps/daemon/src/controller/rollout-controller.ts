@@ -171,8 +171,10 @@ export class RolloutController {
           this.#look(rollout, record);
         } catch (err) {
           if (err instanceof LeadershipLostError) {
-            // Nothing of the look was written: the new leader looks again from the state as committed.
+            // Nothing of the look was written: the new leader looks again from the state as committed. Should
+            // the leadership still claim this replica, the next try waits as after a failed commit.
             this.#fenced(rollout, err);
+            failed = true;
             break;
           }
           failed = true;

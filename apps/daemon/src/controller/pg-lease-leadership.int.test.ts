@@ -1,0 +1,139 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPgTestSchema, type PgTestSchema, postgresAvailable } from '../testing/pg-test-schema.js';
+import { LeadershipLostError } from './leadership.js';
+import type { LeaseFence } from './lease-fence.js';
+import { PgLeaseLeadership } from './pg-lease-leadership.js';
+import {
+  CONTROLLER_LEASE,
+  PG_LEASE_ACQUIRE_SQL,
+  PG_LEASE_FENCE_SQL,
+  PG_LEASE_TABLE_SQL,
+} from './pg-lease-sql.js';
+
+const available = await postgresAvailable();
+
+/** Polls `check` until it holds; a hang guard, not a timing assertion. */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 25_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The fence answered as the store would; each test sets what the store's transaction found. */
+class ScriptedFence implements LeaseFence {
+  answer = true;
+  holds(): boolean {
+    return this.answer;
+  }
+}
+
+describe.skipIf(!available)('PgLeaseLeadership (PostgreSQL)', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn();
+  });
+
+  async function schema(): Promise<PgTestSchema> {
+    const s = await createPgTestSchema();
+    cleanups.push(() => s.drop());
+    return s;
+  }
+
+  function replica(url: string, holder: string, ttlMs = 600, fence: LeaseFence = new ScriptedFence()) {
+    const transitions: boolean[] = [];
+    const leadership = new PgLeaseLeadership({ connectionString: url, fence, ttlMs, holder });
+    leadership.subscribe((leader) => transitions.push(leader));
+    cleanups.push(() => leadership.close());
+    return { leadership, transitions };
+  }
+
+  async function client(url: string): Promise<pg.Client> {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    cleanups.push(() => c.end());
+    return c;
+  }
+
+  it('elects one replica; when it leaves, another takes over with a higher epoch', async () => {
+    const s = await schema();
+    const a = replica(s.url, 'a');
+    const b = replica(s.url, 'b');
+    await a.leadership.start();
+    await b.leadership.start();
+    expect(a.leadership.isLeader()).toBe(true);
+    expect(b.leadership.isLeader()).toBe(false);
+    const first = a.leadership.epoch();
+    expect(first).not.toBeNull();
+
+    await a.leadership.close();
+    await until(() => b.leadership.isLeader(), 'b to take over');
+    expect(b.leadership.epoch()).toBe((first ?? 0) + 1);
+    expect(a.transitions).toEqual([true, false]);
+    expect(b.transitions).toEqual([true]);
+  });
+
+  it('waits out a dead leader’s lease, then takes over', async () => {
+    const s = await schema();
+    await s.query(PG_LEASE_TABLE_SQL);
+    // A leader killed with -9 leaves its row behind, unexpired for its time to live.
+    await s.query(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'dead', 800]);
+    await s.query(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'dead', 800]);
+    const b = replica(s.url, 'b', 600);
+    await b.leadership.start();
+    expect(b.leadership.isLeader()).toBe(false);
+    await until(() => b.leadership.isLeader(), 'b to take over after the lease expires');
+    expect(b.leadership.epoch()).toBe(2);
+    const rows = await s.query<{ holder: string }>('SELECT holder FROM canaryd_leases');
+    expect(rows).toEqual([{ holder: 'b' }]);
+  });
+
+  it('fences: a leader whose lease the store no longer finds cannot commit, and stops leading', async () => {
+    const s = await schema();
+    const fence = new ScriptedFence();
+    const a = replica(s.url, 'a', 5000, fence);
+    await a.leadership.start();
+    expect(() => a.leadership.fence()).not.toThrow();
+    fence.answer = false;
+    expect(() => a.leadership.fence()).toThrow(LeadershipLostError);
+    expect(a.leadership.isLeader()).toBe(false);
+  });
+
+  it('the fence statement holds the lease through the commit: a takeover waits, and a stale holder then finds nothing', async () => {
+    const s = await schema();
+    await s.query(PG_LEASE_TABLE_SQL);
+    const [row] = await s.query<{ epoch: string }>(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'a', 300]);
+    const epoch = Number(row?.epoch);
+    const store = await client(s.url);
+    const rival = await client(s.url);
+
+    // a's commit checks the fence while its lease is good, then is slow to commit.
+    await store.query('BEGIN');
+    expect((await store.query(PG_LEASE_FENCE_SQL, [CONTROLLER_LEASE, 'a', epoch])).rows).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    let took = false;
+    const takeover = rival.query(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'b', 5000]).then((r) => {
+      took = true;
+      return r;
+    });
+    await until(
+      async () =>
+        (
+          await s.query('SELECT 1 FROM pg_locks WHERE NOT granted AND pid = $1', [
+            (rival as unknown as { processID: number }).processID,
+          ])
+        ).length > 0,
+      'the takeover to wait on the fenced commit',
+    );
+    expect(took).toBe(false);
+    await store.query('COMMIT');
+    expect((await takeover).rows).toEqual([{ epoch: String(epoch + 1) }]);
+
+    // After the takeover, a's next commit finds no lease of its own and rolls back.
+    await store.query('BEGIN');
+    expect((await store.query(PG_LEASE_FENCE_SQL, [CONTROLLER_LEASE, 'a', epoch])).rows).toHaveLength(0);
+    await store.query('ROLLBACK');
+  });
+});
