@@ -4,6 +4,8 @@
 // process (autocannon, the load tool, and the floor) to core 1, so the two do not share a core.
 //
 //   pnpm --filter @prompt-canary/bench run otlp-e2e      (expects apps/daemon/dist to be built)
+//   OTLP_E2E_DB=postgres://user@127.0.0.1/canary_bench pnpm --filter @prompt-canary/bench run otlp-e2e
+//                                                        (the same on PostgreSQL: an empty database or schema)
 //
 // Every run is bounded: ROUNDS × DURATION seconds of load, a fixed number of floor passes.
 
@@ -26,6 +28,9 @@ const CONNECTIONS = Number(process.env.OTLP_E2E_CONNECTIONS ?? 4);
 const FLOOR_PASSES = 40;
 const FLOOR_SAMPLES = 3;
 const PACK = 'bench-prompts';
+/** A `postgres://` URL runs the daemon on PostgreSQL; by default a fresh SQLite file. */
+const DB = process.env.OTLP_E2E_DB;
+const ENGINE = DB?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite';
 const MAIN =
   process.env.BENCH_DAEMON_MAIN ?? fileURLToPath(new URL('../apps/daemon/dist/main.js', import.meta.url));
 
@@ -173,7 +178,7 @@ const server = await startNodeServer(
     '--port',
     '0',
     '--db',
-    join(dir, 'canary.db'),
+    DB ?? join(dir, 'canary.db'),
   ],
   { CANARYD_ADMIN_TOKEN: ADMIN_TOKEN, CANARYD_LOG_LEVEL: '' },
 );
@@ -237,7 +242,7 @@ try {
   const col = (key) => median(rows.map((r) => r[key]));
   console.log(`## OTLP ingest, end to end
 
-Node ${process.version}, ${cpus().length} cores; canaryd (file database) ${pinned ? 'pinned to core 0, load tool and floor to core 1' : 'not pinned (taskset failed)'};
+Node ${process.version}, ${cpus().length} cores; canaryd (${ENGINE === 'SQLite' ? 'file database' : 'PostgreSQL on this machine, not pinned'}) ${pinned ? 'pinned to core 0, load tool and floor to core 1' : 'not pinned (taskset failed)'};
 1-minute load average ${loadavg()[0].toFixed(1)} at the end. ${PAYLOADS} ExportTraceServiceRequest payloads of ${SPANS} flagged
 spans shaped like the in-process OTLP benchmark's (12–16 attributes, a quarter with prompt and completion
 contents, which are dropped; sessions of ~6 turns carrying \`feature_flag.context.id\`, 10% canary), autocannon ${CONNECTIONS} connections,
@@ -247,7 +252,7 @@ before and after each round. Median over rounds.
 | path | spans/s | × floor | CPU µs per span | × floor (CPU) | request p99 (ms) |
 |---|---:|---:|---:|---:|---:|
 | protobufjs \`decode\` only (floor) | ${fmt(col('floor'))} | 1.00 | ${col('floorCpu').toFixed(2)} | 1.00 | — |
-| \`POST /v1/traces\`: HTTP + decode + aggregation + SQLite commit before the 2xx | ${fmt(col('e2e'))} | ${col('ratio').toFixed(2)} | ${col('daemonCpuUs').toFixed(2)} | ${col('cpuRatio').toFixed(2)} | ${col('p99')} |
+| \`POST /v1/traces\`: HTTP + decode + aggregation + ${ENGINE} commit before the 2xx | ${fmt(col('e2e'))} | ${col('ratio').toFixed(2)} | ${col('daemonCpuUs').toFixed(2)} | ${col('cpuRatio').toFixed(2)} | ${col('p99')} |
 
 Non-2xx answers: ${rows.reduce((n, r) => n + r.non2xx, 0)}. Units counted by the analysis afterwards: ${JSON.stringify(analysis.srm.units ?? null)}.
 `);

@@ -4,13 +4,15 @@ import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { createApp } from './app.js';
 import { SystemClock } from './clock/clock.js';
-import { openDatabase, type SqliteDatabase } from './db/database.js';
+import { openDatabase } from './db/database.js';
 import { createDaemonMetrics } from './ops/daemon-metrics.js';
 import { logRedaction } from './security/log-redaction.js';
 import { ConfigError, type DaemonConfig, parseDaemonConfig } from './settings/daemon-config.js';
 import { parseLimitSettings } from './settings/limit-settings.js';
 import { defaultSettings, type Settings } from './settings/settings.js';
+import { PostgresStore } from './store/postgres-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
 import { createFirstAdminToken, ensureAdminToken } from './tokens/bootstrap-tokens.js';
 
 /** How long shutdown waits for in-flight requests before closing their connections. */
@@ -33,28 +35,55 @@ function readConfig(): DaemonConfig & { settings: Partial<Settings> } {
   }
 }
 
+/** Whether `--db` names a PostgreSQL server rather than a SQLite file. */
+function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+/** The database as logs show it: a PostgreSQL URL without its password. */
+function describeDb(db: string): string {
+  if (!isPostgresUrl(db)) return db;
+  try {
+    const url = new URL(db);
+    if (url.password !== '') url.password = '***';
+    for (const key of [...url.searchParams.keys()]) if (/pass/i.test(key)) url.searchParams.set(key, '***');
+    return url.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
 function open(
   config: DaemonConfig & { settings: Partial<Settings> },
   clock: SystemClock,
-): { db: SqliteDatabase; store: SqliteStore } {
+): { store: Store; close: () => void } {
   const path = config.db;
   const { settings } = config;
+  const traceJoin = {
+    ...(settings.traceJoinHours === undefined ? {} : { maxAgeMs: settings.traceJoinHours * 3_600_000 }),
+    ...(settings.traceJoinMaxRows === undefined ? {} : { maxRows: settings.traceJoinMaxRows }),
+  };
+  if (isPostgresUrl(path)) {
+    try {
+      const store = PostgresStore.open(path, { now: () => clock.now(), traceJoin });
+      return { store, close: () => store.close() };
+    } catch (error) {
+      return fail(`cannot open database ${describeDb(path)}: ${(error as Error).message}`, 2);
+    }
+  }
   try {
     const db = openDatabase(path, { synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
-    const traceJoin = {
-      ...(settings.traceJoinHours === undefined ? {} : { maxAgeMs: settings.traceJoinHours * 3_600_000 }),
-      ...(settings.traceJoinMaxRows === undefined ? {} : { maxRows: settings.traceJoinMaxRows }),
-    };
-    return { db, store: new SqliteStore(db, { now: () => clock.now(), traceJoin }) };
+    return { store: new SqliteStore(db, { now: () => clock.now(), traceJoin }), close: () => db.close() };
   } catch (error) {
     return fail(`cannot open database ${path}: ${(error as Error).message}`, 2);
   }
 }
 
-const USAGE = `Usage: canaryd [--host 0.0.0.0] [--port 4000] [--db ./data/canary.db] [--time-scale 1]
+const USAGE = `Usage: canaryd [--host 0.0.0.0] [--port 4000] [--db ./data/canary.db | postgres://…] [--time-scale 1]
 
 The Prompt Canary daemon. Every flag has an environment variable (CANARYD_HOST, CANARYD_PORT, CANARYD_DB,
-CANARYD_TIME_SCALE); CANARYD_ADMIN_TOKEN sets the admin token, CANARYD_LOG_LEVEL the log level.
+CANARYD_TIME_SCALE); CANARYD_ADMIN_TOKEN sets the admin token, CANARYD_LOG_LEVEL the log level. A --db of the form
+postgres://user@host/database runs on PostgreSQL instead of a SQLite file.
 `;
 
 async function main(): Promise<void> {
@@ -71,7 +100,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'canaryd' }, redact: logRedaction });
   const clock = new SystemClock(config.timeScale);
-  const { db, store } = open(config, clock);
+  const { store, close } = open(config, clock);
   const daemon = createApp({
     store,
     clock,
@@ -93,7 +122,7 @@ async function main(): Promise<void> {
       {
         host: info.address,
         port: info.port,
-        db: config.db,
+        db: describeDb(config.db),
         timeScale: config.timeScale,
         synchronous: config.synchronous,
         busyTimeoutMs: config.busyTimeoutMs,
@@ -120,7 +149,7 @@ async function main(): Promise<void> {
     await closed;
     clearInterval(sweep);
     clearTimeout(timer);
-    db.close();
+    close();
     logger.info('stopped');
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -26,6 +26,7 @@ export const apiErrorStatus = {
   internal_error: 500,
   storage_busy: 503,
   storage_full: 503,
+  storage_unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 /** A stable, snake_case error code of the admin API. */
@@ -84,6 +85,13 @@ export function apiErrorResponse(c: Context, error: ApiError): Response {
 
 /** The 503 answer of a write the database could not make (nothing of it was written); retry after a second. */
 export function storageError(failure: StorageFailure): ApiError {
+  if (failure === 'unavailable')
+    return new ApiError(
+      'storage_unavailable',
+      'the database cannot be reached; nothing was written, retry',
+      undefined,
+      { 'retry-after': '1' },
+    );
   return failure === 'busy'
     ? new ApiError(
         'storage_busy',
@@ -107,7 +115,7 @@ export interface ErrorLogger {
 
 /**
  * The app's `onError`: {@link ApiError} becomes its JSON answer; a write the database refused (locked past the busy
- * timeout, or full) is logged as a warning and answered `503 storage_busy` / `storage_full`; anything else is
+ * timeout, or full) is logged as a warning and answered `503 storage_busy` / `storage_full`, one it cannot reach `503 storage_unavailable`; anything else is
  * logged and answered `500 internal_error` without details.
  */
 export function handleError(logger: ErrorLogger): (error: Error, c: Context<AppEnv>) => Response {

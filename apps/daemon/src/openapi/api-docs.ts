@@ -44,8 +44,8 @@ const errorSchema = {
 
 /** What every route that writes may also answer: the database refusing the write, whole (`http/api-error.ts`). */
 const STORAGE_ERRORS =
-  'storage_busy (the database locked by another process past the busy timeout) or storage_full (no room ' +
-  'left): nothing was written; retry after Retry-After';
+  'storage_busy (the database locked by another process past the busy timeout), storage_full (no room ' +
+  'left) or storage_unavailable (PostgreSQL cannot be reached): nothing was written; retry after Retry-After';
 
 /** A route's answers, with the 503 of a refused write on every route that writes (OFREP only reads). */
 function withStorageErrors(route: RouteDoc): Record<number, string> {

@@ -1,0 +1,148 @@
+import type { PgConnection } from '../db/pg-connection.js';
+import { etagOf } from '../http/content-etag.js';
+import type { PackOutcome, PackRevision, PackStore, PackWrite, StoredPack } from './pack-store.js';
+import type { PromptPack } from './prompt-pack.js';
+
+interface PackRow {
+  name: string;
+  stable_version: string;
+  revision: number;
+  document: string;
+  etag: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface RevisionRow {
+  revision: number;
+  version: string;
+  document: string;
+  outcome: PackOutcome;
+  rollout_id: string | null;
+  actor: string;
+  applied_at: string;
+}
+
+function fromRow(row: PackRow): StoredPack {
+  return {
+    name: row.name,
+    stableVersion: row.stable_version,
+    revision: row.revision,
+    pack: JSON.parse(row.document) as PromptPack,
+    etag: row.etag,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function packEtag(revision: number, stableVersion: string, document: string): string {
+  return etagOf(`${revision}\n${stableVersion}\n${document}`);
+}
+
+/** {@link PackStore} on PostgreSQL's `packs` and `pack_revisions` tables; documents are kept as normalised JSON. */
+export class PostgresPackStore implements PackStore {
+  readonly #db: PgConnection;
+
+  constructor(db: PgConnection) {
+    this.#db = db;
+  }
+
+  get(name: string): StoredPack | undefined {
+    const row = this.#db.query<PackRow>('SELECT * FROM packs WHERE name = $1', [name]).rows[0];
+    return row && fromRow(row);
+  }
+
+  list(): StoredPack[] {
+    return this.#db.query<PackRow>('SELECT * FROM packs ORDER BY name').rows.map(fromRow);
+  }
+
+  history(name: string): PackRevision[] {
+    return this.#db
+      .query<RevisionRow>(
+        `SELECT revision, version, document, outcome, rollout_id, actor, applied_at FROM pack_revisions
+         WHERE pack = $1 ORDER BY revision DESC`,
+        [name],
+      )
+      .rows.map((row) => ({
+        revision: row.revision,
+        version: row.version,
+        outcome: row.outcome,
+        rolloutId: row.rollout_id,
+        actor: row.actor,
+        appliedAt: row.applied_at,
+        pack: JSON.parse(row.document) as PromptPack,
+      }));
+  }
+
+  put(write: PackWrite): StoredPack {
+    const name = write.pack.metadata.name;
+    const document = JSON.stringify(write.pack);
+    const revision = (this.get(name)?.revision ?? 0) + 1;
+    const etag = packEtag(revision, write.stableVersion, document);
+    // Both rows in one round trip; the caller's transaction makes them one write.
+    const [written] = this.#db.batch([
+      {
+        sql: `INSERT INTO packs (name, stable_version, revision, document, etag, created_at, updated_at)
+              VALUES ($1, $2, $3, $4, $5, $6, $6)
+              ON CONFLICT (name) DO UPDATE SET stable_version = excluded.stable_version,
+                revision = excluded.revision, document = excluded.document, etag = excluded.etag,
+                updated_at = excluded.updated_at
+              RETURNING *`,
+        params: [name, write.stableVersion, revision, document, etag, write.at],
+      },
+      {
+        sql: `INSERT INTO pack_revisions (pack, revision, version, document, outcome, rollout_id, actor, applied_at)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        params: [
+          name,
+          revision,
+          write.pack.spec.version,
+          document,
+          write.outcome,
+          write.rolloutId,
+          write.actor,
+          write.at,
+        ],
+      },
+    ]);
+    const row = written?.rows[0] as PackRow | undefined;
+    if (row === undefined) throw new Error(`pack ${name} vanished after write`);
+    return fromRow(row);
+  }
+
+  setStableVersion(name: string, version: string, at: string): StoredPack {
+    const current = this.#mustGet(name);
+    const etag = packEtag(current.revision, version, JSON.stringify(current.pack));
+    this.#db.run('UPDATE packs SET stable_version = $1, etag = $2, updated_at = $3 WHERE name = $4', [
+      version,
+      etag,
+      at,
+      name,
+    ]);
+    return this.#mustGet(name);
+  }
+
+  delete(name: string): boolean {
+    const [, deleted] = this.#db.batch([
+      { sql: 'DELETE FROM pack_upgrade_notes WHERE pack = $1', params: [name] },
+      { sql: 'DELETE FROM packs WHERE name = $1', params: [name] },
+    ]);
+    return (deleted?.rowCount ?? 0) > 0;
+  }
+
+  takeUpgradeNotes(name: string): string[] {
+    return this.#db
+      .query<{ id: number; note: string }>(
+        'DELETE FROM pack_upgrade_notes WHERE pack = $1 RETURNING id, note',
+        [name],
+      )
+      .rows.sort((a, b) => a.id - b.id)
+      .map((row) => row.note);
+  }
+
+  #mustGet(name: string): StoredPack {
+    const stored = this.get(name);
+    if (!stored) throw new Error(`pack ${name} does not exist`);
+    return stored;
+  }
+}

@@ -1,0 +1,14 @@
+import { postgresControllerMigration } from '../controller/postgres-controller-migrations.js';
+import type { PgMigration } from '../db/pg-migration.js';
+import { postgresCoreMigration } from '../db/postgres-core-migration.js';
+import { postgresSliceMigration } from '../ingest/postgres-slice-migrations.js';
+import { postgresPackMigration } from '../packs/postgres-pack-migrations.js';
+
+/**
+ * Every migration of the PostgreSQL schema, in version order (a numbering of its own, apart from SQLite's): the
+ * core tables 1, packs and rollouts 2, the controller's state 3, the analysis slices and the trace join 4. Each
+ * feature keeps its migrations beside its PostgreSQL adapter; this registry is the one place that orders them.
+ */
+export function postgresMigrations(): readonly PgMigration[] {
+  return [postgresCoreMigration, postgresPackMigration, postgresControllerMigration, postgresSliceMigration];
+}
