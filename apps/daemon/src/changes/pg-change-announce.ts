@@ -1,3 +1,4 @@
+import type { PgMigration } from '../db/pg-migration.js';
 import { CHANGE_CHANNEL } from './pg-change-wire.js';
 
 /**
@@ -20,3 +21,10 @@ DROP TRIGGER IF EXISTS ${table}_announce ON ${table};
 CREATE TRIGGER ${table}_announce AFTER INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION canaryd_audit_announce();
 `;
 }
+
+/** PostgreSQL version 5: every audit insert notifies the replicas at commit ({@link pgChangeAnnounceSql}). */
+export const postgresChangeAnnounceMigration: PgMigration = {
+  version: 5,
+  name: 'audit-announce',
+  sql: pgChangeAnnounceSql('audit'),
+};

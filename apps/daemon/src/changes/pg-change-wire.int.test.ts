@@ -1,15 +1,13 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
+import type { AuditDraft } from '../audit/audit-store.js';
+import type { PostgresStore } from '../store/postgres-store.js';
 import {
-  createPgTestSchema,
-  type PgTestSchema,
-  postgresAvailable,
-  TEST_POSTGRES_URL,
-} from '../testing/pg-test-schema.js';
-import { pgChangeAnnounceSql } from './pg-change-announce.js';
+  describePostgres,
+  freshPostgresStore,
+  postgresTestUrl,
+} from '../store/testing/postgres-test-store.js';
 import { PgChangeWire } from './pg-change-wire.js';
-
-const available = await postgresAvailable();
 
 /** Polls `check` until it holds; a hang guard, not a timing assertion. */
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
@@ -20,62 +18,92 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
   }
 }
 
-describe.skipIf(!available)('PgChangeWire and the audit trigger (PostgreSQL)', () => {
+const entry: AuditDraft = {
+  at: '2026-01-01T00:00:00.000Z',
+  actor: 'alice',
+  action: 'flag.put',
+  target: 'flag:a',
+  pack: null,
+  reason: null,
+  before: null,
+  after: null,
+  revision: null,
+};
+
+describePostgres('PgChangeWire and the audit log’s notification (PostgreSQL)', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const fn of cleanups.splice(0).reverse()) await fn();
   });
 
-  async function setup(): Promise<{ schema: PgTestSchema; wire: PgChangeWire; signals: () => number }> {
-    const schema = await createPgTestSchema();
-    cleanups.push(() => schema.drop());
-    await schema.query('CREATE TABLE audit (id bigserial PRIMARY KEY, action text NOT NULL)');
-    await schema.query(pgChangeAnnounceSql('audit'));
+  async function setup(): Promise<{
+    store: PostgresStore;
+    wire: PgChangeWire;
+    ids: string[];
+    name: string;
+  }> {
+    const store = freshPostgresStore();
+    const name = `wire-${Math.random().toString(16).slice(2)}`;
     const wire = new PgChangeWire({
-      connectionString: schema.url,
+      connectionString: postgresTestUrl,
       reconnectMs: 20,
-      applicationName: `wire-${schema.name}`,
+      applicationName: name,
     });
     cleanups.push(() => wire.close());
+    const ids: string[] = [];
+    // The payload is the audit id; the wire itself only signals, so the test listens beside it for the ids.
+    const listener = new pg.Client({ connectionString: postgresTestUrl });
+    await listener.connect();
+    listener.on('notification', (n) => ids.push(n.payload ?? ''));
+    await listener.query('LISTEN canaryd_changes');
+    cleanups.push(() => listener.end());
     let count = 0;
     wire.start(() => count++);
-    await until(() => wire.connected(), 'the wire to listen');
-    return { schema, wire, signals: () => count };
+    await until(() => wire.connected() && count === 1, 'the wire to listen and signal once');
+    return { store, wire, ids, name };
   }
 
-  async function client(url: string): Promise<pg.Client> {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    cleanups.push(() => c.end());
-    return c;
-  }
-
-  it('signals once on connecting, then on each committed audit entry, never on a rolled-back one', async () => {
-    const { schema, signals } = await setup();
-    expect(signals()).toBe(1);
-    const writer = await client(schema.url);
-    await writer.query('BEGIN');
-    await writer.query("INSERT INTO audit (action) VALUES ('flag.put')");
-    await writer.query('ROLLBACK');
-    await writer.query("INSERT INTO audit (action) VALUES ('flag.put')");
-    await until(() => signals() === 2, 'the committed insert to signal');
-    // The rolled-back insert never signals: a later commit's signal is the only other one.
-    await writer.query("INSERT INTO audit (action) VALUES ('flag.delete')");
-    await until(() => signals() === 3, 'the second commit to signal');
+  it('notifies each committed audit entry at commit, never a rolled-back one', async () => {
+    const { store, ids } = await setup();
+    let rolledBack = 0;
+    expect(() =>
+      store.transaction(() => {
+        rolledBack = store.audit.append(entry);
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    const id = store.transaction(() => store.audit.append(entry));
+    await until(() => ids.includes(String(id)), 'the committed entry’s notification');
+    const committed = store.transaction(() => store.audit.append({ ...entry, action: 'flag.delete' }));
+    await until(() => ids.includes(String(committed)), 'the second commit’s notification');
+    // Other suites on this database notify too; of this store's ids, only the committed ones were announced.
+    const mine = store.audit.since(0, 100).map((e) => String(e.id));
+    expect(mine).toEqual([String(id), String(committed)]);
+    // Notifications arrive in commit order: had the rolled-back entry been announced, it would be here by now.
+    expect(rolledBack).toBeGreaterThan(0);
+    expect(ids).not.toContain(String(rolledBack));
   });
 
-  it('reconnects after the connection is killed and signals again, so the feed catches up', async () => {
-    const { schema, wire, signals } = await setup();
-    const admin = await client(TEST_POSTGRES_URL);
+  it('reconnects after its connection is killed and signals again, so the feed catches up', async () => {
+    const { wire, name } = await setup();
+    let signals = 0;
+    await wire.close();
+    const again = new PgChangeWire({
+      connectionString: postgresTestUrl,
+      reconnectMs: 20,
+      applicationName: name,
+    });
+    cleanups.push(() => again.close());
+    again.start(() => signals++);
+    await until(() => again.connected() && signals === 1, 'the wire to listen');
+    const admin = new pg.Client({ connectionString: postgresTestUrl });
+    await admin.connect();
+    cleanups.push(() => admin.end());
     const killed = await admin.query(
       'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
-      [`wire-${schema.name}`],
+      [name],
     );
     expect(killed.rows).toHaveLength(1);
-    await until(() => signals() >= 2 && wire.connected(), 'the wire to reconnect and signal');
-    const writer = await client(schema.url);
-    const before = signals();
-    await writer.query("INSERT INTO audit (action) VALUES ('flag.put')");
-    await until(() => signals() > before, 'a commit after the reconnection to signal');
+    await until(() => signals >= 2 && again.connected(), 'the wire to reconnect and signal');
   });
 });

@@ -1,7 +1,11 @@
 import pg from 'pg';
 import type { ChangeWire } from './change-wire.js';
 
-/** The notification channel every replica listens on; the audit log's trigger notifies it at commit. */
+/**
+ * The notification channel every replica listens on; the audit log's trigger notifies it at commit. Channels are
+ * per database, not per schema: daemons in other schemas of the same database nudge each other now and then, which
+ * costs a catch-up read that finds nothing.
+ */
 export const CHANGE_CHANNEL = 'canaryd_changes';
 
 /** What {@link PgChangeWire} is built from. */

@@ -4,17 +4,14 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { type Leadership, LeadershipLostError } from './leadership.js';
 import type { LeaseFence } from './lease-fence.js';
-import {
-  CONTROLLER_LEASE,
-  PG_LEASE_ACQUIRE_SQL,
-  PG_LEASE_RELEASE_SQL,
-  PG_LEASE_TABLE_SQL,
-} from './pg-lease-sql.js';
+import { CONTROLLER_LEASE, PG_LEASE_ACQUIRE_SQL, PG_LEASE_RELEASE_SQL } from './pg-lease-sql.js';
 
 /** What {@link PgLeaseLeadership} is built from. */
 export interface PgLeaseLeadershipOptions {
   /** `postgres://…` of the shared database; the lease is renewed on a connection of its own. */
   readonly connectionString: string;
+  /** The schema of the store's tables, when not the connection's `search_path` (as `PgConnectionOptions.schema`). */
+  readonly schema?: string;
   /** The store's side of the lease, checked inside each controller commit. */
   readonly fence: LeaseFence;
   /** How long a lease lasts without renewal (ms, default 15000): a dead leader is replaced within about this. */
@@ -148,8 +145,14 @@ export class PgLeaseLeadership implements Leadership {
       connectionTimeoutMillis: this.#ttlMs / 3,
     });
     client.on('error', (error) => this.#options.onError?.(error));
-    await client.connect();
-    await client.query(PG_LEASE_TABLE_SQL);
+    try {
+      await client.connect();
+      if (this.#options.schema !== undefined)
+        await client.query(`SET search_path TO ${client.escapeIdentifier(this.#options.schema)}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     this.#client = client;
     return client;
   }

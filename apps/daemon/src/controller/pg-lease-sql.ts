@@ -1,3 +1,5 @@
+import type { PgMigration } from '../db/pg-migration.js';
+
 /** The lease the rollout controller's replicas compete for. */
 export const CONTROLLER_LEASE = 'controller';
 
@@ -6,7 +8,7 @@ export const CONTROLLER_LEASE = 'controller';
  * clocks never matter), and its epoch, raised each time the lease changes hands.
  */
 export const PG_LEASE_TABLE_SQL = `
-CREATE TABLE IF NOT EXISTS canaryd_leases (
+CREATE TABLE canaryd_leases (
   name text PRIMARY KEY,
   holder text NOT NULL,
   epoch bigint NOT NULL,
@@ -42,3 +44,10 @@ export const PG_LEASE_FENCE_SQL = `
 SELECT epoch FROM canaryd_leases
 WHERE name = $1 AND holder = $2 AND epoch = $3 AND expires_at > clock_timestamp()
 FOR SHARE`;
+
+/** PostgreSQL version 6: the controller's lease ({@link PG_LEASE_TABLE_SQL}). */
+export const postgresLeaseMigration: PgMigration = {
+  version: 6,
+  name: 'controller-lease',
+  sql: PG_LEASE_TABLE_SQL,
+};

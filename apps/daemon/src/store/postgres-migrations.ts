@@ -1,3 +1,5 @@
+import { postgresChangeAnnounceMigration } from '../changes/pg-change-announce.js';
+import { postgresLeaseMigration } from '../controller/pg-lease-sql.js';
 import { postgresControllerMigration } from '../controller/postgres-controller-migrations.js';
 import type { PgMigration } from '../db/pg-migration.js';
 import { postgresCoreMigration } from '../db/postgres-core-migration.js';
@@ -10,5 +12,12 @@ import { postgresPackMigration } from '../packs/postgres-pack-migrations.js';
  * feature keeps its migrations beside its PostgreSQL adapter; this registry is the one place that orders them.
  */
 export function postgresMigrations(): readonly PgMigration[] {
-  return [postgresCoreMigration, postgresPackMigration, postgresControllerMigration, postgresSliceMigration];
+  return [
+    postgresCoreMigration,
+    postgresPackMigration,
+    postgresControllerMigration,
+    postgresSliceMigration,
+    postgresChangeAnnounceMigration,
+    postgresLeaseMigration,
+  ];
 }
