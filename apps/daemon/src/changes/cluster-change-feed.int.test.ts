@@ -142,6 +142,25 @@ describe('ClusterChangeFeed: two replicas on one database', () => {
     expect(b.events).toHaveLength(3);
   });
 
+  it('keeps order and delivers once when a listener commits a change of its own while being told of another', () => {
+    const { a, b } = setup();
+    const first = put(a, 'one', true).audit?.id;
+    const second = put(a, 'two', true).audit?.id;
+    let reacted = false;
+    b.feed.subscribe((e) => {
+      if (reacted || e.audit.id !== first) return;
+      reacted = true;
+      put(b, 'reaction', true);
+    });
+    b.feed.catchUp();
+    const ids = b.events.map((e) => e.audit.id);
+    expect(ids.slice(0, 2)).toEqual([first, second]);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
+    b.feed.catchUp();
+    expect(b.events).toHaveLength(3);
+  });
+
   it('catches up on the periodic poll when a notification was lost', async () => {
     const { a, b } = setup();
     put(a, 'checkout', true);

@@ -101,6 +101,9 @@ export class ClusterChangeFeed implements ChangeFeed {
     for (;;) {
       const page = this.#deps.source.since(this.#cursor, PAGE);
       for (const audit of page) {
+        // A listener that commits a change of its own delivers it (and moves the cursor past it) before this loop
+        // ends: what this page still holds behind the cursor was delivered then.
+        if (audit.id <= this.#cursor) continue;
         this.#cursor = audit.id;
         // The change this replica is announcing keeps its own event (remote: false).
         this.#deliver(local !== null && audit.id === local.audit.id ? local : remoteEvent(audit));
