@@ -247,6 +247,17 @@ suite(title, () => {
       );
       expect(await res.json()).toMatchObject({ key: 'pushed', value: true });
     }
+    // Caught up everywhere: the feed's lag reads 0 on every replica.
+    for (const replica of [a, b, c]) {
+      await until(
+        async () =>
+          (await (await replica.request('GET', '/metrics')).text()).match(
+            /^canaryd_change_feed_lag_seconds (\S+)$/m,
+          )?.[1],
+        (lag) => lag === '0',
+        'the change feed lag to read 0',
+      );
+    }
   });
 
   it('spans sent to all three replicas appear once each in the analysis', async () => {

@@ -1,41 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { ManualClock } from '../clock/clock.js';
 import { createTestDaemon, type TestDaemon } from '../testing/test-daemon.js';
-import { type Leadership, LeadershipLostError } from './leadership.js';
 import { ScriptedAnalysis } from './testing/scripted-analysis.js';
+import { ScriptedLeadership } from './testing/scripted-leadership.js';
 
 const T0 = Date.parse('2026-01-05T12:00:00.000Z');
 const MIN = 60_000;
-
-/** Leadership as the test says (the PostgreSQL lease is tested in `pg-lease-leadership.int.test.ts`). */
-class ScriptedLeadership implements Leadership {
-  leader: boolean;
-  /** The store no longer finds this replica's lease: every fenced commit fails. */
-  fenceLost = false;
-  fenced = 0;
-  readonly #listeners = new Set<(leader: boolean) => void>();
-  constructor(leader: boolean) {
-    this.leader = leader;
-  }
-  isLeader(): boolean {
-    return this.leader;
-  }
-  fence(): void {
-    this.fenced++;
-    if (this.leader && !this.fenceLost) return;
-    // As the lease does: a replica whose fence failed is no longer the leader.
-    this.set(false);
-    throw new LeadershipLostError('lease lost');
-  }
-  subscribe(listener: (leader: boolean) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-  set(leader: boolean): void {
-    this.leader = leader;
-    for (const l of [...this.#listeners]) l(leader);
-  }
-}
 
 function pack(version: string) {
   return {
