@@ -91,7 +91,7 @@ export class PgConnection {
 
   /** Runs one statement and returns its rows. */
   query<R>(sql: string, params: readonly unknown[] = []): PgResult<R> {
-    return this.#call({ op: 'query', sql, params }) as PgResult<R>;
+    return this.#call({ op: 'query', sql, params: textSafe(params) }) as PgResult<R>;
   }
 
   /** Runs one statement and returns how many rows it touched. */
@@ -106,7 +106,9 @@ export class PgConnection {
    */
   batch(statements: readonly PgStatement[]): PgResult<Record<string, unknown>>[] {
     if (statements.length === 0) return [];
-    return this.#call({ op: 'batch', statements }) as PgResult<Record<string, unknown>>[];
+    return this.#call({ op: 'batch', statements: statements.map(safeStatement) }) as PgResult<
+      Record<string, unknown>
+    >[];
   }
 
   /**
@@ -117,7 +119,9 @@ export class PgConnection {
   atomically(statements: readonly PgStatement[]): PgResult<Record<string, unknown>>[] {
     if (statements.length === 0) return [];
     if (this.#depth > 0) return this.transaction(() => this.batch(statements), false);
-    return this.#call({ op: 'atomic', statements }) as PgResult<Record<string, unknown>>[];
+    return this.#call({ op: 'atomic', statements: statements.map(safeStatement) }) as PgResult<
+      Record<string, unknown>
+    >[];
   }
 
   /** Runs a text of several statements without parameters (migrations). */
@@ -201,6 +205,40 @@ export class PgConnection {
       throw error;
     }
   }
+}
+
+/**
+ * Parameters PostgreSQL's text can hold: it refuses the NUL character, which SQLite stores, so a NUL in a string
+ * (a looked-up name from a URL, free text) becomes U+FFFD. A lookup then finds nothing, as on SQLite where no
+ * validated name holds a NUL, instead of failing the request; JSON documents are unaffected (`JSON.stringify`
+ * escapes NUL).
+ */
+function textSafe(params: readonly unknown[]): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const value = params[i];
+    const safe =
+      typeof value === 'string'
+        ? withoutNul(value)
+        : Array.isArray(value) && value.some((v) => typeof v === 'string' && v.includes('\u0000'))
+          ? value.map((v) => (typeof v === 'string' ? withoutNul(v) : v))
+          : value;
+    if (safe !== value) {
+      out ??= [...params];
+      out[i] = safe;
+    }
+  }
+  return out ?? params;
+}
+
+function withoutNul(value: string): string {
+  return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+}
+
+function safeStatement(statement: PgStatement): PgStatement {
+  return statement.params === undefined
+    ? statement
+    : { sql: statement.sql, params: textSafe(statement.params) };
 }
 
 /**

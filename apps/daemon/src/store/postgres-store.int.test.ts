@@ -134,6 +134,27 @@ describePostgres('PostgresStore', () => {
       expect(() => store.ping()).not.toThrow();
     });
 
+    it('a NUL in a string finds nothing on lookup and is kept as U+FFFD in free text (PostgreSQL text refuses NUL)', () => {
+      const store = freshPostgresStore();
+      expect(store.packs.get('\u0000')).toBeUndefined();
+      expect(store.flags.get('a\u0000b')).toBeUndefined();
+      const id = store.audit.append({
+        at: 'x',
+        actor: 'a',
+        action: 'x',
+        target: 't',
+        pack: null,
+        reason: 'why\u0000not',
+        before: { s: 'in\u0000json' },
+        after: null,
+        revision: null,
+      });
+      expect(store.audit.since(id - 1, 1)[0]).toMatchObject({
+        reason: 'why\uFFFDnot',
+        before: { s: 'in\u0000json' },
+      });
+    });
+
     it('an unreachable server is a clear error with the storage_unavailable code, not a hang', () => {
       const started = Date.now();
       expect(() =>
