@@ -70,8 +70,9 @@ describePostgres('PgLeaseLeadership (PostgreSQL)', () => {
 
   it('elects one replica; when it leaves, another takes over with a higher epoch', async () => {
     const s = await schema();
-    const a = replica(s.name, 'a');
-    const b = replica(s.name, 'b');
+    // A lease long enough that a loaded machine never lets the first leader's lapse while the test looks.
+    const a = replica(s.name, 'a', 3_000);
+    const b = replica(s.name, 'b', 3_000);
     await a.leadership.start();
     await b.leadership.start();
     expect(a.leadership.isLeader()).toBe(true);
@@ -89,8 +90,8 @@ describePostgres('PgLeaseLeadership (PostgreSQL)', () => {
   it('waits out a dead leader’s lease, then takes over', async () => {
     const s = await schema();
     // A leader killed with -9 leaves its row behind, unexpired for its time to live.
-    await s.query(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'dead', 800]);
-    await s.query(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'dead', 800]);
+    await s.query(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'dead', 3_000]);
+    await s.query(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'dead', 3_000]);
     const b = replica(s.name, 'b', 600);
     await b.leadership.start();
     expect(b.leadership.isLeader()).toBe(false);
@@ -113,15 +114,20 @@ describePostgres('PgLeaseLeadership (PostgreSQL)', () => {
 
   it('the fence statement holds the lease through the commit: a takeover waits, and a stale holder then finds nothing', async () => {
     const s = await schema();
-    const [row] = await s.query<{ epoch: string }>(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'a', 300]);
+    // Long enough that a loaded machine cannot let it lapse before the fence; the test waits for it to lapse after.
+    const [row] = await s.query<{ epoch: string }>(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'a', 2_000]);
     const epoch = Number(row?.epoch);
     const store = await client(s.name);
     const rival = await client(s.name);
 
-    // a's commit checks the fence while its lease is good, then is slow to commit.
+    // a's commit checks the fence while its lease is good, then is slow to commit: past its lease.
     await store.query('BEGIN');
     expect((await store.query(PG_LEASE_FENCE_SQL, [CONTROLLER_LEASE, 'a', epoch])).rows).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await until(
+      async () =>
+        (await s.query('SELECT 1 FROM canaryd_leases WHERE expires_at < clock_timestamp()')).length === 1,
+      'the lease to lapse',
+    );
     let took = false;
     const takeover = rival.query(PG_LEASE_ACQUIRE_SQL, [CONTROLLER_LEASE, 'b', 5000]).then((r) => {
       took = true;
