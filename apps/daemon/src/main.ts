@@ -181,8 +181,9 @@ async function main(): Promise<void> {
     settings: config.settings,
     ...(replica === undefined ? {} : { feed: replica.feed, leadership: replica.leadership }),
   });
-  // The controller waits for the lease; the feed starts from what the app has just read.
-  await replica?.start();
+  // The feed starts from what the app has just read; the controller waits for the lease, which is competed for in
+  // the background (a slow database delays leadership, never the replica's readiness to serve).
+  void replica?.start();
 
   if (config.adminToken !== undefined) {
     ensureAdminToken(daemon.ctx, config.adminToken);
