@@ -32,10 +32,14 @@ async function unavailable(): Promise<string | null> {
 
 const reason = await unavailable();
 
-/** The daemon's `--db`: the test server, in this file's own schema. */
+/** A password the logs must never show (the test server trusts local connections and ignores it). */
+const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
+
+/** The daemon's `--db`: the test server, in this file's own schema, with a password when the URL has none. */
 function dbUrl(): string {
   const url = new URL(SERVER);
   url.searchParams.set('options', `-c search_path=${SCHEMA}`);
+  if (url.password === '') url.password = PASSWORD;
   return url.toString();
 }
 
@@ -87,7 +91,11 @@ suite(title, () => {
   });
 
   it('applies a pack a provider then reads; kill -9 during writes and a restart keep every acknowledged write', async () => {
-    daemon = new RestartableDaemon({ port: await freePort(), db: dbUrl() });
+    daemon = new RestartableDaemon({
+      port: await freePort(),
+      db: dbUrl(),
+      env: { CANARYD_LOG_LEVEL: 'info' },
+    });
     const d = daemon;
     await d.start();
     expect(await (await fetch(`${d.url}/readyz`)).json()).toMatchObject({ status: 'ready' });
@@ -143,5 +151,10 @@ suite(title, () => {
       'the provider to serve the flag made after the restart',
     );
     expect(await client.getStringValue('support-prompts', 'fallback', { targetingKey: 'u1' })).toBe('1.0.0');
+
+    // The log names the database without its password.
+    const password = new URL(dbUrl()).password;
+    expect(d.stdout).toContain('"db":"postgres://');
+    expect(d.stdout + d.stderr).not.toContain(password);
   });
 });

@@ -1,6 +1,12 @@
 import type { PgConnection } from '../db/pg-connection.js';
 import type { AuditDraft, AuditEntry, AuditPage, AuditQuery, AuditStore } from './audit-store.js';
 
+/**
+ * The columns read, named rather than `*`: a statement is prepared once per connection, and a column added by a
+ * later migration (another replica upgrading first) must not change what it returns.
+ */
+const AUDIT_COLUMNS = 'id, at, actor, action, target, pack, reason, before, after, revision';
+
 interface AuditRow {
   id: number;
   at: string;
@@ -64,7 +70,10 @@ export class PostgresAuditStore implements AuditStore {
 
   since(afterId: number, limit: number): AuditEntry[] {
     return this.#db
-      .query<AuditRow>('SELECT * FROM audit WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])
+      .query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE id > $1 ORDER BY id LIMIT $2`, [
+        afterId,
+        limit,
+      ])
       .rows.map(fromRow);
   }
 
@@ -84,12 +93,12 @@ export class PostgresAuditStore implements AuditStore {
     if (before === undefined) return { items: [], nextCursor: null };
     const rows =
       query.pack === undefined
-        ? this.#db.query<AuditRow>('SELECT * FROM audit WHERE id < $1 ORDER BY id DESC LIMIT $2', [
-            before,
-            query.limit + 1,
-          ]).rows
+        ? this.#db.query<AuditRow>(
+            `SELECT ${AUDIT_COLUMNS} FROM audit WHERE id < $1 ORDER BY id DESC LIMIT $2`,
+            [before, query.limit + 1],
+          ).rows
         : this.#db.query<AuditRow>(
-            'SELECT * FROM audit WHERE pack = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
+            `SELECT ${AUDIT_COLUMNS} FROM audit WHERE pack = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
             [query.pack, before, query.limit + 1],
           ).rows;
     const items = rows.slice(0, query.limit).map(fromRow);

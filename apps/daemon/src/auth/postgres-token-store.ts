@@ -2,6 +2,12 @@ import type { PgConnection } from '../db/pg-connection.js';
 import type { Scope } from './scopes.js';
 import type { StoredToken, TokenStore } from './token-store.js';
 
+/**
+ * The columns read, named rather than `*`: a statement is prepared once per connection, and a column added by a
+ * later migration (another replica upgrading first) must not change what it returns.
+ */
+const TOKEN_COLUMNS = 'name, token_hash, scopes, created_at';
+
 interface TokenRow {
   name: string;
   token_hash: string;
@@ -27,12 +33,13 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   get(name: string): StoredToken | undefined {
-    const row = this.#db.query<TokenRow>('SELECT * FROM tokens WHERE name = $1', [name]).rows[0];
+    const row = this.#db.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE name = $1`, [name])
+      .rows[0];
     return row && fromRow(row);
   }
 
   list(): StoredToken[] {
-    return this.#db.query<TokenRow>('SELECT * FROM tokens ORDER BY name').rows.map(fromRow);
+    return this.#db.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY name`).rows.map(fromRow);
   }
 
   put(token: StoredToken): void {

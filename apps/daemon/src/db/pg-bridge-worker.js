@@ -31,6 +31,7 @@ const UNAVAILABLE = 'CANARY_STORAGE_UNAVAILABLE';
  * @property {pg.Client | undefined} client
  * @property {boolean} inTransaction
  * @property {boolean} lost the client died; inside a transaction every statement fails until it ends
+ * @property {Promise<void> | undefined} [reconnecting] a new connection being opened in the background
  */
 
 /** @type {Map<number, Connection>} */
@@ -99,8 +100,15 @@ async function connect(conn) {
 }
 
 /**
- * The connection's client, reconnecting when it was lost outside a transaction. A transaction whose connection
- * died cannot go on: its statements fail until the main thread ends it.
+ * How long a call waits for a new connection before it is answered "unavailable" while the connection goes on
+ * being opened in the background: the main thread waits on every call, so an unreachable server must not stall
+ * it for a whole connect timeout on each request.
+ */
+const RECONNECT_WAIT_MS = 250;
+
+/**
+ * The connection's client, opening a new one when it was lost outside a transaction. A transaction whose
+ * connection died cannot go on: its statements fail until the main thread ends it.
  * @param {number} id
  */
 async function clientOf(id) {
@@ -108,10 +116,32 @@ async function clientOf(id) {
   if (conn === undefined) throw new Error(`no PostgreSQL connection ${id}`);
   if (conn.lost || conn.client === undefined) {
     if (conn.inTransaction) throw unavailable('the connection to PostgreSQL was lost inside a transaction');
-    const old = conn.client;
-    conn.client = undefined;
-    if (old !== undefined) await old.end().catch(() => {});
-    await connect(conn);
+    if (conn.reconnecting === undefined) {
+      const old = conn.client;
+      conn.client = undefined;
+      old?.end().catch(() => {});
+      const attempt = connect(conn).finally(() => {
+        conn.reconnecting = undefined;
+      });
+      // A failure is told to the call that waits for it; one that finishes after the wait is only dropped here.
+      attempt.catch(() => {});
+      conn.reconnecting = attempt;
+    }
+    /** @type {unknown} */
+    let timer;
+    const outcome = await Promise.race([
+      conn.reconnecting.then(
+        () => /** @type {const} */ ('ok'),
+        (error) => ({ error }),
+      ),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve('pending'), RECONNECT_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(/** @type {NodeJS.Timeout} */ (timer));
+    if (outcome === 'pending') throw unavailable('reconnecting to PostgreSQL');
+    if (outcome !== 'ok') throw /** @type {{ error: unknown }} */ (outcome).error;
+    if (conn.client === undefined) throw unavailable('reconnecting to PostgreSQL');
   }
   return /** @type {{ conn: Connection, client: pg.Client }} */ ({ conn, client: conn.client });
 }
@@ -159,8 +189,8 @@ async function handle(request) {
     case 'open': {
       /** @type {Connection} */
       const conn = { options: request.options, client: undefined, inTransaction: false, lost: false };
-      connections.set(request.id, conn);
       await connect(conn);
+      connections.set(request.id, conn);
       return null;
     }
     case 'query': {
@@ -205,6 +235,8 @@ async function handle(request) {
       try {
         await client.query(request.sql);
       } catch (error) {
+        // BEGIN went through but the lock did not (cancelled by the statement timeout): end what was begun.
+        if (!conn.lost) await client.query('ROLLBACK').catch(() => {});
         throw mark(conn, error);
       }
       conn.inTransaction = true;

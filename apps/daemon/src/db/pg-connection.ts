@@ -147,7 +147,12 @@ export class PgConnection {
     } else {
       this.exec(`SAVEPOINT canary_${this.#depth}`);
       if (exclusive && !this.#locked) {
-        this.query(`SELECT pg_advisory_xact_lock(${CHANGE_LOCK})`);
+        try {
+          this.query(`SELECT pg_advisory_xact_lock(${CHANGE_LOCK})`);
+        } catch (error) {
+          this.exec(`ROLLBACK TO SAVEPOINT canary_${this.#depth}; RELEASE SAVEPOINT canary_${this.#depth}`);
+          throw error;
+        }
         this.#locked = true;
       }
     }

@@ -3,6 +3,12 @@ import type { PgConnection } from '../db/pg-connection.js';
 import { etagOf } from '../http/content-etag.js';
 import type { FlagStore, StoredFlag } from './flag-store.js';
 
+/**
+ * The columns read, named rather than `*`: a statement is prepared once per connection, and a column added by a
+ * later migration (another replica upgrading first) must not change what it returns.
+ */
+const FLAG_COLUMNS = 'key, definition, owner_pack, etag, created_at, updated_at';
+
 interface FlagRow {
   key: string;
   definition: string;
@@ -31,12 +37,12 @@ export class PostgresFlagStore implements FlagStore {
   }
 
   get(key: string): StoredFlag | undefined {
-    const row = this.#db.query<FlagRow>('SELECT * FROM flags WHERE key = $1', [key]).rows[0];
+    const row = this.#db.query<FlagRow>(`SELECT ${FLAG_COLUMNS} FROM flags WHERE key = $1`, [key]).rows[0];
     return row && fromRow(row);
   }
 
   list(): StoredFlag[] {
-    return this.#db.query<FlagRow>('SELECT * FROM flags ORDER BY key').rows.map(fromRow);
+    return this.#db.query<FlagRow>(`SELECT ${FLAG_COLUMNS} FROM flags ORDER BY key`).rows.map(fromRow);
   }
 
   put(flag: Flag, ownerPack: string | null, at: string): StoredFlag {
@@ -46,7 +52,7 @@ export class PostgresFlagStore implements FlagStore {
       `INSERT INTO flags (key, definition, owner_pack, etag, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
        ON CONFLICT (key) DO UPDATE SET definition = excluded.definition, owner_pack = excluded.owner_pack,
          etag = excluded.etag, updated_at = excluded.updated_at
-       RETURNING *`,
+       RETURNING ${FLAG_COLUMNS}`,
       [flag.key, definition, ownerPack, etag, at],
     ).rows[0];
     if (!row) throw new Error(`flag ${flag.key} vanished after write`);

@@ -3,6 +3,12 @@ import { etagOf } from '../http/content-etag.js';
 import type { PackOutcome, PackRevision, PackStore, PackWrite, StoredPack } from './pack-store.js';
 import type { PromptPack } from './prompt-pack.js';
 
+/**
+ * The columns read, named rather than `*`: a statement is prepared once per connection, and a column added by a
+ * later migration (another replica upgrading first) must not change what it returns.
+ */
+const PACK_COLUMNS = 'name, stable_version, revision, document, etag, created_at, updated_at';
+
 interface PackRow {
   name: string;
   stable_version: string;
@@ -48,12 +54,12 @@ export class PostgresPackStore implements PackStore {
   }
 
   get(name: string): StoredPack | undefined {
-    const row = this.#db.query<PackRow>('SELECT * FROM packs WHERE name = $1', [name]).rows[0];
+    const row = this.#db.query<PackRow>(`SELECT ${PACK_COLUMNS} FROM packs WHERE name = $1`, [name]).rows[0];
     return row && fromRow(row);
   }
 
   list(): StoredPack[] {
-    return this.#db.query<PackRow>('SELECT * FROM packs ORDER BY name').rows.map(fromRow);
+    return this.#db.query<PackRow>(`SELECT ${PACK_COLUMNS} FROM packs ORDER BY name`).rows.map(fromRow);
   }
 
   history(name: string): PackRevision[] {
@@ -87,7 +93,7 @@ export class PostgresPackStore implements PackStore {
               ON CONFLICT (name) DO UPDATE SET stable_version = excluded.stable_version,
                 revision = excluded.revision, document = excluded.document, etag = excluded.etag,
                 updated_at = excluded.updated_at
-              RETURNING *`,
+              RETURNING ${PACK_COLUMNS}`,
         params: [name, write.stableVersion, revision, document, etag, write.at],
       },
       {

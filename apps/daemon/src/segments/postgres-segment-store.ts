@@ -3,6 +3,12 @@ import type { PgConnection } from '../db/pg-connection.js';
 import { etagOf } from '../http/content-etag.js';
 import type { SegmentStore, StoredSegment } from './segment-store.js';
 
+/**
+ * The columns read, named rather than `*`: a statement is prepared once per connection, and a column added by a
+ * later migration (another replica upgrading first) must not change what it returns.
+ */
+const SEGMENT_COLUMNS = 'name, match, etag, created_at, updated_at';
+
 interface SegmentRow {
   name: string;
   match: string;
@@ -30,12 +36,15 @@ export class PostgresSegmentStore implements SegmentStore {
   }
 
   get(name: string): StoredSegment | undefined {
-    const row = this.#db.query<SegmentRow>('SELECT * FROM segments WHERE name = $1', [name]).rows[0];
+    const row = this.#db.query<SegmentRow>(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE name = $1`, [name])
+      .rows[0];
     return row && fromRow(row);
   }
 
   list(): StoredSegment[] {
-    return this.#db.query<SegmentRow>('SELECT * FROM segments ORDER BY name').rows.map(fromRow);
+    return this.#db
+      .query<SegmentRow>(`SELECT ${SEGMENT_COLUMNS} FROM segments ORDER BY name`)
+      .rows.map(fromRow);
   }
 
   put(name: string, match: Condition, at: string): StoredSegment {
@@ -44,7 +53,7 @@ export class PostgresSegmentStore implements SegmentStore {
       `INSERT INTO segments (name, match, etag, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
        ON CONFLICT (name) DO UPDATE SET match = excluded.match, etag = excluded.etag,
          updated_at = excluded.updated_at
-       RETURNING *`,
+       RETURNING ${SEGMENT_COLUMNS}`,
       [name, text, etagOf(text), at],
     ).rows[0];
     if (!row) throw new Error(`segment ${name} vanished after write`);

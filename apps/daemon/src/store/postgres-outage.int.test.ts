@@ -23,6 +23,14 @@ net.createServer((socket) => {
 }).listen(port, '127.0.0.1', () => process.stdout.write('ready\\n'));
 `;
 
+/** A server that accepts connections and never answers: a database host that went silent. */
+const SILENT = `
+const net = require('node:net');
+const held = [];
+net.createServer((socket) => { held.push(socket); socket.on('error', () => {}); })
+  .listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));
+`;
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -33,11 +41,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startRelay(port: number): Promise<ChildProcess> {
+async function startRelay(port: number, silent = false): Promise<ChildProcess> {
   const target = new URL(postgresTestUrl);
-  const child = spawn(process.execPath, ['-e', RELAY, String(port), target.hostname, target.port || '5432'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const args = silent
+    ? ['-e', SILENT, String(port)]
+    : ['-e', RELAY, String(port), target.hostname, target.port || '5432'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
@@ -73,7 +82,8 @@ describePostgres('PostgreSQL outage', () => {
     // The schema is made through the direct connection; the daemon's own store goes through the relay.
     const relayed = freshPostgresStore({
       schema: store.connection.query<{ s: string }>('SELECT current_schema() AS s').rows[0]?.s ?? '',
-      connectTimeoutMs: 2_000,
+      // Long, so that a call answered quickly while the host is silent shows the wait is not the connect timeout.
+      connectTimeoutMs: 30_000,
       statementTimeoutMs: 5_000,
       now: () => clock.now(),
       url: via.toString(),
@@ -112,6 +122,17 @@ describePostgres('PostgreSQL outage', () => {
       expect(refused.status).toBe(503);
       expect(await refused.json()).toMatchObject({ code: 'storage_unavailable' });
       expect(refused.headers.get('retry-after')).toBe('1');
+
+      // A silent host: connection attempts hang. Calls still answer at once (the new connection is opened in the
+      // background), far sooner than the 30 s connect timeout, so the daemon's event loop is never held for it.
+      relay = await startRelay(port, true);
+      const started = Date.now();
+      expect((await daemon.app.request('/readyz')).status).toBe(503);
+      const silent = await put('silent');
+      expect(silent.status).toBe(503);
+      expect(await silent.json()).toMatchObject({ code: 'storage_unavailable' });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      await stopRelay(relay);
 
       relay = await startRelay(port);
       const deadline = Date.now() + 25_000;

@@ -81,6 +81,27 @@ describePostgres('PostgresStore', () => {
       expect(b.slices.read({ rolloutId: 'r1', fromMs: 0, toMs: 1_000 })[0]?.aggregate.spans).toBe(10);
     });
 
+    it("changes of two processes never interleave: one waits for the other's change lock", () => {
+      const schema = freshSchemaName();
+      const a = freshPostgresStore({ schema });
+      // B waits at most 1.5 s for a lock, so that waiting inside A's change (which cannot end while this thread
+      // waits) shows as B's statement cancelled, where a missing lock would let B commit in the middle of A.
+      const b = freshPostgresStore({ schema, statementTimeoutMs: 1_500 });
+      a.transaction(() => {
+        a.segments.put('from-a', { a: 1 }, 'x');
+        expect(() => b.transaction(() => b.segments.put('from-b', { b: 1 }, 'x'))).toThrow(
+          expect.objectContaining({ code: '57014' }),
+        );
+      });
+      // Ingest's own rows take no change lock: B writes them while A holds it.
+      a.transaction(() => {
+        b.slices.commit([], new Map([['r1', 'spans']]));
+      });
+      expect(b.transaction(() => b.segments.put('from-b', { b: 1 }, 'x')).name).toBe('from-b');
+      expect(a.segments.list().map((s) => s.name)).toEqual(['from-a', 'from-b']);
+      expect(a.slices.source('r1')).toBe('spans');
+    });
+
     it('a trace recorded by one writer joins a score read by another', () => {
       const schema = freshSchemaName();
       const a = freshPostgresStore({ schema });
@@ -155,6 +176,15 @@ describePostgres('PostgresStore', () => {
       });
     });
 
+    it('a statement past the statement timeout is cancelled (a storage_busy 503), and the connection goes on', () => {
+      const store = freshPostgresStore({ statementTimeoutMs: 300 });
+      expect(() => store.transaction(() => store.connection.query('SELECT pg_sleep(5)'))).toThrow(
+        expect.objectContaining({ code: '57014' }),
+      );
+      expect(() => store.ping()).not.toThrow();
+      expect(store.transaction(() => store.segments.put('after', { a: 1 }, 'x').name)).toBe('after');
+    });
+
     it('an unreachable server is a clear error with the storage_unavailable code, not a hang', () => {
       const started = Date.now();
       expect(() =>
@@ -163,23 +193,26 @@ describePostgres('PostgresStore', () => {
       expect(Date.now() - started).toBeLessThan(30_000);
     });
 
-    it('a connection killed by the server is opened again on the next call outside a transaction', () => {
+    it('a connection killed by the server is opened again on a later call outside a transaction', async () => {
       const store = freshPostgresStore();
       const pid = store.connection.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').rows[0]?.pid;
       const admin = PgConnection.open(postgresTestUrl);
       admin.query('SELECT pg_terminate_backend($1)', [pid]);
       admin.close();
-      // The first call may see the dead socket (a 503-class error); one of the next calls reconnects.
-      let answered = false;
-      for (let i = 0; i < 3 && !answered; i++) {
+      // Calls fail with the unavailable code (never another error) until the new connection is open.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
         try {
           store.ping();
-          answered = true;
+          break;
         } catch (error) {
           expect(error).toMatchObject({ code: 'CANARY_STORAGE_UNAVAILABLE' });
+          if (Date.now() > deadline) throw error;
+          await new Promise((r) => setTimeout(r, 50));
         }
       }
-      expect(answered).toBe(true);
+      const newPid = store.connection.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').rows[0]?.pid;
+      expect(newPid).not.toBe(pid);
     });
   });
 });

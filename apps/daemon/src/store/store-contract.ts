@@ -37,8 +37,8 @@ function flag(key: string, defaultVariant = 'on'): Flag {
 }
 
 /**
- * The behaviour every {@link Store} implementation must have, run against each one (SQLite now; PostgreSQL when
- * it comes), so that no adapter can drift from the others.
+ * The behaviour every {@link Store} implementation must have, run against each one (SQLite and PostgreSQL), so
+ * that no adapter can drift from the others.
  */
 export function storeContract(name: string, makeStore: () => Store): void {
   describe(`${name}: the Store contract`, () => {

@@ -14,8 +14,8 @@ import type { SegmentStore } from '../segments/segment-store.js';
  * All of the daemon's state, one port per feature, and the transaction that groups their writes. Features never
  * see this interface: each names the ports it uses (`ChangeLog` plus its own), and the app context hands them
  * this store, which satisfies every one. Every change runs inside {@link Store.transaction} (via
- * `commitChange`), so nothing is ever half-written. `SqliteStore` is the adapter; a second engine implements
- * the same ports and passes the same contract suites.
+ * `commitChange`), so nothing is ever half-written. `SqliteStore` and `PostgresStore` are its adapters; both
+ * pass the same contract suites.
  */
 export interface Store extends ChangeLog {
   readonly flags: FlagStore;
