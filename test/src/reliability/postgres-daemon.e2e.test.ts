@@ -18,7 +18,7 @@ const quiet = {
 
 /** Why the server cannot be used, or null: asked before the suite is declared. */
 async function unavailable(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: SERVER, connectionTimeoutMillis: 3_000 });
+  const client = new pg.Client({ connectionString: SERVER, connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
     await client.query(`CREATE SCHEMA ${SCHEMA}`);

@@ -30,8 +30,15 @@ function indexOfId(ids: Buffer, id: Buffer): number {
   return at < 0 ? -1 : at / ID_BYTES;
 }
 
-function batchKey(a: TraceAssignment): string {
-  return `${a.rolloutId}\u0000${a.flagKey}\u0000${a.arm}\u0000${a.variant}\u0000${a.scope}`;
+/** Whether two assignments go in one batch row: the same rollout, flag, arm, version and scope (units may differ). */
+function sameBatch(a: TraceAssignment, b: TraceAssignment): boolean {
+  return (
+    a.rolloutId === b.rolloutId &&
+    a.arm === b.arm &&
+    a.scope === b.scope &&
+    a.variant === b.variant &&
+    a.flagKey === b.flagKey
+  );
 }
 
 /**
@@ -110,18 +117,24 @@ export class PostgresTraceStore implements TraceStore {
     if (this.#pending.size === 0) return;
     const pending = this.#pending;
     this.#pending = new Map();
-    const batches = new Map<string, { a: TraceAssignment; ids: string[]; units: Array<string | null> }>();
+    // A flush holds a few distinct assignments (rollouts × arms × scopes): a short list compared field by field is
+    // cheaper per trace than a composite key hashed into a map (as in the SQLite store).
+    const batches: Array<{ a: TraceAssignment; ids: string[]; units: Array<string | null> }> = [];
+    let last: (typeof batches)[number] | undefined;
     for (const [traceId, a] of pending) {
-      const key = batchKey(a);
-      let batch = batches.get(key);
+      let batch = last !== undefined && sameBatch(last.a, a) ? last : undefined;
       if (batch === undefined) {
-        batch = { a, ids: [], units: [] };
-        batches.set(key, batch);
+        batch = batches.find((b) => sameBatch(b.a, a));
+        if (batch === undefined) {
+          batch = { a, ids: [], units: [] };
+          batches.push(batch);
+        }
       }
+      last = batch;
       batch.ids.push(traceId);
       batch.units.push(a.unit ?? null);
     }
-    const rows = [...batches.values()];
+    const rows = batches;
     const packed = rows.map(({ ids }) => {
       const bytes = Buffer.alloc(ids.length * ID_BYTES);
       for (let i = 0; i < ids.length; i++) idBytes(ids[i] as string, bytes, i * ID_BYTES);

@@ -74,11 +74,7 @@ describePostgres('PostgreSQL outage', () => {
     via.hostname = '127.0.0.1';
     via.port = String(port);
     const clock = new ManualClock();
-    const store = freshPostgresStore({
-      connectTimeoutMs: 2_000,
-      statementTimeoutMs: 5_000,
-      now: () => clock.now(),
-    });
+    const store = freshPostgresStore({ now: () => clock.now() });
     // The schema is made through the direct connection; the daemon's own store goes through the relay.
     const relayed = freshPostgresStore({
       schema: store.connection.query<{ s: string }>('SELECT current_schema() AS s').rows[0]?.s ?? '',

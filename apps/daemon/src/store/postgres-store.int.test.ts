@@ -84,14 +84,16 @@ describePostgres('PostgresStore', () => {
     it("changes of two processes never interleave: one waits for the other's change lock", () => {
       const schema = freshSchemaName();
       const a = freshPostgresStore({ schema });
-      // B waits at most 1.5 s for a lock, so that waiting inside A's change (which cannot end while this thread
-      // waits) shows as B's statement cancelled, where a missing lock would let B commit in the middle of A.
-      const b = freshPostgresStore({ schema, statementTimeoutMs: 1_500 });
+      const b = freshPostgresStore({ schema });
       a.transaction(() => {
         a.segments.put('from-a', { a: 1 }, 'x');
+        // B waits at most 1.5 s for the lock, so that waiting inside A's change (which cannot end while this thread
+        // waits) shows as B's statement cancelled, where a missing lock would let B commit in the middle of A.
+        b.connection.exec('SET statement_timeout = 1500');
         expect(() => b.transaction(() => b.segments.put('from-b', { b: 1 }, 'x'))).toThrow(
           expect.objectContaining({ code: '57014' }),
         );
+        b.connection.exec('RESET statement_timeout');
       });
       // Ingest's own rows take no change lock: B writes them while A holds it.
       a.transaction(() => {
@@ -177,10 +179,14 @@ describePostgres('PostgresStore', () => {
     });
 
     it('a statement past the statement timeout is cancelled (a storage_busy 503), and the connection goes on', () => {
-      const store = freshPostgresStore({ statementTimeoutMs: 300 });
-      expect(() => store.transaction(() => store.connection.query('SELECT pg_sleep(5)'))).toThrow(
-        expect.objectContaining({ code: '57014' }),
-      );
+      const store = freshPostgresStore();
+      // The timeout of this one transaction only, so that nothing else in the test runs against a short one.
+      expect(() =>
+        store.transaction(() => {
+          store.connection.exec('SET LOCAL statement_timeout = 300');
+          store.connection.query('SELECT pg_sleep(5)');
+        }),
+      ).toThrow(expect.objectContaining({ code: '57014' }));
       expect(() => store.ping()).not.toThrow();
       expect(store.transaction(() => store.segments.put('after', { a: 1 }, 'x').name)).toBe('after');
     });

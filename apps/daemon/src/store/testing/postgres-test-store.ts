@@ -15,7 +15,7 @@ let unavailable: string | null | undefined;
 export function postgresUnavailable(): string | null {
   if (unavailable !== undefined) return unavailable;
   try {
-    const conn = PgConnection.open(postgresTestUrl, { connectTimeoutMs: 3_000 });
+    const conn = PgConnection.open(postgresTestUrl, { connectTimeoutMs: 10_000 });
     conn.query('SELECT 1');
     conn.close();
     unavailable = null;
