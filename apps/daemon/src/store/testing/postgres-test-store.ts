@@ -43,17 +43,22 @@ export function freshSchemaName(): string {
 export function freshPostgresStore(options: PostgresStoreOptions & { url?: string } = {}): PostgresStore {
   const { url = postgresTestUrl, ...rest } = options;
   const schema = rest.schema ?? freshSchemaName();
+  // Recorded before opening: a store that fails to open (a migration past its timeout) may have made the schema.
+  const entry = { schema, close: () => {} };
+  schemas.push(entry);
   const store = PostgresStore.open(url, { ...rest, schema });
-  schemas.push({ schema, close: () => store.close() });
+  entry.close = () => store.close();
   return store;
 }
 
 /** A migrated connection on a fresh schema (for a single port's contract), dropped when the file's tests end. */
 export function freshPgConnection(): PgConnection {
   const schema = freshSchemaName();
+  const entry = { schema, close: () => {} };
+  schemas.push(entry);
   const conn = PgConnection.open(postgresTestUrl, { schema });
+  entry.close = () => conn.close();
   applyPgMigrations(conn, postgresMigrations());
-  schemas.push({ schema, close: () => conn.close() });
   return conn;
 }
 
