@@ -11,6 +11,10 @@
 // `warm-up`), but not part of the recorded rounds. The table shows both: all rounds including the warm-up, the
 // warm-up rounds alone, and the recorded rounds after the warm-up.
 //   SYNC_PROFILE=1 pnpm --filter @prompt-canary/bench run sync     (canaryd under --cpu-prof; prints the top)
+//   SYNC_DB=postgres://postgres@127.0.0.1/test SYNC_REPLICAS=3 pnpm --filter @prompt-canary/bench run sync
+//       (replicas on one PostgreSQL database, in a fresh schema: subscriber process p holds its streams on replica
+//       p mod SYNC_REPLICAS, and every change is committed through the first replica, so most subscribers hear it
+//       through the database's notification)
 
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,9 +24,12 @@ import { fileURLToPath } from 'node:url';
 import { profileTop } from './lib/cpu-profile.js';
 import { createToken, splitFlag, startDaemon } from './lib/daemon-process.js';
 import { fmt, loadAverage, machineLine, median, quantile, sleep } from './lib/machine.js';
+import { freshSchema } from './lib/pg-schema.js';
 
 const SUBSCRIBERS = Number(process.env.SYNC_SUBSCRIBERS ?? 1000);
-const PROCESSES = Number(process.env.SYNC_PROCESSES ?? 2);
+const REPLICAS = Number(process.env.SYNC_REPLICAS ?? 1);
+const DB = process.env.SYNC_DB; // a postgres:// URL; default: one daemon on :memory:
+const PROCESSES = Number(process.env.SYNC_PROCESSES ?? Math.max(2, REPLICAS));
 const ROUNDS = Number(process.env.SYNC_ROUNDS ?? 20); // recorded rounds, after the warm-up
 const WARMUP = Number(process.env.SYNC_WARMUP ?? 3); // rounds run first and printed, but not recorded
 const FLAGS = Number(process.env.SYNC_FLAGS ?? 20); // flags in the config, so each event carries a real snapshot
@@ -84,11 +91,20 @@ function startSubscribers(url, token, count) {
 
 async function main() {
   const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'sync-prof-')) : undefined;
-  const daemon = await startDaemon({
-    nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
-    // The stream cap (10,000 by default) set explicitly, well above the subscribers.
-    env: { CANARYD_MAX_STREAMS: String(SUBSCRIBERS * 2 + 100) },
-  });
+  if (REPLICAS > 1 && DB === undefined) throw new Error('SYNC_REPLICAS > 1 needs SYNC_DB=postgres://…');
+  const schema = DB === undefined ? undefined : await freshSchema(DB, 'sync');
+  const replicas = [];
+  for (let r = 0; r < REPLICAS; r++) {
+    replicas.push(
+      await startDaemon({
+        nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+        // The stream cap (10,000 by default) set explicitly, well above the subscribers.
+        env: { CANARYD_MAX_STREAMS: String(SUBSCRIBERS * 2 + 100) },
+        ...(schema === undefined ? {} : { db: schema.url }),
+      }),
+    );
+  }
+  const daemon = replicas[0];
   let deliveries = 0;
   try {
     for (let f = 1; f < FLAGS; f++) {
@@ -107,7 +123,8 @@ async function main() {
     const groups = [];
     for (let p = 0; p < PROCESSES; p++) {
       const count = Math.min(per, SUBSCRIBERS - p * per);
-      if (count > 0) groups.push(startSubscribers(`${daemon.baseUrl}/api/v1/sync`, token, count));
+      const on = replicas[p % replicas.length];
+      if (count > 0) groups.push(startSubscribers(`${on.baseUrl}/api/v1/sync`, token, count));
     }
     const ready = await Promise.all(groups.map((g) => g.ready));
     let revision = Math.min(...ready.map((r) => r.revision));
@@ -172,12 +189,13 @@ ${warmRows}${row(`${WARMUP > 0 ? 'after warm-up: ' : ''}all deliveries (${fmt(al
 | PUT → its HTTP answer (commit), over rounds | ${ms(median(rounds.map((r) => r.committed)))} | | | ${ms(Math.max(...rounds.map((r) => r.committed)))} |
 
 ${machineLine(loads)}
-${connected} subscribers in ${groups.length} node:http client processes, ${WARMUP} warm-up rounds (not recorded) then ${ROUNDS} rounds ${GAP_MS} ms apart, each a
+${REPLICAS > 1 ? `${REPLICAS} canaryd replicas on one PostgreSQL database, subscriber processes spread over them, every change committed through the first; ` : DB === undefined ? '' : 'canaryd on PostgreSQL; '}${connected} subscribers in ${groups.length} node:http client processes, ${WARMUP} warm-up rounds (not recorded) then ${ROUNDS} rounds ${GAP_MS} ms apart, each a
 \`PUT /api/v1/flags/${FLAG_KEY}\` changing the split (${FLAGS} flags in the config, ${fmt(snapshotBytes)}-byte snapshot per
 event); latency from just before the PUT to each subscriber reading the new revision; ${missing} deliveries missing.`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    await daemon.stop();
+    for (const replica of replicas) await replica.stop();
+    await schema?.drop();
     if (profileDir) {
       console.log(`\n${profileTop(profileDir, Math.max(1, deliveries), 'delivery')}`);
       rmSync(profileDir, { recursive: true, force: true });

@@ -6,6 +6,9 @@
 //   pnpm --filter @prompt-canary/bench run otlp-e2e      (expects apps/daemon/dist to be built)
 //   OTLP_E2E_DB=postgres://user@127.0.0.1/canary_bench pnpm --filter @prompt-canary/bench run otlp-e2e
 //                                                        (the same on PostgreSQL: an empty database or schema)
+//   OTLP_E2E_DB=postgres://postgres@127.0.0.1/test OTLP_E2E_REPLICAS=3 pnpm --filter @prompt-canary/bench run otlp-e2e
+//                                                        (three replicas on one database, in a fresh schema; the
+//                                                        load tool's connections spread over them, none pinned)
 //
 // Every run is bounded: ROUNDS × DURATION seconds of load, a fixed number of floor passes.
 
@@ -19,6 +22,7 @@ import autocannon from 'autocannon';
 import { ADMIN_TOKEN, adminClient, startNodeServer } from './lib/daemon-process.js';
 import { cpuSeconds, fmt, median } from './lib/machine.js';
 import { int, kv, PROMPT, randomBytes, str, xorshift } from './lib/otlp-values.js';
+import { freshSchema } from './lib/pg-schema.js';
 
 const SPANS = Number(process.env.OTLP_E2E_SPANS ?? 1000); // spans per request
 const PAYLOADS = 8;
@@ -31,6 +35,10 @@ const PACK = 'bench-prompts';
 /** A `postgres://` URL runs the daemon on PostgreSQL; by default a fresh SQLite file. */
 const DB = process.env.OTLP_E2E_DB;
 const ENGINE = DB?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite';
+/** Replicas sharing the database (PostgreSQL only); the load tool's connections are spread over them. */
+const REPLICAS = Number(process.env.OTLP_E2E_REPLICAS ?? 1);
+if (REPLICAS > 1 && ENGINE !== 'PostgreSQL')
+  throw new Error('OTLP_E2E_REPLICAS > 1 needs OTLP_E2E_DB=postgres://…');
 const MAIN =
   process.env.BENCH_DAEMON_MAIN ?? fileURLToPath(new URL('../apps/daemon/dist/main.js', import.meta.url));
 
@@ -142,13 +150,30 @@ function pin(pid, core) {
   }
 }
 
-function load(url, token, payloads) {
+/** Runs the load on every replica at once, `CONNECTIONS` spread over them, and adds up what they answered. */
+async function loadAll(urls, token, payloads) {
+  const shares = urls.map(
+    (_, r) => Math.floor(CONNECTIONS / urls.length) + (r < CONNECTIONS % urls.length ? 1 : 0),
+  );
+  const results = await Promise.all(
+    urls.flatMap((url, r) => (shares[r] > 0 ? [load(url, token, payloads, shares[r])] : [])),
+  );
+  return {
+    '2xx': results.reduce((n, x) => n + x['2xx'], 0),
+    non2xx: results.reduce((n, x) => n + x.non2xx, 0),
+    errors: results.reduce((n, x) => n + x.errors, 0),
+    duration: Math.max(...results.map((x) => x.duration)),
+    latency: { p99: Math.max(...results.map((x) => x.latency.p99)) },
+  };
+}
+
+function load(url, token, payloads, connections = CONNECTIONS) {
   let i = 0;
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url,
-        connections: CONNECTIONS,
+        connections,
         duration: DURATION,
         requests: [
           {
@@ -168,22 +193,33 @@ function load(url, token, payloads) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'otlp-e2e-'));
-const server = await startNodeServer(
-  'canaryd',
-  [
-    ...(process.env.OTLP_E2E_NODE_ARGS ?? '').split(' ').filter(Boolean),
-    MAIN,
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--db',
-    DB ?? join(dir, 'canary.db'),
-  ],
-  { CANARYD_ADMIN_TOKEN: ADMIN_TOKEN, CANARYD_LOG_LEVEL: '' },
-);
-const pinned = pin(server.pid, 0) && pin(process.pid, 1);
+// On PostgreSQL every run gets a fresh schema of its own, so runs never share rows.
+const runSchema = ENGINE === 'PostgreSQL' && DB !== undefined ? await freshSchema(DB, 'otlp') : undefined;
+const servers = [];
+for (let r = 0; r < REPLICAS; r++) {
+  servers.push(
+    await startNodeServer(
+      'canaryd',
+      [
+        ...(process.env.OTLP_E2E_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        MAIN,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--db',
+        runSchema?.url ?? DB ?? join(dir, 'canary.db'),
+      ],
+      { CANARYD_ADMIN_TOKEN: ADMIN_TOKEN, CANARYD_LOG_LEVEL: '' },
+    ),
+  );
+}
+const server = servers[0];
+// Pinning puts one daemon on one core; replicas share both cores with the load tool instead.
+const pinned = REPLICAS === 1 && pin(server.pid, 0) && pin(process.pid, 1);
 const baseUrl = `http://127.0.0.1:${server.port}`;
+const urls = servers.map((s) => `http://127.0.0.1:${s.port}`);
+const daemonCpu = () => servers.reduce((sum, s) => sum + cpuSeconds(s.pid), 0);
 const api = adminClient(baseUrl, ADMIN_TOKEN);
 try {
   const pack = (version) => ({
@@ -215,9 +251,9 @@ try {
     const payloads = makePayloads(); // fresh end times, so the spans land in the rollout's current slices
     floorCpuUs.length = 0;
     const before = floorRate(payloads);
-    const cpuBefore = cpuSeconds(server.pid);
-    const result = await load(baseUrl, token, payloads);
-    const daemonCpuUs = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / (result['2xx'] * SPANS);
+    const cpuBefore = daemonCpu();
+    const result = await loadAll(urls, token, payloads);
+    const daemonCpuUs = ((daemonCpu() - cpuBefore) * 1e6) / (result['2xx'] * SPANS);
     const after = floorRate(payloads);
     const floor = (before + after) / 2;
     const e2e = (result['2xx'] * SPANS) / result.duration;
@@ -242,7 +278,7 @@ try {
   const col = (key) => median(rows.map((r) => r[key]));
   console.log(`## OTLP ingest, end to end
 
-Node ${process.version}, ${cpus().length} cores; canaryd (${ENGINE === 'SQLite' ? 'file database' : 'PostgreSQL on this machine, not pinned'}) ${pinned ? 'pinned to core 0, load tool and floor to core 1' : 'not pinned (taskset failed)'};
+Node ${process.version}, ${cpus().length} cores; ${REPLICAS > 1 ? `${REPLICAS} canaryd replicas on one database, the connections spread over them,` : 'canaryd'} (${ENGINE === 'SQLite' ? 'file database' : 'PostgreSQL on this machine, not pinned'}) ${pinned ? 'pinned to core 0, load tool and floor to core 1' : REPLICAS > 1 ? 'not pinned' : 'not pinned (taskset failed)'};
 1-minute load average ${loadavg()[0].toFixed(1)} at the end. ${PAYLOADS} ExportTraceServiceRequest payloads of ${SPANS} flagged
 spans shaped like the in-process OTLP benchmark's (12–16 attributes, a quarter with prompt and completion
 contents, which are dropped; sessions of ~6 turns carrying \`feature_flag.context.id\`, 10% canary), autocannon ${CONNECTIONS} connections,
@@ -252,11 +288,12 @@ before and after each round. Median over rounds.
 | path | spans/s | × floor | CPU µs per span | × floor (CPU) | request p99 (ms) |
 |---|---:|---:|---:|---:|---:|
 | protobufjs \`decode\` only (floor) | ${fmt(col('floor'))} | 1.00 | ${col('floorCpu').toFixed(2)} | 1.00 | — |
-| \`POST /v1/traces\`: HTTP + decode + aggregation + ${ENGINE} commit before the 2xx | ${fmt(col('e2e'))} | ${col('ratio').toFixed(2)} | ${col('daemonCpuUs').toFixed(2)} | ${col('cpuRatio').toFixed(2)} | ${col('p99')} |
+| \`POST /v1/traces\`${REPLICAS > 1 ? ` over ${REPLICAS} replicas` : ''}: HTTP + decode + aggregation + ${ENGINE} commit before the 2xx | ${fmt(col('e2e'))} | ${col('ratio').toFixed(2)} | ${col('daemonCpuUs').toFixed(2)} | ${col('cpuRatio').toFixed(2)} | ${col('p99')} |
 
 Non-2xx answers: ${rows.reduce((n, r) => n + r.non2xx, 0)}. Units counted by the analysis afterwards: ${JSON.stringify(analysis.srm.units ?? null)}.
 `);
 } finally {
-  await server.stop();
+  for (const s of servers) await s.stop();
+  await runSchema?.drop();
   rmSync(dir, { recursive: true, force: true });
 }

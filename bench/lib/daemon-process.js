@@ -107,15 +107,16 @@ export async function startNodeServer(label, args, env = {}) {
 }
 
 /**
- * Starts canaryd on loopback with `--db :memory:` at the default (production) log level.
+ * Starts canaryd on loopback with `--db :memory:` (or `db`) at the default (production) log level.
  *
  * @param nodeArgs extra Node options, e.g. `['--cpu-prof', '--cpu-prof-dir', dir]`
  * @param main another build's `dist/main.js` (a before/after comparison), instead of apps/daemon's
+ * @param db the database: a SQLite path or a `postgres://` URL (replicas share one)
  */
-export async function startDaemon({ nodeArgs = [], env = {}, main = MAIN } = {}) {
+export async function startDaemon({ nodeArgs = [], env = {}, main = MAIN, db = ':memory:' } = {}) {
   const server = await startNodeServer(
     'canaryd',
-    [...nodeArgs, main, '--host', '127.0.0.1', '--port', '0', '--db', ':memory:'],
+    [...nodeArgs, main, '--host', '127.0.0.1', '--port', '0', '--db', db],
     { CANARYD_ADMIN_TOKEN: ADMIN_TOKEN, CANARYD_LOG_LEVEL: '', ...env },
   );
   const baseUrl = `http://127.0.0.1:${server.port}`;

@@ -12,6 +12,7 @@ import { type ChangeFeed, InProcessChangeFeed } from './changes/change-feed.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigService } from './config/config-service.js';
 import type { AnalysisSource } from './controller/analysis-source.js';
+import { type Leadership, SoleLeadership } from './controller/leadership.js';
 import { RolloutController } from './controller/rollout-controller.js';
 import { sliceRequestRate, stepSampleWarnings } from './controller/step-sample-warnings.js';
 import { registerFlagRoutes } from './flags/flag-routes.js';
@@ -24,6 +25,7 @@ import { startRetention } from './limits/retention-job.js';
 import { registerOfrepRoutes } from './ofrep/ofrep-routes.js';
 import { ApiDocs } from './openapi/api-docs.js';
 import { registerOpenApiRoute } from './openapi/openapi-route.js';
+import { registerClusterMetrics } from './ops/cluster-metrics.js';
 import { createDaemonMetrics, type DaemonMetrics } from './ops/daemon-metrics.js';
 import { registerOpsRoutes } from './ops/health-routes.js';
 import { observeRequests } from './ops/request-observer.js';
@@ -58,6 +60,11 @@ export interface AppDeps {
   analysis?: AnalysisSource;
   /** Start the rollout controller's timer loop (default true); tests may drive `controller.tick()` instead. */
   startController?: boolean;
+  /**
+   * Which replica runs the rollout controller; defaults to {@link SoleLeadership} (one daemon on its database).
+   * Replicas sharing PostgreSQL pass the lease (`PgLeaseLeadership`).
+   */
+  leadership?: Leadership;
   /** Retry policy of webhook deliveries (tests shorten the delays). */
   webhookRetry?: Partial<RetryPolicy>;
 }
@@ -169,11 +176,14 @@ export function createApp(deps: AppDeps): DaemonApp {
 
   ctx.onClose(registerRolloutMetrics(ctx));
 
+  const leadership = deps.leadership ?? new SoleLeadership();
+  registerClusterMetrics(ctx, leadership);
   const controller = new RolloutController({
     changes: ctx,
     analysis: deps.analysis ?? analyzer,
     logger,
     registry: metrics.registry,
+    leadership,
   });
   if (deps.startController !== false) controller.start();
   ctx.onClose(() => controller.stop());

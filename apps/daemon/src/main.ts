@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
+import { Counter } from 'prom-client';
 import { createApp } from './app.js';
+import type { ChangeFeed } from './changes/change-feed.js';
+import { ClusterChangeFeed } from './changes/cluster-change-feed.js';
+import { PgChangeWire } from './changes/pg-change-wire.js';
 import { SystemClock } from './clock/clock.js';
+import type { Leadership } from './controller/leadership.js';
+import { PgLeaseLeadership } from './controller/pg-lease-leadership.js';
+import { PostgresLeaseFence } from './controller/postgres-lease-fence.js';
 import { openDatabase } from './db/database.js';
-import { createDaemonMetrics } from './ops/daemon-metrics.js';
+import { createDaemonMetrics, type DaemonMetrics } from './ops/daemon-metrics.js';
 import { logRedaction } from './security/log-redaction.js';
 import { ConfigError, type DaemonConfig, parseDaemonConfig } from './settings/daemon-config.js';
 import { parseLimitSettings } from './settings/limit-settings.js';
@@ -79,6 +86,68 @@ function open(
   }
 }
 
+/** What a replica on PostgreSQL adds: the change feed across replicas and the controller's lease. */
+interface ReplicaParts {
+  feed: ChangeFeed;
+  leadership: Leadership;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function replicaParts(
+  url: string,
+  store: PostgresStore,
+  config: DaemonConfig,
+  logger: Logger,
+  metrics: DaemonMetrics,
+): ReplicaParts {
+  const errors = new Counter({
+    name: 'canaryd_replica_errors_total',
+    help: 'Errors of the replica machinery: feed (a catch-up read failed), wire (the notification connection dropped), lease (a lease renewal failed)',
+    labelNames: ['part'],
+    registers: [metrics.registry],
+  });
+  const report = (part: 'feed' | 'wire' | 'lease', message: string) => (err: unknown) => {
+    errors.inc({ part });
+    logger.warn({ err }, message);
+  };
+  const feed = new ClusterChangeFeed({
+    source: store.audit,
+    wire: new PgChangeWire({
+      connectionString: url,
+      onError: report('wire', 'change notifications lost; reconnecting'),
+    }),
+    now: () => Date.now(),
+    setTimer: (ms, fn) => {
+      const handle = setTimeout(fn, ms);
+      handle.unref();
+      return () => clearTimeout(handle);
+    },
+    onListenerError: (err) => logger.error({ err }, 'change listener failed'),
+    onCatchUpError: report('feed', 'reading changes of other replicas failed; retrying on the next signal'),
+  });
+  const leadership = new PgLeaseLeadership({
+    connectionString: url,
+    fence: new PostgresLeaseFence(store.connection),
+    ttlMs: config.leaderLeaseMs,
+    onError: report('lease', 'controller lease renewal failed'),
+    onTransition: (leader, epoch) =>
+      logger.info({ leader, epoch }, leader ? 'leading: this replica runs the controller' : 'following'),
+  });
+  return {
+    feed,
+    leadership,
+    async start() {
+      feed.start();
+      await leadership.start();
+    },
+    async close() {
+      await leadership.close();
+      await feed.close();
+    },
+  };
+}
+
 const USAGE = `Usage: canaryd [--host 0.0.0.0] [--port 4000] [--db ./data/canary.db | postgres://…] [--time-scale 1]
 
 The Prompt Canary daemon. Every flag has an environment variable (CANARYD_HOST, CANARYD_PORT, CANARYD_DB,
@@ -101,13 +170,20 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'canaryd' }, redact: logRedaction });
   const clock = new SystemClock(config.timeScale);
   const { store, close } = open(config, clock);
+  const metrics = createDaemonMetrics({ processMetrics: true });
+  const replica =
+    store instanceof PostgresStore ? replicaParts(config.db, store, config, logger, metrics) : undefined;
   const daemon = createApp({
     store,
     clock,
     logger,
-    metrics: createDaemonMetrics({ processMetrics: true }),
+    metrics,
     settings: config.settings,
+    ...(replica === undefined ? {} : { feed: replica.feed, leadership: replica.leadership }),
   });
+  // The feed starts from what the app has just read; the controller waits for the lease, which is competed for in
+  // the background (a slow database delays leadership, never the replica's readiness to serve).
+  void replica?.start();
 
   if (config.adminToken !== undefined) {
     ensureAdminToken(daemon.ctx, config.adminToken);
@@ -126,6 +202,7 @@ async function main(): Promise<void> {
         timeScale: config.timeScale,
         synchronous: config.synchronous,
         busyTimeoutMs: config.busyTimeoutMs,
+        ...(replica === undefined ? {} : { leaderLeaseMs: config.leaderLeaseMs }),
       },
       'listening',
     );
@@ -142,6 +219,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     await daemon.close();
+    await replica?.close();
     // Connections turn idle as their last response (an event stream, say) ends: close them as they do.
     const sweep = setInterval(() => server.closeIdleConnections(), 50);
     const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);

@@ -13,6 +13,8 @@ export interface RestartableDaemonOptions {
   env?: Record<string, string>;
   /** Node options before the script (`--expose-gc`, `--require …`). */
   nodeArgs?: string[];
+  /** The admin token (default: a random one); replicas sharing one database share it. */
+  adminToken?: string;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface RestartableDaemonOptions {
  * database, keeping everything it printed across its lives (for log greps).
  */
 export class RestartableDaemon {
-  readonly adminToken = `reliability-${randomBytes(16).toString('hex')}`;
+  readonly adminToken: string;
   readonly #options: RestartableDaemonOptions;
   #child: ChildProcess | undefined;
   #stdout = '';
@@ -28,6 +30,7 @@ export class RestartableDaemon {
 
   constructor(options: RestartableDaemonOptions) {
     this.#options = options;
+    this.adminToken = options.adminToken ?? `reliability-${randomBytes(16).toString('hex')}`;
   }
 
   /** `http://127.0.0.1:<port>`. */

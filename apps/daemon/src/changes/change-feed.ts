@@ -4,6 +4,12 @@ import type { AuditEntry } from '../audit/audit-store.js';
 export interface ChangeEvent {
   audit: AuditEntry;
   revision: number | null;
+  /**
+   * True when another replica sharing the database committed the change and this one heard of it. Whatever must
+   * happen once per change (a webhook, a counter summed across replicas) ignores remote events: the committing
+   * replica does it.
+   */
+  remote?: boolean;
 }
 
 /** A listener on the {@link ChangeFeed}. */
@@ -18,6 +24,11 @@ export interface ChangeFeed {
   publish(event: ChangeEvent): void;
   /** Listens for changes; returns the function that stops listening. */
   subscribe(listener: ChangeListener): () => void;
+  /**
+   * How far behind the database this replica's listeners are: ms since the oldest committed change not yet
+   * delivered, 0 when caught up. Absent where every change is delivered as it commits (one process).
+   */
+  lagMs?(): number;
 }
 
 /** A {@link ChangeFeed} within one process: listeners run synchronously, in subscription order. */

@@ -17,6 +17,7 @@ import {
   stageKey,
 } from './controller-memory.js';
 import type { ControllerRecord, ControllerStateStore, LastCheck } from './controller-state-store.js';
+import { type Leadership, LeadershipLostError, SoleLeadership } from './leadership.js';
 import {
   applyDecision,
   CONTROLLER_ACTOR,
@@ -84,6 +85,11 @@ export interface RolloutControllerDeps {
   readonly registry?: Registry;
   /** Longest sleep of the timer loop in real ms, so that a missed wake-up costs at most this much (60 s). */
   readonly maxSleepMs?: number;
+  /**
+   * Whether this replica runs the loop, and the fence every commit checks (default: always, alone on the
+   * database). A replica that is not the leader looks at nothing; one that loses the lease mid-look commits nothing.
+   */
+  readonly leadership?: Leadership;
 }
 
 /**
@@ -102,17 +108,20 @@ export interface RolloutControllerDeps {
  */
 export class RolloutController {
   readonly #deps: RolloutControllerDeps;
+  readonly #leadership: Leadership;
   readonly #looks: Counter<'decision'> | undefined;
   readonly #errors: Counter<'pack' | 'stage'> | undefined;
   /** Whether the last tick had a look whose commit failed: the next one waits {@link ERROR_RETRY_MS} at least. */
   #failing = false;
   #cancelTimer: (() => void) | null = null;
   #stopFeed: (() => void) | null = null;
+  #stopLeadership: (() => void) | null = null;
   #running = false;
   #ticking = false;
 
   constructor(deps: RolloutControllerDeps) {
     this.#deps = deps;
+    this.#leadership = deps.leadership ?? new SoleLeadership();
     this.#looks =
       deps.registry === undefined
         ? undefined
@@ -127,7 +136,7 @@ export class RolloutController {
         ? undefined
         : new Counter({
             name: 'canaryd_controller_check_errors_total',
-            help: 'Rollout looks that failed with an error, by pack and stage (analysis: the analysis threw; commit: writing the look or its transition failed)',
+            help: 'Rollout looks that failed with an error, by pack and stage (analysis: the analysis threw; commit: writing the look or its transition failed; fence: this replica lost the controller lease, nothing written)',
             labelNames: ['pack', 'stage'],
             registers: [deps.registry],
           });
@@ -150,7 +159,7 @@ export class RolloutController {
    * nothing of it was written.
    */
   tick(): number {
-    if (this.#ticking) return 0;
+    if (this.#ticking || !this.#leadership.isLeader()) return 0;
     this.#ticking = true;
     let ran = 0;
     let failed = false;
@@ -161,6 +170,13 @@ export class RolloutController {
         try {
           this.#look(rollout, record);
         } catch (err) {
+          if (err instanceof LeadershipLostError) {
+            // Nothing of the look was written: the new leader looks again from the state as committed. Should
+            // the leadership still claim this replica, the next try waits as after a failed commit.
+            this.#fenced(rollout, err);
+            failed = true;
+            break;
+          }
           failed = true;
           this.#looks?.inc({ decision: 'error' });
           this.#checkError(rollout, 'commit', err);
@@ -187,6 +203,7 @@ export class RolloutController {
    * rollback or pause (say the process died between a failed check and its rollback). Steps wait for a fresh look.
    */
   recover(): number {
+    if (!this.#leadership.isLeader()) return 0;
     let applied = 0;
     const nowMs = this.#deps.changes.clock.now();
     for (const rollout of this.#deps.changes.store.rollouts.listLive()) {
@@ -206,16 +223,40 @@ export class RolloutController {
         timeScale: this.#deps.changes.clock.timeScale,
       });
       if (decision.kind !== 'rollback' && decision.kind !== 'pause') continue;
-      if (this.#commit(rollout, decision, nowMs, record)) applied++;
+      try {
+        if (this.#commit(rollout, decision, nowMs, record)) applied++;
+      } catch (err) {
+        if (!(err instanceof LeadershipLostError)) throw err;
+        this.#fenced(rollout, err);
+        break;
+      }
     }
     return applied;
   }
 
-  /** Starts the timer loop on the clock (after {@link recover}); new rollouts and transitions wake it. */
+  /**
+   * Starts the timer loop on the clock (after {@link recover}); new rollouts and transitions wake it. A replica
+   * that gains leadership later recovers then and starts looking at once.
+   */
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.recover();
+    this.#stopLeadership = this.#leadership.subscribe((leader) => {
+      if (!leader || !this.#running) return;
+      this.#deps.logger?.info('this replica now runs the rollout controller');
+      try {
+        this.recover();
+      } catch (err) {
+        this.#deps.logger?.error({ err }, 'rollout controller recovery failed');
+      }
+      this.#loop();
+    });
+    try {
+      this.recover();
+    } catch (err) {
+      // A database away at start: the loop's next tick looks again.
+      this.#deps.logger?.error({ err }, 'rollout controller recovery failed');
+    }
     this.#stopFeed = this.#deps.changes.feed.subscribe((event) => {
       const { action } = event.audit;
       if (!this.#ticking && (action.startsWith('pack.') || action.startsWith('rollout.'))) this.#schedule();
@@ -230,6 +271,8 @@ export class RolloutController {
     this.#cancelTimer = null;
     this.#stopFeed?.();
     this.#stopFeed = null;
+    this.#stopLeadership?.();
+    this.#stopLeadership = null;
   }
 
   #loop(): void {
@@ -244,6 +287,12 @@ export class RolloutController {
 
   #schedule(): void {
     if (!this.#running) return;
+    if (!this.#leadership.isLeader()) {
+      // A follower sleeps until it gains the leadership (its listener restarts the loop).
+      this.#cancelTimer?.();
+      this.#cancelTimer = null;
+      return;
+    }
     const { clock } = this.#deps.changes;
     const nowMs = clock.now();
     let next = nowMs + (this.#deps.maxSleepMs ?? 60_000);
@@ -295,7 +344,11 @@ export class RolloutController {
     };
     for (const note of notes) this.#note(rollout, note, nowMs, next);
     if (!this.#commit(rollout, decision, nowMs, next)) {
-      this.#deps.changes.store.controller.save(rollout.id, next, new Date(nowMs).toISOString());
+      const { store } = this.#deps.changes;
+      store.transaction(() => {
+        this.#leadership.fence();
+        store.controller.save(rollout.id, next, new Date(nowMs).toISOString());
+      });
     }
     // Counted once committed: a look that could not be written counts as an error (in `tick`), not as a check.
     this.#looks?.inc({ decision: error === undefined ? decision.kind : 'error' });
@@ -316,6 +369,7 @@ export class RolloutController {
         configChanged: false,
       },
       (store) => {
+        this.#leadership.fence();
         store.rollouts.appendTimeline(rollout.id, {
           at,
           from: rollout.phase,
@@ -354,6 +408,8 @@ export class RolloutController {
       this.#deps.changes,
       () => rolloutChangeRecord(change, flagChanged),
       (store) => {
+        // Checked first, in the same transaction: a replica that lost the lease writes nothing.
+        this.#leadership.fence();
         flagChanged = writeRolloutTransition(store, change, nowMs);
         store.controller.save(rollout.id, record, at);
       },
@@ -363,6 +419,15 @@ export class RolloutController {
       'rollout transition',
     );
     return true;
+  }
+
+  /** Logs a look not committed because this replica lost the leadership, and counts it (stage `fence`). */
+  #fenced(rollout: Rollout, err: LeadershipLostError): void {
+    this.#errors?.inc({ pack: rollout.pack, stage: 'fence' });
+    this.#deps.logger?.warn(
+      { rollout: rollout.id, pack: rollout.pack, reason: err.message },
+      'rollout look not committed: this replica lost the controller lease',
+    );
   }
 
   /** Counts and logs a failed look of `rollout`; returns the message for `lastCheck.error`. */

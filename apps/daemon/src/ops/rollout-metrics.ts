@@ -29,7 +29,7 @@ export function rollbackReasonOf(
  * - `canaryd_canary_weight_ratio{pack}`: the share of the split the canary gets now (the rollout's effective
  *   weight, schedule windows included, 0–1), read at each scrape; 0 for a pack without a live rollout.
  * - `canaryd_rollbacks_total{pack, reason}`: rollbacks by who decided (`analysis`, `manual`, `fast_rollback`),
- *   counted from the change feed as they commit.
+ *   counted from the change feed as they commit, by the replica that committed them (sum over replicas).
  *
  * Returns the function that stops following the feed.
  */
@@ -56,7 +56,9 @@ export function registerRolloutMetrics(ctx: AppContext): () => void {
     registers: [metrics.registry],
   });
   const latestOutcome = (pack: string) => store.packs.history(pack)[0]?.outcome;
-  return ctx.feed.subscribe(({ audit }) => {
+  return ctx.feed.subscribe(({ audit, remote }) => {
+    // Counted by the replica that committed the rollback, so the sum over replicas counts each once.
+    if (remote === true) return;
     const reason = rollbackReasonOf(audit, latestOutcome);
     if (reason !== null && audit.pack !== null) rollbacks.inc({ pack: audit.pack, reason });
   });

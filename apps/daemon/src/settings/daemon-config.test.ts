@@ -12,7 +12,16 @@ describe('parseDaemonConfig', () => {
       adminToken: undefined,
       synchronous: 'normal',
       busyTimeoutMs: 5000,
+      leaderLeaseMs: 15000,
     });
+  });
+
+  it('reads the controller lease from --leader-lease-ms / CANARYD_LEADER_LEASE_MS and refuses a lease too short', () => {
+    expect(parseDaemonConfig(['--leader-lease-ms', '2000'], {})).toMatchObject({ leaderLeaseMs: 2000 });
+    expect(parseDaemonConfig([], { CANARYD_LEADER_LEASE_MS: '3000' })).toMatchObject({ leaderLeaseMs: 3000 });
+    expect(() => parseDaemonConfig([], { CANARYD_LEADER_LEASE_MS: '10' })).toThrow(
+      '--leader-lease-ms / CANARYD_LEADER_LEASE_MS: must be between 300 and 600000',
+    );
   });
 
   it('reads the durability settings from flags and CANARYD_SYNCHRONOUS / CANARYD_BUSY_TIMEOUT_MS', () => {

@@ -20,6 +20,11 @@ export interface DaemonConfig {
   synchronous: 'normal' | 'full';
   /** How long a write waits for a lock held by another connection (a backup, a second process) before failing. */
   busyTimeoutMs: number;
+  /**
+   * How long the rollout controller's lease lasts without renewal, on PostgreSQL (ms): replicas elect one leader,
+   * and when it dies another takes over within about this long. Unused on SQLite, where the one daemon leads.
+   */
+  leaderLeaseMs: number;
 }
 
 /** A configuration that cannot start the daemon; `message` is one line naming the setting. */
@@ -51,6 +56,11 @@ const configSchema = z.strictObject({
     .int({ message: 'must be a whole number of milliseconds' })
     .min(0, { message: 'must be between 0 and 60000' })
     .max(60_000, { message: 'must be between 0 and 60000' }),
+  leaderLeaseMs: z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number of milliseconds' })
+    .min(300, { message: 'must be between 300 and 600000' })
+    .max(600_000, { message: 'must be between 300 and 600000' }),
 });
 
 const SETTING_NAMES: Record<keyof DaemonConfig, string> = {
@@ -62,6 +72,7 @@ const SETTING_NAMES: Record<keyof DaemonConfig, string> = {
   adminToken: 'CANARYD_ADMIN_TOKEN',
   synchronous: '--synchronous / CANARYD_SYNCHRONOUS',
   busyTimeoutMs: '--busy-timeout-ms / CANARYD_BUSY_TIMEOUT_MS',
+  leaderLeaseMs: '--leader-lease-ms / CANARYD_LEADER_LEASE_MS',
 };
 
 /**
@@ -86,6 +97,7 @@ export function parseDaemonConfig(
         'time-scale': { type: 'string' },
         synchronous: { type: 'string' },
         'busy-timeout-ms': { type: 'string' },
+        'leader-lease-ms': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -105,8 +117,9 @@ export function parseDaemonConfig(
       values.synchronous ?? blankToUndefined(env.CANARYD_SYNCHRONOUS) ?? 'normal',
     ).toLowerCase(),
     busyTimeoutMs: values['busy-timeout-ms'] ?? blankToUndefined(env.CANARYD_BUSY_TIMEOUT_MS) ?? '5000',
+    leaderLeaseMs: values['leader-lease-ms'] ?? blankToUndefined(env.CANARYD_LEADER_LEASE_MS) ?? '15000',
   };
-  for (const key of ['port', 'timeScale', 'busyTimeoutMs'] as const) {
+  for (const key of ['port', 'timeScale', 'busyTimeoutMs', 'leaderLeaseMs'] as const) {
     if (typeof raw[key] === 'string' && raw[key].trim() === '') raw[key] = 'x';
   }
   const result = configSchema.safeParse(raw);

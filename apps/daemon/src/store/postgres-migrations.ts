@@ -1,3 +1,5 @@
+import { postgresChangeAnnounceMigration } from '../changes/pg-change-announce.js';
+import { postgresLeaseMigration } from '../controller/pg-lease-sql.js';
 import { postgresControllerMigration } from '../controller/postgres-controller-migrations.js';
 import type { PgMigration } from '../db/pg-migration.js';
 import { postgresCoreMigration } from '../db/postgres-core-migration.js';
@@ -15,6 +17,8 @@ export function postgresMigrations(): readonly PgMigration[] {
     postgresPackMigration,
     postgresControllerMigration,
     postgresSliceMigration,
+    postgresChangeAnnounceMigration,
+    postgresLeaseMigration,
     postgresPackVersionMigration,
   ];
 }

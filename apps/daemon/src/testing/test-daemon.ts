@@ -50,7 +50,7 @@ const SCOPE_LIST: Scope[] = ['evaluate', 'ingest', 'read', 'operate', 'admin'];
 export function createTestDaemon(
   settings: Partial<Settings> = {},
   clock = new ManualClock(),
-  deps: Partial<Pick<AppDeps, 'analysis' | 'startController' | 'webhookRetry' | 'logger'>> & {
+  deps: Partial<Pick<AppDeps, 'analysis' | 'startController' | 'webhookRetry' | 'logger' | 'leadership'>> & {
     db?: SqliteDatabase;
   } = {},
 ): TestDaemon {

@@ -109,6 +109,8 @@ export class WebhookNotifier {
   }
 
   #onChange(event: ChangeEvent): void {
+    // The replica that committed a change announces it; the others hear it too but must not send it again.
+    if (event.remote === true) return;
     const payload = this.#payloadOf(event.audit);
     if (payload === null) return;
     const rollout = this.#deps.rollouts.get(payload.rolloutId);
