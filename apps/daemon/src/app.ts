@@ -14,6 +14,7 @@ import { ConfigService } from './config/config-service.js';
 import type { AnalysisSource } from './controller/analysis-source.js';
 import { RolloutController } from './controller/rollout-controller.js';
 import { sliceRequestRate, stepSampleWarnings } from './controller/step-sample-warnings.js';
+import { EvaluationSampler } from './evaluations/evaluation-sampler.js';
 import { registerFlagRoutes } from './flags/flag-routes.js';
 import { registerFlagdRoutes } from './flags/flagd-routes.js';
 import { ApiError, handleError } from './http/api-error.js';
@@ -69,6 +70,8 @@ export interface DaemonApp {
   controller: RolloutController;
   /** Signed webhooks announcing rollout transitions. */
   webhooks: WebhookNotifier;
+  /** Evals on sampled live traffic (started with the controller). */
+  evaluations: EvaluationSampler;
   /** Ends streams and timers. The store stays open: whoever opened it closes it. */
   close(): Promise<void>;
 }
@@ -148,8 +151,16 @@ export function createApp(deps: AppDeps): DaemonApp {
         deps.clock.timeScale,
       ),
   });
-  const ingest = buildIngest(ctx);
-  registerTrackRoutes(app, ctx, ingest.tracking);
+  const evaluations = new EvaluationSampler({
+    rollouts: store.rollouts,
+    batches: store.evaluations,
+    clock: deps.clock,
+    feed,
+    logger,
+    registry: metrics.registry,
+  });
+  const ingest = buildIngest(ctx, evaluations);
+  registerTrackRoutes(app, ctx, ingest.tracking, undefined, store.evaluations);
   const analyzer = new RolloutAnalyzer({
     slices: store.slices,
     timeline: (id) => store.rollouts.timeline(id),
@@ -173,8 +184,12 @@ export function createApp(deps: AppDeps): DaemonApp {
     logger,
     registry: metrics.registry,
   });
-  if (deps.startController !== false) controller.start();
+  if (deps.startController !== false) {
+    controller.start();
+    evaluations.start();
+  }
   ctx.onClose(() => controller.stop());
+  ctx.onClose(() => evaluations.stop());
   startRetention(ctx, {
     aggregatesDays: settings.retentionAggregatesDays,
     auditDays: settings.retentionAuditDays,
@@ -194,6 +209,7 @@ export function createApp(deps: AppDeps): DaemonApp {
     ctx,
     controller,
     webhooks,
+    evaluations,
     close: async () => {
       lifecycle.closing = true;
       stopTokenWatch();

@@ -294,6 +294,22 @@ export interface RolloutDetail extends RolloutView {
    * rollout actions.
    */
   readonly lastCheck?: LastCheck | null;
+  /** The evaluation hook's batches (`analysis.evaluation`), sent by `GET /api/v1/rollouts/{id}` when it has one. */
+  readonly evaluation?: EvaluationBatchesView;
+}
+
+/** A rollout's batches of sampled traces sent to its evaluation hook. */
+export interface EvaluationBatchesView {
+  /** Batches sent. */
+  readonly sent: number;
+  /** Answered by scores with their `batchId` before their deadline. */
+  readonly scored: number;
+  /** Not scored within `timeout` (a finding). */
+  readonly late: number;
+  /** Sent, not yet scored, not yet late. */
+  readonly pending: number;
+  /** When the last batch was sent (ISO), `null` before the first. */
+  readonly lastSentAt: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@
  */
 
 import { formatDuration } from '@prompt-canary/api-types';
+import { isEvalMetric } from '../packs/analysis-config-of.js';
+import type { AnalysisSpec, MetricSpec } from '../packs/prompt-pack.js';
 import {
   complete,
   inSegmentPhases,
@@ -123,8 +125,8 @@ export function gateDecision(input: MachineInput): GateDecision | null {
   if (currentLook?.srm.result === 'Fail') {
     return { kind: 'pause', cause: 'SampleRatioMismatch', reason: currentLook.srm.reason };
   }
-  const limitMs = analysis.maxInconclusiveMs / timeScale;
   for (const verdict of verdicts) {
+    const limitMs = inconclusiveLimitMs(verdict.spec, analysis) / timeScale;
     const since = memory.inconclusiveSince[verdict.metric];
     if (verdict.status !== 'Inconclusive' || since === undefined || memory.stage !== stageKey(rollout))
       continue;
@@ -140,6 +142,17 @@ export function gateDecision(input: MachineInput): GateDecision | null {
     }
   }
   return null;
+}
+
+/**
+ * How long (rollout time) a gated metric may stay inconclusive before the rollout pauses: `maxInconclusive`, and
+ * for a metric scored by the evaluation hook at least one draw and its answer time (`every` + `timeout`), so that
+ * the NoData pause never races a batch that could still be scored.
+ */
+export function inconclusiveLimitMs(metric: MetricSpec, analysis: AnalysisSpec): number {
+  const evaluation = analysis.evaluation;
+  if (evaluation === undefined || !isEvalMetric(metric, analysis)) return analysis.maxInconclusiveMs;
+  return Math.max(analysis.maxInconclusiveMs, evaluation.everyMs + evaluation.timeoutMs);
 }
 
 /** The `notify` metrics whose failure counts at this look. */

@@ -16,6 +16,7 @@ import { SliceBatch } from './slice-batch.js';
 import { type Arm, type SliceScope, scopeOfReason, type TelemetrySource } from './slice-key.js';
 import type { SliceStore } from './slice-store.js';
 import type { TraceAssignment, TraceStore } from './trace-index.js';
+import type { TraceSampler } from './trace-sampler.js';
 
 const FLAG_KEY = TelemetryAttributes.FLAG_KEY;
 const VARIANT = TelemetryAttributes.FLAG_VARIANT;
@@ -32,6 +33,8 @@ export interface AggregatingIngestSinkDeps {
   /** Aggregate slice length in real ms. */
   sliceMs: number;
   counters?: AnalysisIngestCounters;
+  /** Offered every committed split-assigned request (the evaluation sampling's reservoir). */
+  sampler?: TraceSampler;
   /** Told when the trace join could not be written (logged by the composition root). */
   onTraceJoinError?: (error: unknown) => void;
   /**
@@ -41,7 +44,7 @@ export interface AggregatingIngestSinkDeps {
   defer?: (fn: () => void) => void;
 }
 
-type TraceRecord = [string, LiveRolloutEntry, Arm, SliceScope, boolean, string | undefined];
+type TraceRecord = [string, LiveRolloutEntry, Arm, SliceScope, boolean, string | undefined, number];
 
 /** Requests aggregated since the last commit, committed together, each answered when the commit is done. */
 interface CommitGroup {
@@ -193,10 +196,15 @@ export class AggregatingIngestSink implements IngestSink {
 
   /** Records each committed trace's assignment, for scores that arrive later. */
   #remember(traces: readonly TraceRecord[]): void {
-    for (const [traceId, entry, arm, scope, inherited, unit] of traces) {
+    const sampler = this.#deps.sampler;
+    for (const [traceId, entry, arm, scope, inherited, unit, endMs] of traces) {
       if (inherited && this.#deps.traces.known(traceId)) continue;
       const { rollout } = entry;
       const variant = arm === 'canary' ? rollout.canaryVersion : rollout.stableVersion;
+      // Evals sample requests the split assigned, once per request (its own span, not a child's copy).
+      if (sampler !== undefined && scope === 'split' && !inherited) {
+        sampler.offer({ rolloutId: rollout.id, arm, traceId, variant, endMs });
+      }
       const assignment: { -readonly [K in keyof TraceAssignment]: TraceAssignment[K] } = {
         rolloutId: rollout.id,
         flagKey: rollout.pack,
@@ -333,7 +341,7 @@ export class AggregatingIngestSink implements IngestSink {
       if (obs.cost !== undefined) group.cost = (group.cost ?? 0) + obs.cost;
     }
     if (entry.source === undefined) batch.sources.set(rolloutId, 'spans');
-    traces.push([span.traceId, entry, arm, scope, inherited, obs.unit]);
+    traces.push([span.traceId, entry, arm, scope, inherited, obs.unit, span.endMs]);
     bump(tally, 'accepted');
   }
 

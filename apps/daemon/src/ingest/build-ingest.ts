@@ -3,6 +3,7 @@ import type { IngestSink } from '../otlp/ingest-sink.js';
 import { AggregatingIngestSink } from './aggregating-ingest-sink.js';
 import { prometheusAnalysisIngestCounters } from './analysis-ingest-counters.js';
 import { LiveRolloutIndex } from './live-rollout-index.js';
+import type { TraceSampler } from './trace-sampler.js';
 import { TrackingIngest } from './tracking-ingest.js';
 
 /** The analyzer's ingest side: the OTLP sink and the tracking and score ingest, on one live-rollout index. */
@@ -16,7 +17,7 @@ export interface Ingest {
  * that folds spans and span-metric points into slices, the tracking ingest behind `/api/v1/track` and
  * `/api/v1/scores`, and the `canaryd_analysis_items_total` counters. `app.ts` mounts the routes.
  */
-export function buildIngest(ctx: AppContext): Ingest {
+export function buildIngest(ctx: AppContext, sampler?: TraceSampler): Ingest {
   const sliceMs = ctx.settings.analysisSliceMs;
   const { slices, rollouts, traces } = ctx.store;
   const index = new LiveRolloutIndex(rollouts, slices);
@@ -29,6 +30,7 @@ export function buildIngest(ctx: AppContext): Ingest {
       traces,
       sliceMs,
       counters,
+      ...(sampler === undefined ? {} : { sampler }),
       onTraceJoinError: (err) =>
         ctx.logger.error({ err }, 'trace join write failed; scores for those traces will be unknown'),
     }),

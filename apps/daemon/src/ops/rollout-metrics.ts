@@ -31,6 +31,8 @@ export function rollbackReasonOf(
  * - `canaryd_rollbacks_total{pack, reason}`: rollbacks by who decided (`analysis`, `manual`, `fast_rollback`),
  *   counted from the change feed as they commit.
  *
+ * - `canaryd_evaluation_batches{pack, state}`: the live rollout's evaluation batches pending, scored and late.
+ *
  * Returns the function that stops following the feed.
  */
 export function registerRolloutMetrics(ctx: AppContext): () => void {
@@ -46,6 +48,23 @@ export function registerRolloutMetrics(ctx: AppContext): () => void {
       for (const { name } of store.packs.list()) {
         const live = store.rollouts.live(name);
         this.set({ pack: name }, live === undefined ? 0 : effectiveWeight(live, now) / 100);
+      }
+    },
+  });
+  new Gauge({
+    name: 'canaryd_evaluation_batches',
+    help: "The live rollout's evaluation hook batches by state (pending, scored, late)",
+    labelNames: ['pack', 'state'],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const { name } of store.packs.list()) {
+        const live = store.rollouts.live(name);
+        if (live?.spec.analysis.evaluation === undefined) continue;
+        const summary = store.evaluations.summary(live.id);
+        for (const state of ['pending', 'scored', 'late'] as const) {
+          this.set({ pack: name, state }, summary[state]);
+        }
       }
     },
   });

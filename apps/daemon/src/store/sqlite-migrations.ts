@@ -1,13 +1,14 @@
 import { controllerMigrations } from '../controller/controller-migrations.js';
 import { coreMigration } from '../db/core-migration.js';
 import type { Migration } from '../db/migration.js';
+import { evaluationMigrations } from '../evaluations/evaluation-migrations.js';
 import { exposureMigrations, sliceMigrations } from '../ingest/slice-migrations.js';
 import { packMigrations } from '../packs/pack-migrations.js';
 
 /**
  * Every migration of the SQLite schema, in version order: the core tables (flags, segments, tokens, audit,
  * revisions) are version 1; packs and rollouts bring 2, the analysis slices 3, the controller's state 4, the
- * sample-ratio check's unit exposures 5. Each feature keeps its migrations beside its SQLite adapter; this registry, owned by the store that
+ * sample-ratio check's unit exposures 5, the evaluation hook's batches 160. Each feature keeps its migrations beside its SQLite adapter; this registry, owned by the store that
  * composes those adapters, is the one place that orders them.
  */
 export function sqliteMigrations(): readonly Migration[] {
@@ -17,5 +18,6 @@ export function sqliteMigrations(): readonly Migration[] {
     ...sliceMigrations,
     ...controllerMigrations,
     ...exposureMigrations,
+    ...evaluationMigrations,
   ];
 }
