@@ -122,6 +122,15 @@ export function renderStatus(input: StatusInput): string[] {
       ),
     );
   }
+  const evals = rollout.evaluation;
+  if (evals !== undefined) {
+    const last = evals.lastSentAt === null ? 'none sent yet' : `last ${formatAge(evals.lastSentAt, nowMs)}`;
+    const counts = `${evals.sent} sent, ${evals.scored} scored, ${evals.late} late, ${evals.pending} pending`;
+    // A late batch is a finding: the eval metrics lack the data it should have brought.
+    lines.push(
+      field('Evals', `${evals.late > 0 ? colors.yellow(counts) : counts} ${colors.dim(`(${last})`)}`, colors),
+    );
+  }
   lines.push('', ...renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors));
   // Every check that is not plainly fine says why: Degraded in red, Watch and Inconclusive dim.
   const reasons = (analysis.checks ?? []).filter(
