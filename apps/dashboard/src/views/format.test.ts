@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   actionsFor,
   canOperate,
+  describeEvaluation,
   describeLastCheck,
   directionText,
   formatAgo,
@@ -148,5 +149,20 @@ describe("the controller's last look", () => {
     expect(describeLastCheck({ ...check, failures: {}, error: 'disk I/O error' }, undefined, now)).toBe(
       '2m ago: hold — minimum step duration not reached; the look failed: disk I/O error',
     );
+  });
+});
+
+describe('describeEvaluation', () => {
+  const nowMs = Date.parse('2026-12-02T04:10:00Z');
+  it('counts the batches by what became of them, and flags late ones', () => {
+    const out = describeEvaluation(
+      { sent: 4, scored: 2, late: 1, pending: 1, lastSentAt: '2026-12-02T04:08:00Z' },
+      nowMs,
+    );
+    expect(out).toEqual({ text: '4 batches sent · 2 scored · 1 late · 1 pending · last 2m ago', late: true });
+    expect(describeEvaluation({ sent: 0, scored: 0, late: 0, pending: 0, lastSentAt: null }, nowMs)).toEqual({
+      text: '0 batches sent · 0 scored · 0 late · 0 pending · none sent yet',
+      late: false,
+    });
   });
 });

@@ -1,5 +1,6 @@
 import {
   type CheckStatus,
+  type EvaluationBatchesView,
   formatDuration,
   type LastCheck,
   type MetricInfo,
@@ -146,4 +147,21 @@ export function describeLastCheck(
   const described = failing.length > 0 ? `${head} (${failing.join(', ')})` : head;
   // A look whose analysis threw counts as no data; say why, or the on-call person sees only "hold".
   return check.error === undefined ? described : `${described}; the look failed: ${check.error}`;
+}
+
+/**
+ * The evaluation hook's batches in one line, `4 batches sent · 3 scored · 1 late · 0 pending · last 2m ago`, and
+ * whether any is late (a finding the page marks).
+ */
+export function describeEvaluation(
+  evaluation: EvaluationBatchesView,
+  nowMs: number,
+): { text: string; late: boolean } {
+  const last =
+    evaluation.lastSentAt === null ? 'none sent yet' : `last ${formatAgo(evaluation.lastSentAt, nowMs)}`;
+  const batches = evaluation.sent === 1 ? 'batch' : 'batches';
+  return {
+    text: `${evaluation.sent} ${batches} sent · ${evaluation.scored} scored · ${evaluation.late} late · ${evaluation.pending} pending · ${last}`,
+    late: evaluation.late > 0,
+  };
 }
