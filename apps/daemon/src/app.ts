@@ -14,6 +14,8 @@ import { ConfigService } from './config/config-service.js';
 import type { AnalysisSource } from './controller/analysis-source.js';
 import { RolloutController } from './controller/rollout-controller.js';
 import { sliceRequestRate, stepSampleWarnings } from './controller/step-sample-warnings.js';
+import { registerDrillRoutes } from './drills/drill-routes.js';
+import { InstanceRevisions } from './drills/instance-revisions.js';
 import { EvaluationSampler } from './evaluations/evaluation-sampler.js';
 import { registerFlagRoutes } from './flags/flag-routes.js';
 import { registerFlagdRoutes } from './flags/flagd-routes.js';
@@ -159,7 +161,8 @@ export function createApp(deps: AppDeps): DaemonApp {
     logger,
     registry: metrics.registry,
   });
-  const ingest = buildIngest(ctx, evaluations);
+  const instances = new InstanceRevisions(() => deps.clock.now());
+  const ingest = buildIngest(ctx, evaluations, instances);
   registerTrackRoutes(app, ctx, ingest.tracking, undefined, store.evaluations);
   const analyzer = new RolloutAnalyzer({
     slices: store.slices,
@@ -203,6 +206,18 @@ export function createApp(deps: AppDeps): DaemonApp {
   });
   webhooks.start();
   ctx.onClose(() => webhooks.close());
+  registerDrillRoutes(app, ctx, {
+    servedRevision: () => config.current().revision,
+    subscribers: async () => {
+      const { values } = await metrics.syncClients.get();
+      // Providers on the config stream and OFREP clients on theirs: both are told of a new revision.
+      return values
+        .filter((v) => v.labels.stream === 'config' || v.labels.stream === 'ofrep')
+        .reduce((n, v) => n + v.value, 0);
+    },
+    instances,
+    deliver: (targets, payload) => webhooks.deliverNow(targets, payload),
+  });
 
   return {
     app,

@@ -145,7 +145,35 @@ export interface PackView {
   readonly updatedAt: string;
   /** The pack's revisions, newest first: only from `GET /api/v1/packs/{name}`. */
   readonly history?: readonly PackHistoryEntry[];
+  /** The pack's last rollback drill (`POST /api/v1/packs/{name}/drill`), `null` when never drilled. */
+  readonly lastDrill?: LastDrill | null;
 }
+
+/** One step of a rollback drill: `committed`, `pushed`, `applied` or `webhooks`. */
+export interface DrillStepView {
+  readonly name: string;
+  readonly ok: boolean;
+  /** From the drill's start until the step held or was given up, ms. */
+  readonly ms: number;
+  readonly detail: string;
+}
+
+/** The answer of `POST /api/v1/packs/{name}/drill` (200 whether or not every step held). */
+export interface DrillReportView {
+  readonly ok: boolean;
+  readonly steps: readonly DrillStepView[];
+}
+
+/** A pack's last rollback drill. */
+export interface LastDrill extends DrillReportView {
+  /** When it started (ISO 8601). */
+  readonly at: string;
+  /** The config revision it pushed. */
+  readonly revision: number;
+}
+
+/** A drill older than this is overdue: `canary status` and the dashboard warn (30 days). */
+export const DRILL_MAX_AGE_MS = 30 * 24 * 3_600_000;
 
 /** The answer of `PUT /api/v1/packs/{name}` (200 or 201). */
 export interface ApplyResult {

@@ -10,6 +10,7 @@ import {
 import { TelemetryAttributes } from '@prompt-canary/rules';
 import type { Attributes, IngestSink, OtlpMetricPoint, OtlpSpan } from '../otlp/ingest-sink.js';
 import type { AnalysisIngestCounters, AnalysisOutcome } from './analysis-ingest-counters.js';
+import type { InstanceObserver } from './instance-observer.js';
 import { armOf, type LiveRolloutEntry, type LiveRolloutIndex } from './live-rollout-index.js';
 import { addMetricPoint } from './metric-point-contribution.js';
 import { SliceBatch } from './slice-batch.js';
@@ -22,6 +23,8 @@ const FLAG_KEY = TelemetryAttributes.FLAG_KEY;
 const VARIANT = TelemetryAttributes.FLAG_VARIANT;
 const VARIANT_LEGACY = TelemetryAttributes.FLAG_VARIANT_LEGACY;
 const REASON = TelemetryAttributes.FLAG_REASON;
+const REVISION = TelemetryAttributes.FLAG_VERSION;
+const INSTANCE = 'service.instance.id';
 /** Set by the provider's span processor on the assignment it copies from a parent onto a child span. */
 export const INHERITED = TelemetryAttributes.FLAG_INHERITED;
 
@@ -33,6 +36,8 @@ export interface AggregatingIngestSinkDeps {
   /** Aggregate slice length in real ms. */
   sliceMs: number;
   counters?: AnalysisIngestCounters;
+  /** Told which config revision each app instance evaluated with (rollback drills' evidence). */
+  instances?: InstanceObserver;
   /** Offered every committed split-assigned request (the evaluation sampling's reservoir). */
   sampler?: TraceSampler;
   /** Told when the trace join could not be written (logged by the composition root). */
@@ -268,6 +273,21 @@ export class AggregatingIngestSink implements IngestSink {
     tally: Tally,
     traces: TraceRecord[],
   ): void {
+    const instances = this.#deps.instances;
+    if (instances !== undefined) {
+      // Before routing: a pack at rest (no live rollout) is drilled too, on the same evidence.
+      const flagKey = attrs[FLAG_KEY];
+      const revision = attrs[REVISION];
+      const instance = attrs[INSTANCE];
+      if (
+        typeof flagKey === 'string' &&
+        typeof instance === 'string' &&
+        (typeof revision === 'string' || typeof revision === 'number') &&
+        !isTrue(attrs[INHERITED])
+      ) {
+        instances.seen(flagKey, instance, String(revision));
+      }
+    }
     const entry = this.#route(attrs, 'spans', tally);
     if (entry === undefined) return;
     const arm = armOf(entry.rollout, attrs[VARIANT] ?? attrs[VARIANT_LEGACY]);

@@ -2,6 +2,7 @@ import type { AppContext } from '../app-context.js';
 import type { IngestSink } from '../otlp/ingest-sink.js';
 import { AggregatingIngestSink } from './aggregating-ingest-sink.js';
 import { prometheusAnalysisIngestCounters } from './analysis-ingest-counters.js';
+import type { InstanceObserver } from './instance-observer.js';
 import { LiveRolloutIndex } from './live-rollout-index.js';
 import type { TraceSampler } from './trace-sampler.js';
 import { TrackingIngest } from './tracking-ingest.js';
@@ -17,7 +18,7 @@ export interface Ingest {
  * that folds spans and span-metric points into slices, the tracking ingest behind `/api/v1/track` and
  * `/api/v1/scores`, and the `canaryd_analysis_items_total` counters. `app.ts` mounts the routes.
  */
-export function buildIngest(ctx: AppContext, sampler?: TraceSampler): Ingest {
+export function buildIngest(ctx: AppContext, sampler?: TraceSampler, instances?: InstanceObserver): Ingest {
   const sliceMs = ctx.settings.analysisSliceMs;
   const { slices, rollouts, traces } = ctx.store;
   const index = new LiveRolloutIndex(rollouts, slices);
@@ -31,6 +32,7 @@ export function buildIngest(ctx: AppContext, sampler?: TraceSampler): Ingest {
       sliceMs,
       counters,
       ...(sampler === undefined ? {} : { sampler }),
+      ...(instances === undefined ? {} : { instances }),
       onTraceJoinError: (err) =>
         ctx.logger.error({ err }, 'trace join write failed; scores for those traces will be unknown'),
     }),

@@ -31,6 +31,7 @@ export function rollbackReasonOf(
  * - `canaryd_rollbacks_total{pack, reason}`: rollbacks by who decided (`analysis`, `manual`, `fast_rollback`),
  *   counted from the change feed as they commit.
  *
+ * - `canaryd_pack_last_drill_age_seconds{pack, ok}`: the age of each pack's last rollback drill, and whether it held.
  * - `canaryd_evaluation_batches{pack, state}`: the live rollout's evaluation batches pending, scored and late.
  *
  * Returns the function that stops following the feed.
@@ -65,6 +66,19 @@ export function registerRolloutMetrics(ctx: AppContext): () => void {
         for (const state of ['pending', 'scored', 'late'] as const) {
           this.set({ pack: name, state }, summary[state]);
         }
+      }
+    },
+  });
+  new Gauge({
+    name: 'canaryd_pack_last_drill_age_seconds',
+    help: "Seconds since the pack's last rollback drill started (packs never drilled are absent)",
+    labelNames: ['pack', 'ok'],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      const now = clock.now();
+      for (const [pack, drill] of store.drills.all()) {
+        this.set({ pack, ok: drill.ok ? 'true' : 'false' }, Math.max(0, (now - Date.parse(drill.at)) / 1000));
       }
     },
   });

@@ -295,6 +295,22 @@ export function storeContract(name: string, makeStore: () => Store): void {
       });
     });
 
+    it("drills: keeps each pack's last drill, the latest save winning", () => {
+      const store = makeStore();
+      const step = { name: 'committed', ok: true, ms: 3, detail: 'revision 7 committed' };
+      store.drills.save('p', { at: '2026-01-01T00:00:00.000Z', ok: false, revision: 7, steps: [step] });
+      store.drills.save('p', { at: '2026-01-02T00:00:00.000Z', ok: true, revision: 9, steps: [step, step] });
+      store.drills.save('q', { at: '2026-01-03T00:00:00.000Z', ok: true, revision: 10, steps: [] });
+      expect(store.drills.last('p')).toEqual({
+        at: '2026-01-02T00:00:00.000Z',
+        ok: true,
+        revision: 9,
+        steps: [step, step],
+      });
+      expect(store.drills.last('none')).toBeUndefined();
+      expect([...store.drills.all().keys()]).toEqual(['p', 'q']);
+    });
+
     it('ping: answers while the store is usable', () => {
       expect(() => makeStore().ping()).not.toThrow();
     });
