@@ -27,7 +27,10 @@ async function span(d: TestDaemon, instance: string, revision: number): Promise<
     },
   ]);
   for (const resource of body.resourceSpans) {
-    resource.resource.attributes = keyValues({ 'service.name': 'support-agent', 'service.instance.id': instance });
+    resource.resource.attributes = keyValues({
+      'service.name': 'support-agent',
+      'service.instance.id': instance,
+    });
   }
   const res = await d.request('/v1/traces', { method: 'POST', as: 'ingest', json: body });
   expect(res.status).toBe(200);

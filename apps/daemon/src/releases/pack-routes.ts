@@ -121,12 +121,10 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
 
   app.get('/api/v1/packs', (c) =>
     c.json(
-      stores.packs
-        .list()
-        .map((stored) => ({
-          ...packView(stored, liveId(stored.name)),
-          lastDrill: lastDrill(stored.name),
-        })) satisfies PackView[],
+      stores.packs.list().map((stored) => ({
+        ...packView(stored, liveId(stored.name)),
+        lastDrill: lastDrill(stored.name),
+      })) satisfies PackView[],
     ),
   );
 
