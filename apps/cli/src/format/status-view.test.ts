@@ -115,6 +115,22 @@ describe('the status view', () => {
     expect(fine).not.toContain('Last look');
   });
 
+  it("shows the pack's last rollback drill and which steps failed", () => {
+    const lastDrill = {
+      at: new Date(nowMs - 2 * 86_400_000).toISOString(),
+      ok: false,
+      revision: 5,
+      steps: [
+        { name: 'committed', ok: true, ms: 3, detail: '' },
+        { name: 'applied', ok: false, ms: 30_000, detail: '' },
+      ],
+    };
+    const text = renderStatus({ pack: { ...pack, lastDrill }, rollout, analysis, nowMs, colors: plain }).join(
+      '\n',
+    );
+    expect(text).toContain('Last drill: 2d ago (revision 5), failed: applied');
+  });
+
   it('shows the evaluation batches sent, scored and late when the pack samples evals', () => {
     const evaluation = {
       sent: 4,

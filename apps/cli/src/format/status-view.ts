@@ -73,6 +73,22 @@ export function rolloutBar(
 export function renderStatus(input: StatusInput): string[] {
   const { pack, rollout, analysis, colors, nowMs } = input;
   const lines = [field('Pack', colors.bold(pack.name), colors)];
+  if (pack.lastDrill) {
+    const drill = pack.lastDrill;
+    const held = drill.ok
+      ? 'every step held'
+      : `failed: ${drill.steps
+          .filter((s) => !s.ok)
+          .map((s) => s.name)
+          .join(', ')}`;
+    lines.push(
+      field(
+        'Last drill',
+        `${formatAge(drill.at, nowMs)} (revision ${drill.revision}), ${drill.ok ? held : colors.red(held)}`,
+        colors,
+      ),
+    );
+  }
   if (!rollout) {
     lines.push(field('Stable', `${pack.stableVersion} (revision ${pack.revision})`, colors));
     lines.push(field('Rollout', colors.dim('none: the stable version serves everyone'), colors));
