@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     requestsPerSecond: options.requestsPerSecond ?? scenario.traffic.requestsPerSecond,
     timeScale: options.timeScale,
     url: options.url,
+    instance: telemetry.instanceId,
   });
   const totals = await generator.run();
   for (const timer of timers) clearTimeout(timer);
