@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   actionsFor,
   canOperate,
+  describeDrill,
   describeEvaluation,
   describeLastCheck,
   directionText,
@@ -163,6 +164,31 @@ describe('describeEvaluation', () => {
     expect(describeEvaluation({ sent: 0, scored: 0, late: 0, pending: 0, lastSentAt: null }, nowMs)).toEqual({
       text: '0 batches sent · 0 scored · 0 late · 0 pending · none sent yet',
       late: false,
+    });
+  });
+});
+
+describe('describeDrill', () => {
+  const nowMs = Date.parse('2026-12-02T04:10:00Z');
+  const drill = (ageMs: number, ok: boolean) => ({
+    at: new Date(nowMs - ageMs).toISOString(),
+    ok,
+    revision: 4,
+    steps: [
+      { name: 'committed', ok: true, ms: 1, detail: '' },
+      { name: 'applied', ok, ms: 30_000, detail: '' },
+    ],
+  });
+  it('says when and whether the last drill held, and warns when it failed or is over 30 days old', () => {
+    expect(describeDrill(null, nowMs)).toEqual({ text: 'never', warn: false });
+    expect(describeDrill(drill(3 * 86_400_000, true), nowMs)).toEqual({ text: '3d ago: held', warn: false });
+    expect(describeDrill(drill(7_200_000, false), nowMs)).toEqual({
+      text: '2h ago: failed (applied)',
+      warn: true,
+    });
+    expect(describeDrill(drill(31 * 86_400_000, true), nowMs)).toEqual({
+      text: '31d ago: held — over 30 days old, drill again',
+      warn: true,
     });
   });
 });

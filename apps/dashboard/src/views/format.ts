@@ -1,8 +1,10 @@
 import {
   type CheckStatus,
+  DRILL_MAX_AGE_MS,
   type EvaluationBatchesView,
   formatDuration,
   type LastCheck,
+  type LastDrill,
   type MetricInfo,
   type MetricUnit,
   type RolloutAction,
@@ -163,5 +165,20 @@ export function describeEvaluation(
   return {
     text: `${evaluation.sent} ${batches} sent · ${evaluation.scored} scored · ${evaluation.late} late · ${evaluation.pending} pending · ${last}`,
     late: evaluation.late > 0,
+  };
+}
+
+/**
+ * A pack's last rollback drill in a few words (`3d ago: held`, `2h ago: failed (applied)`, `never`) and whether it
+ * needs attention: it failed, or it is more than 30 days old.
+ */
+export function describeDrill(drill: LastDrill | null, nowMs: number): { text: string; warn: boolean } {
+  if (drill === null) return { text: 'never', warn: false };
+  const failed = drill.steps.filter((step) => !step.ok).map((step) => step.name);
+  const overdue = nowMs - Date.parse(drill.at) > DRILL_MAX_AGE_MS;
+  const outcome = drill.ok ? 'held' : `failed (${failed.join(', ')})`;
+  return {
+    text: `${formatAgo(drill.at, nowMs)}: ${outcome}${overdue ? ' — over 30 days old, drill again' : ''}`,
+    warn: overdue || !drill.ok,
   };
 }
