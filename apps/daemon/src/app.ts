@@ -4,6 +4,7 @@ import { registerAnalysisRoutes } from './analysis/analysis-routes.js';
 import { RolloutAnalyzer } from './analysis/rollout-analyzer.js';
 import type { AppContext } from './app-context.js';
 import type { AppEnv } from './app-env.js';
+import { AssignmentAudit } from './assignments/assignment-audit.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { registerEventRoutes } from './audit/event-routes.js';
 import { authorize } from './auth/auth-middleware.js';
@@ -162,13 +163,22 @@ export function createApp(deps: AppDeps): DaemonApp {
     registry: metrics.registry,
   });
   const instances = new InstanceRevisions(() => deps.clock.now());
-  const ingest = buildIngest(ctx, evaluations, instances);
+  const assignments = new AssignmentAudit({
+    now: () => deps.clock.now(),
+    currentRevision: () => config.current().revision,
+  });
+  assignments.remember(config.current().revision, config.current().document.flags);
+  ctx.onClose(
+    config.subscribe((snapshot) => assignments.remember(snapshot.revision, snapshot.document.flags)),
+  );
+  const ingest = buildIngest(ctx, { sampler: evaluations, instances, assignments });
   registerTrackRoutes(app, ctx, ingest.tracking, undefined, store.evaluations);
   const analyzer = new RolloutAnalyzer({
     slices: store.slices,
     timeline: (id) => store.rollouts.timeline(id),
     sliceMs: settings.analysisSliceMs,
     timeScale: deps.clock.timeScale,
+    assignments: (flagKey, sinceMs) => assignments.verdict(flagKey, sinceMs),
   });
   registerAnalysisRoutes(app, ctx, { analyzer, rollouts: store.rollouts, controller: store.controller });
   registerOtlpRoutes(app, {

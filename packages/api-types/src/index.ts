@@ -439,6 +439,23 @@ export interface Analysis {
   readonly comparisons: { readonly scope: 'split' | 'targeting'; readonly from: string } | null;
   /** The controller's latest look, `null` before its first look. */
   readonly lastCheck: LastCheck | null;
+  /** Served versus assigned per app instance since the stage began: `Fail` pauses the rollout. */
+  readonly assignments?: AssignmentsCheck;
+}
+
+/** Whether app instances serve what the split assigns (`feature_flag.version` + `promptcanary.bucket` on spans). */
+export interface AssignmentsCheck {
+  readonly result: 'Pass' | 'Fail' | 'n/a';
+  readonly reason: string;
+  /** Instances serving other than assigned, above the tolerated rate. */
+  readonly mismatched: ReadonlyArray<{
+    readonly instance: string;
+    readonly checked: number;
+    readonly mismatched: number;
+    readonly rate: number;
+  }>;
+  /** Instances evaluating with a config revision more than 5 behind the current one. */
+  readonly lagging: ReadonlyArray<{ readonly instance: string; readonly revision: number; readonly behind: number }>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

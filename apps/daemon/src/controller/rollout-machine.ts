@@ -103,7 +103,8 @@ function lookTime(input: MachineInput): number {
 /**
  * What the checks alone call for, or `null`: a metric whose failure counts (`failureThreshold` consecutive looks
  * and, with `for`, failing at every look that long) rolls back (or pauses, for `onFail: pause`; `notify` metrics
- * never act); a sample-ratio mismatch pauses; a gated metric inconclusive for `maxInconclusive` pauses (`NoData` or
+ * never act); an assignment mismatch (an app instance serving other than the split assigns) pauses, and so does a
+ * sample-ratio mismatch; a gated metric inconclusive for `maxInconclusive` pauses (`NoData` or
  * `Inconclusive`). A rollback comes first; pauses only for a rollout that is not paused already.
  */
 export function gateDecision(input: MachineInput): GateDecision | null {
@@ -121,6 +122,11 @@ export function gateDecision(input: MachineInput): GateDecision | null {
   const stop = counting.find((verdict) => verdict.onFail === 'pause');
   if (stop !== undefined) {
     return { kind: 'pause', cause: 'MetricFailed', reason: failed(stop), metric: stop.metric };
+  }
+  // An app serving other than the split assigns makes every other number suspect (the traffic split too, which it
+  // skews): named first, since it says which instance.
+  if (currentLook?.assignments?.result === 'Fail') {
+    return { kind: 'pause', cause: 'AssignmentMismatch', reason: currentLook.assignments.reason };
   }
   if (currentLook?.srm.result === 'Fail') {
     return { kind: 'pause', cause: 'SampleRatioMismatch', reason: currentLook.srm.reason };

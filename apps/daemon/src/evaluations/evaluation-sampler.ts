@@ -33,7 +33,7 @@ export interface EvaluationSamplerDeps {
   readonly fetch?: typeof fetch;
   /** Default: `Math.random`. */
   readonly random?: () => number;
-  /** Real ms between looks at the schedule (default 250). */
+  /** The shortest real ms between looks at the schedule (default 250); the longest is a minute. */
   readonly tickMs?: number;
   /** Real ms one delivery attempt may take (default 10 s). */
   readonly attemptTimeoutMs?: number;
@@ -72,6 +72,8 @@ export class EvaluationSampler implements TraceSampler {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #controllers = new Set<AbortController>();
   #cancelTimer: (() => void) | null = null;
+  /** Deadlines of the batches this process sent that may still turn late, epoch ms. */
+  readonly #deadlines = new Set<number>();
   #stopFeed: (() => void) | null = null;
   #running = false;
   #closed = false;
@@ -93,7 +95,11 @@ export class EvaluationSampler implements TraceSampler {
     this.#stopFeed =
       deps.feed?.subscribe((event) => {
         const { action } = event.audit;
-        if (action.startsWith('pack.') || action.startsWith('rollout.')) this.refresh();
+        if (action.startsWith('pack.') || action.startsWith('rollout.')) {
+          this.refresh();
+          // A rollout that starts or changes may be due sooner than the timer set before it.
+          this.#schedule();
+        }
       }) ?? null;
   }
 
@@ -128,6 +134,7 @@ export class EvaluationSampler implements TraceSampler {
   tick(): EvaluationBatch[] {
     const { clock, batches, logger } = this.#deps;
     const nowMs = clock.now();
+    for (const deadline of this.#deadlines) if (deadline <= nowMs) this.#deadlines.delete(deadline);
     for (const late of batches.markLate(nowMs)) {
       logger?.warn(
         { pack: late.pack, rolloutId: late.rolloutId, batchId: late.id },
@@ -158,6 +165,7 @@ export class EvaluationSampler implements TraceSampler {
         state: 'pending',
       };
       batches.add(batch);
+      this.#deadlines.add(batch.deadlineAt);
       sent.push(batch);
       this.#send(evaluation, {
         event: 'evaluation.requested',
@@ -202,7 +210,31 @@ export class EvaluationSampler implements TraceSampler {
       // A failed look is logged and retried at the next one: the reservoirs are kept until a draw commits.
       this.#deps.logger?.error({ err }, 'evaluation sampling failed');
     }
-    this.#cancelTimer = this.#deps.clock.setTimer(this.#deps.tickMs ?? 250, () => this.#loop());
+    this.#schedule();
+  }
+
+  /**
+   * Sleeps until the next draw or batch deadline is due (at least `tickMs`, at most a minute: a batch another
+   * process sent, or one from before a restart, turns late within a minute of its deadline).
+   */
+  #schedule(): void {
+    if (!this.#running) return;
+    const { clock, batches } = this.#deps;
+    const nowMs = clock.now();
+    let next = nowMs + 60_000;
+    for (const { rollout, evaluation } of this.#sampled.values()) {
+      const last =
+        this.#lastDraw.get(rollout.id) ??
+        batches.summary(rollout.id).lastSentAt ??
+        Date.parse(rollout.startedAt);
+      next = Math.min(next, last + clock.scaleDuration(evaluation.everyMs));
+    }
+    for (const deadline of this.#deadlines) next = Math.min(next, deadline);
+    this.#cancelTimer?.();
+    this.#cancelTimer = clock.setTimer(Math.max(this.#deps.tickMs ?? 250, next - nowMs), () => {
+      this.#cancelTimer = null;
+      this.#loop();
+    });
   }
 
   #send(evaluation: EvaluationSpec, request: EvaluationRequest): void {

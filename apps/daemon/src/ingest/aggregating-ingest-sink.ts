@@ -10,6 +10,7 @@ import {
 import { TelemetryAttributes } from '@prompt-canary/rules';
 import type { Attributes, IngestSink, OtlpMetricPoint, OtlpSpan } from '../otlp/ingest-sink.js';
 import type { AnalysisIngestCounters, AnalysisOutcome } from './analysis-ingest-counters.js';
+import type { AssignmentObserver } from './assignment-observer.js';
 import type { InstanceObserver } from './instance-observer.js';
 import { armOf, type LiveRolloutEntry, type LiveRolloutIndex } from './live-rollout-index.js';
 import { addMetricPoint } from './metric-point-contribution.js';
@@ -25,6 +26,7 @@ const VARIANT_LEGACY = TelemetryAttributes.FLAG_VARIANT_LEGACY;
 const REASON = TelemetryAttributes.FLAG_REASON;
 const REVISION = TelemetryAttributes.FLAG_VERSION;
 const INSTANCE = 'service.instance.id';
+const BUCKET = TelemetryAttributes.FLAG_BUCKET;
 /** Set by the provider's span processor on the assignment it copies from a parent onto a child span. */
 export const INHERITED = TelemetryAttributes.FLAG_INHERITED;
 
@@ -38,6 +40,8 @@ export interface AggregatingIngestSinkDeps {
   counters?: AnalysisIngestCounters;
   /** Told which config revision each app instance evaluated with (rollback drills' evidence). */
   instances?: InstanceObserver;
+  /** Told every split-assigned request span with a bucket (served-versus-assigned checks). */
+  assignments?: AssignmentObserver;
   /** Offered every committed split-assigned request (the evaluation sampling's reservoir). */
   sampler?: TraceSampler;
   /** Told when the trace join could not be written (logged by the composition root). */
@@ -78,6 +82,11 @@ type Tally = Partial<Record<AnalysisOutcome, number>>;
 
 function bump(tally: Tally, outcome: AnalysisOutcome): void {
   tally[outcome] = (tally[outcome] ?? 0) + 1;
+}
+
+/** Reason `SPLIT` said explicitly (any case): the only assignments the split's bounds decide. */
+function isSplitReason(value: unknown): boolean {
+  return typeof value === 'string' && value.toLowerCase() === 'split';
 }
 
 function isTrue(value: unknown): boolean {
@@ -286,6 +295,23 @@ export class AggregatingIngestSink implements IngestSink {
         !isTrue(attrs[INHERITED])
       ) {
         instances.seen(flagKey, instance, String(revision));
+        const bucket = attrs[BUCKET];
+        const variant = attrs[VARIANT] ?? attrs[VARIANT_LEGACY];
+        if (
+          this.#deps.assignments !== undefined &&
+          typeof bucket === 'number' &&
+          typeof variant === 'string' &&
+          isSplitReason(attrs[REASON])
+        ) {
+          this.#deps.assignments.served({
+            flagKey,
+            instance,
+            revision: Number(revision),
+            bucket,
+            variant,
+            startMs: span.endMs - span.durationMs,
+          });
+        }
       }
     }
     const entry = this.#route(attrs, 'spans', tally);
