@@ -455,7 +455,11 @@ export interface AssignmentsCheck {
     readonly rate: number;
   }>;
   /** Instances evaluating with a config revision more than 5 behind the current one. */
-  readonly lagging: ReadonlyArray<{ readonly instance: string; readonly revision: number; readonly behind: number }>;
+  readonly lagging: ReadonlyArray<{
+    readonly instance: string;
+    readonly revision: number;
+    readonly behind: number;
+  }>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
