@@ -34,20 +34,19 @@ export class InstanceRevisions implements InstanceObserver {
       instances = new Map();
       this.#byFlag.set(flagKey, instances);
     }
+    const nowMs = this.#now();
+    // Updated in place: this runs for every request span, so one lookup and no reordering.
     const previous = instances.get(instance);
-    // Re-inserted so the map stays ordered by last sighting, oldest first, for eviction.
-    instances.delete(instance);
-    instances.set(instance, {
-      revision: Math.max(value, previous?.revision ?? Number.NEGATIVE_INFINITY),
-      lastSeenMs: this.#now(),
-    });
-    if (instances.size > MAX_INSTANCES_PER_FLAG) {
-      const oldest = instances.keys().next();
-      if (oldest.done !== true) instances.delete(oldest.value);
+    if (previous !== undefined) {
+      if (value > previous.revision) previous.revision = value;
+      previous.lastSeenMs = nowMs;
+      return;
     }
+    if (instances.size >= MAX_INSTANCES_PER_FLAG) evictLeastRecent(instances);
+    instances.set(instance, { revision: value, lastSeenMs: nowMs });
   }
 
-  /** The instances whose telemetry for `flagKey` arrived within `withinMs`, most recently seen last. */
+  /** The instances whose telemetry for `flagKey` arrived within `withinMs`,. */
   instances(flagKey: string, withinMs: number): InstanceRevision[] {
     const since = this.#now() - withinMs;
     const out: InstanceRevision[] = [];
@@ -56,4 +55,17 @@ export class InstanceRevisions implements InstanceObserver {
     }
     return out;
   }
+}
+
+/** Drops the instance seen longest ago (a full table is rare: one scan then is cheaper than ordering every update). */
+function evictLeastRecent(instances: Map<string, { revision: number; lastSeenMs: number }>): void {
+  let oldest: string | undefined;
+  let oldestMs = Number.POSITIVE_INFINITY;
+  for (const [instance, seen] of instances) {
+    if (seen.lastSeenMs < oldestMs) {
+      oldest = instance;
+      oldestMs = seen.lastSeenMs;
+    }
+  }
+  if (oldest !== undefined) instances.delete(oldest);
 }
