@@ -125,9 +125,8 @@ describe('the status view', () => {
         { name: 'applied', ok: false, ms: 30_000, detail: '' },
       ],
     };
-    const text = renderStatus({ pack: { ...pack, lastDrill }, rollout, analysis, nowMs, colors: plain }).join(
-      '\n',
-    );
+    const withDrill = { ...(pack as object), lastDrill } as never;
+    const text = renderStatus({ pack: withDrill, rollout, analysis, nowMs, colors: plain }).join('\n');
     expect(text).toContain('Last drill: 2d ago (revision 5), failed: applied');
   });
 
