@@ -8,7 +8,7 @@ import {
   type UsageObservation,
 } from '@prompt-canary/analysis';
 import { TelemetryAttributes } from '@prompt-canary/rules';
-import type { Attributes, IngestSink, OtlpMetricPoint, OtlpSpan } from '../otlp/ingest-sink.js';
+import type { Attributes, IngestSink, OtlpMetricPoint, OtlpSpan, SpanWriter } from '../otlp/ingest-sink.js';
 import type { AnalysisIngestCounters, AnalysisOutcome } from './analysis-ingest-counters.js';
 import type { AssignmentObserver } from './assignment-observer.js';
 import type { InstanceObserver } from './instance-observer.js';
@@ -80,6 +80,11 @@ interface UsageGroup {
 
 type Tally = Partial<Record<AnalysisOutcome, number>>;
 
+/** {@link AggregatingIngestSink}'s span writer: its commit always settles later (after the group commit). */
+export interface AggregatingSpanWriter extends SpanWriter {
+  commit(): Promise<void>;
+}
+
 function bump(tally: Tally, outcome: AnalysisOutcome): void {
   tally[outcome] = (tally[outcome] ?? 0) + 1;
 }
@@ -135,42 +140,65 @@ export class AggregatingIngestSink implements IngestSink {
   }
 
   /**
-   * Aggregates one request's spans and resolves once they are committed. Requests that arrive while a commit is
-   * pending share it (a group commit: one SQLite transaction for all of them); each request is aggregated whole
-   * before it joins the group, so a request that fails is never partly written, and when the commit fails every
-   * request of the group is refused.
+   * A writer for one request's spans: each span is aggregated as the receiver decodes it (so its record dies young,
+   * instead of a whole request of records outliving the collections that run while it is read), into partial
+   * aggregates of this request alone. `commit()` joins them to the pending group commit and resolves once they are
+   * committed. A writer that is never committed (the request turned out malformed) writes nothing.
+   *
+   * Requests that arrive while a commit is pending share it (a group commit: one SQLite transaction for all of
+   * them); each request is aggregated whole before it joins the group, so a request that fails is never partly
+   * written, and when the commit fails every request of the group is refused.
    */
-  acceptSpans(spans: readonly OtlpSpan[]): Promise<void> {
+  openSpans(): AggregatingSpanWriter {
     const batch = new SliceBatch(this.#deps.sliceMs);
     const usage = new Map<string, UsageGroup>();
     const tally: Tally = {};
     const traces: TraceRecord[] = [];
-    for (const span of spans) {
-      const events = span.flagEvaluations;
-      if (events.length === 0) {
-        this.#evaluation(span, span.attributes, batch, usage, tally, traces);
-        continue;
-      }
-      let spanKeyCovered = false;
-      for (const event of events) {
-        if (event[FLAG_KEY] === span.attributes[FLAG_KEY]) spanKeyCovered = true;
-        this.#evaluation(span, { ...span.attributes, ...event }, batch, usage, tally, traces);
-      }
-      if (!spanKeyCovered && typeof span.attributes[FLAG_KEY] === 'string') {
-        this.#evaluation(span, span.attributes, batch, usage, tally, traces);
-      }
+    return {
+      add: (span) => this.#span(span, batch, usage, tally, traces),
+      commit: () => {
+        for (const group of usage.values()) {
+          const agg = batch.at(group.rolloutId, group.arm, group.scope, group.endMs);
+          // Plain assignments, not conditional spreads: this runs once per trace on the ingest hot path.
+          const observed: UsageObservation = {};
+          if (group.unit !== undefined) observed.unit = group.unit;
+          if (group.tokens !== undefined) observed.tokens = group.tokens;
+          if (group.outputTokens !== undefined) observed.outputTokens = group.outputTokens;
+          if (group.cost !== undefined) observed.cost = group.cost;
+          agg.addUsage(observed);
+        }
+        return this.#join(batch, traces, ['span', tally]);
+      },
+    };
+  }
+
+  /** Aggregates a request's spans and resolves once they are committed: {@link openSpans} for spans at hand. */
+  acceptSpans(spans: readonly OtlpSpan[]): Promise<void> {
+    const writer = this.openSpans();
+    for (const span of spans) writer.add(span);
+    return writer.commit();
+  }
+
+  #span(
+    span: OtlpSpan,
+    batch: SliceBatch,
+    usage: Map<string, UsageGroup>,
+    tally: Tally,
+    traces: TraceRecord[],
+  ): void {
+    const events = span.flagEvaluations;
+    if (events.length === 0) {
+      this.#evaluation(span, span.attributes, batch, usage, tally, traces);
+      return;
     }
-    for (const group of usage.values()) {
-      const agg = batch.at(group.rolloutId, group.arm, group.scope, group.endMs);
-      // Plain assignments, not conditional spreads: this runs once per trace on the ingest hot path.
-      const observed: UsageObservation = {};
-      if (group.unit !== undefined) observed.unit = group.unit;
-      if (group.tokens !== undefined) observed.tokens = group.tokens;
-      if (group.outputTokens !== undefined) observed.outputTokens = group.outputTokens;
-      if (group.cost !== undefined) observed.cost = group.cost;
-      agg.addUsage(observed);
+    let spanKeyCovered = false;
+    for (const event of events) {
+      if (event[FLAG_KEY] === span.attributes[FLAG_KEY]) spanKeyCovered = true;
+      this.#evaluation(span, { ...span.attributes, ...event }, batch, usage, tally, traces);
     }
-    return this.#join(batch, traces, ['span', tally]);
+    if (!spanKeyCovered && typeof span.attributes[FLAG_KEY] === 'string') {
+      this.#evaluation(span, span.attributes, batch, usage, tally, traces);
+    }
   }
 
   #join(batch: SliceBatch, traces: readonly TraceRecord[], tally: ['span' | 'point', Tally]): Promise<void> {
@@ -238,7 +266,7 @@ export class AggregatingIngestSink implements IngestSink {
     }
   }
 
-  /** Aggregates one request's span-metric points and resolves once they are committed (see {@link acceptSpans}). */
+  /** Aggregates one request's span-metric points and resolves once they are committed (see {@link openSpans}). */
   acceptMetricPoints(points: readonly OtlpMetricPoint[]): Promise<void> {
     const batch = new SliceBatch(this.#deps.sliceMs);
     const tally: Tally = {};

@@ -51,9 +51,15 @@ interface FlushStatements {
   readonly dropOlder: Statement<[number], { n: number | null }>;
 }
 
-/** The key of an assignment's batch: traces recorded together with the same assignment share one row. */
-function batchKey(a: TraceAssignment): string {
-  return `${a.rolloutId}\u0000${a.flagKey}\u0000${a.arm}\u0000${a.variant}\u0000${a.scope}`;
+/** Whether two assignments go in one batch row: the same rollout, flag, arm, version and scope (units may differ). */
+function sameBatch(a: TraceAssignment, b: TraceAssignment): boolean {
+  return (
+    a.rolloutId === b.rolloutId &&
+    a.arm === b.arm &&
+    a.scope === b.scope &&
+    a.variant === b.variant &&
+    a.flagKey === b.flagKey
+  );
 }
 
 /**
@@ -146,17 +152,20 @@ export class SqliteTraceStore implements TraceStore {
     if (this.#pending.size === 0) return;
     const pending = this.#pending;
     this.#pending = new Map();
-    const batches = new Map<
-      string,
-      { assignment: TraceAssignment; ids: string[]; units: Array<string | null> }
-    >();
+    // A flush holds a few distinct assignments (rollouts × arms × scopes): a short list compared field by field is
+    // cheaper per trace than a composite key string hashed into a map.
+    const batches: Array<{ assignment: TraceAssignment; ids: string[]; units: Array<string | null> }> = [];
+    let last: (typeof batches)[number] | undefined;
     for (const [traceId, a] of pending) {
-      const key = batchKey(a);
-      let batch = batches.get(key);
+      let batch = last !== undefined && sameBatch(last.assignment, a) ? last : undefined;
       if (batch === undefined) {
-        batch = { assignment: a, ids: [], units: [] };
-        batches.set(key, batch);
+        batch = batches.find((b) => sameBatch(b.assignment, a));
+        if (batch === undefined) {
+          batch = { assignment: a, ids: [], units: [] };
+          batches.push(batch);
+        }
       }
+      last = batch;
       batch.ids.push(traceId);
       batch.units.push(a.unit ?? null);
     }
@@ -164,7 +173,7 @@ export class SqliteTraceStore implements TraceStore {
     const { insert, dropOlder } = this.#statements();
     let stored = this.#storedCount();
     this.#db.transaction(() => {
-      for (const { assignment: a, ids, units } of batches.values()) {
+      for (const { assignment: a, ids, units } of batches) {
         const packed = Buffer.alloc(ids.length * ID_BYTES);
         for (let i = 0; i < ids.length; i++) idBytes(ids[i] as string, packed, i * ID_BYTES);
         insert.run(

@@ -1,4 +1,3 @@
-import type { Type } from 'protobufjs';
 import {
   copyAttributes,
   FLAG_EVALUATION_EVENT,
@@ -9,6 +8,7 @@ import {
 import type { Attributes, OtlpSpan } from './ingest-sink.js';
 import { otlpSchema } from './otlp-schema.js';
 import type { WireEvent, WireKeyValue, WireSpan, WireTraceRequest } from './otlp-wire-types.js';
+import { projectProtobufTraces } from './project-protobuf-traces.js';
 import {
   asBuffer,
   enumValue,
@@ -28,8 +28,13 @@ export type OtlpEncoding = 'protobuf' | 'json';
 
 /** What one `ExportTraceServiceRequest` held. */
 export interface DecodedTraces {
-  /** Spans that carry a flag (attribute or `feature_flag.evaluation` event) and are usable. */
+  /**
+   * Spans that carry a flag (attribute or `feature_flag.evaluation` event) and are usable; empty when they were
+   * handed to a callback instead.
+   */
   spans: OtlpSpan[];
+  /** How many usable flag-bearing spans there were. */
+  accepted: number;
   /** Spans without any flag: accepted, counted, dropped. */
   ignored: number;
   /** Flag-bearing spans that cannot be used (bad ids, no end time, negative duration). */
@@ -59,48 +64,42 @@ const eventKeys = newKeyCache();
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Decodes an OTLP `ExportTraceServiceRequest` and keeps only flag-bearing spans, flattened.
+ * Decodes an OTLP `ExportTraceServiceRequest` and keeps only flag-bearing spans, flattened. With `each`, every
+ * usable span is handed to it as soon as it is read (and `spans` stays empty), so the receiver can aggregate a
+ * request without holding all of its span records at once; a decode error may then come after some spans.
  *
  * @throws OtlpDecodeError when the body is not a valid message in the given encoding.
  * @example
  * const { spans, ignored } = decodeTraces(body, 'protobuf');
+ * decodeTraces(body, 'protobuf', (span) => writer.add(span));
  */
-export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodedTraces {
-  return encoding === 'protobuf' ? decodeProtobufTraces(body) : walkTraces(parseJson(body));
-}
-
-/** A fresh, empty result. */
-function emptyTraces(): DecodedTraces {
-  return { spans: [], ignored: 0, rejected: 0, rejectReason: undefined };
-}
-
-/**
- * The protobuf path: the request is read shallowly (spans left as bytes) and each span is decoded, checked and
- * flattened before the next is read, so a request's thousand spans are never all alive as objects at once.
- */
-function decodeProtobufTraces(body: Uint8Array): DecodedTraces {
-  const schema = otlpSchema();
-  const request = decodeProtobuf(
-    asBuffer(body),
-    schema.exportTraceServiceRequestShallow,
-  ) as ShallowTraceRequest;
-  const out = emptyTraces();
-  for (const resourceSpans of request.resourceSpans) {
-    const resourceAttributes = resourceSpans.resource?.attributes ?? [];
-    let identity: Attributes | undefined;
-    for (const scopeSpans of resourceSpans.scopeSpans) {
-      for (const bytes of scopeSpans.spans) {
-        const span = decodeProtobuf(bytes, schema.span) as WireSpan;
-        identity = acceptSpan(span, out, identity, resourceAttributes);
-      }
-    }
+export function decodeTraces(
+  body: Uint8Array,
+  encoding: OtlpEncoding,
+  each?: (span: OtlpSpan) => void,
+): DecodedTraces {
+  const out: DecodedTraces = { spans: [], accepted: 0, ignored: 0, rejected: 0, rejectReason: undefined };
+  const sink = each ?? ((span: OtlpSpan) => out.spans.push(span));
+  if (encoding === 'protobuf') {
+    projectProtobufTraces(asBuffer(body), out, sink, RESOURCE_IDENTITY_KEYS, otlpSchema().keyValue);
+  } else {
+    walkTraces(parseJson(body), out, sink);
   }
   return out;
 }
 
+/**
+ * The same as {@link decodeTraces} over a request already decoded into objects: OTLP/JSON parsed, or protobufjs's
+ * own decode (ids as bytes, 64-bit values as `Long`), which tests use to check the protobuf projection against.
+ */
+export function decodeTraceObjects(request: WireTraceRequest): DecodedTraces {
+  const out: DecodedTraces = { spans: [], accepted: 0, ignored: 0, rejected: 0, rejectReason: undefined };
+  walkTraces(request, out, (span) => out.spans.push(span));
+  return out;
+}
+
 /** The OTLP/JSON path: the whole request is one parsed object, walked with the same checks per span. */
-function walkTraces(request: WireTraceRequest): DecodedTraces {
-  const out = emptyTraces();
+function walkTraces(request: WireTraceRequest, out: DecodedTraces, each: (span: OtlpSpan) => void): void {
   for (const resourceSpans of list(request.resourceSpans, 'resourceSpans')) {
     if (resourceSpans === null || typeof resourceSpans !== 'object') {
       throw new OtlpDecodeError('resourceSpans: expected objects');
@@ -116,11 +115,10 @@ function walkTraces(request: WireTraceRequest): DecodedTraces {
       }
       const spans = list(scopeSpans.spans, 'spans');
       for (let i = 0; i < spans.length; i++) {
-        identity = acceptSpan(spans[i], out, identity, resourceAttributes);
+        identity = acceptSpan(spans[i], out, each, identity, resourceAttributes);
       }
     }
   }
-  return out;
 }
 
 /**
@@ -130,6 +128,7 @@ function walkTraces(request: WireTraceRequest): DecodedTraces {
 function acceptSpan(
   span: WireSpan | null | undefined,
   out: DecodedTraces,
+  each: (span: OtlpSpan) => void,
   identity: Attributes | undefined,
   resourceAttributes: readonly WireKeyValue[],
 ): Attributes | undefined {
@@ -146,7 +145,8 @@ function acceptSpan(
     out.rejected++;
     out.rejectReason ??= decoded;
   } else {
-    out.spans.push(decoded);
+    out.accepted++;
+    each(decoded);
   }
   return resource;
 }
@@ -210,24 +210,6 @@ function toSpan(
     attributes: flattenAttributes(attributes, copyAttributes(identity), '', 0, spanKeys),
     flagEvaluations,
   };
-}
-
-/** The shallow request of {@link decodeProtobufTraces}: every repeated field is present (protobufjs fills them). */
-interface ShallowTraceRequest {
-  resourceSpans: Array<{
-    resource?: { attributes?: WireKeyValue[] } | null;
-    scopeSpans: Array<{ spans: Uint8Array[] }>;
-  }>;
-}
-
-function decodeProtobuf(body: Uint8Array, type: Type): unknown {
-  try {
-    // The generated decoder yields objects with exactly the fields of the schema; see otlp-wire-types.ts.
-    return type.decode(body);
-  } catch (error) {
-    // Every span is read inside the request, so a malformed span is a malformed request.
-    throw new OtlpDecodeError(`invalid protobuf ExportTraceServiceRequest: ${(error as Error).message}`);
-  }
 }
 
 /** Parses an OTLP/JSON body into the same shape the protobuf decoder yields. */

@@ -50,7 +50,7 @@ export function newKeyCache(): KeyCache {
 
 const sharedKeys: KeyCache = newKeyCache();
 /** Positions past this are not cached (a list that long is not the common case worth remembering). */
-const MAX_CACHED_KEYS = 64;
+export const MAX_CACHED_KEYS = 64;
 
 /**
  * Copies OTLP key/values into a flat record, dropping contents (see {@link isContentAttribute}) and keys that
@@ -71,17 +71,8 @@ export function flattenAttributes(
     const kv = attributes[i];
     if (kv === null || typeof kv !== 'object')
       throw new OtlpDecodeError('attributes: expected key/value objects');
-    let key = prefix === '' ? kv.key : `${prefix}.${kv.key}`;
-    const known = cache && i < keys.length ? keys[i] : undefined;
-    if (known !== undefined && known !== '' && key === known) {
-      key = known;
-    } else {
-      if (typeof key !== 'string' || key === '' || key === '__proto__' || isContentAttribute(key)) continue;
-      if (cache && i < MAX_CACHED_KEYS) {
-        while (keys.length < i) keys.push(''); // placeholders never match (empty keys are dropped)
-        keys[i] = key;
-      }
-    }
+    const key = admitKey(prefix === '' ? kv.key : `${prefix}.${kv.key}`, keys, cache ? i : MAX_CACHED_KEYS);
+    if (key === undefined) continue;
     const value = kv.value;
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object') throw new OtlpDecodeError('attributes: expected an AnyValue object');
@@ -94,6 +85,23 @@ export function flattenAttributes(
     if (kvlist !== null && kvlist !== undefined) flattenAttributes(kvlist.values ?? [], into, key, depth + 1);
   }
   return into;
+}
+
+/**
+ * The key to store an attribute under, or `undefined` when it is dropped (not a string, empty, `__proto__`, or
+ * contents: {@link isContentAttribute}). `position` is the attribute's place in its list, for the {@link KeyCache};
+ * pass {@link MAX_CACHED_KEYS} or more for a key that should not be cached.
+ */
+export function admitKey(key: unknown, keys: KeyCache, position: number): string | undefined {
+  const known = position < keys.length ? keys[position] : undefined;
+  if (known !== undefined && known !== '' && key === known) return known;
+  if (typeof key !== 'string' || key === '' || key === '__proto__' || isContentAttribute(key))
+    return undefined;
+  if (position < MAX_CACHED_KEYS) {
+    while (keys.length < position) keys.push(''); // placeholders never match (empty keys are dropped)
+    keys[position] = key;
+  }
+  return key;
 }
 
 /**

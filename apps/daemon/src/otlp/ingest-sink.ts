@@ -98,11 +98,23 @@ export type OtlpMetricPoint =
   | OtlpExponentialHistogramPoint;
 
 /**
- * Where decoded, flag-bearing telemetry goes. The analyzer's aggregation implements it; the receiver calls it once
- * per request, after the whole request decoded, so a sink sees all of a request or nothing, and answers 2xx only
- * once what it returns has resolved (the data is durable then; a rejection is a 500).
+ * One request's spans on their way into a sink, handed over one at a time as the receiver decodes them. The sink
+ * keeps what it makes of them to itself until {@link SpanWriter.commit}: a writer dropped without a commit (the
+ * request turned out malformed halfway) leaves no trace.
+ */
+export interface SpanWriter {
+  add(span: OtlpSpan): void;
+  /** Hands the request over; the receiver answers 2xx once this has resolved (a rejection is a 500 or 503). */
+  commit(): void | Promise<void>;
+}
+
+/**
+ * Where decoded, flag-bearing telemetry goes. The analyzer's aggregation implements it. The receiver opens one
+ * {@link SpanWriter} per trace request and commits it after the whole request decoded, and hands metric points over
+ * once per request, so a sink sees all of a request or nothing, and answers 2xx only once what it returns has
+ * resolved (the data is durable then).
  */
 export interface IngestSink {
-  acceptSpans(spans: readonly OtlpSpan[]): void | Promise<void>;
+  openSpans(): SpanWriter;
   acceptMetricPoints(points: readonly OtlpMetricPoint[]): void | Promise<void>;
 }

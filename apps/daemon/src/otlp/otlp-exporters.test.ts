@@ -21,7 +21,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { IngestSink, OtlpMetricPoint, OtlpSpan } from './ingest-sink.js';
+import type { IngestSink, OtlpMetricPoint, OtlpSpan, SpanWriter } from './ingest-sink.js';
 import { InMemoryOtlpIngestCounters } from './otlp-ingest-counters.js';
 import { registerOtlpRoutes } from './otlp-routes.js';
 
@@ -29,8 +29,14 @@ import { registerOtlpRoutes } from './otlp-routes.js';
 class RecordingSink implements IngestSink {
   spans: OtlpSpan[] = [];
   points: OtlpMetricPoint[] = [];
-  acceptSpans(spans: readonly OtlpSpan[]): void {
-    this.spans.push(...spans);
+  openSpans(): SpanWriter {
+    const pending: OtlpSpan[] = [];
+    return {
+      add: (span) => pending.push(span),
+      commit: () => {
+        this.spans.push(...pending);
+      },
+    };
   }
   acceptMetricPoints(points: readonly OtlpMetricPoint[]): void {
     this.points.push(...points);

@@ -1,4 +1,7 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
@@ -15,8 +18,14 @@ const T0 = 1_700_000_000_000_000_000n;
 function setup(overrides: Partial<OtlpRoutesContext> = {}) {
   const received = { spans: [] as OtlpSpan[], points: [] as OtlpMetricPoint[] };
   const sink: IngestSink = {
-    acceptSpans: (spans) => {
-      received.spans.push(...spans);
+    openSpans: () => {
+      const pending: OtlpSpan[] = [];
+      return {
+        add: (span) => pending.push(span),
+        commit: () => {
+          received.spans.push(...pending);
+        },
+      };
     },
     acceptMetricPoints: (points) => {
       received.points.push(...points);
@@ -202,6 +211,18 @@ describe('POST /v1/traces', () => {
     expect(status.message).toMatch(/max depth exceeded/);
   });
 
+  it('commits nothing of a protobuf request that turns out malformed after its first spans', async () => {
+    const { app, received, counters } = setup();
+    const good = tracesBody([span('ok', T0, T0 + 2_000_000n), span('ok too', T0, T0 + 3_000_000n)]);
+    // A second resource_spans entry that claims 5 bytes and holds 1: the spans before it were already read.
+    const body = Buffer.concat([good, Uint8Array.of(0x0a, 0x05, 0x01)]);
+    const res = await app.request('/v1/traces', { method: 'POST', headers: PROTOBUF, body });
+    expect(res.status).toBe(400);
+    expect(received.spans).toEqual([]);
+    expect(counters.get('spans', 'accepted')).toBe(0);
+    expect(counters.get('spans', 'malformed')).toBe(1);
+  });
+
   it('answers an unknown content type with 415', async () => {
     const { app } = setup();
     const res = await app.request('/v1/traces', {
@@ -281,9 +302,12 @@ describe('POST /v1/traces', () => {
   it('answers 500 without throwing when the sink fails, and reports the failure', async () => {
     const failures: unknown[] = [];
     const failing: IngestSink = {
-      acceptSpans: () => {
-        throw new Error('disk full');
-      },
+      openSpans: () => ({
+        add: () => {},
+        commit: () => {
+          throw new Error('disk full');
+        },
+      }),
       acceptMetricPoints: () => {},
     };
     const { app } = setup({ sink: failing, onInternalError: (e) => failures.push(e) });
@@ -370,5 +394,60 @@ describe('POST /v1/metrics', () => {
       body: body.subarray(0, 30),
     });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('POST /v1/traces over a real Node server', () => {
+  /** Serves the routes on a free loopback port; `post` sends a body with or without a declared length. */
+  async function served(overrides: Partial<OtlpRoutesContext> = {}) {
+    const { app, received } = setup(overrides);
+    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const post = (chunks: Uint8Array[], declareLength: boolean) =>
+      new Promise<number>((resolve, reject) => {
+        const length = chunks.reduce((n, c) => n + c.byteLength, 0);
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/traces',
+          headers: { ...PROTOBUF, ...(declareLength ? { 'content-length': String(length) } : {}) },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        // The server may answer 413 and close before the whole body is sent.
+        req.on('error', (error) =>
+          (error as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(error),
+        );
+        for (const chunk of chunks) req.write(chunk);
+        req.end();
+      });
+    const close = () => new Promise((resolve) => server.close(resolve));
+    return { received, post, close };
+  }
+
+  it('reads a body with a declared length, and one sent in chunks without it, to the same spans', async () => {
+    const { received, post, close } = await served();
+    try {
+      const body = tracesBody([span('ok', T0, T0 + 2_000_000n)]);
+      expect(await post([body], true)).toBe(200);
+      expect(await post([body.subarray(0, 10), body.subarray(10)], false)).toBe(200);
+      expect(received.spans.map((s) => s.name)).toEqual(['ok', 'ok']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers a chunked body that runs past the limit with 413, having kept none of it', async () => {
+    const { received, post, close } = await served({ limits: { maxBodyBytes: 1024 } });
+    try {
+      expect(await post([new Uint8Array(800), new Uint8Array(800)], false)).toBe(413);
+      expect(received.spans).toEqual([]);
+    } finally {
+      await close();
+    }
   });
 });

@@ -70,10 +70,12 @@ export function registerOtlpRoutes<E extends Env>(app: Hono<E>, ctx: OtlpRoutesC
     let reason: string | undefined;
     try {
       if (signal === 'spans') {
-        const traces = decodeTraces(read.body, encoding);
+        // Spans go to the sink as they are decoded; a request that turns out malformed halfway is never committed.
+        const writer = ctx.sink.openSpans();
+        const traces = decodeTraces(read.body, encoding, (span) => writer.add(span));
         counters?.add('spans', 'ignored', traces.ignored);
-        if (traces.spans.length > 0) await ctx.sink.acceptSpans(traces.spans);
-        accepted = traces.spans.length;
+        if (traces.accepted > 0) await writer.commit();
+        accepted = traces.accepted;
         rejected = traces.rejected;
         reason = traces.rejectReason;
       } else {

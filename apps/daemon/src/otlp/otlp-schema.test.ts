@@ -16,13 +16,6 @@ if (!present && process.env.CI === 'true') {
 
 // Not part of opentelemetry-proto: OTLP/HTTP borrows it from googleapis, which the shared specs do not carry.
 const NOT_IN_OTLP_SPEC = new Set(['google.rpc.Status']);
-/** Our shallow view of the trace request (spans left as bytes); checked against its published twin below. */
-const SHALLOW = '.promptcanary.otlp.shallow.v1.';
-const SHALLOW_TWINS: Record<string, string> = {
-  ExportTraceServiceRequest: '.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
-  ResourceSpans: '.opentelemetry.proto.trace.v1.ResourceSpans',
-  ScopeSpans: '.opentelemetry.proto.trace.v1.ScopeSpans',
-};
 
 function loadPublished(): protobuf.Root {
   const root = new protobuf.Root();
@@ -65,29 +58,7 @@ function describeOneof(ours: protobuf.Field, published: protobuf.Field): string 
 describe.skipIf(!present)('the OTLP schema, against the published opentelemetry-proto files', () => {
   const ours = loadOtlpSchema().root;
   const published = present ? loadPublished() : new protobuf.Root();
-  const types = allTypes(ours).filter(
-    (t) => !NOT_IN_OTLP_SPEC.has(t.fullName.slice(1)) && !t.fullName.startsWith(SHALLOW),
-  );
-  const shallow = allTypes(ours).filter((t) => t.fullName.startsWith(SHALLOW));
-
-  it('reads every shallow type as its published twin reads the same bytes', () => {
-    expect(shallow.map((t) => t.name).sort()).toEqual(Object.keys(SHALLOW_TWINS).sort());
-    for (const type of shallow) {
-      const twin = published.lookup(SHALLOW_TWINS[type.name] ?? '') as protobuf.Type | null;
-      expect(twin, `${type.fullName} has no published twin`).toBeInstanceOf(protobuf.Type);
-      for (const field of (type as protobuf.Type).fieldsArray) {
-        const theirs = twin?.fields[field.name] as protobuf.Field | undefined;
-        expect(theirs, `${type.fullName}.${field.name}`).toBeDefined();
-        if (theirs === undefined) continue;
-        expect([field.id, field.repeated]).toEqual([theirs.id, theirs.repeated]);
-        // A message field read as bytes is the same length-delimited field on the wire, left undecoded.
-        const shallowType = field.type === 'bytes' ? 'bytes' : field.resolvedType?.fullName.split('.').pop();
-        const twinType = field.type === 'bytes' ? 'bytes' : theirs.resolvedType?.fullName.split('.').pop();
-        expect(shallowType).toBe(twinType);
-        if (field.type === 'bytes') expect(theirs.resolvedType).toBeInstanceOf(protobuf.Type);
-      }
-    }
-  });
+  const types = allTypes(ours).filter((t) => !NOT_IN_OTLP_SPEC.has(t.fullName.slice(1)));
 
   it('covers the messages the receiver reads', () => {
     const names = types.map((t) => t.fullName);

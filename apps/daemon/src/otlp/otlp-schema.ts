@@ -200,23 +200,6 @@ message ExportTracePartialSuccess {
 }
 `;
 
-// A shallow view of ExportTraceServiceRequest, read by the trace receiver: the same bytes, but each span stays an
-// undecoded byte range (a length-delimited field is a `bytes` field on the wire) until the receiver decodes it
-// with `Span`, one at a time. Decoding span by span keeps only one span's objects alive at once, so the young
-// generation's collections copy almost nothing, where a whole decoded request (a thousand spans of objects) would
-// survive every collection that happens while it is being read. Fields left out are skipped by wire type.
-const TRACE_SHALLOW = `
-syntax = "proto3";
-package promptcanary.otlp.shallow.v1;
-
-message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
-message ResourceSpans {
-  opentelemetry.proto.resource.v1.Resource resource = 1;
-  repeated ScopeSpans scope_spans = 2;
-}
-message ScopeSpans { repeated bytes spans = 2; }
-`;
-
 const METRICS_SERVICE = `
 syntax = "proto3";
 package opentelemetry.proto.collector.metrics.v1;
@@ -253,18 +236,13 @@ export const OTLP_PROTO_SOURCES: readonly string[] = [
   RPC_STATUS,
 ];
 
-/** Our own shallow view of the trace request (see `TRACE_SHALLOW`); not part of the published schema. */
-const SHALLOW_SOURCES: readonly string[] = [TRACE_SHALLOW];
-
 /** protobufjs message types of the OTLP schema, resolved once. */
 export interface OtlpSchema {
   /** The protobufjs root holding every type below. */
   readonly root: protobuf.Root;
   readonly exportTraceServiceRequest: protobuf.Type;
-  /** `ExportTraceServiceRequest` with every span left as bytes, for decoding span by span. */
-  readonly exportTraceServiceRequestShallow: protobuf.Type;
-  /** `opentelemetry.proto.trace.v1.Span`. */
-  readonly span: protobuf.Type;
+  /** `opentelemetry.proto.common.v1.KeyValue`, for the attributes the trace projection leaves to protobufjs. */
+  readonly keyValue: protobuf.Type;
   readonly exportTraceServiceResponse: protobuf.Type;
   readonly exportMetricsServiceRequest: protobuf.Type;
   readonly exportMetricsServiceResponse: protobuf.Type;
@@ -278,17 +256,14 @@ export interface OtlpSchema {
  */
 export function loadOtlpSchema(): OtlpSchema {
   const root = new protobuf.Root();
-  for (const source of [...OTLP_PROTO_SOURCES, ...SHALLOW_SOURCES]) protobuf.parse(source, root);
+  for (const source of OTLP_PROTO_SOURCES) protobuf.parse(source, root);
   root.resolveAll();
   return {
     root,
     exportTraceServiceRequest: root.lookupType(
       'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
     ),
-    exportTraceServiceRequestShallow: root.lookupType(
-      'promptcanary.otlp.shallow.v1.ExportTraceServiceRequest',
-    ),
-    span: root.lookupType('opentelemetry.proto.trace.v1.Span'),
+    keyValue: root.lookupType('opentelemetry.proto.common.v1.KeyValue'),
     exportTraceServiceResponse: root.lookupType(
       'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse',
     ),

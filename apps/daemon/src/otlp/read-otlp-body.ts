@@ -24,8 +24,9 @@ export type OtlpBodyResult =
 
 /**
  * Reads a request body within `limits`, undoing `Content-Encoding: gzip`. It never holds more than the limit
- * in memory: a declared `Content-Length` over it is refused before reading, a stream that runs past it is
- * cancelled, and decompression stops at `maxDecompressedBytes` (zlib's `maxOutputLength`).
+ * in memory: a declared `Content-Length` over it is refused before reading, a body without one is read as a stream
+ * and cancelled once it runs past the limit, and decompression stops at `maxDecompressedBytes` (zlib's
+ * `maxOutputLength`).
  */
 export async function readOtlpBody(request: Request, limits: OtlpBodyLimits): Promise<OtlpBodyResult> {
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
@@ -39,7 +40,12 @@ export async function readOtlpBody(request: Request, limits: OtlpBodyLimits): Pr
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limits.maxBodyBytes) return tooLarge(limits.maxBodyBytes);
 
-  const raw = await readCapped(request, limits.maxBodyBytes);
+  // With a declared length (within the limit, checked above) the server reads no more than that, so the body is read
+  // whole: on Node, @hono/node-server then reads it straight off the socket instead of through a web stream (about
+  // a tenth of the receiver's CPU at 1,000 spans a request). Without one, the stream is read and cut at the limit.
+  const raw = Number.isSafeInteger(declared)
+    ? new Uint8Array(await request.arrayBuffer())
+    : await readCapped(request, limits.maxBodyBytes);
   if (raw === undefined) return tooLarge(limits.maxBodyBytes);
   if (encoding === 'identity') return { ok: true, body: raw };
 
