@@ -22,14 +22,14 @@ stable:
 `;
 
 describe('scenarios', () => {
-  it('quality: a canary like stable in everything but the judge, with evals every 5m of 40 per arm', () => {
+  it('quality: a canary like stable in everything but the judge, with evals every 5m of 60 per arm', () => {
     const quality = loadScenario('quality');
     const { evalPassRate: stablePass, ...stableRest } = quality.stable;
     const { evalPassRate: canaryPass, ...canaryRest } = quality.canary;
     expect(canaryRest).toEqual(stableRest);
     expect(stablePass).toBe(0.95);
-    expect(canaryPass).toBe(0.7);
-    expect(quality.evals).toEqual({ everyMs: 300_000, sample: 40, timeoutMs: 300_000, maxDecrease: '5pt' });
+    expect(canaryPass).toBe(0.5);
+    expect(quality.evals).toEqual({ everyMs: 300_000, sample: 60, timeoutMs: 300_000, maxDecrease: '5pt' });
     expect(parseScenario(minimal).evals).toBeUndefined();
   });
 
