@@ -24,6 +24,9 @@ function pack(version: string) {
     metadata: { name: PACK },
     spec: {
       version,
+      // Each version carries its own prompt and temperature: the rollout page shows their diff.
+      prompts: { system: `You are a support agent.\n${version === '2.4.0' ? 'Be warm.' : 'Be brief.'}` },
+      model: { name: 'gpt-x', parameters: { temperature: version === '2.4.0' ? 0.7 : 0.2 } },
       rollout: {
         strategy: 'canary',
         canaryWeight: 10,
@@ -148,6 +151,16 @@ describe.skipIf(!present)('the dashboard in headless Chromium against the built 
     expect(cells[2]).toBe('95%');
     expect(['Improved', 'OK', 'Watch', 'Degraded', 'Inconclusive']).toContain(cells[3]);
     expect(await page.locator('ul.reasons li').count()).toBeGreaterThanOrEqual(2);
+    // What the canary changes: the prompt's line and the temperature, removed in red and added in green.
+    await page.locator('.content-diff pre.diff').waitFor();
+    expect(await page.locator('.content-diff .diff-removed').allTextContents()).toEqual([
+      '-Be brief.\n',
+      '-temperature: 0.2\n',
+    ]);
+    expect(await page.locator('.content-diff .diff-added').allTextContents()).toEqual([
+      '+Be warm.\n',
+      '+temperature: 0.7\n',
+    ]);
     await page.getByText('pack.apply').first().waitFor();
     expect(await page.locator('.actions button').count()).toBe(0);
     await page.screenshot({ path: join(outputDir, 'read-token.png'), fullPage: true });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { spawnCli } from './cli-process.js';
 import { api, type DaemonProcess, repoRoot, startDaemon } from './daemon-process.js';
 
 /** Every pack in `examples/`, applied as written to the built daemon. */
@@ -154,5 +155,44 @@ describe('the example packs against the real daemon', () => {
     if (new Date().getUTCHours() === hour) expect(now.effectiveWeight).toBe(expected);
     expect(now.steps).toBe(0);
     expect(now.plan.steps).toEqual([]);
+  });
+
+  it('prompts.yaml applies through the CLI (its prompt file read beside it) and serves each version its bundle', async () => {
+    const file = join(examples, 'prompts.yaml');
+    const doc = YAML.parse(readFileSync(file, 'utf8')) as PackDoc;
+    const name = doc.metadata.name;
+    // The stable version first: the same pack with another version and another text, sent as JSON.
+    const stable = structuredClone(doc) as PackDoc & { spec: { prompts: Record<string, unknown> } };
+    stable.spec.version = '2.3.1';
+    stable.spec.prompts = {
+      ...stable.spec.prompts,
+      system: { text: 'You are a support agent.', role: 'system' },
+    };
+    expect((await api(daemon, `/api/v1/packs/${name}`, { method: 'PUT', json: stable })).status).toBe(201);
+    const applied = await spawnCli(daemon, ['apply', '-f', file]).exited;
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('+- Cite the help-center article you used, by its title.');
+    const bundle = (await (await api(daemon, `/api/v1/packs/${name}/versions/2.4.0`)).json()) as {
+      prompts: { system: { text: string; role: string } };
+      model: { parameters: { temperature: number } };
+      attributes: Record<string, unknown>;
+    };
+    expect(bundle.prompts.system.text).toBe(
+      readFileSync(join(examples, 'prompts/support-system.md'), 'utf8'),
+    );
+    expect(bundle.prompts.system.role).toBe('system');
+    expect(bundle.model.parameters.temperature).toBe(0.3);
+    expect(bundle.attributes).toEqual({ ticketTool: 'open_ticket', escalateAfterTurns: 6 });
+    const served = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const res = await api(daemon, `/ofrep/v1/evaluate/flags/${name}.content`, {
+        method: 'POST',
+        json: { context: { targetingKey: `session-${i}` } },
+      });
+      const answer = (await res.json()) as { variant: string; value: { version: string } };
+      expect(answer.value.version).toBe(answer.variant);
+      served.add(answer.variant);
+    }
+    expect(served).toEqual(new Set(['2.3.1', '2.4.0']));
   });
 });

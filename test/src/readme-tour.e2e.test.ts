@@ -115,12 +115,18 @@ describe("README's five-minute tour", () => {
       expect(out('pnpm canary pause')).toContain('Manual: checking a report');
       expect(out('pnpm canary rollback')).toContain('tone regression in the Spanish queue');
       expect(out('pnpm canary history')).toMatch(/rollout\.rollback\s+RolledBack 0%\s+tone regression/);
-      expect(out('pnpm canary apply')).toContain('dry run: would start a rollout 2.3.1 → 2.4.0');
+      // The demo's 2.4.0 carries its own prompt and temperature: the diff of the rollout shows them.
+      const diff = out('pnpm canary diff');
+      expect(diff).toContain('--- support-prompts 2.3.1');
+      expect(diff).toContain('+++ support-prompts 2.4.0');
+      expect(diff).toContain('-temperature: 0.3');
+      expect(diff).toContain('+temperature: 0.7');
+      expect(out('pnpm canary apply')).toContain('dry run: would create the pack; 2.4.0 becomes stable');
 
       expect((await watcher.done).code).toBe(3);
       await waitFor('canaryd keeps running', 30_000);
       expect(output).toContain('Rollout rolled back');
-      expect(output).toContain('pnpm canary apply -f examples/ramp.yaml --dry-run');
+      expect(output).toContain('pnpm canary apply -f examples/prompts.yaml --dry-run');
 
       process.kill(-(launcher.child.pid as number), 'SIGINT');
       await launcher.done;

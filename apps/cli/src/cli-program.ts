@@ -7,6 +7,7 @@ import { type CommandContext, type OutputFormat, UsageError } from './command-co
 import { actionCommand } from './commands/action-command.js';
 import { applyCommand } from './commands/apply-command.js';
 import { deletePackCommand } from './commands/delete-command.js';
+import { diffCommand } from './commands/diff-command.js';
 import { drillCommand } from './commands/drill-command.js';
 import { exportFlagdCommand } from './commands/export-command.js';
 import { getPacksCommand, getRolloutsCommand } from './commands/get-command.js';
@@ -115,6 +116,19 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
     .option('--dry-run', 'show the diff and what would happen, without writing', false)
     .action(async (opts: { file: string; dryRun: boolean }, command: Command) => {
       result.code = await applyCommand(context(command), opts);
+    });
+
+  program
+    .command('diff')
+    .description("a unified diff of two versions' prompts, model parameters and attributes")
+    .argument('<pack>', 'the pack name')
+    .option('--from <version>', 'the old version (default: stable, or the one before it)')
+    .option('--to <version>', 'the new version (default: the live canary, or stable)')
+    .action(async (pack: string, opts: { from?: string; to?: string }, command: Command) => {
+      result.code = await diffCommand(context(command), pack, {
+        ...(opts.from ? { from: opts.from } : {}),
+        ...(opts.to ? { to: opts.to } : {}),
+      });
     });
 
   program

@@ -35,6 +35,7 @@ import { registerRolloutMetrics } from './ops/rollout-metrics.js';
 import { prometheusOtlpIngestCounters } from './otlp/otlp-ingest-counters.js';
 import { registerOtlpRoutes } from './otlp/otlp-routes.js';
 import { registerPackRoutes } from './releases/pack-routes.js';
+import { registerPackVersionRoutes } from './releases/pack-version-routes.js';
 import { registerRolloutRoutes } from './releases/rollout-routes.js';
 import { registerSecretRedaction } from './security/redact-secrets.js';
 import { registerSegmentRoutes } from './segments/segment-routes.js';
@@ -145,6 +146,7 @@ export function createApp(deps: AppDeps): DaemonApp {
 
   // The rollout domain: applying packs, ingest, analysis, the controller loop and what it announces.
   const requestRate = sliceRequestRate(store.rollouts, store.slices);
+  registerPackVersionRoutes(app, ctx);
   registerPackRoutes(app, ctx, {
     warnings: (pack, plan) =>
       stepSampleWarnings(

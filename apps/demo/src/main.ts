@@ -56,12 +56,17 @@ async function main(): Promise<void> {
   }
 
   const startedAtMs = Date.now();
+  // Whether the pack carries its prompts: asked once, outside any span, so no request span records the probe.
+  const probe = await client.getObjectDetails(`${options.flagKey}.content`, {}, { targetingKey: 'probe' });
+  const readsContent = probe.errorCode === undefined;
+  emit('content', { readsContent });
   const agent = new SupportAgent({
     ...(answers === undefined ? {} : { answers }),
     client,
     tracer: telemetry.tracer,
     scenario,
     flagKey: options.flagKey,
+    readsContent,
     stableVersion: options.stableVersion,
     timeScale: options.timeScale,
     startedAtMs,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import YAML from 'yaml';
 import { CanaryApiError, type PackSummary, type RolloutSummary } from './canary-api.js';
 import { preparePack, readPackFile, withEvaluation, withVersion } from './pack-setup.js';
 import { scenariosDir } from './scenario.js';
@@ -46,8 +46,16 @@ describe('preparing the pack', () => {
   it('reads the name and version, and rewrites only the version', () => {
     expect(readPackFile(text)).toMatchObject({ name: 'support-prompts', version: '2.4.0' });
     const stable = withVersion(text, '2.3.1');
-    expect(readPackFile(stable).version).toBe('2.3.1');
+    expect(readPackFile(stable)).toMatchObject({ version: '2.3.1', hasContent: true });
     expect(stable).toContain('minSamples: 25');
+    // The stable version gets its own prompt and temperature, from the pack's annotations.
+    const spec = YAML.parse(stable).spec;
+    expect(spec.prompts.system).toEqual({
+      role: 'system',
+      text: 'You are a support agent. Answer in one short paragraph.',
+    });
+    expect(spec.model.parameters.temperature).toBe(0.3);
+    expect(YAML.parse(text).spec.model.parameters.temperature).toBe(0.7);
   });
 
   it('applies the stable version first on a daemon without the pack, then starts the rollout', async () => {
@@ -101,8 +109,8 @@ describe('withEvaluation', () => {
   };
 
   it("points the pack's evaluation hook at the judge and gates its evaluator, keeping every other metric", () => {
-    const before = parse(text);
-    const after = parse(withEvaluation(text, evaluation));
+    const before = YAML.parse(text);
+    const after = YAML.parse(withEvaluation(text, evaluation));
     expect(after.spec.rollout.analysis.evaluation).toEqual({
       every: '300s',
       sample: 40,
@@ -117,11 +125,11 @@ describe('withEvaluation', () => {
 
   it('adds no second gate when the pack has one for the evaluator, and makes the list when there is none', () => {
     const once = withEvaluation(text, evaluation);
-    const twice = parse(withEvaluation(once, evaluation));
+    const twice = YAML.parse(withEvaluation(once, evaluation));
     expect(
       twice.spec.rollout.analysis.metrics.filter((m: { name: string }) => m.name === 'eval_pass_rate'),
     ).toHaveLength(1);
-    const bare = parse(withEvaluation('metadata: { name: p }\nspec: { version: "1" }\n', evaluation));
+    const bare = YAML.parse(withEvaluation('metadata: { name: p }\nspec: { version: "1" }\n', evaluation));
     expect(bare.spec.rollout.analysis.metrics).toEqual([
       { name: 'eval_pass_rate', evaluator: 'judge', maxDecrease: '5pt' },
     ]);

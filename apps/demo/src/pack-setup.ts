@@ -6,6 +6,8 @@ export interface PackFile {
   name: string;
   version: string;
   text: string;
+  /** The pack carries prompts: apps read each version's bundle from `<name>.content`. */
+  hasContent: boolean;
 }
 
 /** Reads a PromptPack document's `metadata.name` and `spec.version`. */
@@ -16,13 +18,30 @@ export function readPackFile(text: string): PackFile {
   if (typeof name !== 'string' || name === '') throw new Error('the pack has no metadata.name');
   if (typeof version !== 'string' && typeof version !== 'number')
     throw new Error('the pack has no spec.version');
-  return { name, version: String(version), text };
+  return { name, version: String(version), text, hasContent: doc.hasIn(['spec', 'prompts']) };
 }
 
-/** The same pack document with another `spec.version` (used to apply the stable version first). */
+/** Annotation of a pack naming the system prompt the launcher gives the stable version it applies first. */
+export const STABLE_PROMPT_ANNOTATION = 'demo.promptcanary.dev/stable-system-prompt';
+/** Annotation of a pack naming the temperature the launcher gives that stable version. */
+export const STABLE_TEMPERATURE_ANNOTATION = 'demo.promptcanary.dev/stable-temperature';
+
+/**
+ * The same pack document with another `spec.version` (used to apply the stable version first). A version's content is
+ * its own: when the pack carries prompts and names the stable version's prompt and temperature in its annotations,
+ * the stable version gets those, so the two versions differ in text as a real prompt change does.
+ */
 export function withVersion(text: string, version: string): string {
   const doc = parseDocument(text);
   doc.setIn(['spec', 'version'], version);
+  const prompt = doc.getIn(['metadata', 'annotations', STABLE_PROMPT_ANNOTATION]);
+  if (typeof prompt === 'string' && doc.hasIn(['spec', 'prompts', 'system'])) {
+    doc.setIn(['spec', 'prompts', 'system'], doc.createNode({ role: 'system', text: prompt }));
+  }
+  const temperature = Number(doc.getIn(['metadata', 'annotations', STABLE_TEMPERATURE_ANNOTATION]));
+  if (Number.isFinite(temperature) && doc.hasIn(['spec', 'model', 'parameters', 'temperature'])) {
+    doc.setIn(['spec', 'model', 'parameters', 'temperature'], temperature);
+  }
   return doc.toString();
 }
 

@@ -199,7 +199,10 @@ async function run(options: StartOptions, signal: AbortSignal, children: Managed
     );
     say(`  export CANARY_URL=${url} CANARY_TOKEN=<the admin token>`);
     say(`  pnpm canary history ${pack.name}                  # every transition with its reason`);
-    say('  pnpm canary apply -f examples/ramp.yaml --dry-run   # what applying a pack would do');
+    say(
+      `  pnpm canary diff ${pack.name}                     # what the canary changes: prompts, model, attributes`,
+    );
+    say('  pnpm canary apply -f examples/prompts.yaml --dry-run   # what applying a pack would do');
     say('  more in README.md ("A five-minute tour") and examples/README.md');
     await new Promise<void>((resolveWait) => signal.addEventListener('abort', () => resolveWait()));
   }

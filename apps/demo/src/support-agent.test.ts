@@ -19,9 +19,10 @@ const tracerProvider = new BasicTracerProvider({
 });
 const scenario = loadScenario('tradeoff');
 
-function agentFor(domain: 'stable' | 'canary'): SupportAgent {
+function agentFor(domain: 'stable' | 'canary' | 'content'): SupportAgent {
   return new SupportAgent({
     client: OpenFeature.getClient(domain),
+    readsContent: domain === 'content',
     tracer: tracerProvider.getTracer('test'),
     scenario,
     flagKey: 'support-prompts',
@@ -49,6 +50,27 @@ beforeAll(async () => {
       }),
     );
   }
+});
+
+beforeAll(async () => {
+  // A pack that carries its prompts: the companion key serves the version's bundle (here, always 2.4.0's).
+  await OpenFeature.setProviderAndWait(
+    'content',
+    new InMemoryProvider({
+      'support-prompts.content': {
+        variants: {
+          new: {
+            version: '2.4.0',
+            prompts: { system: { text: 'You are a warm support agent.', role: 'system' } },
+            model: { name: 'gpt-4o', parameters: { temperature: 0.7 } },
+            attributes: {},
+          },
+        },
+        defaultVariant: 'new',
+        disabled: false,
+      },
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -83,6 +105,20 @@ describe('SupportAgent', () => {
     // The span lasts the simulated latency although nothing waited for it.
     expect(Math.round(durationMs(llm as ReadableSpan))).toBe(outcome.latencyMs);
     expect(durationMs(root as ReadableSpan)).toBeGreaterThan(outcome.latencyMs);
+  });
+
+  it("takes its system prompt and temperature from the version's bundle", async () => {
+    exporter.reset();
+    const session = { id: 's-3', attributes: { plan: 'pro' as const }, random: new SeededRandom(3) };
+    const outcome = await agentFor('content').answer(session);
+    expect(outcome).toMatchObject({
+      version: '2.4.0',
+      role: 'canary',
+      systemPrompt: 'You are a warm support agent.',
+      temperature: 0.7,
+    });
+    const [llm] = byName(exporter.getFinishedSpans(), 'chat ');
+    expect(llm?.attributes['gen_ai.request.temperature']).toBe(0.7);
   });
 
   it('answers stable sessions with the stable profile', async () => {

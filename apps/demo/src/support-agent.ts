@@ -1,5 +1,6 @@
 import type { Client, EvaluationContext } from '@openfeature/server-sdk';
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { getPrompt } from '@prompt-canary/openfeature-provider';
 import type { AnswerLog } from './answer-log.js';
 import { canaryProfileAt, DEFAULT_EVAL_PASS_RATE, type Scenario } from './scenario.js';
 import type { SeededRandom } from './seeded-random.js';
@@ -18,6 +19,10 @@ export interface SupportSession {
 /** What one answer did, for the demo's counters. */
 export interface AnswerOutcome {
   version: string;
+  /** The system prompt the answer used: the bundle's, or the demo's own when the pack carries no prompts. */
+  systemPrompt: string;
+  /** The temperature the answer used: the bundle's model parameter, or the demo's default. */
+  temperature: number;
   role: 'stable' | 'canary';
   reason: string | undefined;
   latencyMs: number;
@@ -32,6 +37,11 @@ export interface SupportAgentOptions {
   scenario: Scenario;
   /** The flag (PromptPack name) that picks the prompt version. */
   flagKey: string;
+  /**
+   * The pack carries its prompts (`spec.prompts`): read the version's bundle from `<flagKey>.content` with
+   * `getPrompt`. Otherwise only the version string is read and the demo's own prompt is used.
+   */
+  readsContent?: boolean;
   /** The version the scenario's `stable` profile describes; every other served version plays the canary. */
   stableVersion: string;
   /** Scenario time runs this many times faster than real time (the daemon's `--time-scale`). */
@@ -43,9 +53,15 @@ export interface SupportAgentOptions {
   answers?: AnswerLog;
 }
 
+/** The system prompt and temperature of a pack that carries no content (the demo's own packs carry them). */
+export const DEFAULT_SYSTEM_PROMPT = 'You are a support agent.';
+export const DEFAULT_TEMPERATURE = 0.5;
+
 /**
- * The demo's support agent. Each answer is a `support.answer` server span in which the prompt version is
- * evaluated with the session as `targetingKey` (the provider's `FlagSpanHook` stamps the span), and a child
+ * The demo's support agent. Each answer is a `support.answer` server span in which the version's bundle (its
+ * system prompt and model parameters) is read with the session as `targetingKey` (`getPrompt`: the provider's
+ * `FlagSpanHook` stamps the span with the pack's key and the version; a pack without content falls back to the
+ * version string and the demo's own prompt), and a child
  * `chat <model>` client span for the LLM call with the `gen_ai.*` attributes and `app.tool_call.correct`.
  *
  * Time: the simulated LLM does not wait. Both spans start now and end at now + the simulated latency (explicit end
@@ -75,8 +91,15 @@ export class SupportAgent {
       { kind: SpanKind.SERVER, startTime: startMs, attributes: { 'session.id': session.id } },
       async (root) => {
         const context: EvaluationContext = { targetingKey: session.id, ...session.attributes };
-        const details = await client.getStringDetails(flagKey, stableVersion, context);
-        const version = details.value;
+        // The prompt and temperature come with the version (no deploy to change them); a pack without content
+        // still serves its version string.
+        const prompt = this.#options.readsContent ? await getPrompt(client, flagKey, context) : null;
+        const details = prompt?.details ?? (await client.getStringDetails(flagKey, stableVersion, context));
+        const bundle = prompt?.bundle ?? null;
+        const version = bundle?.version ?? String(details.value);
+        const systemPrompt = bundle?.prompts['system']?.text ?? DEFAULT_SYSTEM_PROMPT;
+        const configured = bundle?.model?.parameters?.['temperature'];
+        const temperature = typeof configured === 'number' ? configured : DEFAULT_TEMPERATURE;
         const role: AnswerOutcome['role'] = version === stableVersion ? 'stable' : 'canary';
         const elapsedMs = (startMs - this.#options.startedAtMs) * this.#options.timeScale;
         const profile = role === 'stable' ? scenario.stable : canaryProfileAt(scenario, elapsedMs);
@@ -95,6 +118,7 @@ export class SupportAgent {
           attributes: {
             'gen_ai.operation.name': 'chat',
             'gen_ai.request.model': answer.model,
+            'gen_ai.request.temperature': temperature,
             'gen_ai.usage.input_tokens': answer.inputTokens,
             'gen_ai.usage.output_tokens': answer.outputTokens,
             'app.prompt.version': version,
@@ -119,7 +143,15 @@ export class SupportAgent {
           client.track('feedback', context, { ...tracked, value: answer.feedback.rating });
           client.track(answer.feedback.thumbsUp ? 'thumbs_up' : 'thumbs_down', context, tracked);
         }
-        return { version, role, reason: details.reason, latencyMs: answer.latencyMs, error: answer.error };
+        return {
+          version,
+          systemPrompt,
+          temperature,
+          role,
+          reason: details.reason,
+          latencyMs: answer.latencyMs,
+          error: answer.error,
+        };
       },
     );
   }

@@ -18,7 +18,15 @@ describe('TrafficGenerator', () => {
       answer: async (session) => {
         seen.set(session.id, (seen.get(session.id) ?? 0) + 1);
         attributes.set(session.id, session.attributes);
-        return { version: '2.3.1', role: 'stable', reason: 'STATIC', latencyMs: 10, error: false };
+        return {
+          version: '2.3.1',
+          systemPrompt: 'You are a support agent.',
+          temperature: 0.5,
+          role: 'stable',
+          reason: 'STATIC',
+          latencyMs: 10,
+          error: false,
+        };
       },
     });
     const stats = await generator.run();
@@ -40,7 +48,15 @@ describe('TrafficGenerator', () => {
       maxRequests: 1_000_000,
       durationMs: 60_000,
       random: new SeededRandom(4),
-      answer: async () => ({ version: '2.4.0', role: 'canary', reason: 'SPLIT', latencyMs: 5, error: true }),
+      answer: async () => ({
+        version: '2.4.0',
+        systemPrompt: 'You are a support agent.',
+        temperature: 0.5,
+        role: 'canary',
+        reason: 'SPLIT',
+        latencyMs: 5,
+        error: true,
+      }),
     });
     setTimeout(() => generator.stop(), 300);
     const stats = await generator.run();

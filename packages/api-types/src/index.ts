@@ -1,8 +1,8 @@
 /**
  * The shapes of canaryd's HTTP answers (API.md "Resources", "Analysis", "Errors"), declared once for every client
  * (the `canary` CLI, the dashboard) and checked against the daemon's own output, and the API's small unit
- * vocabulary: durations (`500ms`, `5m`, `2d`) read and written one way everywhere. The types add nothing at run
- * time; the duration functions are pure, without dependencies or `node:*` imports, so the dashboard bundles them
+ * vocabulary: durations (`500ms`, `5m`, `2d`) read and written one way everywhere, and a version's content as the
+ * text its diffs compare. The types add nothing at run time; the duration and content-text functions are pure, without dependencies or `node:*` imports, so the dashboard bundles them
  * for the browser.
  *
  * Only the fields clients read are typed where an answer embeds a large document (a pack's normalised spec, a
@@ -21,6 +21,7 @@ export type {
   TokenView,
 } from './admin.js';
 export { durationText, formatDuration, parseDuration } from './duration.js';
+export { type VersionContent, versionContentText } from './version-content-text.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Vocabulary
@@ -134,7 +135,13 @@ export interface PackView {
     readonly labels?: Readonly<Record<string, unknown>>;
     readonly annotations?: Readonly<Record<string, unknown>>;
   };
-  readonly spec: { readonly version: string; readonly rollout: RolloutSpecView };
+  readonly spec: {
+    readonly version: string;
+    readonly prompts?: Readonly<Record<string, PromptEntryView>>;
+    readonly model?: ModelView;
+    readonly attributes?: Readonly<Record<string, unknown>>;
+    readonly rollout: RolloutSpecView;
+  };
   readonly name: string;
   readonly stableVersion: string;
   /** The revision the pack is at. */
@@ -174,6 +181,51 @@ export interface LastDrill extends DrillReportView {
 
 /** A drill older than this is overdue: `canary status` and the dashboard warn (30 days). */
 export const DRILL_MAX_AGE_MS = 30 * 24 * 3_600_000;
+
+/** One prompt of a version: its text, and its role when the pack gives one. */
+export interface PromptEntryView {
+  readonly text: string;
+  readonly role?: string;
+}
+
+/** The model a version calls, with its parameters (`temperature`, `max_tokens`, …). */
+export interface ModelView {
+  readonly name: string;
+  readonly provider?: string;
+  readonly parameters?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The content of one version: what the companion flag `<pack>.content` serves, and
+ * `GET /api/v1/packs/{name}/versions/{version}` answers (with `contentHash`).
+ */
+export interface VersionBundleView {
+  readonly version: string;
+  readonly prompts: Readonly<Record<string, PromptEntryView>>;
+  /** `null` when the pack names no model. */
+  readonly model: ModelView | null;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** One applied version, as `GET /api/v1/packs/{name}/versions` lists them (first applied first). */
+export interface PackVersionView {
+  readonly version: string;
+  /** `sha256:<hex>` of the bundle's canonical JSON: the same content always has the same hash. */
+  readonly contentHash: string;
+  /** Bytes of the bundle's JSON. */
+  readonly bytes: number;
+  /** The pack revision that first applied it. */
+  readonly revision: number;
+  readonly actor: string;
+  readonly firstAppliedAt: string;
+  /** Whether the version is served now: `stable`, `canary`, or `null`. */
+  readonly serving: 'stable' | 'canary' | null;
+}
+
+/** The answer of `GET /api/v1/packs/{name}/versions/{version}`: the bundle and its hash. */
+export interface PackVersionContent extends VersionBundleView {
+  readonly contentHash: string;
+}
 
 /** The answer of `PUT /api/v1/packs/{name}` (200 or 201). */
 export interface ApplyResult {

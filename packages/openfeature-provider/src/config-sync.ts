@@ -1,8 +1,9 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { BundleCache } from './bundle-cache.js';
 import type { TimerClock } from './clock.js';
 import { endpoint } from './endpoint.js';
-import { type ProviderConfig, parseProviderConfig } from './provider-config.js';
+import { MissingBundlesError, type ProviderConfig, parseProviderConfig } from './provider-config.js';
 
 /** How config currently reaches the provider. */
 export type SyncTransport = 'stream' | 'poll';
@@ -75,6 +76,9 @@ export class ConfigSync {
   #etag: string | undefined;
   #lastEventId: string | undefined;
   #transport: 'snapshot' | SyncTransport = 'snapshot';
+  /** Version bundles received on this connection, by hash (canaryd sends each once per stream). */
+  readonly #bundles = new BundleCache();
+  #refetch: AbortController | undefined;
   #pollingSince = 0;
 
   constructor(options: ConfigSyncOptions, listener: ConfigSyncListener) {
@@ -94,6 +98,7 @@ export class ConfigSync {
   close(): void {
     this.#closed = true;
     this.#abort?.abort();
+    this.#refetch?.abort();
     if (this.#sleepTimer !== undefined) this.#options.clock.clearTimeout(this.#sleepTimer);
     this.#wake?.();
   }
@@ -144,9 +149,10 @@ export class ConfigSync {
     }
   }
 
-  async #fetchSnapshot(): Promise<ProviderConfig | undefined> {
+  async #fetchSnapshot(whole = false): Promise<ProviderConfig | undefined> {
     const controller = new AbortController();
-    this.#abort = controller;
+    if (whole) this.#refetch = controller;
+    else this.#abort = controller;
     const clock = this.#options.clock;
     const timer = clock.setTimeout(() => controller.abort(new Error('snapshot request timed out')), 30_000);
     try {
@@ -154,7 +160,7 @@ export class ConfigSync {
         authorization: `Bearer ${this.#options.token}`,
         accept: 'application/json',
       };
-      if (this.#etag !== undefined) headers['if-none-match'] = this.#etag;
+      if (this.#etag !== undefined && !whole) headers['if-none-match'] = this.#etag;
       const response = await this.#options.fetch(this.#url(CONFIG_PATH), {
         headers,
         signal: controller.signal,
@@ -167,7 +173,7 @@ export class ConfigSync {
         await response.body?.cancel();
         throw new SyncHttpError(response.status, CONFIG_PATH);
       }
-      const config = parseProviderConfig(await response.json(), `GET ${CONFIG_PATH}`);
+      const config = parseProviderConfig(await response.json(), `GET ${CONFIG_PATH}`, this.#bundles);
       this.#etag = response.headers.get('etag') ?? undefined;
       return config;
     } finally {
@@ -276,13 +282,31 @@ export class ConfigSync {
     if (message.event !== 'config' || this.#closed) return;
     let config: ProviderConfig;
     try {
-      config = parseProviderConfig(message.data, `GET ${SYNC_PATH}`);
+      config = parseProviderConfig(message.data, `GET ${SYNC_PATH}`, this.#bundles);
     } catch (error) {
-      this.#listener.disconnected(asError(error));
+      // A bundle this connection never received (an event missed across a reconnect): fetch the whole document.
+      if (error instanceof MissingBundlesError) void this.#refetchWhole();
+      else this.#listener.disconnected(asError(error));
       return;
     }
     if (message.id !== undefined && message.id !== '') this.#lastEventId = message.id;
     this.#listener.config(config);
+  }
+
+  /** Fetches the whole snapshot (every bundle) once, beside the stream; a failure waits for the next event. */
+  async #refetchWhole(): Promise<void> {
+    if (this.#refetch !== undefined) return;
+    try {
+      const config = await this.#fetchSnapshot(true);
+      if (config && !this.#closed) {
+        this.#lastEventId = String(config.revision);
+        this.#listener.config(config);
+      }
+    } catch (error) {
+      if (!this.#closed) this.#listener.disconnected(asError(error));
+    } finally {
+      this.#refetch = undefined;
+    }
   }
 
   #sleep(ms: number): Promise<void> {

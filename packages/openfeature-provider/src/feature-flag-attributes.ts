@@ -56,9 +56,22 @@ export function featureFlagAttributes(
     attributes[FeatureFlagAttributes.CONTEXT_ID] = contextId;
     const unit = hookContext.context && assignmentUnit(hookContext.context, details.flagMetadata);
     if (unit !== undefined)
-      attributes[FeatureFlagAttributes.BUCKET] = unitBucket(details.flagKey || hookContext.flagKey, unit);
+      attributes[FeatureFlagAttributes.BUCKET] = unitBucket(stampedKey(hookContext, details), unit);
   }
   return attributes;
+}
+
+/**
+ * Flag metadata naming the pack whose content a companion flag (`<pack>.content`) serves. Its evaluations are
+ * stamped as the pack's: the pack's key and the version as the variant, never the bundle, so a span that evaluated
+ * both keys counts once for the pack and carries no prompt text.
+ */
+export const BUNDLE_OF_METADATA_KEY = 'bundleOf';
+
+/** The key an evaluation is stamped with: the pack's for a companion flag, else the evaluated key. */
+function stampedKey(hookContext: FlagHookContext, details: EvaluationDetails<FlagValue>): string {
+  const pack = details.flagMetadata[BUNDLE_OF_METADATA_KEY];
+  return typeof pack === 'string' && pack !== '' ? pack : details.flagKey || hookContext.flagKey;
 }
 
 /**
@@ -78,7 +91,7 @@ function contextIdOf(
   const context = hookContext.context;
   if (context === undefined || !encoder.enabled) return undefined;
   const unit = assignmentUnit(context, details.flagMetadata);
-  return unit === undefined ? undefined : encoder.idOf(details.flagKey || hookContext.flagKey, unit);
+  return unit === undefined ? undefined : encoder.idOf(stampedKey(hookContext, details), unit);
 }
 
 /** The attributes that depend on the outcome only, not on the unit. */
@@ -87,12 +100,14 @@ function outcomeAttributes(
   details: EvaluationDetails<FlagValue>,
   options: FeatureFlagAttributeOptions,
 ): Attributes {
+  const key = stampedKey(hookContext, details);
   const attributes: Attributes = {
-    [FeatureFlagAttributes.KEY]: details.flagKey || hookContext.flagKey,
+    [FeatureFlagAttributes.KEY]: key,
     [FeatureFlagAttributes.PROVIDER_NAME]: hookContext.providerMetadata.name,
   };
   if (details.variant !== undefined) attributes[FeatureFlagAttributes.VARIANT] = details.variant;
-  if (options.includeValue !== false) {
+  // A companion flag's value is the version's bundle (prompt text): never on a span.
+  if (options.includeValue !== false && key === (details.flagKey || hookContext.flagKey)) {
     const value = details.value;
     attributes[FeatureFlagAttributes.VALUE] =
       typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
@@ -156,6 +171,7 @@ export class FeatureFlagAttributeCache {
     if (context === undefined || !this.#contextIds.enabled) return outcome;
     const unit = assignmentUnit(context, details.flagMetadata);
     if (unit === undefined) return outcome;
+    // Cached per evaluated key (a pack's key and its companion key each keep theirs), hashed with the stamped key.
     const flagKey = details.flagKey || hookContext.flagKey;
     let units = this.#byUnit.get(flagKey);
     if (units === undefined) {
@@ -165,11 +181,12 @@ export class FeatureFlagAttributeCache {
     }
     const known = units.get(unit);
     if (known?.outcome === outcome) return known.attributes;
-    const contextId = known?.contextId ?? (this.#contextIds.idOf(flagKey, unit) as string);
+    const stamped = stampedKey(hookContext, details);
+    const contextId = known?.contextId ?? (this.#contextIds.idOf(stamped, unit) as string);
     const attributes = Object.freeze({
       ...outcome,
       [FeatureFlagAttributes.CONTEXT_ID]: contextId,
-      [FeatureFlagAttributes.BUCKET]: unitBucket(flagKey, unit),
+      [FeatureFlagAttributes.BUCKET]: unitBucket(stamped, unit),
     });
     units.set(unit, { contextId, outcome, attributes });
     return attributes;
@@ -177,7 +194,10 @@ export class FeatureFlagAttributeCache {
 
   #outcome(hookContext: FlagHookContext, details: EvaluationDetails<FlagValue>): Readonly<Attributes> {
     const variant = details.variant;
-    const value = details.value;
+    const flagKey = details.flagKey || hookContext.flagKey;
+    // A companion flag's bundle is never stamped, so its outcome depends on the variant, not on the value.
+    const companion = stampedKey(hookContext, details) !== flagKey;
+    const value = companion ? variant : details.value;
     if (
       variant === undefined ||
       details.errorCode !== undefined ||
@@ -185,7 +205,6 @@ export class FeatureFlagAttributeCache {
     ) {
       return outcomeAttributes(hookContext, details, this.#options);
     }
-    const flagKey = details.flagKey || hookContext.flagKey;
     let variants = this.#byFlag.get(flagKey);
     const cached = variants?.get(variant);
     const provider = hookContext.providerMetadata.name;
@@ -205,7 +224,13 @@ export class FeatureFlagAttributeCache {
       variants = new Map();
       this.#byFlag.set(flagKey, variants);
     }
-    variants.set(variant, { provider, value, reason: details.reason, version, attributes });
+    variants.set(variant, {
+      provider,
+      value: value as FlagValue,
+      reason: details.reason,
+      version,
+      attributes,
+    });
     return attributes;
   }
 }

@@ -11,6 +11,7 @@ import { DEFAULT_CONTEXT_ID_KEY, hashContextId } from './context-id.js';
 import type { FeatureFlagAttributeOptions } from './feature-flag-attributes.js';
 import { FlagSpanHook } from './flag-span-hook.js';
 import { FlagSpanProcessor } from './flag-span-processor.js';
+import { getPrompt } from './get-prompt.js';
 import { PromptCanaryProvider } from './prompt-canary-provider.js';
 
 const exporter = new InMemorySpanExporter();
@@ -65,6 +66,40 @@ function offlineProvider(): PromptCanaryProvider {
               },
             },
           ],
+        },
+        // The companion flag canaryd compiles for support-prompts: the same split, seeded with the pack's name.
+        'support-prompts.content': {
+          key: 'support-prompts.content',
+          state: 'ENABLED',
+          variants: {
+            '2.3.1': {
+              version: '2.3.1',
+              prompts: { system: { text: 'SECRET-OLD' } },
+              model: null,
+              attributes: {},
+            },
+            '2.4.0': {
+              version: '2.4.0',
+              prompts: { system: { text: 'SECRET-NEW' } },
+              model: null,
+              attributes: {},
+            },
+          },
+          defaultVariant: '2.3.1',
+          rules: [
+            {
+              serve: {
+                split: {
+                  seed: 'support-prompts',
+                  arms: [
+                    { variant: '2.4.0', weight: 50 },
+                    { variant: '2.3.1', weight: 50 },
+                  ],
+                },
+              },
+            },
+          ],
+          metadata: { bundleOf: 'support-prompts' },
         },
         'answer-model': {
           key: 'answer-model',
@@ -140,6 +175,41 @@ describe('FlagSpanHook', () => {
       'feature_flag.result.reason': 'static',
       'feature_flag.version': '42',
     });
+  });
+
+  it("stamps a companion key's evaluation as its pack's: the pack key, the version, never the bundle", async () => {
+    const units = Array.from({ length: 20 }, (_, i) => `unit-${i}`);
+    for (const unit of units) {
+      await tracer().startActiveSpan('request', async (span) => {
+        const { bundle, version } = await getPrompt(client, 'support-prompts', { targetingKey: unit });
+        expect(bundle?.version).toBe(version);
+        span.end();
+      });
+      await tracer().startActiveSpan('both keys', async (span) => {
+        await client.getStringValue('support-prompts', '0.0.0', { targetingKey: unit });
+        await client.getObjectValue('support-prompts.content', {}, { targetingKey: unit });
+        span.end();
+      });
+    }
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(units.length * 2);
+    for (let i = 0; i < units.length; i++) {
+      const [alone, both] = [spans[2 * i], spans[2 * i + 1]];
+      const expected = await client.getStringValue('support-prompts', '0.0.0', {
+        targetingKey: units[i] as string,
+      });
+      for (const span of [alone, both]) {
+        expect(span?.attributes['feature_flag.key']).toBe('support-prompts');
+        expect(span?.attributes['feature_flag.result.variant']).toBe(expected);
+        expect(JSON.stringify(span?.attributes)).not.toContain('SECRET');
+        expect(JSON.stringify(span?.events)).not.toContain('SECRET');
+      }
+      // Both evaluations name the same unit id, so the span counts once, for one unit, in the pack's analysis.
+      const ids = (both?.events ?? []).map((event) => event.attributes?.['feature_flag.context.id']);
+      expect(ids).toHaveLength(2);
+      expect(ids[0]).toBe(ids[1]);
+      expect(alone?.attributes['feature_flag.context.id']).toBe(ids[0]);
+    }
   });
 
   it('records errors with error.type and the default value', async () => {

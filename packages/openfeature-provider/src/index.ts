@@ -6,12 +6,21 @@ export { DEFAULT_CONTEXT_ID_KEY, hashContextId } from './context-id.js';
 export type { Duration } from './duration.js';
 export type { FeatureFlagAttributeOptions, FlagHookContext } from './feature-flag-attributes.js';
 export {
+  BUNDLE_OF_METADATA_KEY,
   FEATURE_FLAG_EVALUATION_EVENT,
   FeatureFlagAttributes,
   featureFlagAttributes,
 } from './feature-flag-attributes.js';
 export { FlagSpanHook } from './flag-span-hook.js';
 export { FEATURE_FLAG_INHERITED, FlagSpanProcessor } from './flag-span-processor.js';
+export {
+  CONTENT_KEY_SUFFIX,
+  getPrompt,
+  type PromptBundle,
+  type PromptEntry,
+  type PromptModel,
+  type PromptResolution,
+} from './get-prompt.js';
 export { PROVIDER_NAME, PromptCanaryProvider, type ProviderTrackingStats } from './prompt-canary-provider.js';
 export type { ProviderConfig } from './provider-config.js';
 export { ProviderConfigError, parseProviderConfig } from './provider-config.js';

@@ -13,7 +13,8 @@ function importGraph(entry: string): { modules: Set<string>; packages: Set<strin
     if (modules.has(path)) return;
     modules.add(path);
     const source = readFileSync(join(dist, path), 'utf8');
-    for (const [, specifier] of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?['"]([^'"]+)['"]/g)) {
+    // No `=` before the quote: `export const SUFFIX = '.content'` is a value, not a module.
+    for (const [, specifier] of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"=]*?['"]([^'"]+)['"]/g)) {
       if (specifier === undefined) continue;
       if (specifier.startsWith('.')) visit(join(dirname(path), specifier));
       else packages.add(specifier);

@@ -14,6 +14,7 @@ import {
 import type { FlagValueType, JsonValue as RulesJsonValue } from '@prompt-canary/rules';
 import { type Assignment, AssignmentMemory } from './assignment-memory.js';
 import { type AppliedConfig, ConfigConnection, type ConnectionEvent } from './config-connection.js';
+import { BUNDLE_OF_METADATA_KEY } from './feature-flag-attributes.js';
 import { FlagResolver } from './flag-resolver.js';
 import type { ProviderConfig } from './provider-config.js';
 import {
@@ -241,7 +242,10 @@ export class PromptCanaryProvider implements Provider {
     if (this.#tracking === undefined || resolution.variant === undefined) return resolution;
     const targetingKey = context.targetingKey;
     if (typeof targetingKey === 'string') {
-      this.#memory.remember(targetingKey, flagKey, resolution.variant, resolution.reason);
+      // A companion flag's assignment is its pack's: feedback tracked against the pack credits that version.
+      const pack = resolution.flagMetadata?.[BUNDLE_OF_METADATA_KEY];
+      const credited = typeof pack === 'string' && pack !== '' ? pack : flagKey;
+      this.#memory.remember(targetingKey, credited, resolution.variant, resolution.reason);
     }
     return resolution;
   }

@@ -1,4 +1,5 @@
-import type { Flag, FlagSet } from '@prompt-canary/rules';
+import type { Flag, FlagSet, FlagValue } from '@prompt-canary/rules';
+import { BundleCache } from './bundle-cache.js';
 
 /**
  * The config document canaryd serves to providers (`GET /api/v1/config`, and each `config` event of
@@ -9,11 +10,26 @@ export interface ProviderConfig {
   /** Monotonic config revision; also the SSE event id and the value stamped as `feature_flag.version`. */
   readonly revision: number | string;
   readonly flags: FlagSet;
+  /**
+   * Version bundles by content hash, named by companion flags' references `{"$bundle": hash}`. A stream event
+   * carries only those the previous event did not; {@link parseProviderConfig} puts them in place.
+   */
+  readonly bundles?: Readonly<Record<string, FlagValue>>;
 }
 
 /** Thrown when a config document does not have the expected envelope. */
 export class ProviderConfigError extends Error {
   override readonly name = 'ProviderConfigError';
+}
+
+/** Thrown when a config document refers to bundles neither it nor the cache holds: fetch the whole document. */
+export class MissingBundlesError extends ProviderConfigError {
+  constructor(
+    source: string,
+    readonly missing: readonly string[],
+  ) {
+    super(`${source}: config names ${missing.length} bundle(s) not received (${missing[0]})`);
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -26,8 +42,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  *
  * @param value parsed JSON, or a JSON string
  * @param source where the document came from, for the error message
+ * @param cache the bundles already received on this connection; bundle references are resolved from the document
+ * and the cache (a {@link MissingBundlesError} when one is in neither), so the flags returned hold the bundles
  */
-export function parseProviderConfig(value: unknown, source: string): ProviderConfig {
+export function parseProviderConfig(
+  value: unknown,
+  source: string,
+  cache: BundleCache = new BundleCache(),
+): ProviderConfig {
   let doc: unknown = value;
   if (typeof value === 'string') {
     try {
@@ -51,7 +73,13 @@ export function parseProviderConfig(value: unknown, source: string): ProviderCon
   for (const [key, flag] of Object.entries(flags)) {
     if (!isRecord(flag)) throw new ProviderConfigError(`${source}: flags.${key} must be an object`);
   }
-  return { schemaVersion: 1, revision, flags: flags as FlagSet };
+  const bundles = doc['bundles'];
+  if (bundles !== undefined && !isRecord(bundles)) {
+    throw new ProviderConfigError(`${source}: bundles must be an object keyed by content hash`);
+  }
+  const resolved = cache.resolve(flags as FlagSet, bundles as Record<string, FlagValue> | undefined);
+  if (!resolved.ok) throw new MissingBundlesError(source, resolved.missing);
+  return { schemaVersion: 1, revision, flags: resolved.flags };
 }
 
 function deepEqual(left: unknown, right: unknown): boolean {

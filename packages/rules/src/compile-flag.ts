@@ -28,6 +28,8 @@ interface CompiledRule {
   readonly window: CompiledTimeWindow | null;
   readonly single: EvaluationDetails | null;
   readonly readBucketValue: AttributeReader;
+  /** The hash state after the split's seed (the flag key unless the split names one). */
+  readonly prefix: Murmur3State;
   /** Exclusive upper bucket of each arm, in listed order. */
   readonly upperBounds: ReadonlyArray<number>;
   readonly armDetails: ReadonlyArray<EvaluationDetails>;
@@ -97,7 +99,6 @@ class RuleFlag implements CompiledFlag {
   /** Served when no rule matches (or the flag has none) and when a split lacks its bucketing value. */
   private readonly noMatch: EvaluationDetails;
   private readonly missingUnit: EvaluationDetails;
-  private readonly prefix: Murmur3State;
 
   constructor(flag: Flag) {
     this.key = flag.key;
@@ -110,7 +111,7 @@ class RuleFlag implements CompiledFlag {
     const rules = flag.rules ?? [];
     this.noMatch = table.fallback(rules.length === 0 ? 'STATIC' : 'DEFAULT');
     this.missingUnit = table.fallback('DEFAULT');
-    this.prefix = murmur3Prefix(flag.key);
+    const keyPrefix = murmur3Prefix(flag.key);
     this.rules = rules.map((rule, index): CompiledRule => {
       const path = ['rules', index, 'serve'];
       const hasSegment = rule.segment !== undefined;
@@ -123,11 +124,12 @@ class RuleFlag implements CompiledFlag {
           ...base,
           single: table.variant(rule.serve.variant, 'TARGETING_MATCH', [...path, 'variant']),
           readBucketValue: () => undefined,
+          prefix: keyPrefix,
           upperBounds: [],
           armDetails: [],
         };
       }
-      const { arms, bucketBy } = rule.serve.split;
+      const { arms, bucketBy, seed } = rule.serve.split;
       const reason: Reason = hasSegment ? 'TARGETING_MATCH' : 'SPLIT';
       const upperBounds: number[] = [];
       let sum = 0;
@@ -139,6 +141,7 @@ class RuleFlag implements CompiledFlag {
         ...base,
         single: null,
         readBucketValue: compileAttributeReader(bucketBy ?? 'targetingKey'),
+        prefix: seed === undefined ? keyPrefix : murmur3Prefix(seed),
         upperBounds,
         armDetails: arms.map((arm, armIndex) =>
           table.variant(arm.variant, reason, [...path, 'split', 'arms', armIndex, 'variant']),
@@ -161,7 +164,7 @@ class RuleFlag implements CompiledFlag {
       else if (typeof raw === 'number' || typeof raw === 'boolean') unit = String(raw);
       // Without its bucketing unit a split cannot be sticky, so the unit gets the default variant (stable).
       else return this.missingUnit;
-      const bucket = Math.floor((murmur3Continue(this.prefix, unit) * TOTAL_BUCKETS) / TWO_POW_32);
+      const bucket = Math.floor((murmur3Continue(rule.prefix, unit) * TOTAL_BUCKETS) / TWO_POW_32);
       const bounds = rule.upperBounds;
       const last = bounds.length - 1;
       for (let arm = 0; arm < last; arm++) {

@@ -106,6 +106,11 @@ export const splitArmSchema = z.strictObject({ variant: z.string(), weight: weig
 export const splitSchema = z
   .strictObject({
     bucketBy: attributeNameSchema.optional(),
+    seed: z
+      .string()
+      .min(1, 'a split seed is not empty')
+      .max(256, 'a split seed is at most 256 characters')
+      .optional(),
     arms: z.array(splitArmSchema).min(1, 'a split needs at least one arm'),
   })
   .superRefine((split, ctx) => {

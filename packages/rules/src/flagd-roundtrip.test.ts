@@ -24,6 +24,8 @@ const SEED = 20250602;
 const VARIANTS = ['stable', 'canary', 'beta'] as const;
 const ATTRIBUTES = ['plan', 'version', 'age', 'region', 'user.name', 'user.age', 'targetingKey'];
 const BUCKET_BY = [undefined, 'targetingKey', 'sessionId', 'user.name'];
+/** Split seeds: none (the flag key), and texts other than the key, as a pack's companion flag uses. */
+const SEEDS = [undefined, 'support-prompts', 'a'];
 const WORDS = ['', 'a', 'ab', 'abc', 'xyz', 'internal', 'free', 'pro', 'Pro'];
 const VERSIONS = [
   '1.2.3',
@@ -102,8 +104,12 @@ const window: fc.Arbitrary<TimeWindow> = fc
 
 /** Weights in hundredths of a percent adding up to 100, one per listed variant. */
 const split = fc
-  .tuple(fc.shuffledSubarray([...VARIANTS], { minLength: 1 }), fc.constantFrom(...BUCKET_BY))
-  .chain(([variants, bucketBy]) =>
+  .tuple(
+    fc.shuffledSubarray([...VARIANTS], { minLength: 1 }),
+    fc.constantFrom(...BUCKET_BY),
+    fc.constantFrom(...SEEDS),
+  )
+  .chain(([variants, bucketBy, seed]) =>
     fc
       .array(fc.integer({ min: 0, max: 10000 }), {
         minLength: variants.length - 1,
@@ -115,7 +121,11 @@ const split = fc
           variant,
           weight: ((bounds[i + 1] as number) - (bounds[i] as number)) / 100,
         }));
-        return bucketBy === undefined ? { arms } : { arms, bucketBy };
+        return {
+          arms,
+          ...(bucketBy === undefined ? {} : { bucketBy }),
+          ...(seed === undefined ? {} : { seed }),
+        };
       }),
   );
 
@@ -311,6 +321,44 @@ describe('our export in @openfeature/flagd-core', () => {
     }
     expect(canaries).toBeGreaterThan(150);
     expect(canaries).toBeLessThan(250);
+  });
+
+  it('buckets a companion object flag seeded with the pack name exactly as the pack flag, here and in flagd-core', () => {
+    const split = (seed?: string) => ({
+      ...(seed === undefined ? {} : { seed }),
+      arms: [
+        { variant: '2.4.0', weight: 10 },
+        { variant: '2.3.1', weight: 90 },
+      ],
+    });
+    const pack: Flag = {
+      key: 'support-prompts',
+      state: 'ENABLED',
+      variants: { '2.4.0': '2.4.0', '2.3.1': '2.3.1' },
+      defaultVariant: '2.3.1',
+      rules: [{ serve: { split: split() } }],
+    };
+    const content: Flag = {
+      key: 'support-prompts.content',
+      state: 'ENABLED',
+      variants: { '2.4.0': { version: '2.4.0' }, '2.3.1': { version: '2.3.1' } },
+      defaultVariant: '2.3.1',
+      rules: [{ serve: { split: split('support-prompts') } }],
+    };
+    const unseeded = compileFlag({ ...content, rules: [{ serve: { split: split() } }] });
+    const core = new FlagdCore();
+    core.setConfigurations(JSON.stringify(exportFlagd([pack, content])));
+    const ours = { pack: compileFlag(pack), content: compileFlag(content) };
+    let differsUnseeded = 0;
+    for (let i = 0; i < 2000; i++) {
+      const ctx = { targetingKey: `user-${i}` };
+      const expected = ours.pack.evaluate(ctx, NOW_MIN).variant;
+      expect(ours.content.evaluate(ctx, NOW_MIN).variant).toBe(expected);
+      expect(core.resolveObjectEvaluation(content.key, {}, ctx).variant).toBe(expected);
+      if (unseeded.evaluate(ctx, NOW_MIN).variant !== expected) differsUnseeded++;
+    }
+    // Without the seed the companion key would bucket units on its own: about 18% would differ.
+    expect(differsUnseeded).toBeGreaterThan(200);
   });
 
   it('differs from flagd-core only where flagd-core hashes UTF-16 instead of UTF-8 (non-ASCII keys)', () => {

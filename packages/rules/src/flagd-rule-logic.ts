@@ -162,7 +162,8 @@ export function windowLogic(window: TimeWindow): JsonLogic[] {
 }
 
 /**
- * The JsonLogic of a split: flagd's `fractional` over `flagKey + bucket value`, arms as integer buckets out of
+ * The JsonLogic of a split: flagd's `fractional` over `flagKey + bucket value` (the split's `seed` in place of the
+ * flag key when it has one), arms as integer buckets out of
  * 10,000 in listed order, guarded so that a missing, null or object bucket value yields `null` (the default
  * variant), as our evaluator serves it.
  */
@@ -171,7 +172,7 @@ export function splitLogic(split: Split): JsonLogic {
   const arms: JsonLogic[] = split.arms.map((arm) => [arm.variant, weightToBuckets(arm.weight)]);
   const total = split.arms.reduce((sum, arm) => sum + weightToBuckets(arm.weight), 0);
   if (total !== TOTAL_BUCKETS) throw new Error(`split weights add up to ${total / 100}%, not 100%`);
-  const hashInput: JsonLogic = { cat: [variable('$flagd.flagKey'), bucketValue] };
+  const hashInput: JsonLogic = { cat: [split.seed ?? variable('$flagd.flagKey'), bucketValue] };
   return { if: [isBucketable(bucketValue), { fractional: [hashInput, ...arms] }, null] };
 }
 

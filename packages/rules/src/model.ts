@@ -58,11 +58,17 @@ export interface SplitArm {
 }
 
 /**
- * A weighted split, bucketed by a context attribute (`targetingKey` by default). Arms are listed in bucket order:
+ * A weighted split, bucketed by a context attribute (`targetingKey` by default) hashed after the flag key (or `seed`). Arms are listed in bucket order:
  * the canary comes first so that raising its weight only adds units to it. Weights sum to 100.
  */
 export interface Split {
   bucketBy?: string;
+  /**
+   * The text hashed before the bucketing value, `flagKey` when absent. Two flags whose splits share a seed, a
+   * `bucketBy` and their arms' weights assign every unit alike: a pack's companion flag `<pack>.content` uses the
+   * pack's name so that a unit gets the same version from both keys.
+   */
+  seed?: string;
   arms: SplitArm[];
 }
 

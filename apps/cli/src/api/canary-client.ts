@@ -4,6 +4,8 @@ import type {
   AuditPage,
   CreatedToken,
   DrillReportView,
+  PackVersionContent,
+  PackVersionView,
   PackView,
   RolloutAction,
   RolloutDetail,
@@ -90,6 +92,23 @@ export class CanaryClient {
   async getPack(name: string): Promise<PackView | null> {
     try {
       return await this.#json<PackView>(`/api/v1/packs/${encodeURIComponent(name)}`);
+    } catch (error) {
+      if (error instanceof ApiFailure && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /** `GET /api/v1/packs/{name}/versions`: every applied version with its content hash, first applied first. */
+  listVersions(name: string): Promise<PackVersionView[]> {
+    return this.#json(`/api/v1/packs/${encodeURIComponent(name)}/versions`);
+  }
+
+  /** `GET /api/v1/packs/{name}/versions/{version}`, or `null` when the version was never applied. */
+  async getVersion(name: string, version: string): Promise<PackVersionContent | null> {
+    try {
+      return await this.#json<PackVersionContent>(
+        `/api/v1/packs/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`,
+      );
     } catch (error) {
       if (error instanceof ApiFailure && error.status === 404) return null;
       throw error;

@@ -4,6 +4,19 @@ import { describePlan, planApply } from './apply-plan.js';
 const base = { version: '2.5.0', stableVersion: '2.4.0', live: null, changed: true, specChanged: true };
 
 describe('what applying a pack would do', () => {
+  it('refuses a version applied before with other content, before any rollout rule', () => {
+    const live = { id: 'r1', canaryVersion: '2.5.0' };
+    for (const input of [
+      { ...base, version: '2.4.0' },
+      { ...base, live },
+      { ...base, live, version: '2.6.0' },
+    ]) {
+      const plan = planApply({ ...input, versionContentChanged: true });
+      expect(plan).toMatchObject({ kind: 'conflict', code: 'version_content_changed' });
+      expect(describePlan(plan)).toContain('would be refused (409 version_content_changed)');
+    }
+  });
+
   it('creates a pack that does not exist', () => {
     expect(planApply({ ...base, stableVersion: null })).toEqual({ kind: 'create', version: '2.5.0' });
   });

@@ -5,7 +5,11 @@ export type ApplyPlan =
   | { readonly kind: 'update' }
   | { readonly kind: 'start_rollout'; readonly stableVersion: string; readonly canaryVersion: string }
   | { readonly kind: 'fast_rollback'; readonly rolloutId: string }
-  | { readonly kind: 'conflict'; readonly code: 'rollout_in_progress'; readonly message: string };
+  | {
+      readonly kind: 'conflict';
+      readonly code: 'rollout_in_progress' | 'version_content_changed';
+      readonly message: string;
+    };
 
 /** What {@link planApply} compares. */
 export interface ApplyPlanInput {
@@ -19,10 +23,13 @@ export interface ApplyPlanInput {
   readonly changed: boolean;
   /** Whether `spec` alone differs. */
   readonly specChanged: boolean;
+  /** The file's version was applied before with other content (prompts, model, attributes). */
+  readonly versionContentChanged?: boolean;
 }
 
 /**
- * The daemon's apply rules, computed from what the GET answers showed: first apply creates; a new version
+ * The daemon's apply rules, computed from what the GET answers showed: a version applied before with other content
+ * is refused (409, before any rollout rule); first apply creates; a new version
  * starts a rollout unless one is live (409); the stable version during a rollout rolls it back at once; the
  * same spec is a no-op.
  *
@@ -32,6 +39,13 @@ export interface ApplyPlanInput {
  */
 export function planApply(input: ApplyPlanInput): ApplyPlan {
   const { version, stableVersion, live } = input;
+  if (input.versionContentChanged === true) {
+    return {
+      kind: 'conflict',
+      code: 'version_content_changed',
+      message: `version ${version} was applied before with other content; a version's content cannot change: bump spec.version`,
+    };
+  }
   if (stableVersion === null) return { kind: 'create', version };
   if (live) {
     if (version === stableVersion) return { kind: 'fast_rollback', rolloutId: live.id };

@@ -2,8 +2,10 @@ import { basename } from 'node:path';
 import { parse } from 'yaml';
 import { ApiFailure } from '../api/api-failure.js';
 import { type ApplyPlan, describePlan, planApply } from '../apply/apply-plan.js';
+import { contentText, fileContent, renderContentDiff } from '../apply/content-diff.js';
 import { renderPackDiff } from '../apply/pack-diff.js';
 import { fileDocument, liveDocument } from '../apply/pack-document.js';
+import { inlinePromptFiles } from '../apply/prompt-files.js';
 import {
   type CommandContext,
   printJson,
@@ -44,19 +46,33 @@ function readPackFile(
   };
 }
 
+/** The pack without its content: the content has a diff of its own, by version. */
+function withoutContent<T extends Record<string, unknown>>(doc: T): T {
+  const spec = doc.spec;
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return doc;
+  const { prompts: _p, model: _m, attributes: _a, ...rest } = spec as Record<string, unknown>;
+  return { ...doc, spec: rest };
+}
+
 /**
- * `canary apply -f FILE [--dry-run]`: shows the diff of the file against the live pack, then applies it (or,
- * with `--dry-run`, tells what applying would do without writing). A dry run that the server would refuse
- * prints the refusal and exits 1.
+ * `canary apply -f FILE [--dry-run]`: reads prompt files the pack names (`{file: ./system.md}`, relative to the
+ * pack file), shows the diff of the file against the live pack and the diff of its version's content (against the
+ * same version when it was applied before, else against the stable version), then applies it (or, with
+ * `--dry-run`, tells what applying would do without writing). A dry run that the server would refuse prints the
+ * refusal and exits 1.
  */
 export async function applyCommand(ctx: CommandContext, options: ApplyOptions): Promise<number> {
-  const text = await readFileArgument(ctx, options.file);
-  const file = readPackFile(text, options.file);
+  const original = await readFileArgument(ctx, options.file);
+  const parsed = readPackFile(original, options.file);
+  const inlined = await inlinePromptFiles(parsed.raw, options.file, ctx.readFile);
+  // With prompt files read, the document sent is no longer the file's text: send it as JSON.
+  const file = inlined.read > 0 ? { ...parsed, raw: inlined.document, json: true } : parsed;
+  const text = inlined.read > 0 ? JSON.stringify(inlined.document) : original;
   const { client, terminal } = ctx;
   const colors = terminal.colors;
   const current = await client.getPack(file.name);
-  const fileDoc = fileDocument(file.raw);
-  const liveDoc = current ? liveDocument(current, fileDoc) : null;
+  const fileDoc = withoutContent(fileDocument(file.raw));
+  const liveDoc = current ? withoutContent(liveDocument(current, fileDoc)) : null;
   const label = current
     ? `${file.name} live (revision ${current.revision}, stable ${current.stableVersion})`
     : `${file.name} (new)`;
@@ -66,21 +82,48 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
     colors,
   });
   const live = current?.liveRollout ? await client.getRollout(current.liveRollout) : null;
+  const content = fileContent(file.raw);
+  const recorded = current ? await client.getVersion(file.name, file.version) : null;
+  const base =
+    recorded ??
+    (current && current.stableVersion !== file.version
+      ? await client.getVersion(file.name, current.stableVersion)
+      : null);
+  const contentDiff = renderContentDiff(base, content ?? { prompts: {}, model: null, attributes: {} }, {
+    fromLabel:
+      base === null
+        ? `${file.name} (no content)`
+        : `${file.name} ${base.version}${recorded ? ' (as applied)' : ' (stable)'}`,
+    toLabel: `${file.name} ${file.version} (${basename(options.file)})`,
+    colors,
+  });
+  const versionContentChanged =
+    recorded !== null &&
+    contentText(recorded) !== contentText(content ?? { prompts: {}, model: null, attributes: {} });
   const plan: ApplyPlan = planApply({
     version: file.version,
     stableVersion: current?.stableVersion ?? null,
     live: live ? { id: live.id, canaryVersion: live.canaryVersion } : null,
     changed: diff.changed,
     specChanged: liveDoc !== null && JSON.stringify(liveDoc.spec) !== JSON.stringify(fileDoc.spec),
+    versionContentChanged,
   });
+  const diffLines = [...diff.lines, ...contentDiff.lines];
+  const anyChange = diff.changed || contentDiff.changed;
 
   if (options.dryRun) {
     if (ctx.output === 'json') {
-      printJson(terminal, { dryRun: true, pack: file.name, plan, diff: diff.lines });
+      printJson(terminal, {
+        dryRun: true,
+        pack: file.name,
+        plan,
+        diff: diff.lines,
+        contentDiff: contentDiff.lines,
+      });
     } else {
       printLines(
         terminal,
-        diff.changed ? diff.lines : [colors.dim(`${file.name}: no changes against the live pack`)],
+        anyChange ? diffLines : [colors.dim(`${file.name}: no changes against the live pack`)],
       );
       terminal.write(`${colors.bold('dry run:')} ${describePlan(plan)}\n`);
     }
@@ -91,7 +134,7 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
   if (ctx.output === 'table') {
     printLines(
       terminal,
-      diff.changed ? diff.lines : [colors.dim(`${file.name}: no changes against the live pack`)],
+      anyChange ? diffLines : [colors.dim(`${file.name}: no changes against the live pack`)],
     );
   }
   const result = await client.applyPack(file.name, text, file.json ? 'application/json' : 'application/yaml');

@@ -6,6 +6,7 @@ import { commitChange } from '../changes/commit-change.js';
 import { ApiError } from '../http/api-error.js';
 import { checkIfMatch } from '../http/etag.js';
 import { limitBody, readRawBody } from '../http/request-body.js';
+import { packReservingKey } from './companion-key.js';
 import type { StoredFlag } from './flag-store.js';
 
 /** A flag as the API shows it: the model, plus the owning pack for a pack's compiled flag. */
@@ -118,6 +119,13 @@ export function registerFlagRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
     const flag = parseFlagBody(key, await readRawBody(c));
     const before = ctx.store.flags.get(key);
     refuseOwned(before);
+    const pack = packReservingKey(key, (name) => ctx.store.packs.get(name) !== undefined);
+    if (pack !== undefined) {
+      throw new ApiError(
+        'owned_by_pack',
+        `flag key "${key}" is where pack "${pack}" serves its content: choose another key`,
+      );
+    }
     checkIfMatch(c, before?.etag);
     const { result } = commitChange(
       ctx,

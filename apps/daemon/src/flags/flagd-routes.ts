@@ -7,6 +7,7 @@ import { type AppEnv, actorOf } from '../app-env.js';
 import { commitChange } from '../changes/commit-change.js';
 import { ApiError } from '../http/api-error.js';
 import { limitBody, readRawBody } from '../http/request-body.js';
+import { packReservingKey } from './companion-key.js';
 
 /** The outline of a flagd document, for the OpenAPI document (flagd's own schema governs the details). */
 const flagdDocumentSchema = z.looseObject({
@@ -61,7 +62,9 @@ export function registerFlagdRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
       throw error;
     }
     for (const flag of flags) {
-      const owner = ctx.store.flags.get(flag.key)?.ownerPack;
+      const owner =
+        ctx.store.flags.get(flag.key)?.ownerPack ??
+        packReservingKey(flag.key, (name) => ctx.store.packs.get(name) !== undefined);
       if (owner)
         throw new ApiError('owned_by_pack', `flag "${flag.key}" is pack "${owner}"'s flag`, [
           'flags',
@@ -86,5 +89,5 @@ export function registerFlagdRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
     return c.json({ imported: keys } satisfies FlagdImportResult);
   });
 
-  app.get('/api/v1/flagd.json', (c) => c.json(exportFlagd(ctx.config.current().document.flags)));
+  app.get('/api/v1/flagd.json', (c) => c.json(exportFlagd(ctx.config.current().flags)));
 }

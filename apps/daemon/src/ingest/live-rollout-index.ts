@@ -1,4 +1,5 @@
 import type { ExtractOptions } from '@prompt-canary/analysis';
+import { contentKeyOf } from '../flags/companion-key.js';
 import { metricAttributesOf } from '../packs/analysis-config-of.js';
 import type { Rollout } from '../rollouts/rollout-state.js';
 import type { RolloutStore } from '../rollouts/rollout-store.js';
@@ -44,6 +45,9 @@ export class LiveRolloutIndex {
         source,
       };
       next.set(rollout.pack, entry);
+      // Spans stamped with the companion key by another language's hook (which knows nothing of packs) count for
+      // the pack too; our provider's hook stamps the pack's key itself.
+      next.set(contentKeyOf(rollout.pack), entry);
       byId.set(rollout.id, entry);
     }
     this.#byPack = next;
@@ -55,7 +59,7 @@ export class LiveRolloutIndex {
     return this.#byId.get(id);
   }
 
-  /** The live rollout of the pack whose name is `flagKey`. */
+  /** The live rollout of the pack whose name (or companion key `<pack>.content`) is `flagKey`. */
   get(flagKey: string): LiveRolloutEntry | undefined {
     return this.#byPack.get(flagKey);
   }

@@ -29,6 +29,10 @@ describe('rate specs', () => {
       'CANARYD_RATE_LIMIT_OFREP',
     );
     expect(() => parseLimitSettings({ CANARYD_MAX_STREAMS: '-1' })).toThrow('CANARYD_MAX_STREAMS');
+    expect(parseLimitSettings({ CANARYD_MAX_BUNDLE_BYTES: '524288' })).toEqual({ maxBundleBytes: 524288 });
+    expect(() => parseLimitSettings({ CANARYD_MAX_BUNDLE_BYTES: '10' })).toThrow(
+      'CANARYD_MAX_BUNDLE_BYTES: must be a whole number of bytes, at least 1024, got "10"',
+    );
   });
 });
 

@@ -112,7 +112,7 @@ export function registerOfrepRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
       );
     }
     const snapshot = config.current();
-    if (!Object.hasOwn(snapshot.document.flags, key)) {
+    if (!Object.hasOwn(snapshot.flags, key)) {
       const notFound = { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag '${key}' was not found` };
       return c.body(JSON.stringify(notFound), 404, JSON_TYPE);
     }
@@ -132,7 +132,7 @@ export function registerOfrepRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
     }
     const snapshot = config.current();
     const now = clock.now();
-    const flags = Object.keys(snapshot.document.flags).map((key) => {
+    const flags = Object.keys(snapshot.flags).map((key) => {
       const result = toOfrep(key, snapshot.evaluator.evaluate(key, parsed.context, now));
       count(result);
       return result;

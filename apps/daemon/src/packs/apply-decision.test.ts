@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { canonicalJson, decideApply, type StoredPackState } from './apply-decision.js';
+import { canonicalJson } from '../http/canonical-json.js';
+import { decideApply, type StoredPackState } from './apply-decision.js';
 import { parsePromptPack } from './pack-schema.js';
 import type { PromptPack } from './prompt-pack.js';
 

@@ -2,6 +2,7 @@
  * What `PUT /api/v1/packs/{name}` means, decided from the stored pack, its live rollout and the pack applied
  * (PROMPTPACK.md "Versions and rollouts"). Pure: the route carries the decision out in one transaction.
  */
+import { canonicalJson } from '../http/canonical-json.js';
 import type { PromptPack } from './prompt-pack.js';
 
 /** The stored state of a pack that a decision needs. */
@@ -44,19 +45,6 @@ export type ApplyDecision =
       readonly code: 'rollout_in_progress';
       readonly message: string;
     };
-
-/**
- * A canonical JSON text (object keys sorted, `undefined` dropped) used to compare packs regardless of key
- * order or of how their units were written (`10` and `"10%"` normalise alike).
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) => {
-    if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(inner).sort()) sorted[key] = (inner as Record<string, unknown>)[key];
-    return sorted;
-  });
-}
 
 /** The parts of a pack whose change makes a new revision (the `apiVersion` synonym does not). */
 function content(pack: PromptPack): string {

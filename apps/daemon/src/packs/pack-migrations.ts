@@ -110,5 +110,33 @@ CREATE INDEX pack_upgrade_notes_pack ON pack_upgrade_notes (pack, id);
   run: upgradeStoredPacks,
 };
 
+/**
+ * Version 150 (issue 15's range): every applied version of a pack with its content (the bundle served under
+ * `<pack>.content`) and its content hash, fixed by the version's first apply. Versions applied before it have no
+ * row: their next apply records them.
+ */
+export const packVersionsMigration: Migration = {
+  version: 150,
+  name: 'pack-versions-with-content',
+  sql: `
+CREATE TABLE pack_versions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  pack TEXT NOT NULL,
+  version TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  bundle TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  revision INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  first_applied_at TEXT NOT NULL,
+  UNIQUE (pack, version)
+);
+`,
+};
+
 /** The migrations of packs and rollouts, registered in `sqliteMigrations()`. */
-export const packMigrations: readonly Migration[] = [packsMigration, metricWordsMigration];
+export const packMigrations: readonly Migration[] = [
+  packsMigration,
+  metricWordsMigration,
+  packVersionsMigration,
+];

@@ -3,6 +3,8 @@
  * problem reported at the path of the offending field.
  */
 import { type core, z } from 'zod';
+import { CONTENT_KEY_SUFFIX } from '../flags/companion-key.js';
+import { attributesSchema, modelSchema, promptsSchema } from './content-schema.js';
 import type { PackIssue, PromptPack } from './prompt-pack.js';
 import { rolloutSpecSchema } from './rollout-spec-schema.js';
 
@@ -18,9 +20,14 @@ export const promptPackSchema = z.strictObject({
   }),
   kind: z.literal('PromptPack', { error: 'kind is PromptPack' }),
   metadata: z.strictObject({
-    name: z.string({ error: 'metadata.name is required' }).regex(PACK_NAME_PATTERN, {
-      error: 'a pack name is 1-63 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit',
-    }),
+    name: z
+      .string({ error: 'metadata.name is required' })
+      .regex(PACK_NAME_PATTERN, {
+        error: 'a pack name is 1-63 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit',
+      })
+      .refine((name) => !name.endsWith(CONTENT_KEY_SUFFIX), {
+        error: `a pack name cannot end with "${CONTENT_KEY_SUFFIX}": <pack>${CONTENT_KEY_SUFFIX} is the key apps read a pack's content from`,
+      }),
     labels: freeForm.optional(),
     annotations: freeForm.optional(),
   }),
@@ -29,6 +36,9 @@ export const promptPackSchema = z.strictObject({
       .string({ error: 'spec.version is a string: quote it, e.g. "2.4.0"' })
       .min(1, { error: 'spec.version is not empty' })
       .max(128, { error: 'spec.version is at most 128 characters' }),
+    prompts: promptsSchema.optional(),
+    model: modelSchema.optional(),
+    attributes: attributesSchema.optional(),
     rollout: rolloutSpecSchema.prefault({}),
   }),
 });

@@ -3,7 +3,7 @@
  * percentages 0–100, rates as fractions, durations and latencies in milliseconds) and defaults applied, so the
  * rest of the daemon never parses a unit again.
  */
-import type { Condition, Weekday } from '@prompt-canary/rules';
+import type { Condition, JsonValue, Weekday } from '@prompt-canary/rules';
 
 /** The accepted `apiVersion`s; `omnia.altairalabs.ai/v1alpha1` is a synonym of ours. */
 export type PackApiVersion = 'promptcanary.dev/v1alpha1' | 'omnia.altairalabs.ai/v1alpha1';
@@ -23,10 +23,30 @@ export interface PackMetadata {
   readonly annotations?: Record<string, unknown>;
 }
 
-/** `spec`: the version to serve and how to roll it out. */
+/** `spec`: the version to serve, its content (optional, fixed by its first apply) and how to roll it out. */
 export interface PackSpec {
   readonly version: string;
+  /** Named prompts of this version, each normalised to `{text, role?}`. */
+  readonly prompts?: Readonly<Record<string, PromptEntry>>;
+  readonly model?: ModelSpec;
+  /** Free JSON served with the version. */
+  readonly attributes?: Readonly<Record<string, JsonValue>>;
   readonly rollout: RolloutSpec;
+}
+
+/** One prompt of a version. */
+export interface PromptEntry {
+  readonly text: string;
+  /** `system`, `user`, `assistant`, … when the app wants it; absent otherwise. */
+  readonly role?: string;
+}
+
+/** `spec.model`: which model the version calls and with what parameters. */
+export interface ModelSpec {
+  readonly name: string;
+  readonly provider?: string;
+  /** `temperature`, `max_tokens`, …: passed on to the app as written. */
+  readonly parameters?: Readonly<Record<string, JsonValue>>;
 }
 
 /** `spec.rollout`, normalised. Ramp fields and `steps` never appear together. */

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { type ChangeDeps, commitChange } from '../changes/commit-change.js';
 import type { ApplyDecision } from '../packs/apply-decision.js';
 import type { PackOutcome, PackStore, StoredPack } from '../packs/pack-store.js';
+import type { PackVersionStore } from '../packs/pack-version-store.js';
 import type { PromptPack } from '../packs/prompt-pack.js';
+import { bundleBytes, bundleOf, contentHashOf } from '../packs/version-bundle.js';
 import type { RolloutWrites } from '../rollouts/commit-rollout-transition.js';
 import { compileRolloutFlag, compileStableFlag } from '../rollouts/compile-rollout-flag.js';
 import type { RolloutPlan } from '../rollouts/rollout-plan.js';
 import { fastRollback, type Rollout, startRollout, type TimelineEntry } from '../rollouts/rollout-state.js';
+import { writeContentFlag } from '../rollouts/write-content-flag.js';
 
 /** What applying a pack produced. */
 export interface AppliedPack {
@@ -27,14 +30,17 @@ export interface ApplyPackInput {
   readonly newId?: () => string;
 }
 
-/** The ports applying a pack writes: a rollout transition's, and the pack's revisions. */
+/** The ports applying a pack writes: a rollout transition's, the pack's revisions and its versions. */
 export interface PackWrites extends RolloutWrites {
   readonly packs: PackStore;
+  readonly packVersions: PackVersionStore;
 }
 
 /**
- * Carries out an apply decision in one transaction: the pack revision, the rollout record and its timeline, the
- * pack's compiled flag (owned by the pack), the audit entry and, when the flag changed, a new config revision.
+ * Carries out an apply decision in one transaction: the pack revision, the version's content (recorded on its
+ * first apply), the rollout record and its timeline, the pack's compiled flag and its companion `<pack>.content`
+ * (both owned by the pack), the audit entry (with the version's content hash) and, when a flag changed, a new config
+ * revision.
  */
 export function applyPack<S extends PackWrites>(deps: ChangeDeps<S>, input: ApplyPackInput): AppliedPack {
   const { pack, decision, actor } = input;
@@ -85,20 +91,22 @@ export function applyPack<S extends PackWrites>(deps: ChangeDeps<S>, input: Appl
       : rollout === null || outcome === 'create'
         ? compileStableFlag(name, stableVersion)
         : compileRolloutFlag({ pack: name, rollout, nowMs });
-  const configChanged = flag !== null;
+  const bundle = bundleOf(pack);
+  const contentHash = contentHashOf(bundle);
+  let configChanged = flag !== null;
 
   const { result } = commitChange(
     deps,
-    {
+    () => ({
       actor,
       action: 'pack.apply',
       target: `pack:${name}`,
       pack: name,
       reason,
       before: input.stored?.pack ?? null,
-      after: pack,
+      after: { ...pack, contentHash },
       configChanged,
-    },
+    }),
     (store): AppliedPack => {
       if (rollout !== null && entry !== null) {
         store.rollouts.save(rollout);
@@ -112,7 +120,20 @@ export function applyPack<S extends PackWrites>(deps: ChangeDeps<S>, input: Appl
         actor,
         at,
       });
+      store.packVersions.record({
+        pack: name,
+        version: pack.spec.version,
+        contentHash,
+        bundle,
+        bytes: bundleBytes(bundle),
+        revision: stored.revision,
+        actor,
+        firstAppliedAt: at,
+      });
       if (flag !== null) store.flags.put(flag, name, at);
+      // Also on an update: the first apply of content for a version recorded before content existed adds it.
+      const served = flag ?? store.flags.get(name)?.flag;
+      if (served !== undefined && writeContentFlag(store, served, at)) configChanged = true;
       return { stored, rollout };
     },
   );

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { type AppEnv, actorOf } from '../app-env.js';
 import { commitChange } from '../changes/commit-change.js';
+import { contentKeyOf } from '../flags/companion-key.js';
 import { ApiError } from '../http/api-error.js';
 import { checkIfMatch } from '../http/etag.js';
 import { limitBody, readRawBody } from '../http/request-body.js';
@@ -12,6 +13,7 @@ import { decideApply } from '../packs/apply-decision.js';
 import { toleranceMeaningWarnings } from '../packs/meaning-warnings.js';
 import { parsePromptPack, promptPackSchema } from '../packs/pack-schema.js';
 import type { PromptPack } from '../packs/prompt-pack.js';
+import { bundleBytes, bundleOf, contentHashOf } from '../packs/version-bundle.js';
 import { buildRolloutPlan, type RolloutPlan } from '../rollouts/rollout-plan.js';
 import { rolloutView } from '../rollouts/rollout-view.js';
 import { applyPack } from './apply-pack.js';
@@ -65,6 +67,26 @@ function notFound(name: string): ApiError {
 }
 
 /**
+ * Refuses a version's bundle larger than `maxBytes` (400 `content_too_large`, at `spec`), naming its size and the
+ * largest prompt.
+ */
+export function checkBundleSize(pack: PromptPack, maxBytes: number): void {
+  const bytes = bundleBytes(bundleOf(pack));
+  if (bytes <= maxBytes) return;
+  const prompts = Object.entries(pack.spec.prompts ?? {}).sort((a, b) => b[1].text.length - a[1].text.length);
+  const largest = prompts[0];
+  throw new ApiError(
+    'content_too_large',
+    `the content of version ${pack.spec.version} is ${bytes} bytes, over the ${maxBytes}-byte limit` +
+      (largest === undefined
+        ? ''
+        : ` (largest prompt: "${largest[0]}", ${largest[1].text.length} characters)`) +
+      ': keep long material outside the pack (CANARYD_MAX_BUNDLE_BYTES raises the limit)',
+    ['spec'],
+  );
+}
+
+/**
  * `PUT /api/v1/packs/{name}` (JSON or YAML), `GET /api/v1/packs`, `GET|DELETE /api/v1/packs/{name}`: PromptPacks,
  * their versions and the rollouts that applying them starts (PROMPTPACK.md "Versions and rollouts").
  */
@@ -101,8 +123,8 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
       responses: {
         200: '{pack, revision, rollout?, warnings?}: warnings name words whose meaning changed since the stored pack',
         201: 'created: the version is stable',
-        400: 'invalid_body | unknown_segment',
-        409: 'rollout_in_progress | already_exists',
+        400: 'invalid_body | unknown_segment | content_too_large',
+        409: 'version_content_changed | rollout_in_progress | already_exists',
         412: 'precondition_failed',
         413: 'payload_too_large',
         415: 'unsupported_media_type',
@@ -144,9 +166,28 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
     const name = c.req.param('name');
     // The body is validated before any state is consulted: an invalid body is 400 even where a valid one is 409.
     const pack = parsePackBody(name, await readRawBody(c, { yaml: true }));
+    checkBundleSize(pack, ctx.settings.maxBundleBytes);
     const plan = planFor(ctx, pack);
     const stored = stores.packs.get(name) ?? null;
     checkIfMatch(c, stored?.etag);
+    // A version's content is fixed by its first apply; this comes before the rollout checks (a changed text is the
+    // mistake to report, whatever the rollout's state).
+    const known = stores.packVersions.get(name, pack.spec.version);
+    if (known !== undefined && known.contentHash !== contentHashOf(bundleOf(pack))) {
+      throw new ApiError(
+        'version_content_changed',
+        `version ${pack.spec.version} of "${name}" was applied on ${known.firstAppliedAt} with other content ` +
+          `(${known.contentHash}); a version's content cannot change: give the new content a new version (bump spec.version)`,
+        ['spec', 'version'],
+      );
+    }
+    const companion = ctx.store.flags.get(contentKeyOf(name));
+    if (companion && companion.ownerPack !== name) {
+      throw new ApiError(
+        'already_exists',
+        `a plain flag "${contentKeyOf(name)}" exists, the key a pack named "${name}" serves its content under: delete or rename it first`,
+      );
+    }
     const live = stores.rollouts.live(name) ?? null;
     const decision = decideApply({ stored, live, incoming: pack });
     if (decision.kind === 'conflict') throw new ApiError(decision.code, decision.message);
@@ -207,7 +248,9 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
       (store) => {
         stores.rollouts.deleteForPack(name);
         stores.packs.delete(name);
+        stores.packVersions.deletePack(name);
         store.flags.delete(name);
+        store.flags.delete(contentKeyOf(name));
       },
     );
     return c.body(null, 204);

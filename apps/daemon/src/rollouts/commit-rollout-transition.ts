@@ -6,16 +6,17 @@ import {
   commitChange,
 } from '../changes/commit-change.js';
 import type { FlagStore } from '../flags/flag-store.js';
-import { canonicalJson } from '../packs/apply-decision.js';
+import { canonicalJson } from '../http/canonical-json.js';
 import type { PackStore } from '../packs/pack-store.js';
 import { compileRolloutFlag } from './compile-rollout-flag.js';
 import type { Rollout, Transition } from './rollout-state.js';
 import type { RolloutStore } from './rollout-store.js';
+import { type ContentFlagWrites, writeContentFlag } from './write-content-flag.js';
 
 /** The ports a rollout transition writes, besides the change log. The daemon's store satisfies it. */
-export interface RolloutWrites extends ChangeLog {
+export interface RolloutWrites extends ChangeLog, ContentFlagWrites {
   readonly rollouts: RolloutStore;
-  readonly flags: Pick<FlagStore, 'get' | 'put'>;
+  readonly flags: Pick<FlagStore, 'get' | 'put' | 'delete'>;
   readonly packs: Pick<PackStore, 'setStableVersion'>;
 }
 
@@ -56,8 +57,8 @@ export function rolloutChangeRecord(change: RolloutChange, configChanged: boolea
 
 /**
  * Writes a transition inside the caller's transaction: the record, its timeline entry, on completion the pack's
- * new stable version, and the recompiled flag when it differs from the served one. Returns whether the flag
- * changed. Call it through {@link commitRolloutTransition}, or inside a `commitChange` that writes more with it
+ * new stable version, and the recompiled flag (and its companion `<pack>.content`) when it differs from the
+ * served one. Returns whether a flag changed. Call it through {@link commitRolloutTransition}, or inside a `commitChange` that writes more with it
  * (the controller saves its own state in the same transaction).
  */
 export function writeRolloutTransition(store: RolloutWrites, change: RolloutChange, nowMs: number): boolean {
@@ -71,7 +72,8 @@ export function writeRolloutTransition(store: RolloutWrites, change: RolloutChan
   const current = store.flags.get(after.pack);
   const changed = current === undefined || canonicalJson(current.flag) !== canonicalJson(flag);
   if (changed) store.flags.put(flag, after.pack, entry.at);
-  return changed;
+  const contentChanged = changed && writeContentFlag(store, flag, entry.at);
+  return changed || contentChanged;
 }
 
 /**

@@ -43,6 +43,8 @@ const TABLE: Readonly<Record<string, Need>> = {
   'GET /api/v1/packs/:name': 'read',
   'PUT /api/v1/packs/:name': 'admin',
   'DELETE /api/v1/packs/:name': 'admin',
+  'GET /api/v1/packs/:name/versions': 'read',
+  'GET /api/v1/packs/:name/versions/:version': 'read',
   'POST /api/v1/track': 'ingest',
   'POST /api/v1/scores': 'ingest',
   'POST /v1/traces': 'ingest',

@@ -9,6 +9,7 @@ export type LimitSettings = Pick<
   | 'rateLimitOfrep'
   | 'rateLimitIngest'
   | 'maxStreams'
+  | 'maxBundleBytes'
   | 'retentionAggregatesDays'
   | 'retentionAuditDays'
   | 'traceJoinHours'
@@ -52,6 +53,7 @@ const limitEnvSchema = z.object({
   CANARYD_RATE_LIMIT_OFREP: rate,
   CANARYD_RATE_LIMIT_INGEST: rate,
   CANARYD_MAX_STREAMS: numberVar((n) => Number.isSafeInteger(n) && n >= 1),
+  CANARYD_MAX_BUNDLE_BYTES: numberVar((n) => Number.isSafeInteger(n) && n >= 1024),
   CANARYD_RETENTION_AGGREGATES_DAYS: days,
   CANARYD_RETENTION_AUDIT_DAYS: days,
   CANARYD_TRACE_JOIN_HOURS: numberVar((n) => Number.isFinite(n) && n > 0),
@@ -63,6 +65,7 @@ const EXPECTED: Record<keyof z.input<typeof limitEnvSchema>, string> = {
   CANARYD_RATE_LIMIT_OFREP: 'a rate such as 1000/s, or off',
   CANARYD_RATE_LIMIT_INGEST: 'a rate such as 1000/s, or off',
   CANARYD_MAX_STREAMS: 'must be a positive whole number',
+  CANARYD_MAX_BUNDLE_BYTES: 'must be a whole number of bytes, at least 1024',
   CANARYD_RETENTION_AGGREGATES_DAYS: 'must be a positive number of days',
   CANARYD_RETENTION_AUDIT_DAYS: 'must be a positive number of days',
   CANARYD_TRACE_JOIN_HOURS: 'must be a positive number of hours',
@@ -72,7 +75,7 @@ const EXPECTED: Record<keyof z.input<typeof limitEnvSchema>, string> = {
 /**
  * Reads the limits from the environment with one zod schema: `CANARYD_RATE_LIMIT_OFREP` and
  * `CANARYD_RATE_LIMIT_INGEST` (a rate like `1000/s`; unset or `off`: no limit), `CANARYD_MAX_STREAMS` (open event
- * streams, default 10,000) and `CANARYD_RETENTION_AGGREGATES_DAYS` / `CANARYD_RETENTION_AUDIT_DAYS` (days of
+ * streams, default 10,000), `CANARYD_MAX_BUNDLE_BYTES` (a version's content bundle, default 256 KiB) and `CANARYD_RETENTION_AGGREGATES_DAYS` / `CANARYD_RETENTION_AUDIT_DAYS` (days of
  * history kept). Values not set are left out, so the daemon's defaults apply.
  *
  * @throws ConfigError naming the variable, what it must be, and the value given.
@@ -95,6 +98,7 @@ export function parseLimitSettings(
   if (v.CANARYD_RATE_LIMIT_OFREP !== undefined) settings.rateLimitOfrep = v.CANARYD_RATE_LIMIT_OFREP;
   if (v.CANARYD_RATE_LIMIT_INGEST !== undefined) settings.rateLimitIngest = v.CANARYD_RATE_LIMIT_INGEST;
   if (v.CANARYD_MAX_STREAMS !== undefined) settings.maxStreams = v.CANARYD_MAX_STREAMS;
+  if (v.CANARYD_MAX_BUNDLE_BYTES !== undefined) settings.maxBundleBytes = v.CANARYD_MAX_BUNDLE_BYTES;
   if (v.CANARYD_RETENTION_AGGREGATES_DAYS !== undefined)
     settings.retentionAggregatesDays = v.CANARYD_RETENTION_AGGREGATES_DAYS;
   if (v.CANARYD_RETENTION_AUDIT_DAYS !== undefined)

@@ -10,6 +10,8 @@ export interface Settings {
   bodyLimitBytes: number;
   /** Largest PromptPack / flagd import body, in bytes. */
   largeBodyLimitBytes: number;
+  /** Largest content bundle of a pack version, in bytes of its JSON (`CANARYD_MAX_BUNDLE_BYTES`, 256 KiB). */
+  maxBundleBytes: number;
   /** Daemon version reported by `/healthz` and the OpenAPI document. */
   version: string;
   /** Length of the analyzer's aggregate time slices, in real ms (10 s). */
@@ -36,6 +38,7 @@ export const defaultSettings: Settings = {
   streamPingMs: 15_000,
   bodyLimitBytes: 1024 * 1024,
   largeBodyLimitBytes: 4 * 1024 * 1024,
+  maxBundleBytes: 256 * 1024,
   version: '0.1.0',
   analysisSliceMs: 10_000,
   rateLimitOfrep: undefined,

@@ -10,6 +10,7 @@ import { SqliteFlagStore } from '../flags/sqlite-flag-store.js';
 import { SqliteSliceStore } from '../ingest/sqlite-slice-store.js';
 import { SqliteTraceStore, type TraceJoinBounds } from '../ingest/sqlite-trace-store.js';
 import { SqlitePackStore } from '../packs/sqlite-pack-store.js';
+import { SqlitePackVersionStore } from '../packs/sqlite-pack-version-store.js';
 import { SqliteRolloutStore } from '../rollouts/sqlite-rollout-store.js';
 import { SqliteSegmentStore } from '../segments/sqlite-segment-store.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
@@ -41,6 +42,7 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditStore;
   readonly revisions: SqliteRevisionStore;
   readonly packs: SqlitePackStore;
+  readonly packVersions: SqlitePackVersionStore;
   readonly rollouts: SqliteRolloutStore;
   readonly controller: SqliteControllerStateStore;
   readonly slices: SqliteSliceStore;
@@ -59,6 +61,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditStore(db);
     this.revisions = new SqliteRevisionStore(db);
     this.packs = new SqlitePackStore(db);
+    this.packVersions = new SqlitePackVersionStore(db);
     this.rollouts = new SqliteRolloutStore(db);
     this.controller = new SqliteControllerStateStore(db);
     this.slices = new SqliteSliceStore(db, {

@@ -57,6 +57,40 @@ export function storeContract(name: string, makeStore: () => Store): void {
       expect(store.flags.get('b')).toBeUndefined();
     });
 
+    it('pack versions: recorded once, listed in first-apply order, immutable, forgotten with the pack', () => {
+      const store = makeStore();
+      const bundle = (version: string, text: string) => ({
+        version,
+        prompts: { system: { text } },
+        model: { name: 'gpt-x', parameters: { temperature: 0.2 } },
+        attributes: {},
+      });
+      const version = (v: string, text: string, revision: number) => ({
+        pack: 'p',
+        version: v,
+        contentHash: `sha256:${v}-${text}`,
+        bundle: bundle(v, text),
+        bytes: 10,
+        revision,
+        actor: 'admin',
+        firstAppliedAt: AT,
+      });
+      store.packVersions.record(version('2.3.1', 'old', 1));
+      store.packVersions.record(version('2.4.0', 'new', 2));
+      // A second record of a version (the route refuses a different content first) leaves the first in place.
+      store.packVersions.record(version('2.3.1', 'other', 3));
+      store.packVersions.record({ ...version('2.3.1', 'old', 1), pack: 'q' });
+      expect(store.packVersions.list('p').map((v) => [v.version, v.contentHash, v.revision])).toEqual([
+        ['2.3.1', 'sha256:2.3.1-old', 1],
+        ['2.4.0', 'sha256:2.4.0-new', 2],
+      ]);
+      expect(store.packVersions.get('p', '2.4.0')).toEqual(version('2.4.0', 'new', 2));
+      expect(store.packVersions.get('p', '9.9.9')).toBeUndefined();
+      store.packVersions.deletePack('p');
+      expect(store.packVersions.list('p')).toEqual([]);
+      expect(store.packVersions.list('q')).toHaveLength(1);
+    });
+
     it('segments: put, get, list by name, delete', () => {
       const store = makeStore();
       store.segments.put('z', { plan: 'internal' }, AT);

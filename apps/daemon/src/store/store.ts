@@ -9,6 +9,7 @@ import type { FlagStore } from '../flags/flag-store.js';
 import type { SliceStore } from '../ingest/slice-store.js';
 import type { TraceStore } from '../ingest/trace-index.js';
 import type { PackStore } from '../packs/pack-store.js';
+import type { PackVersionStore } from '../packs/pack-version-store.js';
 import type { RolloutStore } from '../rollouts/rollout-store.js';
 import type { SegmentStore } from '../segments/segment-store.js';
 
@@ -26,6 +27,8 @@ export interface Store extends ChangeLog {
   readonly audit: AuditStore;
   readonly revisions: RevisionStore;
   readonly packs: PackStore;
+  /** Every applied version of each pack with its content, immutable once recorded. */
+  readonly packVersions: PackVersionStore;
   readonly rollouts: RolloutStore;
   /** The rollout controller's memory, sequential state and last verdicts, per rollout. */
   readonly controller: ControllerStateStore;

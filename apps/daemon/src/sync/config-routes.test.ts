@@ -73,3 +73,52 @@ describe('GET /api/v1/sync', () => {
     await expect(events.next()).rejects.toThrow('stream ended');
   });
 });
+
+describe('bundles on the sync stream', () => {
+  const pack = (version: string, text: string, weight = 10) => ({
+    apiVersion: 'promptcanary.dev/v1alpha1',
+    kind: 'PromptPack',
+    metadata: { name: 'support-prompts' },
+    spec: {
+      version,
+      prompts: { system: text },
+      rollout: { steps: [{ weight }, { weight: 50 }, { weight: 100 }] },
+    },
+  });
+
+  it('sends a version bundle once per version, by hash, not again at every step', async () => {
+    const d = createTestDaemon();
+    await d.request('/api/v1/packs/support-prompts', { method: 'PUT', json: pack('1.0.0', 'old') });
+    const events = sseReader(await d.request('/api/v1/sync', { as: 'evaluate' }));
+    const first = JSON.parse((await events.next()).data ?? '');
+    const flag = first.flags['support-prompts.content'];
+    const oldRef = flag.variants['1.0.0'].$bundle;
+    expect(Object.keys(first.bundles)).toEqual([oldRef]);
+    expect(first.bundles[oldRef].prompts.system.text).toBe('old');
+
+    const started = await d.request('/api/v1/packs/support-prompts', {
+      method: 'PUT',
+      json: pack('2.0.0', 'new'),
+    });
+    const id = (await started.json()).rollout.id;
+    const second = JSON.parse((await events.next()).data ?? '');
+    const newRef = second.flags['support-prompts.content'].variants['2.0.0'].$bundle;
+    // Only the new version's bundle travels: the stream already has the old one.
+    expect(Object.keys(second.bundles)).toEqual([newRef]);
+    expect(second.bundles[newRef].prompts.system.text).toBe('new');
+
+    await d.request(`/api/v1/rollouts/${id}/promote`, { method: 'POST', json: {} });
+    const third = JSON.parse((await events.next()).data ?? '');
+    expect(third.flags['support-prompts.content'].rules[0].serve.split.arms[0]).toEqual({
+      variant: '2.0.0',
+      weight: 50,
+    });
+    // A step changes the split, not the bundles: none is sent again.
+    expect(third.bundles).toBeUndefined();
+
+    // A client connecting now, or polling, gets every bundle its flags name.
+    const whole = await (await d.request('/api/v1/config', { as: 'evaluate' })).json();
+    expect(Object.keys(whole.bundles).sort()).toEqual([newRef, oldRef].sort());
+    await events.close();
+  });
+});

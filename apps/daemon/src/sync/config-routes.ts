@@ -5,13 +5,28 @@ import { type ConfigSnapshot, isNewer } from '../config/config-service.js';
 import { matchesIfNoneMatch } from '../http/etag.js';
 import { encodeSse, FrameFanOut, OpenStreams } from '../http/event-stream.js';
 
-/** Each snapshot's `config` event, encoded once whoever asks (the fan-out, then every client that connects). */
+/** Each snapshot's whole `config` event, encoded once whoever asks (every client that connects). */
 const configFrames = new WeakMap<ConfigSnapshot, Uint8Array>();
 export function configFrame(snapshot: ConfigSnapshot): Uint8Array {
   let frame = configFrames.get(snapshot);
   if (frame === undefined) {
     frame = encodeSse({ event: 'config', id: String(snapshot.revision), data: snapshot.json });
     configFrames.set(snapshot, frame);
+  }
+  return frame;
+}
+
+/**
+ * Each snapshot's `config` event for streams that had the previous snapshot, encoded once: only the bundles that
+ * snapshot lacked travel, so a version's bundle is sent once, not at every step of its rollout.
+ */
+const deltaFrames = new WeakMap<ConfigSnapshot, Uint8Array>();
+function deltaFrame(snapshot: ConfigSnapshot): Uint8Array {
+  if (snapshot.deltaJson === snapshot.json) return configFrame(snapshot);
+  let frame = deltaFrames.get(snapshot);
+  if (frame === undefined) {
+    frame = encodeSse({ event: 'config', id: String(snapshot.revision), data: snapshot.deltaJson });
+    deltaFrames.set(snapshot, frame);
   }
   return frame;
 }
@@ -25,7 +40,7 @@ export function registerConfigRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
   const streams = new OpenStreams(ctx, 'config');
   // One listener for every stream: each new snapshot is encoded once and written to all of them after the
   // committing request has been answered.
-  const fanOut = new FrameFanOut(configFrame);
+  const fanOut = new FrameFanOut(deltaFrame);
   ctx.config.subscribe((snapshot) => fanOut.publish(snapshot));
   ctx.docs.add(
     {

@@ -1,6 +1,7 @@
 import type {
   Analysis,
   AuditPage,
+  PackVersionContent,
   PackView,
   RolloutAction,
   RolloutDetail,
@@ -68,6 +69,11 @@ export class ApiClient {
       throw new ApiCallError(res.status, body.code ?? `http_${res.status}`, body.message ?? res.statusText);
     }
     return (await res.json()) as T;
+  }
+
+  /** One version's bundle and content hash (`GET /api/v1/packs/{name}/versions/{version}`). */
+  version(pack: string, version: string): Promise<PackVersionContent> {
+    return this.#json(`/api/v1/packs/${encodeURIComponent(pack)}/versions/${encodeURIComponent(version)}`);
   }
 
   /** The token's name and scopes. */

@@ -6,6 +6,7 @@ import { WeightChart } from '../charts/weight-chart.js';
 import type { LiveEvents } from '../live-events.js';
 import { ActionDialog, actionLabel } from './action-dialog.js';
 import { AuditLog } from './audit-log.js';
+import { ContentDiff, useContentDiff } from './content-diff-view.js';
 import {
   actionsFor,
   canOperate,
@@ -40,6 +41,12 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
   const state = useRollout(client, id, live);
   const [pending, setPending] = useState<RolloutAction | null>(null);
   const { detail, analysis, history } = state;
+  const content = useContentDiff(
+    client,
+    detail?.pack ?? '',
+    detail?.stableVersion ?? '',
+    detail?.canaryVersion ?? '',
+  );
 
   const weights = useMemo(() => weightSeries(detail?.timeline ?? [], nowMs, detail?.plan), [detail, nowMs]);
   const timeline = useMemo(() => timelineRows(detail?.timeline ?? [], weights), [detail, weights]);
@@ -118,6 +125,14 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
           </p>
         )}
       </header>
+
+      <ContentDiff
+        pack={detail.pack}
+        from={detail.stableVersion}
+        to={detail.canaryVersion}
+        lines={content.lines}
+        note={content.note}
+      />
 
       <section>
         <h3>Weight over time</h3>

@@ -46,6 +46,11 @@ export interface FakeSyncServer {
   putFlag(flag: Flag): ProviderConfig;
   /** Replaces every flag, bumps the revision and pushes the config. */
   setFlags(flags: FlagSet): ProviderConfig;
+  /**
+   * Bumps the revision and pushes `streamed` to open streams while `GET /api/v1/config` answers `whole`: canaryd's
+   * way with version bundles (a stream event carries only the bundles the previous one lacked).
+   */
+  publishDocument(streamed: Record<string, unknown>, whole: Record<string, unknown>): void;
   /** Turns the stream endpoint on or off (off: 404). */
   setStreaming(enabled: boolean): void;
   /** Status answered to `POST /api/v1/track` (default 202). */
@@ -65,6 +70,8 @@ export async function startFakeSyncServer(options: FakeSyncServerOptions = {}): 
   let streaming = options.streaming ?? true;
   let trackStatus = 202;
   let config: ProviderConfig = { schemaVersion: 1, revision: 1, flags: { ...(options.flags ?? {}) } };
+  /** What `GET /api/v1/config` answers when it differs from what streams were sent. */
+  let whole: Record<string, unknown> | undefined;
   const requests: RecordedRequest[] = [];
   const trackedEvents: TrackEvent[] = [];
   const streams = new Set<ServerResponse>();
@@ -75,6 +82,7 @@ export async function startFakeSyncServer(options: FakeSyncServerOptions = {}): 
   };
 
   const publish = (flags: FlagSet): ProviderConfig => {
+    whole = undefined;
     config = { schemaVersion: 1, revision: Number(config.revision) + 1, flags };
     for (const res of streams) sendConfig(res);
     return config;
@@ -115,7 +123,7 @@ export async function startFakeSyncServer(options: FakeSyncServerOptions = {}): 
         res.end();
         return;
       }
-      json(res, 200, config, { etag });
+      json(res, 200, whole === undefined ? config : { ...whole, revision: config.revision }, { etag });
       return;
     }
     if (req.method === 'GET' && path === '/api/v1/sync' && streaming) {
@@ -183,6 +191,12 @@ export async function startFakeSyncServer(options: FakeSyncServerOptions = {}): 
     },
     putFlag: (flag) => publish({ ...config.flags, [flag.key]: flag }),
     setFlags: (flags) => publish({ ...flags }),
+    publishDocument: (streamed, wholeDocument) => {
+      const revision = Number(config.revision) + 1;
+      config = { ...(streamed as unknown as ProviderConfig), revision };
+      for (const res of streams) sendConfig(res);
+      whole = wholeDocument;
+    },
     setStreaming: (enabled) => {
       streaming = enabled;
     },
