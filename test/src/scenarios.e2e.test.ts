@@ -260,6 +260,47 @@ describe('the demo scenarios through real processes', () => {
     }
   }, 150_000);
 
+  it("quality: `pnpm start --scenario quality` rolls back on the judge's eval pass rate alone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'canary-start-'));
+    const port = await freePort();
+    const adminToken = `scenario-admin-${Date.now()}-0123456789`;
+    const launcher = GroupProcess.start(START_MAIN, ['--scenario', 'quality', '--keep-running'], {
+      CANARYD_PORT: String(port),
+      CANARYD_DB: join(dir, 'canary.db'),
+      CANARYD_ADMIN_TOKEN: adminToken,
+      CANARYD_LOG_LEVEL: 'warn',
+    });
+    const daemon = { url: `http://127.0.0.1:${port}`, adminToken } as DaemonProcess;
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!launcher.lines.some((l) => l.includes('canaryd keeps running'))) {
+        if (launcher.child.exitCode !== null) throw new Error(`pnpm start exited: ${launcher.stderr}`);
+        if (Date.now() > deadline) throw new Error(`no end of rollout:\n${launcher.lines.join('\n')}`);
+        await sleep(250);
+      }
+      const out = launcher.lines.join('\n');
+      expect(out).toContain('the judge scores sampled traffic');
+      expect(out).toMatch(/Rollout rolled back: eval_pass_rate:judge failed/);
+
+      const [rollout] = await json<Rollout[]>(await api(daemon, `/api/v1/rollouts?pack=${PACK}`));
+      expect(rollout?.phase).toBe('RolledBack');
+      const detail = await json<Rollout & { evaluation?: { scored: number } }>(
+        await api(daemon, `/api/v1/rollouts/${rollout?.id}`),
+      );
+      expect(detail.evaluation?.scored).toBeGreaterThanOrEqual(1);
+      // Latency and errors looked fine: no other gated check failed.
+      const analysis = await json<{ checks: Array<{ metric: string; result: string }> }>(
+        await api(daemon, `/api/v1/rollouts/${rollout?.id}/analysis?window=rollout`),
+      );
+      const failing = analysis.checks.filter((c) => c.result === 'Fail').map((c) => c.metric);
+      expect(failing).toContain('eval_pass_rate:judge');
+      expect(failing.filter((metric) => /latency|success|error/.test(metric))).toEqual([]);
+    } finally {
+      await launcher.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+
   it('regression: rolled back automatically within the bound, and providers see weight 0 by push', async () => {
     const { daemon, appToken, rolloutId } = await startRollout();
     // A second app: its provider follows the sync stream; find sessions that it serves the canary at 10%.

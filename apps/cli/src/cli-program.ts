@@ -8,6 +8,7 @@ import { actionCommand } from './commands/action-command.js';
 import { applyCommand } from './commands/apply-command.js';
 import { deletePackCommand } from './commands/delete-command.js';
 import { diffCommand } from './commands/diff-command.js';
+import { drillCommand } from './commands/drill-command.js';
 import { exportFlagdCommand } from './commands/export-command.js';
 import { getPacksCommand, getRolloutsCommand } from './commands/get-command.js';
 import { historyCommand } from './commands/history-command.js';
@@ -179,6 +180,21 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
       result.code = await actionCommand(context(self), action, pack, opts);
     });
   }
+
+  program
+    .command('drill')
+    .description(
+      'rehearse a rollback: push a revision that changes nothing served and check every app applied it',
+    )
+    .argument('<pack>', 'the pack name')
+    .option('--timeout <duration>', 'how long to wait for apps and webhooks (e.g. 30s, 2m)', duration, 30_000)
+    .option('--reason <text>', 'why (recorded in the audit log)')
+    .action(async (pack: string, opts: { timeout: number; reason?: string }, command: Command) => {
+      result.code = await drillCommand(context(command), pack, {
+        timeoutMs: opts.timeout,
+        reason: opts.reason,
+      });
+    });
 
   program
     .command('history')

@@ -4,6 +4,7 @@ import { registerAnalysisRoutes } from './analysis/analysis-routes.js';
 import { RolloutAnalyzer } from './analysis/rollout-analyzer.js';
 import type { AppContext } from './app-context.js';
 import type { AppEnv } from './app-env.js';
+import { AssignmentAudit } from './assignments/assignment-audit.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { registerEventRoutes } from './audit/event-routes.js';
 import { authorize } from './auth/auth-middleware.js';
@@ -15,6 +16,9 @@ import type { AnalysisSource } from './controller/analysis-source.js';
 import { type Leadership, SoleLeadership } from './controller/leadership.js';
 import { RolloutController } from './controller/rollout-controller.js';
 import { sliceRequestRate, stepSampleWarnings } from './controller/step-sample-warnings.js';
+import { registerDrillRoutes } from './drills/drill-routes.js';
+import { InstanceRevisions } from './drills/instance-revisions.js';
+import { EvaluationSampler } from './evaluations/evaluation-sampler.js';
 import { registerFlagRoutes } from './flags/flag-routes.js';
 import { registerFlagdRoutes } from './flags/flagd-routes.js';
 import { ApiError, handleError } from './http/api-error.js';
@@ -77,6 +81,8 @@ export interface DaemonApp {
   controller: RolloutController;
   /** Signed webhooks announcing rollout transitions. */
   webhooks: WebhookNotifier;
+  /** Evals on sampled live traffic (started with the controller). */
+  evaluations: EvaluationSampler;
   /** Ends streams and timers. The store stays open: whoever opened it closes it. */
   close(): Promise<void>;
 }
@@ -157,13 +163,33 @@ export function createApp(deps: AppDeps): DaemonApp {
         deps.clock.timeScale,
       ),
   });
-  const ingest = buildIngest(ctx);
-  registerTrackRoutes(app, ctx, ingest.tracking);
+  const leadership = deps.leadership ?? new SoleLeadership();
+  const evaluations = new EvaluationSampler({
+    isLeader: () => leadership.isLeader(),
+    rollouts: store.rollouts,
+    batches: store.evaluations,
+    clock: deps.clock,
+    feed,
+    logger,
+    registry: metrics.registry,
+  });
+  const instances = new InstanceRevisions(() => deps.clock.now());
+  const assignments = new AssignmentAudit({
+    now: () => deps.clock.now(),
+    currentRevision: () => config.current().revision,
+  });
+  assignments.remember(config.current().revision, config.current().document.flags);
+  ctx.onClose(
+    config.subscribe((snapshot) => assignments.remember(snapshot.revision, snapshot.document.flags)),
+  );
+  const ingest = buildIngest(ctx, { sampler: evaluations, instances, assignments });
+  registerTrackRoutes(app, ctx, ingest.tracking, undefined, store.evaluations);
   const analyzer = new RolloutAnalyzer({
     slices: store.slices,
     timeline: (id) => store.rollouts.timeline(id),
     sliceMs: settings.analysisSliceMs,
     timeScale: deps.clock.timeScale,
+    assignments: (flagKey, sinceMs) => assignments.verdict(flagKey, sinceMs),
   });
   registerAnalysisRoutes(app, ctx, { analyzer, rollouts: store.rollouts, controller: store.controller });
   registerOtlpRoutes(app, {
@@ -176,7 +202,6 @@ export function createApp(deps: AppDeps): DaemonApp {
 
   ctx.onClose(registerRolloutMetrics(ctx));
 
-  const leadership = deps.leadership ?? new SoleLeadership();
   registerClusterMetrics(ctx, leadership);
   const controller = new RolloutController({
     changes: ctx,
@@ -185,8 +210,12 @@ export function createApp(deps: AppDeps): DaemonApp {
     registry: metrics.registry,
     leadership,
   });
-  if (deps.startController !== false) controller.start();
+  if (deps.startController !== false) {
+    controller.start();
+    evaluations.start();
+  }
   ctx.onClose(() => controller.stop());
+  ctx.onClose(() => evaluations.stop());
   startRetention(ctx, {
     aggregatesDays: settings.retentionAggregatesDays,
     auditDays: settings.retentionAuditDays,
@@ -200,12 +229,25 @@ export function createApp(deps: AppDeps): DaemonApp {
   });
   webhooks.start();
   ctx.onClose(() => webhooks.close());
+  registerDrillRoutes(app, ctx, {
+    servedRevision: () => config.current().revision,
+    subscribers: async () => {
+      const { values } = await metrics.syncClients.get();
+      // Providers on the config stream and OFREP clients on theirs: both are told of a new revision.
+      return values
+        .filter((v) => v.labels.stream === 'config' || v.labels.stream === 'ofrep')
+        .reduce((n, v) => n + v.value, 0);
+    },
+    instances,
+    deliver: (targets, payload) => webhooks.deliverNow(targets, payload),
+  });
 
   return {
     app,
     ctx,
     controller,
     webhooks,
+    evaluations,
     close: async () => {
       lifecycle.closing = true;
       stopTokenWatch();

@@ -45,6 +45,17 @@ describe("the daemon's rooms (docs/architecture.md)", () => {
       expect(importsOf(folder).filter((to) => later.includes(to))).toEqual([]);
     }
   });
+
+  it('keep evaluation sampling above ingest: ingest offers traces through its own port, never importing it', () => {
+    // The store composes its port and adapter, as for every feature; no other room sees it.
+    const importers = [...graph.entries()]
+      .filter(([, edges]) => edges.has('evaluations'))
+      .map(([from]) => from);
+    expect(importers).toEqual(['store']);
+    expect(
+      importsOf('evaluations').filter((to) => ['controller', 'analysis', 'releases'].includes(to)),
+    ).toEqual([]);
+  });
 });
 
 describe('the folder graph reader', () => {

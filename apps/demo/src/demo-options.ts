@@ -17,6 +17,10 @@ export interface DemoOptions {
   /** Overrides the scenario's seed. */
   seed: number | undefined;
   statsIntervalMs: number;
+  /** Run the demo's judge (the evaluation hook) on this loopback port; `undefined`: no judge. */
+  evalPort: number | undefined;
+  /** The judge's hook secret (env `CANARY_EVAL_SECRET`; required with `evalPort`). */
+  evalSecret: string | undefined;
 }
 
 /** A command line the demo cannot run with; the message names the option. */
@@ -29,7 +33,7 @@ export const DEMO_USAGE = `Usage: prompt-canary-demo --token TOKEN [options]
 
   --url URL              canaryd (env CANARY_URL; default http://127.0.0.1:4000)
   --token TOKEN          a token with the evaluate and ingest scopes (env CANARY_TOKEN)
-  --scenario NAME|FILE   success | regression | tradeoff | aa, or a scenario file (default success)
+  --scenario NAME|FILE   success | regression | tradeoff | aa | quality, or a scenario file (default success)
   --flag KEY             the PromptPack to evaluate (default support-prompts)
   --stable-version V     the version the scenario's stable profile describes (default 2.3.1)
   --time-scale N         the daemon's time scale: scenario phases run N× faster (default 1)
@@ -38,6 +42,8 @@ export const DEMO_USAGE = `Usage: prompt-canary-demo --token TOKEN [options]
   --requests N           stop after N requests (default 1000000)
   --seed N               the simulation's seed (default: the scenario's)
   --stats-interval D     how often to print counters (default 5s)
+  --eval-port N          run the demo's judge, the pack's evaluation hook, on 127.0.0.1:N (0 picks a port);
+                         its secret comes from CANARY_EVAL_SECRET
 `;
 
 function positiveNumber(name: string, text: string | undefined): number | undefined {
@@ -81,6 +87,7 @@ export function parseDemoOptions(
         requests: { type: 'string' },
         seed: { type: 'string' },
         'stats-interval': { type: 'string' },
+        'eval-port': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -98,6 +105,13 @@ export function parseDemoOptions(
   const seed = seedText === undefined ? undefined : Number(seedText);
   if (seed !== undefined && !Number.isInteger(seed))
     throw new UsageError(`--seed: expected a whole number, got ${seedText}`);
+  const evalPortText = str('eval-port');
+  const evalPort = evalPortText === undefined ? undefined : Number(evalPortText);
+  if (evalPort !== undefined && !(Number.isInteger(evalPort) && evalPort >= 0 && evalPort < 65536))
+    throw new UsageError(`--eval-port: expected a port number, got ${evalPortText}`);
+  const evalSecret = env.CANARY_EVAL_SECRET === '' ? undefined : env.CANARY_EVAL_SECRET;
+  if (evalPort !== undefined && evalSecret === undefined)
+    throw new UsageError('--eval-port needs CANARY_EVAL_SECRET (the hook secret in the pack)');
   return {
     url: (str('url') ?? env.CANARY_URL ?? 'http://127.0.0.1:4000').replace(/\/+$/, ''),
     token,
@@ -110,5 +124,7 @@ export function parseDemoOptions(
     maxRequests: Math.floor(positiveNumber('requests', str('requests')) ?? 1_000_000),
     seed,
     statsIntervalMs: duration('stats-interval', str('stats-interval'), 5_000),
+    evalPort,
+    evalSecret,
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { context, type Tracer, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -15,11 +16,15 @@ export interface DemoTelemetryOptions {
   serviceName?: string;
   /** How often the batch processor exports, in ms (short, so the analysis sees requests within a second). */
   exportDelayMs?: number;
+  /** `service.instance.id` of the spans: which copy of the app served (default: a random UUID per process). */
+  instanceId?: string;
 }
 
 /** The demo's OpenTelemetry SDK: a tracer, and the flush-and-stop to call on exit. */
 export interface DemoTelemetry {
   tracer: Tracer;
+  /** This process's `service.instance.id`. */
+  instanceId: string;
   /** Exports what is buffered, then stops the SDK. */
   shutdown(): Promise<void>;
 }
@@ -41,8 +46,13 @@ export function startDemoTelemetry(options: DemoTelemetryOptions): DemoTelemetry
     url: `${options.url.replace(/\/+$/, '')}/v1/traces`,
     headers: { authorization: `Bearer ${options.token}` },
   });
+  // One id per running copy of the app, as OpenTelemetry recommends: rollback drills count instances by it.
+  const instanceId = options.instanceId ?? randomUUID();
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'support-agent-demo' }),
+    resource: resourceFromAttributes({
+      'service.name': options.serviceName ?? 'support-agent-demo',
+      'service.instance.id': instanceId,
+    }),
     spanProcessors: [
       new FlagSpanProcessor(),
       new BatchSpanProcessor(exporter, {
@@ -55,6 +65,7 @@ export function startDemoTelemetry(options: DemoTelemetryOptions): DemoTelemetry
   trace.setGlobalTracerProvider(provider);
   return {
     tracer: trace.getTracer('@prompt-canary/demo'),
+    instanceId,
     shutdown: async () => {
       await provider.forceFlush();
       await provider.shutdown();

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { OpenFeature } from '@openfeature/server-sdk';
 import { FlagSpanHook, PromptCanaryProvider } from '@prompt-canary/openfeature-provider';
+import { AnswerLog } from './answer-log.js';
+import { DemoJudge } from './demo-judge.js';
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions, UsageError } from './demo-options.js';
 import { startDemoTelemetry } from './demo-telemetry.js';
 import { loadScenario, ScenarioError } from './scenario.js';
@@ -39,12 +41,27 @@ async function main(): Promise<void> {
   );
   const client = OpenFeature.getClient('support-agent-demo');
 
+  // The judge reads the app's own answer log, as a real eval service reads its app's logs or trace store.
+  const answers = options.evalPort === undefined ? undefined : new AnswerLog();
+  let judge: DemoJudge | undefined;
+  if (answers !== undefined && options.evalPort !== undefined && options.evalSecret !== undefined) {
+    judge = new DemoJudge({
+      log: answers,
+      secret: options.evalSecret,
+      url: options.url,
+      token: options.token,
+      onBatch: (batch) => emit('eval_batch', batch),
+    });
+    emit('judge', { hook: await judge.listen(options.evalPort) });
+  }
+
   const startedAtMs = Date.now();
   // Whether the pack carries its prompts: asked once, outside any span, so no request span records the probe.
   const probe = await client.getObjectDetails(`${options.flagKey}.content`, {}, { targetingKey: 'probe' });
   const readsContent = probe.errorCode === undefined;
   emit('content', { readsContent });
   const agent = new SupportAgent({
+    ...(answers === undefined ? {} : { answers }),
     client,
     tracer: telemetry.tracer,
     scenario,
@@ -83,6 +100,7 @@ async function main(): Promise<void> {
     requestsPerSecond: options.requestsPerSecond ?? scenario.traffic.requestsPerSecond,
     timeScale: options.timeScale,
     url: options.url,
+    instance: telemetry.instanceId,
   });
   const totals = await generator.run();
   for (const timer of timers) clearTimeout(timer);
@@ -90,6 +108,7 @@ async function main(): Promise<void> {
   // Telemetry never breaks the host: a daemon already gone costs the last batch, not the exit code.
   await OpenFeature.close().catch(() => {}); // flushes tracking events
   await telemetry.shutdown().catch(() => {}); // flushes spans
+  await judge?.close();
   emit('stopped', { ...totals });
 }
 

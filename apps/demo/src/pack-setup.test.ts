@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { CanaryApiError, type PackSummary, type RolloutSummary } from './canary-api.js';
-import { preparePack, readPackFile, withVersion } from './pack-setup.js';
+import { preparePack, readPackFile, withEvaluation, withVersion } from './pack-setup.js';
 import { scenariosDir } from './scenario.js';
 
 const text = readFileSync(join(scenariosDir, '../packs/support-prompts.yaml'), 'utf8');
@@ -94,5 +94,44 @@ describe('preparing the pack', () => {
     await expect(
       preparePack(done, readPackFile(text), { stableVersion: '2.3.1', reset: false, ...quiet }),
     ).rejects.toThrow(/started no rollout \(stable is 2.4.0\)/);
+  });
+});
+
+describe('withEvaluation', () => {
+  const evaluation = {
+    url: 'http://127.0.0.1:4100/score',
+    secret: 's3cret',
+    everyMs: 300_000,
+    sample: 40,
+    timeoutMs: 120_000,
+    maxDecrease: '5pt',
+    evaluator: 'judge',
+  };
+
+  it("points the pack's evaluation hook at the judge and gates its evaluator, keeping every other metric", () => {
+    const before = YAML.parse(text);
+    const after = YAML.parse(withEvaluation(text, evaluation));
+    expect(after.spec.rollout.analysis.evaluation).toEqual({
+      every: '300s',
+      sample: 40,
+      hook: { url: evaluation.url, secret: 's3cret' },
+      timeout: '120s',
+    });
+    expect(after.spec.rollout.analysis.metrics).toEqual([
+      ...before.spec.rollout.analysis.metrics,
+      { name: 'eval_pass_rate', evaluator: 'judge', maxDecrease: '5pt' },
+    ]);
+  });
+
+  it('adds no second gate when the pack has one for the evaluator, and makes the list when there is none', () => {
+    const once = withEvaluation(text, evaluation);
+    const twice = YAML.parse(withEvaluation(once, evaluation));
+    expect(
+      twice.spec.rollout.analysis.metrics.filter((m: { name: string }) => m.name === 'eval_pass_rate'),
+    ).toHaveLength(1);
+    const bare = YAML.parse(withEvaluation('metadata: { name: p }\nspec: { version: "1" }\n', evaluation));
+    expect(bare.spec.rollout.analysis.metrics).toEqual([
+      { name: 'eval_pass_rate', evaluator: 'judge', maxDecrease: '5pt' },
+    ]);
   });
 });

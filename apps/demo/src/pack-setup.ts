@@ -45,6 +45,55 @@ export function withVersion(text: string, version: string): string {
   return doc.toString();
 }
 
+/** The demo judge's hook and cadence, as {@link withEvaluation} writes them into a pack. */
+export interface PackEvaluation {
+  readonly url: string;
+  readonly secret: string;
+  readonly everyMs: number;
+  readonly sample: number;
+  readonly timeoutMs: number;
+  /** The `eval_pass_rate:judge` gate's tolerance, e.g. `5pt`. */
+  readonly maxDecrease: string;
+  /** The evaluator the judge posts as. */
+  readonly evaluator: string;
+}
+
+/**
+ * The same pack document with `spec.rollout.analysis.evaluation` pointing at the demo's judge, and an
+ * `eval_pass_rate` gate for the judge's evaluator unless the pack has one already.
+ */
+export function withEvaluation(text: string, evaluation: PackEvaluation): string {
+  const doc = parseDocument(text);
+  const seconds = (ms: number) => `${Math.max(1, Math.round(ms / 1000))}s`;
+  doc.setIn(['spec', 'rollout', 'analysis', 'evaluation'], {
+    every: seconds(evaluation.everyMs),
+    sample: evaluation.sample,
+    hook: { url: evaluation.url, secret: evaluation.secret },
+    timeout: seconds(evaluation.timeoutMs),
+  });
+  const metrics = doc.getIn(['spec', 'rollout', 'analysis', 'metrics']);
+  const listed = (metrics as { toJSON?: () => unknown } | undefined)?.toJSON?.();
+  const gated =
+    Array.isArray(listed) &&
+    listed.some(
+      (m) =>
+        typeof m === 'object' &&
+        m !== null &&
+        (m as Record<string, unknown>).name === 'eval_pass_rate' &&
+        (m as Record<string, unknown>).evaluator === evaluation.evaluator,
+    );
+  if (!gated) {
+    const gate = {
+      name: 'eval_pass_rate',
+      evaluator: evaluation.evaluator,
+      maxDecrease: evaluation.maxDecrease,
+    };
+    if (Array.isArray(listed)) doc.addIn(['spec', 'rollout', 'analysis', 'metrics'], gate);
+    else doc.setIn(['spec', 'rollout', 'analysis', 'metrics'], [gate]);
+  }
+  return doc.toString();
+}
+
 /** Options of {@link preparePack}. */
 export interface PreparePackOptions {
   /** The version to make stable when the pack is new (or reset). */

@@ -22,7 +22,18 @@ stable:
 `;
 
 describe('scenarios', () => {
-  it('ships the four scenarios of DESIGN.md, each a valid file', () => {
+  it('quality: a canary like stable in everything but the judge, with evals every 5m of 60 per arm', () => {
+    const quality = loadScenario('quality');
+    const { evalPassRate: stablePass, ...stableRest } = quality.stable;
+    const { evalPassRate: canaryPass, ...canaryRest } = quality.canary;
+    expect(canaryRest).toEqual(stableRest);
+    expect(stablePass).toBe(0.95);
+    expect(canaryPass).toBe(0.5);
+    expect(quality.evals).toEqual({ everyMs: 300_000, sample: 60, timeoutMs: 300_000, maxDecrease: '5pt' });
+    expect(parseScenario(minimal).evals).toBeUndefined();
+  });
+
+  it('ships the four scenarios of DESIGN.md and the evals one, each a valid file', () => {
     for (const name of BUILT_IN_SCENARIOS) expect(loadScenario(name).name).toBe(name);
   });
 

@@ -30,6 +30,23 @@ export interface VersionProfile {
     /** Share of thumbs that are up. */
     thumbsUpRate: number;
   };
+  /** Share of answers the demo's judge passes (default {@link DEFAULT_EVAL_PASS_RATE}). */
+  evalPassRate?: number;
+}
+
+/** The judge's pass rate of a profile that sets none. */
+export const DEFAULT_EVAL_PASS_RATE = 0.95;
+
+/** A scenario's live-traffic evals: the pack's `analysis.evaluation` cadence, pointed at the demo's judge. */
+export interface ScenarioEvals {
+  /** Rollout time between batches, ms. */
+  everyMs: number;
+  /** Trace ids per arm per batch. */
+  sample: number;
+  /** How long the judge has to answer a batch, ms. */
+  timeoutMs: number;
+  /** The gate the launcher adds to the pack, e.g. `{ name: eval_pass_rate, evaluator: judge, maxDecrease: 5pt }`. */
+  maxDecrease: string;
 }
 
 /** A change in the canary's behaviour from `afterMs` of scenario time on. */
@@ -60,10 +77,12 @@ export interface Scenario {
   /** The canary from the start; later phases replace it. */
   canary: VersionProfile;
   phases: ScenarioPhase[];
+  /** Evals on sampled live traffic, scored by the demo's judge; absent: none. */
+  evals?: ScenarioEvals;
 }
 
 /** The scenarios shipped in `apps/demo/scenarios/`. */
-export const BUILT_IN_SCENARIOS = ['success', 'regression', 'tradeoff', 'aa'] as const;
+export const BUILT_IN_SCENARIOS = ['success', 'regression', 'tradeoff', 'aa', 'quality'] as const;
 
 /** Directory of the shipped scenario files. */
 export const scenariosDir = resolve(dirname(fileURLToPath(import.meta.url)), '../scenarios');
@@ -88,6 +107,7 @@ const profileFields = {
   toolCallRate: share,
   toolCallAccuracy: share,
   feedback: z.strictObject({ rate: share, satisfaction: z.number().min(1).max(5), thumbsUpRate: share }),
+  evalPassRate: share.optional(),
 };
 
 const profileSchema = z.strictObject(profileFields);
@@ -121,6 +141,14 @@ const scenarioSchema = z.strictObject({
         .default([]),
     })
     .default({ phases: [] }),
+  evals: z
+    .strictObject({
+      every: durationSchema.default(300_000),
+      sample: z.int().min(1).max(1000).default(40),
+      timeout: durationSchema.default(300_000),
+      maxDecrease: z.string().default('5pt'),
+    })
+    .optional(),
 });
 
 /** A scenario file that does not describe a scenario; the message names the field. */
@@ -147,7 +175,7 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
       `${source}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
     );
   }
-  const { stable, canary: canarySpec, traffic, ...rest } = result.data;
+  const { stable, canary: canarySpec, traffic, evals: evalSpec, ...rest } = result.data;
   if (traffic.requestsPerSession.max < traffic.requestsPerSession.min) {
     throw new ScenarioError(`${source}: traffic.requestsPerSession: max must be at least min`);
   }
@@ -160,7 +188,18 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
       previous = mergeProfile(previous, override);
       return { afterMs: after, description, profile: previous };
     });
-  return { ...rest, traffic, stable, canary, phases };
+  const evals =
+    evalSpec === undefined
+      ? {}
+      : {
+          evals: {
+            everyMs: evalSpec.every,
+            sample: evalSpec.sample,
+            timeoutMs: evalSpec.timeout,
+            maxDecrease: evalSpec.maxDecrease,
+          },
+        };
+  return { ...rest, traffic, stable, canary, phases, ...evals };
 }
 
 /** Loads a shipped scenario by name (`success`, `regression`, …) or a scenario file by path. */

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CanaryApi, type RolloutSummary } from './canary-api.js';
+import { JUDGE_EVALUATOR } from './demo-judge.js';
 import { UsageError } from './demo-options.js';
 import { ManagedProcess } from './managed-process.js';
 import { type OwnDaemon, startOwnDaemon } from './own-daemon.js';
-import { preparePack, readPackFile } from './pack-setup.js';
+import { preparePack, readPackFile, withEvaluation } from './pack-setup.js';
 import { describeRollout, followRollout } from './rollout-follower.js';
 import { loadScenario } from './scenario.js';
 import { parseStartOptions, START_USAGE, type StartOptions } from './start-options.js';
@@ -44,16 +47,48 @@ function showDemoLine(line: string): void {
       say(`demo: scenario ${event.scenario}, ${event.requestsPerSecond} requests/s, seed ${event.seed}`);
     } else if (event.event === 'phase') {
       say(`demo: ${event.description}`);
+    } else if (event.event === 'judge') {
+      say(`demo: the judge scores sampled traffic at ${event.hook}`);
     }
   } catch {
     say(`demo: ${line}`);
   }
 }
 
+/** A free TCP port on loopback, for the demo's judge (the pack names its URL before the demo app starts). */
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
 async function run(options: StartOptions, signal: AbortSignal, children: ManagedProcess[]): Promise<number> {
   const scenario = loadScenario(options.scenario); // fail on a bad scenario before starting anything
   const packPath = options.pack ? resolve(options.pack) : DEFAULT_PACK;
-  const pack = readPackFile(readFileSync(packPath, 'utf8'));
+  let pack = readPackFile(readFileSync(packPath, 'utf8'));
+  // A scenario with evals points the pack's evaluation hook at the demo's judge, with a secret made for this run.
+  const judge =
+    scenario.evals === undefined
+      ? undefined
+      : { port: await freePort(), secret: randomBytes(16).toString('hex'), ...scenario.evals };
+  if (judge !== undefined) {
+    const text = withEvaluation(pack.text, {
+      url: `http://127.0.0.1:${judge.port}/score`,
+      secret: judge.secret,
+      everyMs: judge.everyMs,
+      sample: judge.sample,
+      timeoutMs: judge.timeoutMs,
+      maxDecrease: judge.maxDecrease,
+      evaluator: JUDGE_EVALUATOR,
+    });
+    pack = { ...pack, text };
+  }
 
   let url: string;
   let adminToken: string;
@@ -100,8 +135,9 @@ async function run(options: StartOptions, signal: AbortSignal, children: Managed
       '--duration',
       '2h',
       ...(options.requestsPerSecond === undefined ? [] : ['--rps', String(options.requestsPerSecond)]),
+      ...(judge === undefined ? [] : ['--eval-port', String(judge.port)]),
     ],
-    env: { CANARY_TOKEN: app.token },
+    env: { CANARY_TOKEN: app.token, ...(judge === undefined ? {} : { CANARY_EVAL_SECRET: judge.secret }) },
     onStdoutLine: showDemoLine,
     onStderrLine: (line) => process.stderr.write(`demo: ${line}\n`),
   });

@@ -1,7 +1,8 @@
 import type { Client, EvaluationContext } from '@openfeature/server-sdk';
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { getPrompt } from '@prompt-canary/openfeature-provider';
-import { canaryProfileAt, type Scenario } from './scenario.js';
+import type { AnswerLog } from './answer-log.js';
+import { canaryProfileAt, DEFAULT_EVAL_PASS_RATE, type Scenario } from './scenario.js';
 import type { SeededRandom } from './seeded-random.js';
 import { simulateAnswer } from './simulated-llm.js';
 
@@ -48,6 +49,8 @@ export interface SupportAgentOptions {
   /** When traffic started (epoch ms): the origin of scenario time. */
   startedAtMs: number;
   now?: () => number;
+  /** Where each answer is logged by trace id for the demo's judge (scenarios with `evals`). */
+  answers?: AnswerLog;
 }
 
 /** The system prompt and temperature of a pack that carries no content (the demo's own packs carry them). */
@@ -101,6 +104,10 @@ export class SupportAgent {
         const elapsedMs = (startMs - this.#options.startedAtMs) * this.#options.timeScale;
         const profile = role === 'stable' ? scenario.stable : canaryProfileAt(scenario, elapsedMs);
         const answer = simulateAnswer(profile, session.random);
+        this.#options.answers?.record(root.spanContext().traceId, {
+          version,
+          passRate: profile.evalPassRate ?? DEFAULT_EVAL_PASS_RATE,
+        });
 
         // A few ms of the app's own work around the LLM call.
         const llmStart = startMs + 3;

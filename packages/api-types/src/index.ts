@@ -152,7 +152,35 @@ export interface PackView {
   readonly updatedAt: string;
   /** The pack's revisions, newest first: only from `GET /api/v1/packs/{name}`. */
   readonly history?: readonly PackHistoryEntry[];
+  /** The pack's last rollback drill (`POST /api/v1/packs/{name}/drill`), `null` when never drilled. */
+  readonly lastDrill?: LastDrill | null;
 }
+
+/** One step of a rollback drill: `committed`, `pushed`, `applied` or `webhooks`. */
+export interface DrillStepView {
+  readonly name: string;
+  readonly ok: boolean;
+  /** From the drill's start until the step held or was given up, ms. */
+  readonly ms: number;
+  readonly detail: string;
+}
+
+/** The answer of `POST /api/v1/packs/{name}/drill` (200 whether or not every step held). */
+export interface DrillReportView {
+  readonly ok: boolean;
+  readonly steps: readonly DrillStepView[];
+}
+
+/** A pack's last rollback drill. */
+export interface LastDrill extends DrillReportView {
+  /** When it started (ISO 8601). */
+  readonly at: string;
+  /** The config revision it pushed. */
+  readonly revision: number;
+}
+
+/** A drill older than this is overdue: `canary status` and the dashboard warn (30 days). */
+export const DRILL_MAX_AGE_MS = 30 * 24 * 3_600_000;
 
 /** One prompt of a version: its text, and its role when the pack gives one. */
 export interface PromptEntryView {
@@ -346,6 +374,22 @@ export interface RolloutDetail extends RolloutView {
    * rollout actions.
    */
   readonly lastCheck?: LastCheck | null;
+  /** The evaluation hook's batches (`analysis.evaluation`), sent by `GET /api/v1/rollouts/{id}` when it has one. */
+  readonly evaluation?: EvaluationBatchesView;
+}
+
+/** A rollout's batches of sampled traces sent to its evaluation hook. */
+export interface EvaluationBatchesView {
+  /** Batches sent. */
+  readonly sent: number;
+  /** Answered by scores with their `batchId` before their deadline. */
+  readonly scored: number;
+  /** Not scored within `timeout` (a finding). */
+  readonly late: number;
+  /** Sent, not yet scored, not yet late. */
+  readonly pending: number;
+  /** When the last batch was sent (ISO), `null` before the first. */
+  readonly lastSentAt: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -447,6 +491,27 @@ export interface Analysis {
   readonly comparisons: { readonly scope: 'split' | 'targeting'; readonly from: string } | null;
   /** The controller's latest look, `null` before its first look. */
   readonly lastCheck: LastCheck | null;
+  /** Served versus assigned per app instance since the stage began: `Fail` pauses the rollout. */
+  readonly assignments?: AssignmentsCheck;
+}
+
+/** Whether app instances serve what the split assigns (`feature_flag.version` + `promptcanary.bucket` on spans). */
+export interface AssignmentsCheck {
+  readonly result: 'Pass' | 'Fail' | 'n/a';
+  readonly reason: string;
+  /** Instances serving other than assigned, above the tolerated rate. */
+  readonly mismatched: ReadonlyArray<{
+    readonly instance: string;
+    readonly checked: number;
+    readonly mismatched: number;
+    readonly rate: number;
+  }>;
+  /** Instances evaluating with a config revision more than 5 behind the current one. */
+  readonly lagging: ReadonlyArray<{
+    readonly instance: string;
+    readonly revision: number;
+    readonly behind: number;
+  }>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import type { EvaluationDetails, FlagValue, HookContext } from '@openfeature/server-sdk';
 import type { Attributes } from '@opentelemetry/api';
-import { TelemetryAttributes } from '@prompt-canary/rules';
+import { bucketOf, TelemetryAttributes, TOTAL_BUCKETS } from '@prompt-canary/rules';
 import { assignmentUnit } from './assignment-unit.js';
 import { ContextIdEncoder, type ContextIdOptions } from './context-id.js';
 import { RecentMap } from './recent-map.js';
@@ -17,6 +17,8 @@ export const FeatureFlagAttributes = {
   PROVIDER_NAME: TelemetryAttributes.FLAG_PROVIDER_NAME,
   VERSION: TelemetryAttributes.FLAG_VERSION,
   CONTEXT_ID: TelemetryAttributes.FLAG_CONTEXT_ID,
+  /** Ours: the unit's bucket for the flag, 0–9999 (it does not reveal the unit). */
+  BUCKET: TelemetryAttributes.FLAG_BUCKET,
   ERROR_TYPE: TelemetryAttributes.ERROR_TYPE,
   ERROR_MESSAGE: TelemetryAttributes.FLAG_ERROR_MESSAGE,
 } as const;
@@ -50,7 +52,12 @@ export function featureFlagAttributes(
 ): Attributes {
   const attributes = outcomeAttributes(hookContext, details, options);
   const contextId = contextIdOf(new ContextIdEncoder(options), hookContext, details);
-  if (contextId !== undefined) attributes[FeatureFlagAttributes.CONTEXT_ID] = contextId;
+  if (contextId !== undefined) {
+    attributes[FeatureFlagAttributes.CONTEXT_ID] = contextId;
+    const unit = hookContext.context && assignmentUnit(hookContext.context, details.flagMetadata);
+    if (unit !== undefined)
+      attributes[FeatureFlagAttributes.BUCKET] = unitBucket(stampedKey(hookContext, details), unit);
+  }
   return attributes;
 }
 
@@ -65,6 +72,14 @@ export const BUNDLE_OF_METADATA_KEY = 'bundleOf';
 function stampedKey(hookContext: FlagHookContext, details: EvaluationDetails<FlagValue>): string {
   const pack = details.flagMetadata[BUNDLE_OF_METADATA_KEY];
   return typeof pack === 'string' && pack !== '' ? pack : details.flagKey || hookContext.flagKey;
+}
+
+/**
+ * The unit's bucket for a flag, as the split computes it (`murmur3(flagKey + unit)` over 10,000 buckets): canaryd
+ * recomputes from it what a split-assigned request should have been served at the span's config revision.
+ */
+export function unitBucket(flagKey: string, unit: string): number {
+  return bucketOf(`${flagKey}${unit}`, TOTAL_BUCKETS);
 }
 
 /** The `feature_flag.context.id` of an evaluation, or `undefined` (off, no context, no unit in it). */
@@ -166,9 +181,13 @@ export class FeatureFlagAttributeCache {
     }
     const known = units.get(unit);
     if (known?.outcome === outcome) return known.attributes;
-    const contextId =
-      known?.contextId ?? (this.#contextIds.idOf(stampedKey(hookContext, details), unit) as string);
-    const attributes = Object.freeze({ ...outcome, [FeatureFlagAttributes.CONTEXT_ID]: contextId });
+    const stamped = stampedKey(hookContext, details);
+    const contextId = known?.contextId ?? (this.#contextIds.idOf(stamped, unit) as string);
+    const attributes = Object.freeze({
+      ...outcome,
+      [FeatureFlagAttributes.CONTEXT_ID]: contextId,
+      [FeatureFlagAttributes.BUCKET]: unitBucket(stamped, unit),
+    });
     units.set(unit, { contextId, outcome, attributes });
     return attributes;
   }

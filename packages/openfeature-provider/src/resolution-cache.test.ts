@@ -3,7 +3,7 @@ import { type Attributes, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/
 import type { FlagSet } from '@prompt-canary/rules';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONTEXT_ID_KEY, hashContextId } from './context-id.js';
-import { FeatureFlagAttributeCache, featureFlagAttributes } from './feature-flag-attributes.js';
+import { FeatureFlagAttributeCache, featureFlagAttributes, unitBucket } from './feature-flag-attributes.js';
 import { FlagResolver } from './flag-resolver.js';
 import { FEATURE_FLAG_INHERITED, FlagSpanProcessor } from './flag-span-processor.js';
 import { RecentMap } from './recent-map.js';
@@ -84,6 +84,7 @@ describe('FeatureFlagAttributeCache with units', () => {
     expect(first).toEqual({
       ...featureFlagAttributes(hookContext, details()),
       'feature_flag.context.id': hashContextId(DEFAULT_CONTEXT_ID_KEY, 'f', 'session-1'),
+      'promptcanary.bucket': unitBucket('f', 'session-1'),
     });
     expect(first).toEqual(featureFlagAttributes(withUnit, details()));
     expect(Object.isFrozen(first)).toBe(true);

@@ -19,6 +19,11 @@ export const TelemetryAttributes = {
   /** The assignment unit (the bucketing value), a keyed hash by default. */
   FLAG_CONTEXT_ID: 'feature_flag.context.id',
   FLAG_ERROR_MESSAGE: 'feature_flag.error.message',
+  /**
+   * Ours: the unit's bucket for the flag (0–9999, what the split compares with its arms' bounds), so the daemon can
+   * recompute what a split-assigned request should have been served without seeing the unit.
+   */
+  FLAG_BUCKET: 'promptcanary.bucket',
   /** Ours: a child span that carries its parent's assignment (counted for tokens and cost, not as a request). */
   FLAG_INHERITED: 'feature_flag.inherited',
   /** The span event of one evaluation. */

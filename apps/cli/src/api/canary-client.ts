@@ -3,6 +3,7 @@ import type {
   ApplyResult,
   AuditPage,
   CreatedToken,
+  DrillReportView,
   PackVersionContent,
   PackVersionView,
   PackView,
@@ -147,6 +148,15 @@ export class CanaryClient {
   /** `POST /api/v1/rollouts/{id}/{action}` with `{reason?, full?}`: the rollout after the action. */
   act(id: string, action: RolloutAction, body: { reason?: string; full?: boolean }): Promise<RolloutDetail> {
     return this.#json(`/api/v1/rollouts/${encodeURIComponent(id)}/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** `POST /api/v1/packs/{name}/drill` with `{timeout, reason?}`: each step of the rollback drill. */
+  drill(name: string, body: { timeout: string; reason?: string }): Promise<DrillReportView> {
+    return this.#json(`/api/v1/packs/${encodeURIComponent(name)}/drill`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),

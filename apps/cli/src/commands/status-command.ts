@@ -3,6 +3,7 @@ import { ApiFailure } from '../api/api-failure.js';
 import type { CanaryClient } from '../api/canary-client.js';
 import { type CommandContext, printJson, printLines } from '../command-context.js';
 import { renderStatus } from '../format/status-view.js';
+import { drillWarning } from './drill-command.js';
 import { findPackRollout } from './pack-rollout.js';
 
 /** A pack's rollout with its analysis, as `status` and `watch` read them. */
@@ -48,5 +49,7 @@ export async function statusCommand(ctx: CommandContext, name: string): Promise<
     return 0;
   }
   printLines(ctx.terminal, renderStatus({ ...snapshot, nowMs: ctx.now(), colors: ctx.terminal.colors }));
+  const warning = drillWarning(name, snapshot.pack.lastDrill, ctx.now());
+  if (warning !== null) ctx.terminal.error(`${ctx.terminal.colors.yellow(warning)}\n`);
   return 0;
 }

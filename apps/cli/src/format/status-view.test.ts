@@ -115,6 +115,41 @@ describe('the status view', () => {
     expect(fine).not.toContain('Last look');
   });
 
+  it("shows the pack's last rollback drill and which steps failed", () => {
+    const lastDrill = {
+      at: new Date(nowMs - 2 * 86_400_000).toISOString(),
+      ok: false,
+      revision: 5,
+      steps: [
+        { name: 'committed', ok: true, ms: 3, detail: '' },
+        { name: 'applied', ok: false, ms: 30_000, detail: '' },
+      ],
+    };
+    const withDrill = { ...(pack as object), lastDrill } as never;
+    const text = renderStatus({ pack: withDrill, rollout, analysis, nowMs, colors: plain }).join('\n');
+    expect(text).toContain('Last drill: 2d ago (revision 5), failed: applied');
+  });
+
+  it('shows the evaluation batches sent, scored and late when the pack samples evals', () => {
+    const evaluation = {
+      sent: 4,
+      scored: 2,
+      late: 1,
+      pending: 1,
+      lastSentAt: new Date(nowMs - 120_000).toISOString(),
+    };
+    const text = renderStatus({
+      pack,
+      rollout: { ...rollout, evaluation },
+      analysis,
+      nowMs,
+      colors: plain,
+    }).join('\n');
+    expect(text).toContain('Evals:      4 sent, 2 scored, 1 late, 1 pending (last 2m ago)');
+    const none = renderStatus({ pack, rollout, analysis, nowMs, colors: plain }).join('\n');
+    expect(none).not.toContain('Evals');
+  });
+
   it('counts the traffic split in requests when spans carry no unit', () => {
     const text = renderStatus({ pack, rollout, analysis: analysisWithoutUnits, nowMs, colors: plain }).join(
       '\n',

@@ -73,6 +73,22 @@ export function rolloutBar(
 export function renderStatus(input: StatusInput): string[] {
   const { pack, rollout, analysis, colors, nowMs } = input;
   const lines = [field('Pack', colors.bold(pack.name), colors)];
+  if (pack.lastDrill) {
+    const drill = pack.lastDrill;
+    const held = drill.ok
+      ? 'every step held'
+      : `failed: ${drill.steps
+          .filter((s) => !s.ok)
+          .map((s) => s.name)
+          .join(', ')}`;
+    lines.push(
+      field(
+        'Last drill',
+        `${formatAge(drill.at, nowMs)} (revision ${drill.revision}), ${drill.ok ? held : colors.red(held)}`,
+        colors,
+      ),
+    );
+  }
   if (!rollout) {
     lines.push(field('Stable', `${pack.stableVersion} (revision ${pack.revision})`, colors));
     lines.push(field('Rollout', colors.dim('none: the stable version serves everyone'), colors));
@@ -120,6 +136,15 @@ export function renderStatus(input: StatusInput): string[] {
         colors.red(`failed ${formatAge(rollout.lastCheck.at, nowMs)}: ${failedLook}`),
         colors,
       ),
+    );
+  }
+  const evals = rollout.evaluation;
+  if (evals !== undefined) {
+    const last = evals.lastSentAt === null ? 'none sent yet' : `last ${formatAge(evals.lastSentAt, nowMs)}`;
+    const counts = `${evals.sent} sent, ${evals.scored} scored, ${evals.late} late, ${evals.pending} pending`;
+    // A late batch is a finding: the eval metrics lack the data it should have brought.
+    lines.push(
+      field('Evals', `${evals.late > 0 ? colors.yellow(counts) : counts} ${colors.dim(`(${last})`)}`, colors),
     );
   }
   lines.push('', ...renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors));

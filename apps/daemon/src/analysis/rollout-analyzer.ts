@@ -14,6 +14,7 @@ import {
   sliceStart,
   type UnitExposures,
 } from '@prompt-canary/analysis';
+import type { AssignmentVerdict } from '../assignments/assignment-audit.js';
 import type { SliceStore, StoredSlice } from '../ingest/slice-store.js';
 import { analysisConfigOf } from '../packs/analysis-config-of.js';
 import { effectiveWeightAt } from '../rollouts/effective-weight.js';
@@ -54,6 +55,8 @@ export interface RolloutAnalysis {
   srm: AnalysisResult['srm'];
   /** The comparisons' data: scope and start of the pool; `null` where only hard limits apply. */
   comparisons: { scope: 'split' | 'targeting'; from: string } | null;
+  /** Served versus assigned per app instance (when the daemon checks it): a `Fail` pauses the rollout. */
+  assignments?: AssignmentVerdict;
 }
 
 /** How to read a metric's value: its unit, and which way is better. */
@@ -98,6 +101,8 @@ export interface RolloutAnalyzerDeps {
   sliceMs: number;
   /** `--time-scale`: the pack's analysis interval lasts `interval / timeScale` real ms. Default 1. */
   timeScale?: number;
+  /** Served versus assigned for a flag since a time (the assignment audit); absent: not checked. */
+  assignments?: (flagKey: string, sinceMs: number) => AssignmentVerdict;
 }
 
 type Arms = { stable: ArmAggregate; canary: ArmAggregate };
@@ -215,6 +220,10 @@ export class RolloutAnalyzer {
         srm: look.srm,
         comparisons:
           pool === undefined ? null : { scope: pool.scope, from: new Date(pool.fromMs).toISOString() },
+        // Checked from the current stage's start: a mismatch the operator resumed past is not held against it.
+        ...(this.#deps.assignments === undefined
+          ? {}
+          : { assignments: this.#deps.assignments(rollout.pack, stageCheckStart(rollout)) }),
       },
       sequentialState,
     };
@@ -234,6 +243,13 @@ export class RolloutAnalyzer {
     if (exposures.size > 0) return exposures;
     return srmSlices(rollout, timeline, slices, pool, this.#deps.sliceMs);
   }
+}
+
+/** Where served-versus-assigned counting starts for a look: the later of the stage's start and the last resume. */
+function stageCheckStart(rollout: Rollout): number {
+  const stage = Date.parse(rollout.stageStartedAt);
+  const resumed = rollout.resumedAt === undefined ? Number.NEGATIVE_INFINITY : Date.parse(rollout.resumedAt);
+  return Math.max(stage, resumed);
 }
 
 /**

@@ -34,6 +34,8 @@ export function requiredScope(method: string, path: string): Scope | null {
     if (m === 'POST' && /^\/api\/v1\/rollouts\/[^/]+\/(pause|resume|promote|rollback)$/.test(path)) {
       return 'operate';
     }
+    // A rollback drill changes what nobody is served: an operator's action, like a rollback.
+    if (m === 'POST' && /^\/api\/v1\/packs\/[^/]+\/drill$/.test(path)) return 'operate';
   }
   return 'admin';
 }

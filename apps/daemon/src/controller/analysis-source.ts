@@ -25,11 +25,19 @@ export interface LookSrm {
   readonly reason: string;
 }
 
+/** The served-versus-assigned verdict of a look: `Fail` when an app instance serves other than the split assigns. */
+export interface LookAssignments {
+  readonly result: 'Pass' | 'Fail' | 'n/a';
+  readonly reason: string;
+}
+
 /** What one look returns: the analysis in API.md's shape, and the sequential state to keep for the next look. */
 export interface AnalysisOutcome {
   readonly analysis: {
     readonly checks: readonly LookCheck[];
     readonly srm: LookSrm;
+    /** Absent when the analysis does not check served against assigned variants. */
+    readonly assignments?: LookAssignments;
   };
   /** Opaque to the controller: persisted as JSON and handed back on the next look. */
   readonly sequentialState: unknown;

@@ -5,7 +5,7 @@
 import { metricKey } from '@prompt-canary/analysis';
 import type { MetricOnFail, MetricSpec } from '../packs/prompt-pack.js';
 import { comparesWithBaseline, type Rollout } from '../rollouts/rollout-state.js';
-import type { LookCheck, LookSrm } from './analysis-source.js';
+import type { LookAssignments, LookCheck, LookSrm } from './analysis-source.js';
 
 /** One look at a rollout, as the machine reads it. */
 export interface RolloutLook {
@@ -15,6 +15,8 @@ export interface RolloutLook {
   readonly stage: string;
   readonly checks: readonly LookCheck[];
   readonly srm: LookSrm;
+  /** Served versus assigned, when checked. */
+  readonly assignments?: LookAssignments;
 }
 
 /** The controller's memory of one rollout. */

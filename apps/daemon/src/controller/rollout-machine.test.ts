@@ -207,6 +207,26 @@ describe('inconclusive and missing data', () => {
     expect(s.rollout.reason).toContain(reason);
   });
 
+  test('an eval metric waits out one draw and its answer time (every + timeout) when that is longer', () => {
+    const evalSeed = {
+      ...seed,
+      analysis: {
+        ...analysis,
+        maxInconclusive: '10m',
+        metrics: [...analysis.metrics, { name: 'eval_pass_rate', maxDecrease: '5pt' }],
+        evaluation: { every: '15m', sample: 20, hook: { url: 'http://127.0.0.1:9/score', secret: 's' } },
+      },
+    };
+    const noEvals = (r: Rollout) => passingChecks(r).filter((c) => c.metric !== 'eval_pass_rate');
+    let s = check(drive(startedRollout(evalSeed, T0)), T0 + MIN, noEvals);
+    // maxInconclusive (10m) alone would pause here; every (15m) + timeout (10m, the default) holds until 26m.
+    s = check(s, T0 + 25 * MIN, noEvals);
+    expect(s.rollout.phase).toBe('Progressing');
+    s = check(s, T0 + 26 * MIN, noEvals);
+    expect(s.rollout).toMatchObject({ phase: 'Paused', pauseCause: 'NoData' });
+    expect(s.rollout.reason).toContain('eval_pass_rate has had no canary data for 25m');
+  });
+
   test('resume restarts the inconclusive timer', () => {
     let s = drive(startedRollout(seed, T0));
     s = check(s, T0 + MIN, noLatency);

@@ -5,6 +5,8 @@
  */
 
 import { formatDuration } from '@prompt-canary/api-types';
+import { isEvalMetric } from '../packs/analysis-config-of.js';
+import type { AnalysisSpec, MetricSpec } from '../packs/prompt-pack.js';
 import {
   complete,
   inSegmentPhases,
@@ -101,7 +103,8 @@ function lookTime(input: MachineInput): number {
 /**
  * What the checks alone call for, or `null`: a metric whose failure counts (`failureThreshold` consecutive looks
  * and, with `for`, failing at every look that long) rolls back (or pauses, for `onFail: pause`; `notify` metrics
- * never act); a sample-ratio mismatch pauses; a gated metric inconclusive for `maxInconclusive` pauses (`NoData` or
+ * never act); an assignment mismatch (an app instance serving other than the split assigns) pauses, and so does a
+ * sample-ratio mismatch; a gated metric inconclusive for `maxInconclusive` pauses (`NoData` or
  * `Inconclusive`). A rollback comes first; pauses only for a rollout that is not paused already.
  */
 export function gateDecision(input: MachineInput): GateDecision | null {
@@ -120,11 +123,16 @@ export function gateDecision(input: MachineInput): GateDecision | null {
   if (stop !== undefined) {
     return { kind: 'pause', cause: 'MetricFailed', reason: failed(stop), metric: stop.metric };
   }
+  // An app serving other than the split assigns makes every other number suspect (the traffic split too, which it
+  // skews): named first, since it says which instance.
+  if (currentLook?.assignments?.result === 'Fail') {
+    return { kind: 'pause', cause: 'AssignmentMismatch', reason: currentLook.assignments.reason };
+  }
   if (currentLook?.srm.result === 'Fail') {
     return { kind: 'pause', cause: 'SampleRatioMismatch', reason: currentLook.srm.reason };
   }
-  const limitMs = analysis.maxInconclusiveMs / timeScale;
   for (const verdict of verdicts) {
+    const limitMs = inconclusiveLimitMs(verdict.spec, analysis) / timeScale;
     const since = memory.inconclusiveSince[verdict.metric];
     if (verdict.status !== 'Inconclusive' || since === undefined || memory.stage !== stageKey(rollout))
       continue;
@@ -140,6 +148,17 @@ export function gateDecision(input: MachineInput): GateDecision | null {
     }
   }
   return null;
+}
+
+/**
+ * How long (rollout time) a gated metric may stay inconclusive before the rollout pauses: `maxInconclusive`, and
+ * for a metric scored by the evaluation hook at least one draw and its answer time (`every` + `timeout`), so that
+ * the NoData pause never races a batch that could still be scored.
+ */
+export function inconclusiveLimitMs(metric: MetricSpec, analysis: AnalysisSpec): number {
+  const evaluation = analysis.evaluation;
+  if (evaluation === undefined || !isEvalMetric(metric, analysis)) return analysis.maxInconclusiveMs;
+  return Math.max(analysis.maxInconclusiveMs, evaluation.everyMs + evaluation.timeoutMs);
 }
 
 /** The `notify` metrics whose failure counts at this look. */

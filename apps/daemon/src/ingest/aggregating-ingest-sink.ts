@@ -10,17 +10,23 @@ import {
 import { TelemetryAttributes } from '@prompt-canary/rules';
 import type { Attributes, IngestSink, OtlpMetricPoint, OtlpSpan, SpanWriter } from '../otlp/ingest-sink.js';
 import type { AnalysisIngestCounters, AnalysisOutcome } from './analysis-ingest-counters.js';
+import type { AssignmentObserver } from './assignment-observer.js';
+import type { InstanceObserver } from './instance-observer.js';
 import { armOf, type LiveRolloutEntry, type LiveRolloutIndex } from './live-rollout-index.js';
 import { addMetricPoint } from './metric-point-contribution.js';
 import { SliceBatch } from './slice-batch.js';
 import { type Arm, type SliceScope, scopeOfReason, type TelemetrySource } from './slice-key.js';
 import type { SliceStore } from './slice-store.js';
 import type { TraceAssignment, TraceStore } from './trace-index.js';
+import type { TraceSampler } from './trace-sampler.js';
 
 const FLAG_KEY = TelemetryAttributes.FLAG_KEY;
 const VARIANT = TelemetryAttributes.FLAG_VARIANT;
 const VARIANT_LEGACY = TelemetryAttributes.FLAG_VARIANT_LEGACY;
 const REASON = TelemetryAttributes.FLAG_REASON;
+const REVISION = TelemetryAttributes.FLAG_VERSION;
+const INSTANCE = 'service.instance.id';
+const BUCKET = TelemetryAttributes.FLAG_BUCKET;
 /** Set by the provider's span processor on the assignment it copies from a parent onto a child span. */
 export const INHERITED = TelemetryAttributes.FLAG_INHERITED;
 
@@ -32,6 +38,12 @@ export interface AggregatingIngestSinkDeps {
   /** Aggregate slice length in real ms. */
   sliceMs: number;
   counters?: AnalysisIngestCounters;
+  /** Told which config revision each app instance evaluated with (rollback drills' evidence). */
+  instances?: InstanceObserver;
+  /** Told every split-assigned request span with a bucket (served-versus-assigned checks). */
+  assignments?: AssignmentObserver;
+  /** Offered every committed split-assigned request (the evaluation sampling's reservoir). */
+  sampler?: TraceSampler;
   /** Told when the trace join could not be written (logged by the composition root). */
   onTraceJoinError?: (error: unknown) => void;
   /**
@@ -41,7 +53,7 @@ export interface AggregatingIngestSinkDeps {
   defer?: (fn: () => void) => void;
 }
 
-type TraceRecord = [string, LiveRolloutEntry, Arm, SliceScope, boolean, string | undefined];
+type TraceRecord = [string, LiveRolloutEntry, Arm, SliceScope, boolean, string | undefined, number];
 
 /** Requests aggregated since the last commit, committed together, each answered when the commit is done. */
 interface CommitGroup {
@@ -75,6 +87,11 @@ export interface AggregatingSpanWriter extends SpanWriter {
 
 function bump(tally: Tally, outcome: AnalysisOutcome): void {
   tally[outcome] = (tally[outcome] ?? 0) + 1;
+}
+
+/** Reason `SPLIT` said explicitly (any case): the only assignments the split's bounds decide. */
+function isSplitReason(value: unknown): boolean {
+  return typeof value === 'string' && value.toLowerCase() === 'split';
 }
 
 function isTrue(value: unknown): boolean {
@@ -221,10 +238,15 @@ export class AggregatingIngestSink implements IngestSink {
 
   /** Records each committed trace's assignment, for scores that arrive later. */
   #remember(traces: readonly TraceRecord[]): void {
-    for (const [traceId, entry, arm, scope, inherited, unit] of traces) {
+    const sampler = this.#deps.sampler;
+    for (const [traceId, entry, arm, scope, inherited, unit, endMs] of traces) {
       if (inherited && this.#deps.traces.known(traceId)) continue;
       const { rollout } = entry;
       const variant = arm === 'canary' ? rollout.canaryVersion : rollout.stableVersion;
+      // Evals sample requests the split assigned, once per request (its own span, not a child's copy).
+      if (sampler !== undefined && scope === 'split' && !inherited) {
+        sampler.offer({ rolloutId: rollout.id, arm, traceId, variant, endMs });
+      }
       const assignment: { -readonly [K in keyof TraceAssignment]: TraceAssignment[K] } = {
         rolloutId: rollout.id,
         flagKey: rollout.pack,
@@ -288,6 +310,38 @@ export class AggregatingIngestSink implements IngestSink {
     tally: Tally,
     traces: TraceRecord[],
   ): void {
+    const instances = this.#deps.instances;
+    if (instances !== undefined) {
+      // Before routing: a pack at rest (no live rollout) is drilled too, on the same evidence.
+      const flagKey = attrs[FLAG_KEY];
+      const revision = attrs[REVISION];
+      const instance = attrs[INSTANCE];
+      if (
+        typeof flagKey === 'string' &&
+        typeof instance === 'string' &&
+        (typeof revision === 'string' || typeof revision === 'number') &&
+        !isTrue(attrs[INHERITED])
+      ) {
+        instances.seen(flagKey, instance, String(revision));
+        const bucket = attrs[BUCKET];
+        const variant = attrs[VARIANT] ?? attrs[VARIANT_LEGACY];
+        if (
+          this.#deps.assignments !== undefined &&
+          typeof bucket === 'number' &&
+          typeof variant === 'string' &&
+          isSplitReason(attrs[REASON])
+        ) {
+          this.#deps.assignments.served({
+            flagKey,
+            instance,
+            revision: Number(revision),
+            bucket,
+            variant,
+            startMs: span.endMs - span.durationMs,
+          });
+        }
+      }
+    }
     const entry = this.#route(attrs, 'spans', tally);
     if (entry === undefined) return;
     const arm = armOf(entry.rollout, attrs[VARIANT] ?? attrs[VARIANT_LEGACY]);
@@ -361,7 +415,7 @@ export class AggregatingIngestSink implements IngestSink {
       if (obs.cost !== undefined) group.cost = (group.cost ?? 0) + obs.cost;
     }
     if (entry.source === undefined) batch.sources.set(rolloutId, 'spans');
-    traces.push([span.traceId, entry, arm, scope, inherited, obs.unit]);
+    traces.push([span.traceId, entry, arm, scope, inherited, obs.unit, span.endMs]);
     bump(tally, 'accepted');
   }
 

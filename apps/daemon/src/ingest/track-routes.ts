@@ -15,6 +15,11 @@ export interface TrackLimits {
   maxScores: number;
 }
 
+/** Where scores that answer an evaluation batch are credited to it (the evaluation batches' port). */
+export interface ScoredBatches {
+  scored(batchId: string, count: number, atMs: number): boolean;
+}
+
 /** Default {@link TrackLimits}. */
 export const defaultTrackLimits: TrackLimits = { maxEvents: 1000, maxScores: 1000 };
 
@@ -45,6 +50,8 @@ const scoreSchema = z.strictObject({
   name: z.string().min(1).max(200),
   value: z.number().refine(Number.isFinite),
   timestamp: timestamp.optional(),
+  /** The evaluation hook's batch these scores answer (`evaluation.requested`). */
+  batchId: z.string().min(1).max(200).optional(),
 });
 
 /** Body of `POST /api/v1/scores`. */
@@ -70,6 +77,7 @@ export function registerTrackRoutes(
   ctx: AppContext,
   tracking: TrackingIngest,
   limits: TrackLimits = defaultTrackLimits,
+  batches?: ScoredBatches,
 ): void {
   const tags = ['telemetry'];
   ctx.docs.add(
@@ -87,7 +95,8 @@ export function registerTrackRoutes(
     {
       method: 'post',
       path: '/api/v1/scores',
-      summary: 'Late scores by trace id, joined to the version recorded for the trace',
+      summary:
+        'Late scores by trace id, joined to the version recorded for the trace; `batchId` answers an evaluation batch',
       scope: 'ingest',
       tags,
       body: scoresBodySchema,
@@ -110,7 +119,19 @@ export function registerTrackRoutes(
     const parsed = scoresBodySchema.safeParse(raw);
     if (!parsed.success) throw invalidBody(parsed.error);
     const nowMs = ctx.clock.now();
-    const scores = parsed.data.scores.map(({ timestamp: t, ...rest }) => ({ ...rest, timeMs: t ?? nowMs }));
-    return c.json(tracking.scores(scores) satisfies IngestTallyView);
+    const scores = parsed.data.scores.map(({ timestamp: t, batchId: _, ...rest }) => ({
+      ...rest,
+      timeMs: t ?? nowMs,
+    }));
+    const tally = tracking.scores(scores);
+    if (batches !== undefined) {
+      const perBatch = new Map<string, number>();
+      for (const score of parsed.data.scores) {
+        if (score.batchId !== undefined) perBatch.set(score.batchId, (perBatch.get(score.batchId) ?? 0) + 1);
+      }
+      // An unknown batch id (another daemon's, or pruned) is not an error: the scores still count.
+      for (const [batchId, count] of perBatch) batches.scored(batchId, count, nowMs);
+    }
+    return c.json(tally satisfies IngestTallyView);
   });
 }

@@ -70,6 +70,7 @@ describe('docs/api.md', () => {
       'rollout.no_data': true,
       'rollout.srm': true,
       'rollout.metric_notify': true,
+      'rollout.drill': true,
     };
     for (const name of Object.keys(events)) expect(apiMd).toContain(`| \`${name}\``);
     const messages = eventsOf({

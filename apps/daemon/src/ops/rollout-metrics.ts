@@ -31,6 +31,9 @@ export function rollbackReasonOf(
  * - `canaryd_rollbacks_total{pack, reason}`: rollbacks by who decided (`analysis`, `manual`, `fast_rollback`),
  *   counted from the change feed as they commit, by the replica that committed them (sum over replicas).
  *
+ * - `canaryd_pack_last_drill_age_seconds{pack, ok}`: the age of each pack's last rollback drill, and whether it held.
+ * - `canaryd_evaluation_batches{pack, state}`: the live rollout's evaluation batches pending, scored and late.
+ *
  * Returns the function that stops following the feed.
  */
 export function registerRolloutMetrics(ctx: AppContext): () => void {
@@ -46,6 +49,36 @@ export function registerRolloutMetrics(ctx: AppContext): () => void {
       for (const { name } of store.packs.list()) {
         const live = store.rollouts.live(name);
         this.set({ pack: name }, live === undefined ? 0 : effectiveWeight(live, now) / 100);
+      }
+    },
+  });
+  new Gauge({
+    name: 'canaryd_evaluation_batches',
+    help: "The live rollout's evaluation hook batches by state (pending, scored, late)",
+    labelNames: ['pack', 'state'],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const { name } of store.packs.list()) {
+        const live = store.rollouts.live(name);
+        if (live?.spec.analysis.evaluation === undefined) continue;
+        const summary = store.evaluations.summary(live.id);
+        for (const state of ['pending', 'scored', 'late'] as const) {
+          this.set({ pack: name, state }, summary[state]);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'canaryd_pack_last_drill_age_seconds',
+    help: "Seconds since the pack's last rollback drill started (packs never drilled are absent)",
+    labelNames: ['pack', 'ok'],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      const now = clock.now();
+      for (const [pack, drill] of store.drills.all()) {
+        this.set({ pack, ok: drill.ok ? 'true' : 'false' }, Math.max(0, (now - Date.parse(drill.at)) / 1000));
       }
     },
   });

@@ -51,6 +51,8 @@ export const RESOURCE_IDENTITY_KEYS: readonly string[] = [
   'service.name',
   'service.namespace',
   'service.version',
+  // Which app instance served the request: rollback drills and served-versus-assigned checks count per instance.
+  'service.instance.id',
   'deployment.environment.name',
   'deployment.environment',
 ];

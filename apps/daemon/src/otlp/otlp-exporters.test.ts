@@ -236,7 +236,11 @@ describe.each([
       // The SDK exports once more on shutdown: nothing new happened.
       [0, 'delta', true],
     ]);
-    expect(calls[0]?.attributes).toEqual({ 'service.name': 'collector', ...canary });
+    expect(calls[0]?.attributes).toEqual({
+      'service.name': 'collector',
+      'service.instance.id': 'i-1',
+      ...canary,
+    });
     const durations = sink.points.filter((p) => p.kind === 'histogram');
     expect(durations.map((p) => (p.kind === 'histogram' ? [p.count, p.sum, p.bucketCounts] : []))).toEqual([
       [2, 550, [1, 1, 0]],

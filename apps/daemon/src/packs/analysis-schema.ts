@@ -7,6 +7,7 @@ import { type Parsed, parseDuration, parseLatency, parseRate, parseTolerance } f
 import type {
   AnalysisSpec,
   Comparison,
+  EvaluationSpec,
   EventAggregate,
   MetricAggregate,
   MetricDirection,
@@ -274,6 +275,37 @@ const metricSchema = z
     };
   });
 
+/** `analysis.evaluation`: the sampling hook (every 15m, 50 per arm, 10m to answer by default). */
+const evaluationSchema = z
+  .strictObject({
+    every: unitField(parseDuration).default(900_000),
+    sample: z.int({ error: 'sample is a whole number' }).min(1).max(1000).default(50),
+    hook: z.strictObject(
+      {
+        url: z.url({ protocol: /^https?$/, error: 'hook.url is an http(s) URL' }),
+        secret: z
+          .string({ error: 'hook.secret signs the requests' })
+          .min(1, { error: 'hook.secret is empty' }),
+      },
+      { error: 'hook is {url, secret}' },
+    ),
+    timeout: unitField(parseDuration).default(600_000),
+  })
+  .superRefine((evaluation, ctx) => {
+    if (evaluation.every <= 0)
+      ctx.addIssue({ code: 'custom', path: ['every'], message: 'every must be positive' });
+    if (evaluation.timeout <= 0)
+      ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must be positive' });
+  })
+  .transform(
+    ({ every, timeout, sample, hook }): EvaluationSpec => ({
+      everyMs: every,
+      sample,
+      hook,
+      timeoutMs: timeout,
+    }),
+  );
+
 const priceSchema = z.number({ error: 'a price per 1k tokens is a number' }).nonnegative();
 
 /** `spec.rollout.analysis` with defaults: interval 1m, failureThreshold 2, minSamples 100, maxInconclusive 30m. */
@@ -292,6 +324,11 @@ export const analysisSchema = z
       .optional(),
     metrics: z.array(metricSchema).default([]),
     costs: z.record(z.string(), z.strictObject({ input: priceSchema, output: priceSchema })).default({}),
+    evaluation: evaluationSchema
+      .describe(
+        'Evals on sampled live traffic: trace ids sent to a signed hook, scores posted back by batchId',
+      )
+      .optional(),
   })
   .superRefine((analysis, ctx) => {
     if (analysis.interval <= 0)
@@ -309,12 +346,13 @@ export const analysisSchema = z
       seen.add(key);
     });
   })
-  .transform(({ interval, maxInconclusive, startAfter, dryRun, ...rest }): AnalysisSpec => {
+  .transform(({ interval, maxInconclusive, startAfter, dryRun, evaluation, ...rest }): AnalysisSpec => {
     // Written only when given, so packs stored before these fields compare equal to the same pack re-applied.
     const out: AnalysisSpec = { ...rest, intervalMs: interval, maxInconclusiveMs: maxInconclusive };
     return {
       ...out,
       ...(startAfter === undefined ? {} : { startAfterMs: startAfter }),
       ...(dryRun === undefined ? {} : { dryRun }),
+      ...(evaluation === undefined ? {} : { evaluation }),
     };
   });

@@ -98,6 +98,20 @@ export interface AnalysisSpec {
   readonly metrics: readonly MetricSpec[];
   /** Price per 1k tokens by `gen_ai.request.model`, for `cost_per_request`. */
   readonly costs: Readonly<Record<string, { readonly input: number; readonly output: number }>>;
+  /** `evaluation`: evals on sampled live traffic; absent when the pack asks for none. */
+  readonly evaluation?: EvaluationSpec;
+}
+
+/**
+ * `spec.rollout.analysis.evaluation`: every `everyMs` (rollout time) the daemon draws up to `sample` split-assigned
+ * trace ids per arm and asks the hook to score them within `timeoutMs`.
+ */
+export interface EvaluationSpec {
+  readonly everyMs: number;
+  /** Trace ids per arm per batch. */
+  readonly sample: number;
+  readonly hook: { readonly url: string; readonly secret: string };
+  readonly timeoutMs: number;
 }
 
 /** How a metric's threshold is expressed after normalisation. */

@@ -93,6 +93,7 @@ export function checkBundleSize(pack: PromptPack, maxBytes: number): void {
 export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: PackRouteOptions = {}): void {
   const stores = ctx.store;
   const liveId = (name: string) => stores.rollouts.live(name)?.id ?? null;
+  const lastDrill = (name: string) => stores.drills.last(name) ?? null;
   const tags = ['packs'];
   ctx.docs.add(
     {
@@ -141,7 +142,12 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
   );
 
   app.get('/api/v1/packs', (c) =>
-    c.json(stores.packs.list().map((stored) => packView(stored, liveId(stored.name))) satisfies PackView[]),
+    c.json(
+      stores.packs.list().map((stored) => ({
+        ...packView(stored, liveId(stored.name)),
+        lastDrill: lastDrill(stored.name),
+      })) satisfies PackView[],
+    ),
   );
 
   app.get('/api/v1/packs/:name', (c) => {
@@ -152,6 +158,7 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
     return c.json({
       ...packView(stored, liveId(name)),
       history: packHistory(stores.packs.history(name)),
+      lastDrill: lastDrill(name),
     } satisfies PackView);
   });
 

@@ -1,6 +1,7 @@
 import type {
   RolloutDetail as ApiRolloutDetail,
   RolloutView as ApiRolloutView,
+  EvaluationBatchesView,
 } from '@prompt-canary/api-types';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
@@ -56,6 +57,12 @@ function etagOfRollout(rollout: Rollout): string {
  * commits the transition, its audit entry and the recompiled flag at once; a rollback reaches providers with the
  * new config revision.
  */
+/** The evaluation hook's batches of a rollout, as `GET /api/v1/rollouts/{id}` shows them. */
+function evaluationView(ctx: AppContext, rolloutId: string): EvaluationBatchesView {
+  const { lastSentAt, ...counts } = ctx.store.evaluations.summary(rolloutId);
+  return { ...counts, lastSentAt: lastSentAt === null ? null : new Date(lastSentAt).toISOString() };
+}
+
 export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext): void {
   const { rollouts } = ctx.store;
 
@@ -115,9 +122,12 @@ export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext): void 
     c.header('ETag', etagOfRollout(rollout));
     const detail = rolloutDetail(rollout, rollouts.timeline(rollout.id), ctx.clock.now());
     // The controller's latest verdicts (null before its first look).
+    const evaluation =
+      rollout.spec.analysis.evaluation === undefined ? undefined : evaluationView(ctx, rollout.id);
     return c.json({
       ...detail,
       lastCheck: ctx.store.controller.get(rollout.id)?.lastCheck ?? null,
+      ...(evaluation === undefined ? {} : { evaluation }),
     } satisfies ApiRolloutDetail);
   });
 

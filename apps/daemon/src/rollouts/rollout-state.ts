@@ -15,6 +15,7 @@ export type PauseCause =
   | 'AwaitingApproval'
   | 'Inconclusive'
   | 'SampleRatioMismatch'
+  | 'AssignmentMismatch'
   | 'NoData'
   | 'MetricFailed';
 

@@ -27,6 +27,7 @@ const LIMITS: Readonly<Record<string, number>> = {
   'POST /api/v1/rollouts/:id/resume': SMALL,
   'POST /api/v1/rollouts/:id/promote': SMALL,
   'POST /api/v1/rollouts/:id/rollback': SMALL,
+  'POST /api/v1/packs/:name/drill': SMALL,
 };
 
 const d = createTestDaemon({ bodyLimitBytes: SMALL, largeBodyLimitBytes: LARGE });

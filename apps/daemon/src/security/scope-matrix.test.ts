@@ -56,6 +56,7 @@ const TABLE: Readonly<Record<string, Need>> = {
   'POST /api/v1/rollouts/:id/resume': 'operate',
   'POST /api/v1/rollouts/:id/promote': 'operate',
   'POST /api/v1/rollouts/:id/rollback': 'operate',
+  'POST /api/v1/packs/:name/drill': 'operate',
 };
 
 /** The callers of the matrix: what each presents and the scopes it holds (API.md: operate = read + actions). */

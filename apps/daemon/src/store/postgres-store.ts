@@ -5,6 +5,8 @@ import { PostgresRevisionStore } from '../changes/postgres-revision-store.js';
 import { PostgresControllerStateStore } from '../controller/postgres-controller-state-store.js';
 import { PgConnection, type PgConnectionOptions } from '../db/pg-connection.js';
 import { applyPgMigrations } from '../db/pg-migration.js';
+import { PostgresDrillStore } from '../drills/postgres-drill-store.js';
+import { PostgresEvaluationBatchStore } from '../evaluations/postgres-evaluation-batch-store.js';
 import { PostgresFlagStore } from '../flags/postgres-flag-store.js';
 import { PostgresSliceStore } from '../ingest/postgres-slice-store.js';
 import { PostgresTraceStore } from '../ingest/postgres-trace-store.js';
@@ -49,6 +51,8 @@ export class PostgresStore implements Store {
   readonly revisions: PostgresRevisionStore;
   readonly packs: PostgresPackStore;
   readonly packVersions: PostgresPackVersionStore;
+  readonly evaluations: PostgresEvaluationBatchStore;
+  readonly drills: PostgresDrillStore;
   readonly rollouts: PostgresRolloutStore;
   readonly controller: PostgresControllerStateStore;
   readonly slices: PostgresSliceStore;
@@ -68,6 +72,8 @@ export class PostgresStore implements Store {
     this.revisions = new PostgresRevisionStore(db);
     this.packs = new PostgresPackStore(db);
     this.packVersions = new PostgresPackVersionStore(db);
+    this.evaluations = new PostgresEvaluationBatchStore(db);
+    this.drills = new PostgresDrillStore(db);
     this.rollouts = new PostgresRolloutStore(db);
     this.controller = new PostgresControllerStateStore(db);
     this.slices = new PostgresSliceStore(db, {

@@ -4,6 +4,8 @@ import { SqliteRevisionStore } from '../changes/sqlite-revision-store.js';
 import { SqliteControllerStateStore } from '../controller/sqlite-controller-state-store.js';
 import type { SqliteDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migration.js';
+import { SqliteDrillStore } from '../drills/sqlite-drill-store.js';
+import { SqliteEvaluationBatchStore } from '../evaluations/sqlite-evaluation-batch-store.js';
 import { SqliteFlagStore } from '../flags/sqlite-flag-store.js';
 import { SqliteSliceStore } from '../ingest/sqlite-slice-store.js';
 import { SqliteTraceStore, type TraceJoinBounds } from '../ingest/sqlite-trace-store.js';
@@ -45,6 +47,8 @@ export class SqliteStore implements Store {
   readonly controller: SqliteControllerStateStore;
   readonly slices: SqliteSliceStore;
   readonly traces: SqliteTraceStore;
+  readonly evaluations: SqliteEvaluationBatchStore;
+  readonly drills: SqliteDrillStore;
   readonly #db: SqliteDatabase;
 
   constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
@@ -64,6 +68,8 @@ export class SqliteStore implements Store {
       now,
       ...(options.maxCachedSlices === undefined ? {} : { maxCachedSlices: options.maxCachedSlices }),
     });
+    this.evaluations = new SqliteEvaluationBatchStore(db);
+    this.drills = new SqliteDrillStore(db);
     this.traces = new SqliteTraceStore(db, {
       now,
       ...(options.traceJoin === undefined ? {} : { bounds: options.traceJoin }),

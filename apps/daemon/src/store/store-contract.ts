@@ -288,6 +288,63 @@ export function storeContract(name: string, makeStore: () => Store): void {
       expect(store.traces.size).toBe(1);
     });
 
+    it('evaluations: batches are sent, scored once answered, late past their deadline, summed per rollout', () => {
+      const store = makeStore();
+      store.rollouts.save({ ...startedRollout({ canaryWeight: 10 }), id: 'r1' });
+      const batch = {
+        id: 'b1',
+        rolloutId: 'r1',
+        pack: 'p',
+        sentAt: 1000,
+        deadlineAt: 2000,
+        traces: { stable: 3, canary: 2 },
+        scores: 0,
+        scoredAt: null,
+        state: 'pending',
+      } as const;
+      store.evaluations.add(batch);
+      store.evaluations.add({ ...batch, id: 'b2', sentAt: 1500, deadlineAt: 2500 });
+      store.evaluations.add({ ...batch, id: 'b3', sentAt: 1600, deadlineAt: 9000 });
+      expect(store.evaluations.scored('b1', 4, 1800)).toBe(true);
+      expect(store.evaluations.scored('nope', 1, 1800)).toBe(false);
+      expect(store.evaluations.markLate(2600).map((b) => b.id)).toEqual(['b2']);
+      expect(store.evaluations.markLate(2700)).toEqual([]);
+      // A late answer is credited, and the batch stays late.
+      expect(store.evaluations.scored('b2', 1, 3000)).toBe(true);
+      expect(store.evaluations.get('b1')).toMatchObject({ state: 'scored', scores: 4, scoredAt: 1800 });
+      expect(store.evaluations.get('b2')).toMatchObject({ state: 'late', scores: 1, scoredAt: 3000 });
+      expect(store.evaluations.summary('r1')).toEqual({
+        sent: 3,
+        scored: 1,
+        late: 1,
+        pending: 1,
+        lastSentAt: 1600,
+      });
+      expect(store.evaluations.summary('r2')).toEqual({
+        sent: 0,
+        scored: 0,
+        late: 0,
+        pending: 0,
+        lastSentAt: null,
+      });
+    });
+
+    it("drills: keeps each pack's last drill, the latest save winning", () => {
+      const store = makeStore();
+      const step = { name: 'committed', ok: true, ms: 3, detail: 'revision 7 committed' };
+      store.drills.save('p', { at: '2026-01-01T00:00:00.000Z', ok: false, revision: 7, steps: [step] });
+      store.drills.save('p', { at: '2026-01-02T00:00:00.000Z', ok: true, revision: 9, steps: [step, step] });
+      store.drills.save('q', { at: '2026-01-03T00:00:00.000Z', ok: true, revision: 10, steps: [] });
+      expect(store.drills.last('p')).toEqual({
+        at: '2026-01-02T00:00:00.000Z',
+        ok: true,
+        revision: 9,
+        steps: [step, step],
+      });
+      expect(store.drills.last('none')).toBeUndefined();
+      expect([...store.drills.all().keys()]).toEqual(['p', 'q']);
+    });
+
     it('ping: answers while the store is usable', () => {
       expect(() => makeStore().ping()).not.toThrow();
     });

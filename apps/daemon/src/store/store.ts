@@ -3,6 +3,8 @@ import type { TokenStore } from '../auth/token-store.js';
 import type { ChangeLog } from '../changes/commit-change.js';
 import type { RevisionStore } from '../changes/revision-store.js';
 import type { ControllerStateStore } from '../controller/controller-state-store.js';
+import type { DrillStore } from '../drills/drill-store.js';
+import type { EvaluationBatchStore } from '../evaluations/evaluation-batch-store.js';
 import type { FlagStore } from '../flags/flag-store.js';
 import type { SliceStore } from '../ingest/slice-store.js';
 import type { TraceStore } from '../ingest/trace-index.js';
@@ -34,6 +36,10 @@ export interface Store extends ChangeLog {
   readonly slices: SliceStore;
   /** Trace id → assignment, for scores that arrive after their spans. */
   readonly traces: TraceStore;
+  /** The evaluation hook's batches (sent, scored, late), per rollout. */
+  readonly evaluations: EvaluationBatchStore;
+  /** Each pack's last rollback drill. */
+  readonly drills: DrillStore;
   /** Throws when the database cannot answer (`/readyz`). */
   ping(): void;
 }

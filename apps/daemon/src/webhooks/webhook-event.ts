@@ -10,20 +10,25 @@ export type WebhookEventName =
   | 'rollout.completed'
   | 'rollout.no_data'
   | 'rollout.srm'
-  | 'rollout.metric_notify';
+  | 'rollout.metric_notify'
+  | 'rollout.drill';
 
 /** The JSON body of a delivery. */
 export interface WebhookPayload {
   readonly event: WebhookEventName;
   readonly pack: string;
-  readonly rolloutId: string;
-  readonly phase: Rollout['phase'];
+  /** The rollout announced; for a drill, the pack's live rollout or `null` when none. */
+  readonly rolloutId: string | null;
+  /** The rollout's phase; for a drill of a pack at rest, `null`. */
+  readonly phase: Rollout['phase'] | null;
   readonly weight: number;
   readonly reason: string;
   /** When the transition happened (ISO 8601). */
   readonly at: string;
   /** One Slack-ready line. */
   readonly text: string;
+  /** Set on a rollback drill's delivery only: nothing changed for anyone, nobody needs paging. */
+  readonly drill?: true;
 }
 
 /**
@@ -70,6 +75,7 @@ const VERB: Record<WebhookEventName, string> = {
   'rollout.no_data': 'paused: no data',
   'rollout.srm': 'paused: sample ratio mismatch',
   'rollout.metric_notify': 'has a failing metric (notify only)',
+  'rollout.drill': 'rollback drill',
 };
 
 /** The payload announcing `entry` of `rollout`. */

@@ -108,13 +108,36 @@ export class WebhookNotifier {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
+  /**
+   * Delivers a rollback drill's `rollout.drill` payload to `targets` now, with the same signing and retries as any
+   * delivery, and resolves once each target has answered or given up: the drill reports what reached whom.
+   */
+  async deliverNow(
+    targets: readonly NotifyTarget[],
+    payload: WebhookPayload,
+  ): Promise<{ delivered: number; failed: string[] }> {
+    const outcomes = await Promise.all(
+      targets.map(async (target) => {
+        const delivery = this.#deliver(target, payload);
+        this.#track(delivery.then(() => undefined));
+        return { target: safeTarget(target.url), ok: await delivery };
+      }),
+    );
+    return {
+      delivered: outcomes.filter((o) => o.ok).length,
+      failed: outcomes.filter((o) => !o.ok).map((o) => o.target),
+    };
+  }
+
   #onChange(event: ChangeEvent): void {
     // The replica that committed a change announces it; the others hear it too but must not send it again.
     if (event.remote === true) return;
     const payload = this.#payloadOf(event.audit);
-    if (payload === null) return;
+    if (payload === null || payload.rolloutId === null) return;
     const rollout = this.#deps.rollouts.get(payload.rolloutId);
-    for (const target of rollout?.spec.notify ?? []) this.#track(this.#deliver(target, payload));
+    for (const target of rollout?.spec.notify ?? []) {
+      this.#track(this.#deliver(target, payload).then(() => undefined));
+    }
   }
 
   #payloadOf(audit: AuditEntry): WebhookPayload | null {
@@ -138,7 +161,8 @@ export class WebhookNotifier {
     void delivery.finally(() => this.#inFlight.delete(delivery));
   }
 
-  async #deliver(target: NotifyTarget, payload: WebhookPayload): Promise<void> {
+  /** Delivers with retries; resolves `true` once delivered, `false` when every attempt failed (or on close). */
+  async #deliver(target: NotifyTarget, payload: WebhookPayload): Promise<boolean> {
     const body = JSON.stringify(payload);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -152,16 +176,17 @@ export class WebhookNotifier {
       problem = await this.#attempt(target.url, headers, body);
       if (problem === '') {
         this.#deliveries?.inc({ event: payload.event, outcome: 'delivered' });
-        return;
+        return true;
       }
       if (attempt === this.#retry.attempts) break;
       this.#deliveries?.inc({ event: payload.event, outcome: 'retried' });
       const delay = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
       await this.#sleep(delay);
     }
-    if (this.#closed) return;
+    if (this.#closed) return false;
     this.#deliveries?.inc({ event: payload.event, outcome: 'failed' });
     this.#recordFailure(target, payload, problem);
+    return false;
   }
 
   async #attempt(url: string, headers: Record<string, string>, body: string): Promise<string> {

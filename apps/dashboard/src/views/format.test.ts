@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   actionsFor,
   canOperate,
+  describeDrill,
+  describeEvaluation,
   describeLastCheck,
   directionText,
   formatAgo,
@@ -148,5 +150,45 @@ describe("the controller's last look", () => {
     expect(describeLastCheck({ ...check, failures: {}, error: 'disk I/O error' }, undefined, now)).toBe(
       '2m ago: hold — minimum step duration not reached; the look failed: disk I/O error',
     );
+  });
+});
+
+describe('describeEvaluation', () => {
+  const nowMs = Date.parse('2026-12-02T04:10:00Z');
+  it('counts the batches by what became of them, and flags late ones', () => {
+    const out = describeEvaluation(
+      { sent: 4, scored: 2, late: 1, pending: 1, lastSentAt: '2026-12-02T04:08:00Z' },
+      nowMs,
+    );
+    expect(out).toEqual({ text: '4 batches sent · 2 scored · 1 late · 1 pending · last 2m ago', late: true });
+    expect(describeEvaluation({ sent: 0, scored: 0, late: 0, pending: 0, lastSentAt: null }, nowMs)).toEqual({
+      text: '0 batches sent · 0 scored · 0 late · 0 pending · none sent yet',
+      late: false,
+    });
+  });
+});
+
+describe('describeDrill', () => {
+  const nowMs = Date.parse('2026-12-02T04:10:00Z');
+  const drill = (ageMs: number, ok: boolean) => ({
+    at: new Date(nowMs - ageMs).toISOString(),
+    ok,
+    revision: 4,
+    steps: [
+      { name: 'committed', ok: true, ms: 1, detail: '' },
+      { name: 'applied', ok, ms: 30_000, detail: '' },
+    ],
+  });
+  it('says when and whether the last drill held, and warns when it failed or is over 30 days old', () => {
+    expect(describeDrill(null, nowMs)).toEqual({ text: 'never', warn: false });
+    expect(describeDrill(drill(3 * 86_400_000, true), nowMs)).toEqual({ text: '3d ago: held', warn: false });
+    expect(describeDrill(drill(7_200_000, false), nowMs)).toEqual({
+      text: '2h ago: failed (applied)',
+      warn: true,
+    });
+    expect(describeDrill(drill(31 * 86_400_000, true), nowMs)).toEqual({
+      text: '31d ago: held — over 30 days old, drill again',
+      warn: true,
+    });
   });
 });

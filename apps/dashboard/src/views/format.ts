@@ -1,7 +1,10 @@
 import {
   type CheckStatus,
+  DRILL_MAX_AGE_MS,
+  type EvaluationBatchesView,
   formatDuration,
   type LastCheck,
+  type LastDrill,
   type MetricInfo,
   type MetricUnit,
   type RolloutAction,
@@ -146,4 +149,36 @@ export function describeLastCheck(
   const described = failing.length > 0 ? `${head} (${failing.join(', ')})` : head;
   // A look whose analysis threw counts as no data; say why, or the on-call person sees only "hold".
   return check.error === undefined ? described : `${described}; the look failed: ${check.error}`;
+}
+
+/**
+ * The evaluation hook's batches in one line, `4 batches sent · 3 scored · 1 late · 0 pending · last 2m ago`, and
+ * whether any is late (a finding the page marks).
+ */
+export function describeEvaluation(
+  evaluation: EvaluationBatchesView,
+  nowMs: number,
+): { text: string; late: boolean } {
+  const last =
+    evaluation.lastSentAt === null ? 'none sent yet' : `last ${formatAgo(evaluation.lastSentAt, nowMs)}`;
+  const batches = evaluation.sent === 1 ? 'batch' : 'batches';
+  return {
+    text: `${evaluation.sent} ${batches} sent · ${evaluation.scored} scored · ${evaluation.late} late · ${evaluation.pending} pending · ${last}`,
+    late: evaluation.late > 0,
+  };
+}
+
+/**
+ * A pack's last rollback drill in a few words (`3d ago: held`, `2h ago: failed (applied)`, `never`) and whether it
+ * needs attention: it failed, or it is more than 30 days old.
+ */
+export function describeDrill(drill: LastDrill | null, nowMs: number): { text: string; warn: boolean } {
+  if (drill === null) return { text: 'never', warn: false };
+  const failed = drill.steps.filter((step) => !step.ok).map((step) => step.name);
+  const overdue = nowMs - Date.parse(drill.at) > DRILL_MAX_AGE_MS;
+  const outcome = drill.ok ? 'held' : `failed (${failed.join(', ')})`;
+  return {
+    text: `${formatAgo(drill.at, nowMs)}: ${outcome}${overdue ? ' — over 30 days old, drill again' : ''}`,
+    warn: overdue || !drill.ok,
+  };
 }

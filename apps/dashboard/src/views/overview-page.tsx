@@ -1,8 +1,8 @@
-import type { AuditEntry } from '@prompt-canary/api-types';
+import type { AuditEntry, LastDrill } from '@prompt-canary/api-types';
 import type { ApiClient } from '../api/api-client.js';
 import type { LiveEvents } from '../live-events.js';
 import { rolloutHref } from '../route.js';
-import { formatAgo, formatStep, formatTimestamp, formatWeight, isTerminal } from './format.js';
+import { describeDrill, formatAgo, formatStep, formatTimestamp, formatWeight, isTerminal } from './format.js';
 import { PhaseBadge, StatusBadge } from './phase-badge.js';
 import { useOverview, type WorstCheckCell } from './use-overview.js';
 
@@ -68,6 +68,7 @@ export function OverviewPage({ client, live, nowMs }: OverviewPageProps) {
                 <th>Weight</th>
                 <th>Worst check</th>
                 <th>Last change</th>
+                <th>Last drill</th>
               </tr>
             </thead>
             <tbody>
@@ -85,6 +86,9 @@ export function OverviewPage({ client, live, nowMs }: OverviewPageProps) {
                     </td>
                     <td>
                       <LastChangeView entry={lastChange.get(pack.name)} nowMs={nowMs} />
+                    </td>
+                    <td data-last-drill>
+                      <LastDrillView drill={pack.lastDrill ?? null} nowMs={nowMs} />
                     </td>
                   </tr>
                 );
@@ -138,4 +142,10 @@ export function OverviewPage({ client, live, nowMs }: OverviewPageProps) {
       </section>
     </main>
   );
+}
+
+/** A pack's last rollback drill: when and whether it held; overdue (over 30 days) or failed drills stand out. */
+function LastDrillView({ drill, nowMs }: { drill: LastDrill | null; nowMs: number }) {
+  const { text, warn } = describeDrill(drill, nowMs);
+  return <span class={warn ? 'drill warn' : 'drill muted'}>{text}</span>;
 }

@@ -1,4 +1,4 @@
-import type { RolloutAction, Whoami } from '@prompt-canary/api-types';
+import type { EvaluationBatchesView, RolloutAction, Whoami } from '@prompt-canary/api-types';
 import { useMemo, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/api-client.js';
 import { MetricChart } from '../charts/metric-chart.js';
@@ -7,7 +7,15 @@ import type { LiveEvents } from '../live-events.js';
 import { ActionDialog, actionLabel } from './action-dialog.js';
 import { AuditLog } from './audit-log.js';
 import { ContentDiff, useContentDiff } from './content-diff-view.js';
-import { actionsFor, canOperate, describeLastCheck, formatAgo, formatStep, formatWeight } from './format.js';
+import {
+  actionsFor,
+  canOperate,
+  describeEvaluation,
+  describeLastCheck,
+  formatAgo,
+  formatStep,
+  formatWeight,
+} from './format.js';
 import { AnalysisReasons, MetricTable } from './metric-table.js';
 import { PhaseBadge } from './phase-badge.js';
 import { timelineRows } from './timeline-rows.js';
@@ -95,6 +103,7 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
             {describeLastCheck(detail.lastCheck, detail.spec.analysis?.failureThreshold, nowMs)}
           </p>
         )}
+        {detail.evaluation && <EvaluationLine evaluation={detail.evaluation} nowMs={nowMs} />}
         {actions.length > 0 && (
           <div class="actions">
             {actions.map((action) => (
@@ -171,5 +180,16 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
         />
       )}
     </main>
+  );
+}
+
+/** The evaluation hook's batches (a pack with `analysis.evaluation`); late batches are a finding, marked. */
+function EvaluationLine({ evaluation, nowMs }: { evaluation: EvaluationBatchesView; nowMs: number }) {
+  const { text, late } = describeEvaluation(evaluation, nowMs);
+  return (
+    <p class={late ? 'evaluation late' : 'evaluation muted'} data-evaluation>
+      Evals on sampled traffic: {text}
+      {late && ' — late batches leave the eval metrics without data'}
+    </p>
   );
 }
