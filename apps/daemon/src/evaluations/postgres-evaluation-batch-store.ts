@@ -1,36 +1,10 @@
 import type { PgConnection } from '../db/pg-connection.js';
+import { type BatchRow, batchOf } from './evaluation-batch-rows.js';
 import type { EvaluationBatch, EvaluationBatchStore, EvaluationSummary } from './evaluation-batch-store.js';
 
 /** The columns read, named rather than `*` (a column added by a later migration must not change a prepared read). */
 const COLUMNS =
   'id, rollout_id, pack, sent_at, deadline_at, stable_traces, canary_traces, scores, scored_at, state';
-
-interface Row {
-  id: string;
-  rollout_id: string;
-  pack: string;
-  sent_at: number;
-  deadline_at: number;
-  stable_traces: number;
-  canary_traces: number;
-  scores: number;
-  scored_at: number | null;
-  state: EvaluationBatch['state'];
-}
-
-function batchOf(row: Row): EvaluationBatch {
-  return {
-    id: row.id,
-    rolloutId: row.rollout_id,
-    pack: row.pack,
-    sentAt: row.sent_at,
-    deadlineAt: row.deadline_at,
-    traces: { stable: row.stable_traces, canary: row.canary_traces },
-    scores: row.scores,
-    scoredAt: row.scored_at,
-    state: row.state,
-  };
-}
 
 /** {@link EvaluationBatchStore} on PostgreSQL's `evaluation_batches` table. */
 export class PostgresEvaluationBatchStore implements EvaluationBatchStore {
@@ -72,7 +46,7 @@ export class PostgresEvaluationBatchStore implements EvaluationBatchStore {
 
   markLate(nowMs: number): EvaluationBatch[] {
     return this.#db
-      .query<Row>(
+      .query<BatchRow>(
         `UPDATE evaluation_batches SET state = 'late' WHERE state = 'pending' AND deadline_at <= $1
          RETURNING ${COLUMNS}`,
         [nowMs],
@@ -104,7 +78,7 @@ export class PostgresEvaluationBatchStore implements EvaluationBatchStore {
   }
 
   get(batchId: string): EvaluationBatch | undefined {
-    const row = this.#db.query<Row>(`SELECT ${COLUMNS} FROM evaluation_batches WHERE id = $1`, [batchId])
+    const row = this.#db.query<BatchRow>(`SELECT ${COLUMNS} FROM evaluation_batches WHERE id = $1`, [batchId])
       .rows[0];
     return row === undefined ? undefined : batchOf(row);
   }

@@ -1,32 +1,6 @@
 import type { SqliteDatabase } from '../db/database.js';
+import { type BatchRow, batchOf } from './evaluation-batch-rows.js';
 import type { EvaluationBatch, EvaluationBatchStore, EvaluationSummary } from './evaluation-batch-store.js';
-
-interface Row {
-  id: string;
-  rollout_id: string;
-  pack: string;
-  sent_at: number;
-  deadline_at: number;
-  stable_traces: number;
-  canary_traces: number;
-  scores: number;
-  scored_at: number | null;
-  state: EvaluationBatch['state'];
-}
-
-function batchOf(row: Row): EvaluationBatch {
-  return {
-    id: row.id,
-    rolloutId: row.rollout_id,
-    pack: row.pack,
-    sentAt: row.sent_at,
-    deadlineAt: row.deadline_at,
-    traces: { stable: row.stable_traces, canary: row.canary_traces },
-    scores: row.scores,
-    scoredAt: row.scored_at,
-    state: row.state,
-  };
-}
 
 /** {@link EvaluationBatchStore} on the `evaluation_batches` table (migration version 160). */
 export class SqliteEvaluationBatchStore implements EvaluationBatchStore {
@@ -70,7 +44,7 @@ export class SqliteEvaluationBatchStore implements EvaluationBatchStore {
 
   markLate(nowMs: number): EvaluationBatch[] {
     const rows = this.#db
-      .prepare<[number], Row>(
+      .prepare<[number], BatchRow>(
         `UPDATE evaluation_batches SET state = 'late' WHERE state = 'pending' AND deadline_at <= ? RETURNING *`,
       )
       .all(nowMs);
@@ -104,7 +78,9 @@ export class SqliteEvaluationBatchStore implements EvaluationBatchStore {
   }
 
   get(batchId: string): EvaluationBatch | undefined {
-    const row = this.#db.prepare<[string], Row>('SELECT * FROM evaluation_batches WHERE id = ?').get(batchId);
+    const row = this.#db
+      .prepare<[string], BatchRow>('SELECT * FROM evaluation_batches WHERE id = ?')
+      .get(batchId);
     return row === undefined ? undefined : batchOf(row);
   }
 }

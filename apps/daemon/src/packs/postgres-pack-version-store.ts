@@ -1,33 +1,9 @@
 import type { PgConnection } from '../db/pg-connection.js';
+import { type VersionRow, versionFromRow } from './pack-version-rows.js';
 import type { PackVersion, PackVersionStore } from './pack-version-store.js';
-import type { VersionBundle } from './version-bundle.js';
 
 /** The columns read, named rather than `*` (see `postgres-pack-store.ts`). */
 const COLUMNS = 'pack, version, content_hash, bundle, bytes, revision, actor, first_applied_at';
-
-interface VersionRow {
-  pack: string;
-  version: string;
-  content_hash: string;
-  bundle: string;
-  bytes: number;
-  revision: number;
-  actor: string;
-  first_applied_at: string;
-}
-
-function fromRow(row: VersionRow): PackVersion {
-  return {
-    pack: row.pack,
-    version: row.version,
-    contentHash: row.content_hash,
-    bundle: JSON.parse(row.bundle) as VersionBundle,
-    bytes: row.bytes,
-    revision: row.revision,
-    actor: row.actor,
-    firstAppliedAt: row.first_applied_at,
-  };
-}
 
 /** {@link PackVersionStore} on PostgreSQL's `pack_versions` table. */
 export class PostgresPackVersionStore implements PackVersionStore {
@@ -40,7 +16,7 @@ export class PostgresPackVersionStore implements PackVersionStore {
   list(pack: string): PackVersion[] {
     return this.#db
       .query<VersionRow>(`SELECT ${COLUMNS} FROM pack_versions WHERE pack = $1 ORDER BY seq`, [pack])
-      .rows.map(fromRow);
+      .rows.map(versionFromRow);
   }
 
   get(pack: string, version: string): PackVersion | undefined {
@@ -48,7 +24,7 @@ export class PostgresPackVersionStore implements PackVersionStore {
       `SELECT ${COLUMNS} FROM pack_versions WHERE pack = $1 AND version = $2`,
       [pack, version],
     ).rows[0];
-    return row && fromRow(row);
+    return row && versionFromRow(row);
   }
 
   record(version: PackVersion): void {

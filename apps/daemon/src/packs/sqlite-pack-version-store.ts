@@ -1,30 +1,6 @@
 import type { SqliteDatabase } from '../db/database.js';
+import { type VersionRow, versionFromRow } from './pack-version-rows.js';
 import type { PackVersion, PackVersionStore } from './pack-version-store.js';
-import type { VersionBundle } from './version-bundle.js';
-
-interface VersionRow {
-  pack: string;
-  version: string;
-  content_hash: string;
-  bundle: string;
-  bytes: number;
-  revision: number;
-  actor: string;
-  first_applied_at: string;
-}
-
-function fromRow(row: VersionRow): PackVersion {
-  return {
-    pack: row.pack,
-    version: row.version,
-    contentHash: row.content_hash,
-    bundle: JSON.parse(row.bundle) as VersionBundle,
-    bytes: row.bytes,
-    revision: row.revision,
-    actor: row.actor,
-    firstAppliedAt: row.first_applied_at,
-  };
-}
 
 /** {@link PackVersionStore} on the `pack_versions` table (migration 150). */
 export class SqlitePackVersionStore implements PackVersionStore {
@@ -38,14 +14,14 @@ export class SqlitePackVersionStore implements PackVersionStore {
     return this.#db
       .prepare<[string], VersionRow>('SELECT * FROM pack_versions WHERE pack = ? ORDER BY seq')
       .all(pack)
-      .map(fromRow);
+      .map(versionFromRow);
   }
 
   get(pack: string, version: string): PackVersion | undefined {
     const row = this.#db
       .prepare<[string, string], VersionRow>('SELECT * FROM pack_versions WHERE pack = ? AND version = ?')
       .get(pack, version);
-    return row && fromRow(row);
+    return row && versionFromRow(row);
   }
 
   record(version: PackVersion): void {
