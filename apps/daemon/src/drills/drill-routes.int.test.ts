@@ -96,6 +96,13 @@ describe('POST /api/v1/packs/{name}/drill', () => {
     expect(metrics).toMatch(
       new RegExp(`canaryd_pack_last_drill_age_seconds\\{pack="${PACK}",ok="false"\\} \\d`),
     );
+
+    // A pack deleted and created again under its name has not been drilled.
+    expect((await d.request(`/api/v1/packs/${PACK}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await d.request(`/api/v1/packs/${PACK}`, { method: 'PUT', json: pack('2.3.1') })).status).toBe(
+      201,
+    );
+    expect((await (await d.request(`/api/v1/packs/${PACK}`, { as: 'read' })).json()).lastDrill).toBeNull();
   });
 
   it('holds when every instance applied it and the webhook arrived, marked as a drill', async () => {

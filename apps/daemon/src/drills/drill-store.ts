@@ -26,4 +26,6 @@ export interface DrillStore {
   last(pack: string): DrillRecord | undefined;
   /** Every pack's last drill, by pack. */
   all(): Map<string, DrillRecord>;
+  /** Forgets a pack's drill (the pack was deleted: one re-created under its name has not been drilled). */
+  deletePack(pack: string): void;
 }

@@ -41,4 +41,8 @@ export class PostgresDrillStore implements DrillStore {
     const rows = this.#db.query<Row>(`SELECT ${COLUMNS} FROM pack_drills ORDER BY pack`).rows;
     return new Map(rows.map((row) => [row.pack, recordOf(row)]));
   }
+
+  deletePack(pack: string): void {
+    this.#db.run('DELETE FROM pack_drills WHERE pack = $1', [pack]);
+  }
 }

@@ -45,4 +45,8 @@ export class SqliteDrillStore implements DrillStore {
     const rows = this.#db.prepare<[], Row>('SELECT * FROM pack_drills ORDER BY pack').all();
     return new Map(rows.map((row) => [row.pack, recordOf(row)]));
   }
+
+  deletePack(pack: string): void {
+    this.#db.prepare('DELETE FROM pack_drills WHERE pack = ?').run(pack);
+  }
 }

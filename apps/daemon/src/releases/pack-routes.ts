@@ -249,6 +249,7 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
         stores.rollouts.deleteForPack(name);
         stores.packs.delete(name);
         stores.packVersions.deletePack(name);
+        stores.drills.deletePack(name);
         store.flags.delete(name);
         store.flags.delete(contentKeyOf(name));
       },

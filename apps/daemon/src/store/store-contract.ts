@@ -343,6 +343,9 @@ export function storeContract(name: string, makeStore: () => Store): void {
       });
       expect(store.drills.last('none')).toBeUndefined();
       expect([...store.drills.all().keys()]).toEqual(['p', 'q']);
+      store.drills.deletePack('p');
+      expect(store.drills.last('p')).toBeUndefined();
+      expect([...store.drills.all().keys()]).toEqual(['q']);
     });
 
     it('ping: answers while the store is usable', () => {
