@@ -99,7 +99,7 @@ describe('the canary CLI administers tokens, segments and packs', () => {
 
     const refused = await canary(['delete', 'pack', 'support-prompts']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^error: rollout_in_progress: /);
+    expect(refused.stderr).toMatch(/^error: rollout_in_progress: .*delete with --force\n$/);
     const forced = await canary(['delete', 'pack', 'support-prompts', '--force']);
     expect(forced).toMatchObject({ code: 0, stdout: '✔ pack support-prompts deleted\n' });
     expect(JSON.parse((await canary(['get', 'packs', '-o', 'json'])).stdout)).toEqual([]);

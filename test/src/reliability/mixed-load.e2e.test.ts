@@ -42,12 +42,23 @@ function slope(xs: number[], ys: number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-/** The gates every soak rollout passes through: success, p99, tokens against stable, a custom rate. */
+/**
+ * The gates every soak rollout passes through: success, p99, tokens against stable, a custom rate. Each is a limit
+ * far from the A/A traffic's true value (success 99% against 90%, p99 under 2.7 s against 5 s, tokens +0% against
+ * +50%), so a failing gate here can only be a bug. The limits' own regression tests are off (`compare: false`):
+ * their A/A false-failure rate is a chosen α, measured by the calibration harness (docs/calibration.md), and a
+ * soak that asserted "never" would fail now and then by design.
+ */
 const GATES = [
-  { name: 'success_rate', threshold: '90%' },
-  { name: 'latency_p99', threshold: '5000ms' },
+  { name: 'success_rate', threshold: '90%', compare: false },
+  { name: 'latency_p99', threshold: '5000ms', compare: false },
   { name: 'tokens_per_request', maxIncrease: '50%' },
-  { name: 'tool_ok_rate', from: { attribute: 'app.tool_ok', aggregate: 'rate' }, threshold: '80%' },
+  {
+    name: 'tool_ok_rate',
+    from: { attribute: 'app.tool_ok', aggregate: 'rate' },
+    threshold: '80%',
+    compare: false,
+  },
 ];
 
 function pack(version: string, direction: boolean) {
@@ -122,6 +133,8 @@ describe('mixed load soak', () => {
       const latencies: Record<string, number[]> = { ofrep: [], otlp: [], admin: [], config: [] };
       /** Gate verdicts seen on the live rollout's looks, `metric result` → count. */
       const verdicts: Record<string, number> = {};
+      /** Why a gate failed, as the look said it: a soak that fails says why. */
+      const failReasons: string[] = [];
       const errors: Record<string, number> = {};
       const end = Date.now() + SECONDS * 1000;
       const timed = async (surface: string, run: () => Promise<Response>, ok = (s: number) => s < 300) => {
@@ -271,11 +284,12 @@ describe('mixed load soak', () => {
           const [live] = (await res.json()) as Array<{ id: string }>;
           if (live === undefined) return;
           const detail = (await (await d.request('GET', `/api/v1/rollouts/${live.id}`)).json()) as {
-            lastCheck: { checks: Array<{ metric: string; result: string }> } | null;
+            lastCheck: { checks: Array<{ metric: string; result: string; reason?: string }> } | null;
           };
           for (const check of detail.lastCheck?.checks ?? []) {
             const key = `${check.metric} ${check.result}`;
             verdicts[key] = (verdicts[key] ?? 0) + 1;
+            if (check.result === 'Fail') failReasons.push(check.reason ?? '(no reason)');
           }
         }),
         loop(1000, async () => {
@@ -322,7 +336,8 @@ describe('mixed load soak', () => {
         [
           `soak ${SECONDS} s, ${SUBSCRIBERS} sync subscribers (${configEvents} config events received)`,
           ...lines,
-          `rollouts ${JSON.stringify(phases)} ${JSON.stringify(rollouts.filter((r) => r.phase === 'Paused').map((r) => r.reason))}`,
+          `rollouts ${JSON.stringify(phases)} ${JSON.stringify(rollouts.filter((r) => r.phase !== 'Completed' && r.phase !== 'Progressing').map((r) => `${r.phase}: ${r.reason}`))}`,
+          `failed gates: ${JSON.stringify(failReasons)}`,
           `RSS MiB every 10 s: ${rss.map(([, m]) => m).join(' ')}`,
           `RSS trend over the second half: ${trend.toFixed(2)} MiB/min`,
           `heap after GC MiB every ${HEAP_EVERY_MS / 1000} s: ${heap.map(([, m]) => m.toFixed(1)).join(' ')}`,

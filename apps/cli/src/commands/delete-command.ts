@@ -1,3 +1,4 @@
+import { ApiFailure } from '../api/api-failure.js';
 import { type CommandContext, printJson, printLines } from '../command-context.js';
 
 /**
@@ -9,7 +10,15 @@ export async function deletePackCommand(
   name: string,
   options: { force: boolean },
 ): Promise<number> {
-  await ctx.client.deletePack(name, options);
+  try {
+    await ctx.client.deletePack(name, options);
+  } catch (error) {
+    // The daemon's message names its query parameter; here the way to force it is the flag.
+    if (error instanceof ApiFailure && error.code === 'rollout_in_progress') {
+      throw new ApiFailure(error.code, error.message.replace('?force=true', '--force'), error.status);
+    }
+    throw error;
+  }
   if (ctx.output === 'json') printJson(ctx.terminal, { pack: name, deleted: true });
   else printLines(ctx.terminal, [`${ctx.terminal.colors.green('✔')} pack ${name} deleted`]);
   return 0;
