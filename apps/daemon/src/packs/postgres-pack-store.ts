@@ -1,49 +1,12 @@
 import type { PgConnection } from '../db/pg-connection.js';
-import { etagOf } from '../http/content-etag.js';
-import type { PackOutcome, PackRevision, PackStore, PackWrite, StoredPack } from './pack-store.js';
-import type { PromptPack } from './prompt-pack.js';
+import { type PackRow, packEtag, packFromRow, type RevisionRow, revisionFromRow } from './pack-rows.js';
+import type { PackRevision, PackStore, PackWrite, StoredPack } from './pack-store.js';
 
 /**
  * The columns read, named rather than `*`: a statement is prepared once per connection, and a column added by a
  * later migration (another replica upgrading first) must not change what it returns.
  */
 const PACK_COLUMNS = 'name, stable_version, revision, document, etag, created_at, updated_at';
-
-interface PackRow {
-  name: string;
-  stable_version: string;
-  revision: number;
-  document: string;
-  etag: string;
-  created_at: string;
-  updated_at: string;
-}
-
-interface RevisionRow {
-  revision: number;
-  version: string;
-  document: string;
-  outcome: PackOutcome;
-  rollout_id: string | null;
-  actor: string;
-  applied_at: string;
-}
-
-function fromRow(row: PackRow): StoredPack {
-  return {
-    name: row.name,
-    stableVersion: row.stable_version,
-    revision: row.revision,
-    pack: JSON.parse(row.document) as PromptPack,
-    etag: row.etag,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function packEtag(revision: number, stableVersion: string, document: string): string {
-  return etagOf(`${revision}\n${stableVersion}\n${document}`);
-}
 
 /** {@link PackStore} on PostgreSQL's `packs` and `pack_revisions` tables; documents are kept as normalised JSON. */
 export class PostgresPackStore implements PackStore {
@@ -55,11 +18,11 @@ export class PostgresPackStore implements PackStore {
 
   get(name: string): StoredPack | undefined {
     const row = this.#db.query<PackRow>(`SELECT ${PACK_COLUMNS} FROM packs WHERE name = $1`, [name]).rows[0];
-    return row && fromRow(row);
+    return row && packFromRow(row);
   }
 
   list(): StoredPack[] {
-    return this.#db.query<PackRow>(`SELECT ${PACK_COLUMNS} FROM packs ORDER BY name`).rows.map(fromRow);
+    return this.#db.query<PackRow>(`SELECT ${PACK_COLUMNS} FROM packs ORDER BY name`).rows.map(packFromRow);
   }
 
   history(name: string): PackRevision[] {
@@ -69,15 +32,7 @@ export class PostgresPackStore implements PackStore {
          WHERE pack = $1 ORDER BY revision DESC`,
         [name],
       )
-      .rows.map((row) => ({
-        revision: row.revision,
-        version: row.version,
-        outcome: row.outcome,
-        rolloutId: row.rollout_id,
-        actor: row.actor,
-        appliedAt: row.applied_at,
-        pack: JSON.parse(row.document) as PromptPack,
-      }));
+      .rows.map(revisionFromRow);
   }
 
   put(write: PackWrite): StoredPack {
@@ -113,7 +68,7 @@ export class PostgresPackStore implements PackStore {
     ]);
     const row = written?.rows[0] as PackRow | undefined;
     if (row === undefined) throw new Error(`pack ${name} vanished after write`);
-    return fromRow(row);
+    return packFromRow(row);
   }
 
   setStableVersion(name: string, version: string, at: string): StoredPack {

@@ -1,43 +1,6 @@
 import type { SqliteDatabase } from '../db/database.js';
-import { etagOf } from '../http/content-etag.js';
-import type { PackOutcome, PackRevision, PackStore, PackWrite, StoredPack } from './pack-store.js';
-import type { PromptPack } from './prompt-pack.js';
-
-interface PackRow {
-  name: string;
-  stable_version: string;
-  revision: number;
-  document: string;
-  etag: string;
-  created_at: string;
-  updated_at: string;
-}
-
-interface RevisionRow {
-  revision: number;
-  version: string;
-  document: string;
-  outcome: PackOutcome;
-  rollout_id: string | null;
-  actor: string;
-  applied_at: string;
-}
-
-function fromRow(row: PackRow): StoredPack {
-  return {
-    name: row.name,
-    stableVersion: row.stable_version,
-    revision: row.revision,
-    pack: JSON.parse(row.document) as PromptPack,
-    etag: row.etag,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function packEtag(revision: number, stableVersion: string, document: string): string {
-  return etagOf(`${revision}\n${stableVersion}\n${document}`);
-}
+import { type PackRow, packEtag, packFromRow, type RevisionRow, revisionFromRow } from './pack-rows.js';
+import type { PackRevision, PackStore, PackWrite, StoredPack } from './pack-store.js';
 
 /** {@link PackStore} on the `packs` and `pack_revisions` tables; documents are kept as normalised JSON. */
 export class SqlitePackStore implements PackStore {
@@ -49,11 +12,11 @@ export class SqlitePackStore implements PackStore {
 
   get(name: string): StoredPack | undefined {
     const row = this.#db.prepare<[string], PackRow>('SELECT * FROM packs WHERE name = ?').get(name);
-    return row && fromRow(row);
+    return row && packFromRow(row);
   }
 
   list(): StoredPack[] {
-    return this.#db.prepare<[], PackRow>('SELECT * FROM packs ORDER BY name').all().map(fromRow);
+    return this.#db.prepare<[], PackRow>('SELECT * FROM packs ORDER BY name').all().map(packFromRow);
   }
 
   history(name: string): PackRevision[] {
@@ -63,15 +26,7 @@ export class SqlitePackStore implements PackStore {
          WHERE pack = ? ORDER BY revision DESC`,
       )
       .all(name)
-      .map((row) => ({
-        revision: row.revision,
-        version: row.version,
-        outcome: row.outcome,
-        rolloutId: row.rollout_id,
-        actor: row.actor,
-        appliedAt: row.applied_at,
-        pack: JSON.parse(row.document) as PromptPack,
-      }));
+      .map(revisionFromRow);
   }
 
   put(write: PackWrite): StoredPack {
