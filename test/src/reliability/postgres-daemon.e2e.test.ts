@@ -1,44 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { PromptCanaryProvider } from '@prompt-canary/openfeature-provider';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../daemon-process.js';
+import { quietLogger, testSchema } from './postgres-schema.js';
 import { RestartableDaemon } from './restartable-daemon.js';
 
-/** The test server: `CANARY_TEST_POSTGRES_URL`, else the local one with database `test`. */
-const SERVER = process.env.CANARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `canary_e2e_${randomBytes(6).toString('hex')}`;
-const quiet = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-};
-
-/** Why the server cannot be used, or null: asked before the suite is declared. */
-async function unavailable(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: SERVER, connectionTimeoutMillis: 10_000 });
-  try {
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${SCHEMA}`);
-    return null;
-  } catch (error) {
-    return `no PostgreSQL server answers at ${SERVER} (${(error as Error).message})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const reason = await unavailable();
+const schema = await testSchema('e2e');
+const reason = schema.unavailable;
 
 /** A password the logs must never show (the test server trusts local connections and ignores it). */
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 
 /** The daemon's `--db`: the test server, in this file's own schema, with a password when the URL has none. */
 function dbUrl(): string {
-  const url = new URL(SERVER);
-  url.searchParams.set('options', `-c search_path=${SCHEMA}`);
+  const url = schema.url();
   if (url.password === '') url.password = PASSWORD;
   return url.toString();
 }
@@ -83,11 +59,7 @@ suite(title, () => {
   afterAll(async () => {
     await OpenFeature.close();
     await daemon?.kill();
-    if (reason !== null) return;
-    const client = new pg.Client({ connectionString: SERVER });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-    await client.end();
+    await schema.drop();
   });
 
   it('applies a pack a provider then reads; kill -9 during writes and a restart keep every acknowledged write', async () => {
@@ -102,7 +74,7 @@ suite(title, () => {
     expect((await d.request('PUT', '/api/v1/packs/support-prompts', pack('1.0.0'))).status).toBe(201);
 
     const token = await d.token('app', ['evaluate']);
-    const provider = new PromptCanaryProvider({ baseUrl: d.url, token, logger: quiet });
+    const provider = new PromptCanaryProvider({ baseUrl: d.url, token, logger: quietLogger });
     await OpenFeature.setProviderAndWait('pg', provider);
     const client = OpenFeature.getClient('pg');
     expect(await client.getStringValue('support-prompts', 'fallback', { targetingKey: 'u1' })).toBe('1.0.0');

@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { PromptCanaryProvider } from '@prompt-canary/openfeature-provider';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../daemon-process.js';
+import { quietLogger, testSchema } from './postgres-schema.js';
 import { RestartableDaemon } from './restartable-daemon.js';
 
 // Three canaryd replicas on one PostgreSQL database, as a load balancer would spread them: config pushed from any
@@ -13,8 +13,6 @@ import { RestartableDaemon } from './restartable-daemon.js';
 // controller runs on one of them, handed on when it dies (kill -9) without a lost, skipped or doubled decision.
 
 /** The test server: `CANARY_TEST_POSTGRES_URL`, else the local one with database `test`. */
-const SERVER = process.env.CANARY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `canary_replicas_${randomBytes(6).toString('hex')}`;
 /** Rollout durations run 60× faster: a pack's `1m` analysis interval is one real second. */
 const TIME_SCALE = 60;
 const INTERVAL_MS = 60_000 / TIME_SCALE;
@@ -26,32 +24,11 @@ const TAKEOVER_MS = LEASE_MS + LEASE_MS / 3;
  * leader's start): generous, since the bound under test is the order of decisions, not the machine's speed.
  */
 const SLACK_MS = 8_000;
-const quiet = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-};
-
-async function unavailable(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: SERVER, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${SCHEMA}`);
-    return null;
-  } catch (error) {
-    return `no PostgreSQL server answers at ${SERVER} (${(error as Error).message})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const reason = await unavailable();
+const schema = await testSchema('replicas');
+const reason = schema.unavailable;
 
 function dbUrl(): string {
-  const url = new URL(SERVER);
-  url.searchParams.set('options', `-c search_path=${SCHEMA}`);
-  return url.toString();
+  return schema.url().toString();
 }
 
 async function until<T>(
@@ -164,11 +141,7 @@ suite(title, () => {
     await OpenFeature.close();
     for (const replica of replicas) await replica.kill();
     hooks?.server.close();
-    if (reason !== null) return;
-    const client = new pg.Client({ connectionString: SERVER });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-    await client.end();
+    await schema.drop();
   });
 
   const running = () => replicas.filter((r) => r.pid !== undefined);
@@ -206,7 +179,7 @@ suite(title, () => {
   it('a change applied through A reaches a provider connected to B by push, and every replica serves it', async () => {
     const [a, b, c] = replicas as [RestartableDaemon, RestartableDaemon, RestartableDaemon];
     const token = await a.token('app', ['evaluate']);
-    const provider = new PromptCanaryProvider({ baseUrl: b.url, token, logger: quiet });
+    const provider = new PromptCanaryProvider({ baseUrl: b.url, token, logger: quietLogger });
     await OpenFeature.setProviderAndWait('replicas', provider);
     const client = OpenFeature.getClient('replicas');
     expect(await client.getBooleanValue('pushed', false)).toBe(false);
