@@ -262,7 +262,23 @@ export interface RolloutView {
   readonly updatedAt: string;
   /** When the rollout completed or rolled back; `null` while it is live. */
   readonly endedAt: string | null;
+  /** `spec.rollout.strategy`: a progressive canary, or a blue-green switch (absent from older daemons). */
+  readonly strategy?: RolloutStrategy;
+  /**
+   * Where in its strategy the rollout is: `segment` (a segment phase), `ramp`, `monitor` (100% with `monitorFor`)
+   * for a canary; `preview` or `rollbackWindow` (switched, the old version still the one-step fallback) for a
+   * blue-green switch; `null` once it has ended.
+   */
+  readonly stage?: RolloutStage | null;
+  /** When the current stage's time is up (a preview's `duration`, the rollback window, a step's minimum), or `null`. */
+  readonly stageEndsAt?: string | null;
 }
+
+/** `spec.rollout.strategy`. */
+export type RolloutStrategy = 'canary' | 'blueGreen';
+
+/** A live rollout's stage within its strategy (`RolloutView.stage`). */
+export type RolloutStage = 'segment' | 'ramp' | 'monitor' | 'preview' | 'rollbackWindow';
 
 /** One step of a rollout's ramp. The last step is always at 100%. */
 export interface RampStepView {
@@ -302,6 +318,13 @@ export interface ScheduleWindowView {
 /** A rollout's compiled plan: the segment phases, then the ramp, with the schedule windows of the ramp. */
 export interface RolloutPlanView {
   readonly bucketBy: string;
+  /** `canary` or `blueGreen` (absent from older daemons: canary). */
+  readonly strategy?: RolloutStrategy;
+  /**
+   * Blue-green only: the rollback window after the switch, in ms (the 100% step's `monitorForMs` too). A preview is
+   * the plan's one segment phase (`preview.segment`) or its first step (`preview.weight`).
+   */
+  readonly rollbackWindowMs?: number;
   readonly segmentPhases: readonly SegmentPhaseView[];
   readonly steps: readonly RampStepView[];
   /** The schedule windows, in the pack's order (the first open one applies); absent from older daemons. */

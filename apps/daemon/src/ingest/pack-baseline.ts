@@ -1,0 +1,12 @@
+/**
+ * The rolling baseline of a pack at rest: the stable version's spans of a pack with no live rollout are kept as
+ * slices of a pseudo-rollout, so that a blue-green switch without a preview still has figures from "before".
+ */
+
+/** How much of the baseline is kept: the last hour of slices per pack. */
+export const BASELINE_HOLD_MS = 3_600_000;
+
+/** The slice-store rollout id under which a pack's baseline slices are kept (arm `stable`). */
+export function baselineRolloutId(pack: string): string {
+  return `baseline:${pack}`;
+}
