@@ -77,6 +77,11 @@ export interface MetricConfig {
    * report it as `eval_pass_rate:<evaluator>` (see `metricKey`).
    */
   evaluator?: string;
+  /**
+   * `downstream_error_rate` / `downstream_latency_p99` only (and required there): the downstream service
+   * (`service.name`) whose spans the metric reads; reported as `downstream_error_rate:<service>` (see `metricKey`).
+   */
+  service?: string;
   /** Default `rollback`. */
   onFail?: OnFail;
   /** The regression test against stable; default true. */
@@ -103,9 +108,10 @@ export const DEFAULT_MIN_SAMPLES = 100;
 export const DEFAULT_ALPHA = 0.05;
 
 /**
- * The name a metric's checks and arm values carry: its name, or `eval_pass_rate:<evaluator>` for one evaluator's
- * series.
+ * The name a metric's checks and arm values carry: its name, `eval_pass_rate:<evaluator>` for one evaluator's
+ * series, or `downstream_error_rate:<service>` for one downstream service's.
  */
-export function metricKey(config: Pick<MetricConfig, 'name' | 'evaluator'>): string {
-  return config.evaluator === undefined ? config.name : `${config.name}:${config.evaluator}`;
+export function metricKey(config: Pick<MetricConfig, 'name' | 'evaluator' | 'service'>): string {
+  const qualifier = config.evaluator ?? config.service;
+  return qualifier === undefined ? config.name : `${config.name}:${qualifier}`;
 }

@@ -10,7 +10,7 @@ import type { CheckResult } from './check-result.js';
 import { checkThreshold } from './check-threshold.js';
 import { compareArms } from './compare-arms.js';
 import { formatCount } from './format.js';
-import { BUILT_IN_METRICS, resolveMetric, sampleValue } from './metric-definition.js';
+import { BUILT_IN_METRICS, downstreamMetricsOf, resolveMetric, sampleValue } from './metric-definition.js';
 import { checkSampleRatio, type SrmResult, type SrmSlice, srmNotApplicable } from './sample-ratio-check.js';
 import { createSequentialState, type SequentialState, sequentialKey } from './sequential-state.js';
 import { UnitExposures } from './unit-exposures.js';
@@ -94,6 +94,11 @@ function summarize(
     if (metric.perMinute === true) continue;
     const sample = metric.read(agg);
     if (sample !== undefined) out.metrics[metricKey(config)] = sampleValue(sample);
+  }
+  // Every downstream service with data, configured or not (the configured ones are among them).
+  for (const metric of downstreamMetricsOf(agg)) {
+    const sample = metric.read(agg);
+    if (sample !== undefined) out.metrics[metric.name] = sampleValue(sample);
   }
   return out;
 }

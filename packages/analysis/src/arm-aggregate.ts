@@ -1,5 +1,10 @@
 import { addToMoments, emptyMoments, type Moments, mergeMoments } from './moments.js';
-import type { FeedbackObservation, ScoreObservation, SpanObservation } from './observation.js';
+import type {
+  DownstreamObservation,
+  FeedbackObservation,
+  ScoreObservation,
+  SpanObservation,
+} from './observation.js';
 import { QuantileSketch, type QuantileSketchJson } from './quantile-sketch.js';
 import { CLUSTER_BUCKETS, LOG_LATENCY_SCALE, UnitClusters, type UnitClustersJson } from './unit-clusters.js';
 
@@ -14,6 +19,36 @@ export interface ScoreAggregate {
   moments: Moments;
   passed: number;
 }
+
+/**
+ * One downstream service's requests in an arm: counts, errors, a latency sketch, and how many requests carried a
+ * unit (joined to their trace's app span). Its per-unit columns live in the aggregate's {@link UnitClusters} under
+ * `d.n:<service>` (requests), `d.e:<service>` (errors) and `d.g:<service>` (ln latency, thousandths).
+ */
+export interface DownstreamAggregate {
+  requests: number;
+  errors: number;
+  latency: QuantileSketch;
+  /** Moments of ln(duration in ms), the tail test's design-effect proxy and the log-latency test's data. */
+  logLatency: Moments;
+  /** Requests that carried a unit. */
+  unitRequests: number;
+}
+
+/** JSON-able form of a {@link DownstreamAggregate}. */
+export interface DownstreamAggregateJson {
+  n: number;
+  e: number;
+  l: QuantileSketchJson;
+  g: Moments;
+  u: number;
+}
+
+/**
+ * Distinct downstream services tracked per aggregate: requests of further services are only counted
+ * (`downstreamOverflow`), so a stream of made-up service names cannot grow an aggregate without bound.
+ */
+export const MAX_DOWNSTREAM_SERVICES = 32;
 
 /** JSON-able form of an {@link ArmAggregate}. */
 export interface ArmAggregateJson {
@@ -35,6 +70,10 @@ export interface ArmAggregateJson {
   scoreValues?: Record<string, QuantileSketchJson>;
   /** Per-unit cluster buckets; absent in aggregates written before units were read (request-level then). */
   units?: UnitClustersJson;
+  /** Downstream services' requests by `service.name`; absent when none (and in aggregates written before them). */
+  downstream?: Record<string, DownstreamAggregateJson>;
+  /** Downstream requests of services beyond {@link MAX_DOWNSTREAM_SERVICES}; absent when none. */
+  downstreamOverflow?: number;
 }
 
 /** Per-trace usage (tokens, cost) summed over a trace's spans, added once per request. */
@@ -106,12 +145,80 @@ export class ArmAggregate {
    * `addSpan`/`addUsage`/`addFeedback`/`addScore`; data added to the moments directly stays request-level.
    */
   units = new UnitClusters();
+  /** Downstream services' requests by `service.name` (at most {@link MAX_DOWNSTREAM_SERVICES}). */
+  downstream = new Map<string, DownstreamAggregate>();
+  /** Downstream requests not tracked because {@link MAX_DOWNSTREAM_SERVICES} services were already. */
+  downstreamOverflow = 0;
+
+  /**
+   * Adds one downstream service's request (or `weight` identical ones): counted under its service only, never as
+   * a request of the app. A request with `unit` joins its unit's cluster bucket; without one it is its own cluster.
+   */
+  addDownstream(obs: DownstreamObservation, weight = 1): void {
+    const d = this.#downstreamOf(obs.service);
+    if (d === undefined) {
+      this.downstreamOverflow += weight;
+      return;
+    }
+    d.requests += weight;
+    if (obs.error) d.errors += weight;
+    if (obs.unit !== undefined) d.unitRequests += weight;
+    const ms = obs.durationMs;
+    const validDuration = Number.isFinite(ms) && ms >= 0;
+    const logD = validDuration ? Math.log(Math.max(ms, MIN_LOG_LATENCY_MS)) : 0;
+    if (validDuration) {
+      d.latency.add(ms, weight);
+      addToMoments(d.logLatency, logD, weight);
+    }
+    const u = this.units;
+    const add = (b: number, w: number): void => {
+      bump(u, `d.n:${obs.service}`, b, w);
+      if (obs.error) bump(u, `d.e:${obs.service}`, b, w);
+      if (validDuration) bump(u, `d.g:${obs.service}`, b, w * Math.round(logD * LOG_LATENCY_SCALE));
+    };
+    if (weight === 1 || obs.unit !== undefined) {
+      add(u.bucket(obs.unit), weight);
+      return;
+    }
+    // As for app spans: identical unit-less requests spread evenly, adding no between-bucket spread.
+    for (let b = 0; b < CLUSTER_BUCKETS; b++) add(b, weight / CLUSTER_BUCKETS);
+  }
+
+  /** The service's entry, created while fewer than the cap are tracked; `undefined` past the cap. */
+  #downstreamOf(service: string): DownstreamAggregate | undefined {
+    let d = this.downstream.get(service);
+    if (d === undefined) {
+      if (this.downstream.size >= MAX_DOWNSTREAM_SERVICES) return undefined;
+      d = {
+        requests: 0,
+        errors: 0,
+        latency: new QuantileSketch(),
+        logLatency: emptyMoments(),
+        unitRequests: 0,
+      };
+      this.downstream.set(service, d);
+    }
+    return d;
+  }
 
   /**
    * Adds one span (or `weight` identical ones, which simulations use). A span with `unit` joins its unit's cluster
    * bucket; without one it is its own cluster (request-level).
    */
   addSpan(obs: SpanObservation, weight = 1): void {
+    if (obs.downstreamService !== undefined) {
+      // A downstream service's span is its service's request (its local children are part of it), not the app's.
+      if (obs.inherited !== true) {
+        const d: DownstreamObservation = {
+          service: obs.downstreamService,
+          error: obs.error,
+          durationMs: obs.durationMs,
+        };
+        if (obs.unit !== undefined) d.unit = obs.unit;
+        this.addDownstream(d, weight);
+      }
+      return;
+    }
     this.spans += weight;
     if (obs.error) this.errors += weight;
     const d = obs.durationMs;
@@ -278,6 +385,21 @@ export class ArmAggregate {
   /** Adds `other` into this aggregate in place (what {@link ArmAggregate.merge} does on a copy). */
   absorb(other: ArmAggregate): void {
     this.units.absorb(other.units);
+    this.downstreamOverflow += other.downstreamOverflow;
+    for (const [service, theirs] of other.downstream) {
+      const mine = this.#downstreamOf(service);
+      if (mine === undefined) {
+        // Past the cap: counted only, and its per-unit columns (just added above) dropped.
+        this.downstreamOverflow += theirs.requests;
+        for (const column of ['d.n:', 'd.e:', 'd.g:']) this.units.columns.delete(`${column}${service}`);
+        continue;
+      }
+      mine.requests += theirs.requests;
+      mine.errors += theirs.errors;
+      mine.unitRequests += theirs.unitRequests;
+      mine.latency.merge(theirs.latency);
+      mine.logLatency = mergeMoments(mine.logLatency, theirs.logLatency);
+    }
     this.spans += other.spans;
     this.errors += other.errors;
     this.latency.merge(other.latency);
@@ -344,6 +466,16 @@ export class ArmAggregate {
     for (const [name, sketch] of this.eventValues) eventValues[name] = sketch.serialize();
     const scoreValues: Record<string, QuantileSketchJson> = {};
     for (const [name, sketch] of this.scoreValues) scoreValues[name] = sketch.serialize();
+    const downstream: Record<string, DownstreamAggregateJson> = {};
+    for (const [service, d] of this.downstream) {
+      downstream[service] = {
+        n: d.requests,
+        e: d.errors,
+        l: d.latency.serialize(),
+        g: { ...d.logLatency },
+        u: d.unitRequests,
+      };
+    }
     return {
       v: 1,
       spans: this.spans,
@@ -360,6 +492,8 @@ export class ArmAggregate {
       ...(this.eventValues.size === 0 ? {} : { eventValues }),
       ...(this.scoreValues.size === 0 ? {} : { scoreValues }),
       units: this.units.serialize(),
+      ...(this.downstream.size === 0 ? {} : { downstream }),
+      ...(this.downstreamOverflow === 0 ? {} : { downstreamOverflow: this.downstreamOverflow }),
     };
   }
 
@@ -392,6 +526,17 @@ export class ArmAggregate {
     }
     const units = json.units === undefined ? undefined : UnitClusters.deserialize(json.units);
     if (units !== undefined) out.units = units;
+    for (const [service, d] of Object.entries(json.downstream ?? {})) {
+      // A stored aggregate is read as written; the cap only guards what it grows to from here on.
+      out.downstream.set(service, {
+        requests: d.n,
+        errors: d.e,
+        latency: QuantileSketch.deserialize(d.l),
+        logLatency: { ...d.g },
+        unitRequests: d.u,
+      });
+    }
+    out.downstreamOverflow = json.downstreamOverflow ?? 0;
     return out;
   }
 

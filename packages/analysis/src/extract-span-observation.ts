@@ -1,5 +1,5 @@
 import { TelemetryAttributes } from '@prompt-canary/rules';
-import type { SpanObservation } from './observation.js';
+import type { DownstreamObservation, SpanObservation } from './observation.js';
 
 /** Price per 1,000 tokens for one model. */
 export interface ModelPrice {
@@ -16,6 +16,11 @@ export interface SpanTiming {
   durationMs: number;
   /** Span status code is ERROR. */
   error: boolean;
+  /**
+   * The resource's `service.name`, for a caller that keeps resource attributes apart from the span's; default the
+   * `service.name` in the attribute map. Read only on downstream spans.
+   */
+  service?: string;
 }
 
 /** Options of {@link extractSpanObservation}. */
@@ -42,6 +47,22 @@ const INPUT_TOKENS = TelemetryAttributes.GEN_AI_INPUT_TOKENS;
 const OUTPUT_TOKENS = TelemetryAttributes.GEN_AI_OUTPUT_TOKENS;
 const MODEL = TelemetryAttributes.GEN_AI_REQUEST_MODEL;
 const DEFAULT_COST_ATTRIBUTE = TelemetryAttributes.GEN_AI_COST;
+const DOWNSTREAM = TelemetryAttributes.DOWNSTREAM;
+const INHERITED = TelemetryAttributes.FLAG_INHERITED;
+const SERVICE_NAME = 'service.name';
+/** A downstream span without a `service.name` counts under this name (the OpenTelemetry SDKs' own default). */
+export const UNKNOWN_SERVICE = 'unknown_service';
+/** Longer service names are cut to this many characters: they become part of metric keys. */
+export const MAX_SERVICE_NAME_LENGTH = 200;
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+function serviceName(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') return UNKNOWN_SERVICE;
+  return value.length > MAX_SERVICE_NAME_LENGTH ? value.slice(0, MAX_SERVICE_NAME_LENGTH) : value;
+}
 
 function asNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
@@ -72,6 +93,10 @@ export function isSplitReason(reason: string | undefined): boolean {
  * of its `feature_flag.evaluation` event when the assignment came as an event). Returns `undefined` when the span
  * carries no flag key or variant. The unit comes from {@link UNIT_ATTRIBUTE} (a string or number). Only the
  * named attributes are read; prompt and completion contents never are.
+ *
+ * A span marked `promptcanary.downstream: true` (a downstream service's span that got the assignment by baggage)
+ * comes back with `downstreamService` set (its `service.name`) and without usage, cost or custom attributes: it is
+ * no request of the app, and {@link downstreamObservationOf} gives what it counts for.
  *
  * @example
  * ```ts
@@ -108,6 +133,11 @@ export function extractSpanObservation(
   if (typeof unit === 'string' ? unit !== '' : typeof unit === 'number' || typeof unit === 'bigint') {
     obs.unit = String(unit);
   }
+  if (isTrue(attributes[INHERITED])) obs.inherited = true;
+  if (isTrue(attributes[DOWNSTREAM])) {
+    obs.downstreamService = serviceName(span.service ?? attributes[SERVICE_NAME]);
+    return obs;
+  }
   const inputTokens = asNumber(attributes[INPUT_TOKENS]);
   const outputTokens = asNumber(attributes[OUTPUT_TOKENS]);
   const model = attributes[MODEL];
@@ -130,4 +160,24 @@ export function extractSpanObservation(
     if (value !== undefined) obs.attributes[name] = value;
   }
   return obs;
+}
+
+/**
+ * The downstream request a span stands for: `undefined` for the app's own spans and for a downstream span's local
+ * children (`feature_flag.inherited`), which are part of the downstream request already counted. `unit` (from a
+ * trace join, when the caller has one) overrides the span's own.
+ */
+export function downstreamObservationOf(
+  obs: SpanObservation,
+  unit?: string,
+): DownstreamObservation | undefined {
+  if (obs.downstreamService === undefined || obs.inherited === true) return undefined;
+  const out: DownstreamObservation = {
+    service: obs.downstreamService,
+    error: obs.error,
+    durationMs: obs.durationMs,
+  };
+  const u = unit ?? obs.unit;
+  if (u !== undefined) out.unit = u;
+  return out;
 }

@@ -14,17 +14,26 @@ export { analyze, sequentialKind } from './analyze.js';
 export type {
   ArmAggregateJson,
   AttributeAggregate,
+  DownstreamAggregate,
+  DownstreamAggregateJson,
   ScoreAggregate,
   UsageObservation,
 } from './arm-aggregate.js';
-export { ArmAggregate, SCORE_PASS_VALUE } from './arm-aggregate.js';
+export { ArmAggregate, MAX_DOWNSTREAM_SERVICES, SCORE_PASS_VALUE } from './arm-aggregate.js';
 export type { CheckKind, CheckOutcome, CheckResult, CheckStatus } from './check-result.js';
 export type { ThresholdCheckInput } from './check-threshold.js';
 export { checkThreshold, DEFAULT_LIMIT_ALPHA } from './check-threshold.js';
 export type { ComparisonInput, ComparisonOutcome } from './compare-arms.js';
 export { compareArms } from './compare-arms.js';
 export type { ExtractOptions, ModelPrice, PriceTable, SpanTiming } from './extract-span-observation.js';
-export { extractSpanObservation, isSplitReason, UNIT_ATTRIBUTE } from './extract-span-observation.js';
+export {
+  downstreamObservationOf,
+  extractSpanObservation,
+  isSplitReason,
+  MAX_SERVICE_NAME_LENGTH,
+  UNIT_ATTRIBUTE,
+  UNKNOWN_SERVICE,
+} from './extract-span-observation.js';
 export type {
   Direction,
   MeanSample,
@@ -34,12 +43,23 @@ export type {
   QuantileSample,
   UnitInfo,
 } from './metric-definition.js';
-export { BUILT_IN_METRICS, resolveMetric, sampleValue } from './metric-definition.js';
+export {
+  BUILT_IN_METRICS,
+  DOWNSTREAM_METRICS,
+  downstreamMetricsOf,
+  resolveMetric,
+  sampleValue,
+} from './metric-definition.js';
 export type { Moments } from './moments.js';
 export { addToMoments, emptyMoments, mergeMoments, momentsMean, momentsVariance } from './moments.js';
 export type { MsprtLook } from './msprt.js';
 export { msprt, msprtHarm } from './msprt.js';
-export type { FeedbackObservation, ScoreObservation, SpanObservation } from './observation.js';
+export type {
+  DownstreamObservation,
+  FeedbackObservation,
+  ScoreObservation,
+  SpanObservation,
+} from './observation.js';
 export { poolAlpha } from './pool-alpha.js';
 export type { QuantileSketchJson, SketchBinsJson } from './quantile-sketch.js';
 export { QuantileSketch, SKETCH_RELATIVE_ACCURACY } from './quantile-sketch.js';

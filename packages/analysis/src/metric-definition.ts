@@ -530,11 +530,133 @@ function eventDefinition(
   }
 }
 
+/** The built-in metrics read per downstream service (`service:` in the metric entry, required there). */
+export const DOWNSTREAM_METRICS: readonly string[] = ['downstream_error_rate', 'downstream_latency_p99'];
+
+/** The unit side of a downstream service's sample: its own columns, and the share of its requests with a unit. */
+function downstreamUnitInfo(
+  a: ArmAggregate,
+  service: string,
+  cols: Columns,
+  perRequestVariance: number,
+): UnitInfo {
+  const d = a.downstream.get(service);
+  let clusters = 0;
+  if (cols.c !== undefined) for (let b = 0; b < cols.c.length; b++) if ((cols.c[b] ?? 0) > 0) clusters++;
+  const withUnit = d?.unitRequests ?? 0;
+  return {
+    clusters: cols.c === undefined ? CLUSTER_BUCKETS : clusters,
+    designEffect: designEffect(cols.c, cols.s, perRequestVariance, cols.scale),
+    unitShare: d !== undefined && d.requests > 0 ? Math.min(1, withUnit / d.requests) : 0,
+    // The units reached downstream are (about) the app's: the app's estimate, once any request was joined to one.
+    units: withUnit > 0 ? a.units.distinctUnits() : 0,
+  };
+}
+
+/** `downstream_error_rate:<service>`: the share of the service's requests (spans by baggage) with status ERROR. */
+function downstreamErrorRate(service: string): MetricDefinition {
+  return def(
+    `downstream_error_rate:${service}`,
+    'lower',
+    'fraction',
+    (a) => {
+      const d = a.downstream.get(service);
+      if (d === undefined || !(d.requests > 0)) return undefined;
+      const p = Math.min(1, Math.max(0, d.errors / d.requests));
+      const variance = p * (1 - p);
+      const c = a.units.columns.get(`d.n:${service}`);
+      const cols = { c, s: a.units.columns.get(`d.e:${service}`) ?? c?.map(() => 0) };
+      return {
+        type: 'mean',
+        n: d.requests,
+        mean: p,
+        variance,
+        ...downstreamUnitInfo(a, service, cols, variance),
+      };
+    },
+    rateTau,
+  );
+}
+
 /**
- * The definition of a configured metric: a built-in by name, or a custom one (`from: {attribute, aggregate}`, a
- * score name, or a tracking-event name).
+ * `downstream_latency_p99:<service>`: the service's p99 request latency, compared like `latency_p99` (the
+ * exceedance rate and the mean of log-latency).
+ */
+function downstreamLatency(service: string, q: number): MetricDefinition {
+  return def(
+    `downstream_latency_p${Math.round(q * 100)}:${service}`,
+    'lower',
+    'ms',
+    (a) => {
+      const d = a.downstream.get(service);
+      const value = d?.latency.quantile(q);
+      if (d === undefined || value === undefined) return undefined;
+      let log: MeanSample | undefined;
+      if (d.logLatency.n > 0) {
+        const variance = momentsVariance(d.logLatency);
+        const cols = {
+          c: a.units.columns.get(`d.n:${service}`),
+          s: a.units.columns.get(`d.g:${service}`),
+          scale: LOG_LATENCY_SCALE,
+        };
+        log = {
+          type: 'mean',
+          n: d.logLatency.n,
+          mean: momentsMean(d.logLatency) ?? 0,
+          variance,
+          ...downstreamUnitInfo(a, service, cols, variance),
+        };
+      }
+      const sample: QuantileSample = {
+        type: 'quantile',
+        n: d.latency.count,
+        q,
+        value,
+        sketch: d.latency,
+        designEffect: log?.designEffect ?? 1,
+        clusters: log?.clusters ?? CLUSTER_BUCKETS,
+        unitShare: log?.unitShare ?? 0,
+        units: log?.units ?? 0,
+      };
+      if (log !== undefined) sample.log = log;
+      return sample;
+    },
+    quantileTau,
+  );
+}
+
+/**
+ * The downstream metrics an arm has data for, one per service and metric, keyed `downstream_error_rate:<service>`
+ * (what `arms.*.metrics` shows without configuration).
+ */
+export function downstreamMetricsOf(agg: ArmAggregate): MetricDefinition[] {
+  const out: MetricDefinition[] = [];
+  for (const service of agg.downstream.keys()) {
+    out.push(downstreamErrorRate(service), downstreamLatency(service, 0.99));
+  }
+  return out;
+}
+
+/**
+ * The definition of a configured metric: a built-in by name, a downstream one (`service:`), or a custom one
+ * (`from: {attribute, aggregate}`, a score name, or a tracking-event name).
+ *
+ * @throws Error when `service` is missing on a downstream metric or given on another.
  */
 export function resolveMetric(config: MetricConfig): MetricDefinition {
+  if (DOWNSTREAM_METRICS.includes(config.name) && config.from === undefined) {
+    if (config.service === undefined || config.service === '') {
+      throw new Error(`metric ${config.name}: needs the downstream service (service: <service.name>)`);
+    }
+    return config.name === 'downstream_error_rate'
+      ? downstreamErrorRate(config.service)
+      : downstreamLatency(config.service, 0.99);
+  }
+  if (config.service !== undefined) {
+    throw new Error(
+      `metric ${config.name}: service applies to downstream_error_rate and downstream_latency_p99 only`,
+    );
+  }
   if (config.evaluator !== undefined) {
     if (config.name !== 'eval_pass_rate') {
       throw new Error(`metric ${config.name}: evaluator applies to eval_pass_rate only`);

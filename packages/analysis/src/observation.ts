@@ -34,6 +34,32 @@ export interface SpanObservation {
    * clustered by it. Absent: the request is treated as independent (request-level).
    */
   unit?: string;
+  /**
+   * Set on a span of a downstream service (`promptcanary.downstream: true`): the service (`service.name`) whose
+   * request it is. Such a span is not a request of the app: it counts only under its service
+   * ({@link DownstreamObservation}), never in the app's requests, errors, latency, tokens or cost.
+   */
+  downstreamService?: string;
+  /** The span carries an assignment copied from its parent (`feature_flag.inherited: true`): not a request. */
+  inherited?: boolean;
+}
+
+/**
+ * One request of a downstream service, credited to the version whose assignment reached it by baggage. Counted
+ * per service, apart from the app's own requests.
+ */
+export interface DownstreamObservation {
+  /** The downstream service's `service.name`. */
+  service: string;
+  /** Span status was ERROR. */
+  error: boolean;
+  /** Duration in milliseconds. */
+  durationMs: number;
+  /**
+   * The assignment unit, when the caller could join the span to its trace's app span (the downstream span carries
+   * none itself); absent, the request counts as independent.
+   */
+  unit?: string;
 }
 
 /**

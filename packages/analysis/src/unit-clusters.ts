@@ -121,6 +121,17 @@ export class UnitClusters {
     return unitHash(unit) >>> BUCKET_SHIFT;
   }
 
+  /**
+   * The bucket of a value that is neither an app span nor an event (a downstream service's request): its unit's
+   * hash bucket, or round robin without one. Counts nothing.
+   */
+  bucket(unit: string | undefined): number {
+    if (unit !== undefined) return unitHash(unit) >>> BUCKET_SHIFT;
+    const b = this.roundRobin;
+    this.roundRobin = (b + 1) % CLUSTER_BUCKETS;
+    return b;
+  }
+
   /** Estimated distinct units (HyperLogLog with linear counting below 2.5·m); 0 when none carried a unit. */
   distinctUnits(): number {
     if (this.unitSpans === 0) return 0;
