@@ -46,6 +46,7 @@ export type {
 export {
   BUILT_IN_METRICS,
   DOWNSTREAM_METRICS,
+  downstreamConfigOfKey,
   downstreamMetricsOf,
   resolveMetric,
   sampleValue,

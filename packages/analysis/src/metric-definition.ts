@@ -626,6 +626,18 @@ function downstreamLatency(service: string, q: number): MetricDefinition {
 }
 
 /**
+ * The metric config behind a downstream metric's key (`downstream_error_rate:billing-parser` →
+ * `{name: 'downstream_error_rate', service: 'billing-parser'}`); `undefined` for any other key.
+ */
+export function downstreamConfigOfKey(key: string): MetricConfig | undefined {
+  const colon = key.indexOf(':');
+  if (colon < 0) return undefined;
+  const name = key.slice(0, colon);
+  const service = key.slice(colon + 1);
+  return DOWNSTREAM_METRICS.includes(name) && service !== '' ? { name, service } : undefined;
+}
+
+/**
  * The downstream metrics an arm has data for, one per service and metric, keyed `downstream_error_rate:<service>`
  * (what `arms.*.metrics` shows without configuration).
  */

@@ -91,6 +91,8 @@ export interface MetricSpecView {
     | { readonly score: string; readonly pass: { readonly comparison: Comparison; readonly value: number } };
   /** `eval_pass_rate` only: the evaluator this entry gates; its checks are `eval_pass_rate:<evaluator>`. */
   readonly evaluator?: string;
+  /** `downstream_error_rate` / `downstream_latency_p99` only: the service this entry gates; checks are `downstream_error_rate:<service>`. */
+  readonly service?: string;
   /** What the controller does when the metric's check fails. */
   readonly onFail: MetricOnFail;
   /** Whether the statistical regression test against stable runs. */

@@ -114,9 +114,12 @@ export function renderMetricTable(
   specs: readonly MetricSpecView[],
   colors: Colors,
 ): string[] {
-  // Per-evaluator entries report as `eval_pass_rate:<evaluator>`.
+  // Per-evaluator entries report as `eval_pass_rate:<evaluator>`, per-service ones as `downstream_error_rate:<service>`.
   const byName = new Map(
-    specs.map((spec) => [spec.evaluator === undefined ? spec.name : `${spec.name}:${spec.evaluator}`, spec]),
+    specs.map((spec) => {
+      const qualifier = spec.evaluator ?? spec.service;
+      return [qualifier === undefined ? spec.name : `${spec.name}:${qualifier}`, spec];
+    }),
   );
   const checks = analysis.checks ?? [];
   const kindsOf = new Map<string, number>();

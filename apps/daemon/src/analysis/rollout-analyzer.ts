@@ -3,6 +3,7 @@ import {
   ArmAggregate,
   analyze,
   type CheckResult,
+  downstreamConfigOfKey,
   type MetricConfig,
   type MetricDefinition,
   metricKey,
@@ -77,7 +78,7 @@ export function metricInfoOf(
   const info: Record<string, MetricInfo> = {};
   for (const name of names) {
     if (name in info) continue;
-    const { unit, direction } = resolveMetric(byName.get(name) ?? { name });
+    const { unit, direction } = resolveMetric(byName.get(name) ?? downstreamConfigOfKey(name) ?? { name });
     info[name] = { unit, direction };
   }
   return info;

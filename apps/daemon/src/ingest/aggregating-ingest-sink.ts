@@ -1,6 +1,7 @@
 import {
   type ArmAggregate,
   addToMoments,
+  downstreamObservationOf,
   emptyMoments,
   extractSpanObservation,
   QuantileSketch,
@@ -29,6 +30,8 @@ const INSTANCE = 'service.instance.id';
 const BUCKET = TelemetryAttributes.FLAG_BUCKET;
 /** Set by the provider's span processor on the assignment it copies from a parent onto a child span. */
 export const INHERITED = TelemetryAttributes.FLAG_INHERITED;
+/** Set by the provider's downstream span processor on spans of a service that got the assignment by baggage. */
+const DOWNSTREAM = TelemetryAttributes.DOWNSTREAM;
 
 /** What {@link AggregatingIngestSink} works with. */
 export interface AggregatingIngestSinkDeps {
@@ -129,7 +132,10 @@ function addAttributes(agg: ArmAggregate, attributes: SpanObservation['attribute
  * - usage (input + output tokens, output tokens, cost) of every flag-bearing span of a trace within one export
  *   request, inherited or not, is summed into one per-request sample (a trace whose spans are split across
  *   export requests yields one sample per request it arrived in);
- * - custom metric attributes are one sample per span that carries them, inherited or not.
+ * - custom metric attributes are one sample per span that carries them, inherited or not;
+ * - a downstream service's span (`promptcanary.downstream: true`) is no request of the app: it counts once under
+ *   its `service.name` (its inherited children not at all), with the unit of its trace's app span when the trace
+ *   join already knows it, and adds nothing to the app's requests, usage, custom attributes or trace join.
  */
 export class AggregatingIngestSink implements IngestSink {
   readonly #deps: AggregatingIngestSinkDeps;
@@ -272,6 +278,11 @@ export class AggregatingIngestSink implements IngestSink {
     const tally: Tally = {};
     for (const point of points) {
       const attrs = point.attributes;
+      // Span metrics of a downstream service are not the app's requests, and are not read per service (yet).
+      if (isTrue(attrs[DOWNSTREAM])) {
+        bump(tally, 'unused');
+        continue;
+      }
       const entry = this.#route(attrs, 'metrics', tally);
       if (entry === undefined) continue;
       const arm = armOf(entry.rollout, attrs[VARIANT] ?? attrs[VARIANT_LEGACY]);
@@ -320,7 +331,8 @@ export class AggregatingIngestSink implements IngestSink {
         typeof flagKey === 'string' &&
         typeof instance === 'string' &&
         (typeof revision === 'string' || typeof revision === 'number') &&
-        !isTrue(attrs[INHERITED])
+        !isTrue(attrs[INHERITED]) &&
+        !isTrue(attrs[DOWNSTREAM])
       ) {
         instances.seen(flagKey, instance, String(revision));
         const bucket = attrs[BUCKET];
@@ -361,6 +373,12 @@ export class AggregatingIngestSink implements IngestSink {
     const scope = scopeOfReason(attrs[REASON]);
     const inherited = isTrue(attrs[INHERITED]);
     const agg = batch.at(rolloutId, arm, scope, span.endMs);
+    if (obs.downstreamService !== undefined) {
+      this.#downstream(obs, span.traceId, rolloutId, agg);
+      if (entry.source === undefined) batch.sources.set(rolloutId, 'spans');
+      bump(tally, 'accepted');
+      return;
+    }
     if (inherited) {
       addAttributes(agg, obs.attributes);
     } else {
@@ -417,6 +435,16 @@ export class AggregatingIngestSink implements IngestSink {
     if (entry.source === undefined) batch.sources.set(rolloutId, 'spans');
     traces.push([span.traceId, entry, arm, scope, inherited, obs.unit, span.endMs]);
     bump(tally, 'accepted');
+  }
+
+  /** Counts a downstream request under its service, clustered by its trace's unit when the join knows it. */
+  #downstream(obs: SpanObservation, traceId: string, rolloutId: string, agg: ArmAggregate): void {
+    if (obs.inherited === true) return;
+    const traces = this.#deps.traces;
+    const joined = traces.known(traceId) ? traces.get(traceId) : undefined;
+    const unit = joined?.rolloutId === rolloutId ? joined.unit : undefined;
+    const request = downstreamObservationOf(obs, unit);
+    if (request !== undefined) agg.addDownstream(request);
   }
 
   #commit(batch: SliceBatch): void {

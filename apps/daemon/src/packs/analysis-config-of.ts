@@ -23,6 +23,7 @@ function metricConfig(spec: MetricSpec, analysis: AnalysisSpec): MetricConfig {
   if (spec.maxDecrease !== undefined) out.maxDecrease = spec.maxDecrease;
   if (spec.toleranceUnit !== undefined) out.toleranceUnit = spec.toleranceUnit;
   if (spec.evaluator !== undefined) out.evaluator = spec.evaluator;
+  if (spec.service !== undefined) out.service = spec.service;
   // Scores arrive one batch at a time: one full batch per arm is the least an eval metric is judged on.
   if (analysis.evaluation !== undefined && isEvalMetric(spec, analysis)) {
     out.minSamples = analysis.evaluation.sample;

@@ -1,7 +1,14 @@
 /**
  * Schema of `spec.rollout.analysis`: check cadence, gates and metrics, with units resolved and defaults applied.
  */
-import { BUILT_IN_METRICS, type MetricDefinition, metricKey, resolveMetric } from '@prompt-canary/analysis';
+import {
+  BUILT_IN_METRICS,
+  DOWNSTREAM_METRICS,
+  MAX_SERVICE_NAME_LENGTH,
+  type MetricDefinition,
+  metricKey,
+  resolveMetric,
+} from '@prompt-canary/analysis';
 import { z } from 'zod';
 import { type Parsed, parseDuration, parseLatency, parseRate, parseTolerance } from './pack-units.js';
 import type {
@@ -37,8 +44,14 @@ const RATE_METRICS = new Set(['success_rate', 'error_rate']);
 
 /** The built-in metric a pack's entry names (no `from`), from the analysis package's catalogue. */
 function builtInOf(name: string, hasSource: boolean): MetricDefinition | undefined {
-  return hasSource || !BUILT_IN_METRICS.includes(name) ? undefined : resolveMetric({ name });
+  if (hasSource) return undefined;
+  // A downstream metric's unit and direction are the same for every service.
+  if (DOWNSTREAM_METRICS.includes(name)) return resolveMetric({ name, service: 'any' });
+  return BUILT_IN_METRICS.includes(name) ? resolveMetric({ name }) : undefined;
 }
+
+/** A `service.name` as a downstream metric names it: no leading or trailing space, no control characters. */
+const SERVICE_PATTERN = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
 
 function thresholdUnitOf(name: string, source: MetricSource | undefined, rate: boolean): ThresholdUnit {
   if (rate || RATE_METRICS.has(name)) return 'fraction';
@@ -129,6 +142,16 @@ const metricSchema = z
       .regex(NAME_PATTERN, { error: 'an evaluator is letters, digits, "_", ".", ":" or "-"' })
       .describe("eval_pass_rate only: one evaluator's series, reported as eval_pass_rate:<evaluator>")
       .optional(),
+    service: z
+      .string({ error: "service is the downstream service's service.name" })
+      .max(MAX_SERVICE_NAME_LENGTH, {
+        error: `a service name is at most ${MAX_SERVICE_NAME_LENGTH} characters`,
+      })
+      .regex(SERVICE_PATTERN, { error: 'a service name has no control characters and no surrounding spaces' })
+      .describe(
+        'downstream_error_rate / downstream_latency_p99 only (required there): the service.name of the downstream service, reported as downstream_error_rate:<service>',
+      )
+      .optional(),
     direction: z
       .enum(['higher', 'lower'], { error: 'direction is higher or lower' })
       .describe('Which way is better; required for custom metrics, fixed for built-ins')
@@ -179,6 +202,15 @@ const metricSchema = z
     const builtIn = builtInOf(metric.name, metric.from !== undefined);
     if (metric.evaluator !== undefined && metric.name !== 'eval_pass_rate') {
       issue('evaluator', 'evaluator applies to eval_pass_rate (one entry per evaluator)');
+    }
+    const downstream = metric.from === undefined && DOWNSTREAM_METRICS.includes(metric.name);
+    if (downstream && metric.service === undefined) {
+      issue(
+        'service',
+        `${metric.name} reads one downstream service: name it with service: <its service.name> (one entry per service)`,
+      );
+    } else if (!downstream && metric.service !== undefined) {
+      issue('service', 'service applies to downstream_error_rate and downstream_latency_p99 (without from)');
     }
     let direction: MetricDirection;
     if (builtIn !== undefined) {
@@ -339,7 +371,11 @@ export const analysisSchema = z
       if (seen.has(key)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['metrics', index, metric.evaluator === undefined ? 'name' : 'evaluator'],
+          path: [
+            'metrics',
+            index,
+            metric.evaluator !== undefined ? 'evaluator' : metric.service !== undefined ? 'service' : 'name',
+          ],
           message: `metric "${key}" is listed twice`,
         });
       }

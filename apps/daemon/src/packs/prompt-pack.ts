@@ -146,6 +146,11 @@ export interface MetricSpec {
   readonly name: string;
   /** `eval_pass_rate` only: the evaluator (score name) this entry gates, reported as `eval_pass_rate:<evaluator>`. */
   readonly evaluator?: string;
+  /**
+   * `downstream_error_rate` / `downstream_latency_p99` only (required there): the downstream service's
+   * `service.name`, reported as `downstream_error_rate:<service>`.
+   */
+  readonly service?: string;
   /** Which way is better: fixed for built-ins, stated for custom metrics. */
   readonly direction: MetricDirection;
   /** Hard limit on the canary: a fraction for rates, milliseconds for latencies, a number otherwise. */

@@ -207,6 +207,21 @@ export function storeContract(name: string, makeStore: () => Store): void {
       expect(store.slices.source('r2')).toBeUndefined();
     });
 
+    it("slices: a downstream service's counters merge and read back", () => {
+      const store = makeStore();
+      const key = { rolloutId: 'r1', arm: 'canary', scope: 'split', sliceStart: 10_000 } as const;
+      const first = aggregate(2, 0);
+      first.addDownstream({ service: 'billing-parser', error: true, durationMs: 250, unit: 'u-1' });
+      const second = new ArmAggregate();
+      second.addDownstream({ service: 'billing-parser', error: false, durationMs: 50 });
+      store.slices.commit([{ key, partial: first }]);
+      store.slices.commit([{ key, partial: second }]);
+      const [slice] = store.slices.read({ rolloutId: 'r1', fromMs: 0, toMs: 30_000 });
+      expect(slice?.aggregate.spans).toBe(2);
+      const d = slice?.aggregate.downstream.get('billing-parser');
+      expect([d?.requests, d?.errors, d?.unitRequests, d?.latency.count]).toEqual([2, 1, 1, 2]);
+    });
+
     it('exposures: merged over the rollout from a time on, each unit at its earliest exposure', () => {
       const store = makeStore();
       const exposures = (entries: Array<[string, 'stable' | 'canary', number]>) => {

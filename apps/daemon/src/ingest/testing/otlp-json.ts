@@ -40,12 +40,12 @@ export function traceId(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** An `ExportTraceServiceRequest` in OTLP/JSON holding `spans` under one resource. */
-export function otlpTraces(spans: readonly TestSpan[]) {
+/** An `ExportTraceServiceRequest` in OTLP/JSON holding `spans` under one resource (of service `service`). */
+export function otlpTraces(spans: readonly TestSpan[], service = 'support-agent') {
   return {
     resourceSpans: [
       {
-        resource: { attributes: keyValues({ 'service.name': 'support-agent' }) },
+        resource: { attributes: keyValues({ 'service.name': service }) },
         scopeSpans: [
           {
             scope: { name: 'test' },
