@@ -103,6 +103,57 @@ describe('the metric table', () => {
     );
   });
 
+  it("shows a downstream service's metrics by their key, with the spec of that service's entry", () => {
+    const key = 'downstream_error_rate:billing-parser';
+    const lines = renderMetricTable(
+      {
+        arms: {
+          stable: { n: 2700, metrics: { [key]: 0.004, 'downstream_latency_p99:billing-parser': 310 } },
+          canary: { n: 300, metrics: { [key]: 0.12, 'downstream_latency_p99:billing-parser': 330 } },
+        },
+        metricInfo: {
+          [key]: { unit: 'fraction', direction: 'lower' },
+          'downstream_latency_p99:billing-parser': { unit: 'ms', direction: 'lower' },
+        },
+        checks: [
+          {
+            metric: key,
+            kind: 'relative',
+            result: 'Fail',
+            status: 'Degraded',
+            stable: 0.004,
+            canary: 0.12,
+            n: { stable: 2700, canary: 300 },
+            reason: `${key} +11.6 points`,
+            onFail: 'rollback',
+          },
+        ],
+      },
+      [
+        {
+          name: 'downstream_error_rate',
+          service: 'search',
+          maxIncrease: 0.05,
+          onFail: 'rollback',
+          compare: true,
+        },
+        {
+          name: 'downstream_error_rate',
+          service: 'billing-parser',
+          maxIncrease: 0.01,
+          toleranceUnit: 'points',
+          onFail: 'rollback',
+          compare: true,
+        },
+      ],
+      plain,
+    );
+    expect(lines[1]).toMatch(/^downstream_error_rate:billing-parser\s+0\.4%\s+12\.0%\s+\+1\.0pt max\s/);
+    expect(lines.some((line) => /^downstream_latency_p99:billing-parser\s+310 ms\s+330 ms/.test(line))).toBe(
+      true,
+    );
+  });
+
   it('shows a custom refund_rate of unit number as a number and a custom tone_score of unit fraction as a percentage', () => {
     const lines = renderMetricTable(
       {
