@@ -200,7 +200,11 @@ export class AggregatingIngestSink implements IngestSink {
     let spanKeyCovered = false;
     for (const event of events) {
       if (event[FLAG_KEY] === span.attributes[FLAG_KEY]) spanKeyCovered = true;
-      this.#evaluation(span, { ...span.attributes, ...event }, batch, usage, tally, traces);
+      const attrs = { ...span.attributes, ...event };
+      // Each evaluation event says itself whether it came by baggage: a service's own flag beside a downstream
+      // one must not take the downstream marker the span's attributes got from the other.
+      if (event[DOWNSTREAM] === undefined && attrs[DOWNSTREAM] !== undefined) delete attrs[DOWNSTREAM];
+      this.#evaluation(span, attrs, batch, usage, tally, traces);
     }
     if (!spanKeyCovered && typeof span.attributes[FLAG_KEY] === 'string') {
       this.#evaluation(span, span.attributes, batch, usage, tally, traces);
