@@ -26,6 +26,11 @@ export const TelemetryAttributes = {
   FLAG_BUCKET: 'promptcanary.bucket',
   /** Ours: a child span that carries its parent's assignment (counted for tokens and cost, not as a request). */
   FLAG_INHERITED: 'feature_flag.inherited',
+  /**
+   * Ours: a span of a downstream service whose assignment came in the `promptcanary.assignments` baggage entry (the
+   * service that called it evaluated the flag), counted for that service's own metrics, not as the app's request.
+   */
+  DOWNSTREAM: 'promptcanary.downstream',
   /** The span event of one evaluation. */
   FLAG_EVALUATION_EVENT: 'feature_flag.evaluation',
   ERROR_TYPE: 'error.type',
