@@ -248,6 +248,22 @@ describe('AssignmentBaggagePropagator', () => {
     expect(propagator.failures).toBe(1);
   });
 
+  it('leaves the entry set by hand with withAssignments to the stock W3C baggage propagator', () => {
+    const headers: Record<string, string> = {};
+    const ctx = withAssignments(ROOT_CONTEXT, [
+      { flagKey: 'support-prompts', variant: '2.4.0' },
+      { flagKey: 'tenant-prompts', variant: '1.1.0' },
+    ]);
+    new W3CBaggagePropagator().inject(ctx, headers, {
+      set: (carrier, key, value) => Object.assign(carrier as object, { [key]: value }),
+    });
+    expect(entryOf(headers)).toBe('support-prompts=2.4.0,tenant-prompts=1.1.0');
+    expect(parseAssignments(entryOf(headers)).assignments).toEqual([
+      { flagKey: 'support-prompts', variant: '2.4.0' },
+      { flagKey: 'tenant-prompts', variant: '1.1.0' },
+    ]);
+  });
+
   it('refuses flags that are not a list of keys, naming the option', () => {
     expect(() => new AssignmentBaggagePropagator({ flags: 'support-prompts' as never })).toThrow(/`flags`/);
     expect(() => new AssignmentBaggagePropagator({ flags: [''] })).toThrow(/`flags`/);
