@@ -1,6 +1,7 @@
 import { DefaultLogger, type Logger } from '@openfeature/server-sdk';
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import { W3CBaggagePropagator } from '@opentelemetry/core';
+import { FLAG_KEY_PATTERN } from '@prompt-canary/rules';
 import { recordedAssignments, withAssignments } from './assignment-baggage.js';
 import { TelemetryFailures } from './telemetry-failures.js';
 
@@ -22,8 +23,8 @@ export interface AssignmentBaggagePropagatorOptions {
  * `promptcanary.assignments` entry of the `baggage` header, next to every other entry of the context's baggage. Only
  * the flag key and the variant go out, never the evaluation context. Extract is the W3C baggage propagator's.
  *
- * Use it in place of `W3CBaggagePropagator`, not beside it (or after it: both write the `baggage` header, and a
- * carrier keeps the last value). It never throws: a failure to add the assignments is counted (the OpenTelemetry
+ * Use it in place of `W3CBaggagePropagator`; with both in a composite, list this one last (both write the `baggage`
+ * header, and a carrier keeps the last value). It never throws: a failure to add the assignments is counted (the OpenTelemetry
  * counter `prompt_canary.provider.telemetry.failures{component="baggage_propagator"}` and
  * {@link AssignmentBaggagePropagator.failures}), warned about once, and the context's baggage is sent as it is.
  *
@@ -43,14 +44,21 @@ export class AssignmentBaggagePropagator implements TextMapPropagator {
   readonly #failures = new TelemetryFailures('baggage_propagator');
   readonly #logger: Logger;
 
-  /** @param options `flags` must be an array of strings; anything else throws a `TypeError` naming it. */
+  /** @param options `flags` must be an array of flag keys; anything else throws a `TypeError` naming the entry. */
   constructor(options: AssignmentBaggagePropagatorOptions) {
-    const flags = options?.flags;
-    if (!Array.isArray(flags) || !flags.every((flag) => typeof flag === 'string' && flag !== '')) {
+    const flags: unknown = options?.flags;
+    if (!Array.isArray(flags)) {
       throw new TypeError(
         'AssignmentBaggagePropagator `flags` must be an array of flag keys (the flags whose assignment travels)',
       );
     }
+    flags.forEach((flag, index) => {
+      if (typeof flag !== 'string' || !FLAG_KEY_PATTERN.test(flag)) {
+        throw new TypeError(
+          `AssignmentBaggagePropagator \`flags[${index}]\` is not a flag key: ${JSON.stringify(flag)}`,
+        );
+      }
+    });
     this.#flags = new Set(flags);
     this.#logger = options.logger ?? new DefaultLogger();
   }

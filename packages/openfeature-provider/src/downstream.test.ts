@@ -266,7 +266,7 @@ describe('AssignmentBaggagePropagator', () => {
 
   it('refuses flags that are not a list of keys, naming the option', () => {
     expect(() => new AssignmentBaggagePropagator({ flags: 'support-prompts' as never })).toThrow(/`flags`/);
-    expect(() => new AssignmentBaggagePropagator({ flags: [''] })).toThrow(/`flags`/);
+    expect(() => new AssignmentBaggagePropagator({ flags: ['ok', 'not a key'] })).toThrow(/`flags\[1\]`/);
   });
 });
 
