@@ -21,7 +21,8 @@ interface RecordedEvents {
  * that carries `feature_flag.evaluation` events (stamped by {@link FlagSpanHook}), the child gets the same events and
  * the `feature_flag.*` attributes of the latest one, each marked `feature_flag.inherited: true` so that a request is
  * counted once. LLM client spans, which carry the `gen_ai.usage.*` token counts, thereby carry the prompt version
- * that produced them. Grandchildren inherit through their parent in turn.
+ * that produced them. Grandchildren inherit through their parent in turn. Events that came from baggage (marked
+ * `promptcanary.downstream`) are left to {@link DownstreamSpanProcessor}.
  *
  * It never throws into span creation: a failure is counted (the OpenTelemetry counter
  * `prompt_canary.provider.telemetry.failures{component="span_processor"}` and {@link FlagSpanProcessor.failures})
@@ -60,6 +61,8 @@ export class FlagSpanProcessor {
       let latest: Attributes | undefined;
       for (const event of events) {
         if (event.name !== FEATURE_FLAG_EVALUATION_EVENT || event.attributes === undefined) continue;
+        // Assignments that came in baggage are the DownstreamSpanProcessor's to copy, marked as such.
+        if (event.attributes[TelemetryAttributes.DOWNSTREAM] === true) continue;
         const copied = this.#inheritedCopy(event.attributes);
         span.addEvent(FEATURE_FLAG_EVALUATION_EVENT, copied);
         latest = copied;

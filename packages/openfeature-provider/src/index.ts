@@ -1,8 +1,26 @@
+export {
+  ASSIGNMENTS_BAGGAGE_ENTRY,
+  assignmentsInContext,
+  type FlagAssignment,
+  formatAssignments,
+  MAX_ASSIGNMENT_PAIRS,
+  MAX_ASSIGNMENTS_VALUE_LENGTH,
+  MAX_VARIANT_LENGTH,
+  type ParsedAssignments,
+  PROMPTCANARY_DOWNSTREAM,
+  parseAssignments,
+  withAssignments,
+} from './assignment-baggage.js';
+export {
+  AssignmentBaggagePropagator,
+  type AssignmentBaggagePropagatorOptions,
+} from './assignment-baggage-propagator.js';
 export { BUCKET_BY_METADATA_KEY } from './assignment-unit.js';
 export type { Clock } from './clock.js';
 export { SystemClock } from './clock.js';
 export type { ContextIdMode, ContextIdOptions } from './context-id.js';
 export { DEFAULT_CONTEXT_ID_KEY, hashContextId } from './context-id.js';
+export { DOWNSTREAM_REJECTED_METRIC, DownstreamSpanProcessor } from './downstream-span-processor.js';
 export type { Duration } from './duration.js';
 export type { FeatureFlagAttributeOptions, FlagHookContext } from './feature-flag-attributes.js';
 export {

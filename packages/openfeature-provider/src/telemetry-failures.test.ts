@@ -1,9 +1,11 @@
 import { type Logger, OpenFeature } from '@openfeature/server-sdk';
-import { context, metrics, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASSIGNMENTS_BAGGAGE_ENTRY, withAssignments } from './assignment-baggage.js';
+import { DOWNSTREAM_REJECTED_METRIC, DownstreamSpanProcessor } from './downstream-span-processor.js';
 import { FEATURE_FLAG_EVALUATION_EVENT } from './feature-flag-attributes.js';
 import { FlagSpanHook } from './flag-span-hook.js';
 import { FlagSpanProcessor } from './flag-span-processor.js';
@@ -30,6 +32,14 @@ async function failuresOf(component: string): Promise<number> {
   const metric = scope?.metrics.find((m) => m.descriptor.name === TELEMETRY_FAILURES_METRIC);
   const point = metric?.dataPoints.find((p) => p.attributes.component === component);
   return (point?.value as number | undefined) ?? 0;
+}
+
+/** The downstream processor's rejected-pairs counter, as exported. */
+async function rejectedPairs(): Promise<number> {
+  const { resourceMetrics } = await reader.collect();
+  const scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === PROVIDER_METER_NAME);
+  const metric = scope?.metrics.find((m) => m.descriptor.name === DOWNSTREAM_REJECTED_METRIC);
+  return (metric?.dataPoints[0]?.value as number | undefined) ?? 0;
 }
 
 /** An OpenFeature logger that keeps its warnings. */
@@ -132,6 +142,30 @@ describe('span stamping failures are counted and reported once, never thrown', (
       'greeting',
     );
     expect(processor.failures).toBe(2);
+  });
+
+  it('the downstream processor: failures and unusable baggage pairs are counted on the meter, warned about once', async () => {
+    const logger = recordingLogger();
+    const processor = new DownstreamSpanProcessor({ logger });
+    const ctx = withAssignments(ROOT_CONTEXT, [{ flagKey: 'greeting', variant: 'v2' }]);
+    const before = await failuresOf('downstream_processor');
+    processor.onStart(brokenSpan(), ctx);
+    processor.onStart(brokenSpan(), ctx);
+    expect(processor.failures).toBe(2);
+    expect((await failuresOf('downstream_processor')) - before).toBe(2);
+
+    const bad = propagation.setBaggage(
+      ROOT_CONTEXT,
+      propagation.createBaggage({ [ASSIGNMENTS_BAGGAGE_ENTRY]: { value: 'greeting=v2,nonsense,=v3' } }),
+    );
+    const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('t');
+    tracer.startSpan('request', {}, bad).end();
+    tracer.startSpan('request', {}, bad).end();
+    expect(processor.rejected).toBe(4);
+    expect(await rejectedPairs()).toBe(4);
+    expect(processor.failures).toBe(2);
+    // One warning for the failures, one for the unusable pairs.
+    expect(logger.warnings).toHaveLength(2);
   });
 
   it('counts without a metrics SDK registered (the no-op meter) and without a logger that works', () => {

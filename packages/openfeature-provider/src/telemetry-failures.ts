@@ -2,10 +2,11 @@ import type { Logger } from '@openfeature/server-sdk';
 import { type Counter, type MeterProvider, metrics } from '@opentelemetry/api';
 
 /**
- * The OpenTelemetry counter of span-stamping failures: the {@link FlagSpanHook} or {@link FlagSpanProcessor} caught
- * an error and left a span unstamped (attribute `component`: `span_hook` or `span_processor`). Spans without their
- * flag attributes are invisible to the analysis, so a rollout would later pause with `NoData`; alert on any
- * increase instead.
+ * The OpenTelemetry counter of span-stamping failures: the {@link FlagSpanHook}, {@link FlagSpanProcessor} or
+ * {@link DownstreamSpanProcessor} caught an error and left a span unstamped, or the
+ * {@link AssignmentBaggagePropagator} left an outgoing request without its assignments (attribute `component`:
+ * `span_hook`, `span_processor`, `downstream_processor` or `baggage_propagator`). Spans without their flag attributes
+ * are invisible to the analysis, so a rollout would later pause with `NoData`; alert on any increase instead.
  */
 export const TELEMETRY_FAILURES_METRIC = 'prompt_canary.provider.telemetry.failures';
 
@@ -13,7 +14,19 @@ export const TELEMETRY_FAILURES_METRIC = 'prompt_canary.provider.telemetry.failu
 export const PROVIDER_METER_NAME = '@prompt-canary/openfeature-provider';
 
 /** Which part of the span stamping failed. */
-export type TelemetryComponent = 'span_hook' | 'span_processor';
+export type TelemetryComponent =
+  | 'span_hook'
+  | 'span_processor'
+  | 'downstream_processor'
+  | 'baggage_propagator';
+
+/** What a failure of each component leaves undone, for the one warning logged. */
+const LEFT_UNDONE: Record<TelemetryComponent, string> = {
+  span_hook: 'a span without its feature_flag attributes',
+  span_processor: 'a span without its feature_flag attributes',
+  downstream_processor: 'a span without its downstream feature_flag attributes',
+  baggage_propagator: 'an outgoing request without its promptcanary.assignments baggage entry',
+};
 
 /**
  * Counts the caught failures of one span-stamping component: on the global OpenTelemetry meter provider (looked up
@@ -48,7 +61,7 @@ export class TelemetryFailures {
     this.#warned = true;
     try {
       logger.warn(
-        `prompt-canary ${this.#component} failed and left a span without its feature_flag attributes; ` +
+        `prompt-canary ${this.#component} failed and left ${LEFT_UNDONE[this.#component]}; ` +
           `further failures are counted in ${TELEMETRY_FAILURES_METRIC} without a log line`,
         error,
       );
