@@ -266,3 +266,56 @@ describe('downstream_error_rate regression test (simulated)', () => {
     expect(failed / runs).toBeLessThanOrEqual(0.09);
   });
 });
+
+/**
+ * A/A rollouts of sessions whose errors stick to the session (one in ten fails 30% of its requests, the rest 1%;
+ * 8 requests each, 50 sessions per look split 80/20): whether the downstream check keeps its level depends on the
+ * share of downstream requests the trace join could give a unit.
+ */
+function correlatedAa(random: Random, joinShare: number, looks = 20): boolean {
+  const config: AnalysisConfig = { metrics: [{ name: 'downstream_error_rate', service: SVC }] };
+  const arms = { stable: new ArmAggregate(), canary: new ArmAggregate() };
+  let state: SequentialState | undefined;
+  let id = 0;
+  for (let look = 0; look < looks; look++) {
+    for (const [arm, sessions] of [
+      ['stable', 40],
+      ['canary', 10],
+    ] as const) {
+      for (let u = 0; u < sessions; u++) {
+        const unit = `session-${id++}`;
+        const p = random() < 0.1 ? 0.3 : 0.01;
+        for (let t = 0; t < 8; t++) {
+          const error = random() < p;
+          arms[arm].addDownstream({
+            service: SVC,
+            error,
+            durationMs: 50,
+            ...(random() < joinShare ? { unit } : {}),
+          });
+        }
+      }
+    }
+    const out = analyze({
+      config,
+      window: arms,
+      lastInterval: arms,
+      cumulative: arms,
+      ...(state === undefined ? {} : { state }),
+    });
+    state = out.state;
+    if (out.checks[0]?.result === 'Fail') return true;
+  }
+  return false;
+}
+
+describe('downstream_error_rate on correlated sessions (simulated)', () => {
+  it('keeps its level when the trace join gives every downstream request its unit (A/A, 200 rollouts)', () => {
+    const random = mulberry32(99);
+    const runs = 200;
+    let failed = 0;
+    for (let r = 0; r < runs; r++) if (correlatedAa(random, 1)) failed++;
+    // α is 5%; the binomial noise of 200 runs is about 1.5 points.
+    expect(failed / runs).toBeLessThanOrEqual(0.09);
+  });
+});
