@@ -3,6 +3,7 @@
  * `2%` tolerance, which stored packs read as 2 points, now reads as 2% of stable's value; a bare number on another
  * metric, which stored packs read as a fraction of stable's value, now reads in the metric's own unit.
  */
+import { metricKey } from '@prompt-canary/analysis';
 import type { MetricSpec, PromptPack } from './prompt-pack.js';
 
 function tolerance(metric: MetricSpec): { field: string; value: number } | undefined {
@@ -22,10 +23,11 @@ const shown = (fraction: number): string => `${Math.round(fraction * 1e6) / 1e4}
  * // ['metrics.1 (success_rate): maxDecrease 2% now means 2% of stable's value; the stored pack meant 2 points: write 2pt to keep that']
  */
 export function toleranceMeaningWarnings(stored: PromptPack, incoming: PromptPack): string[] {
-  const before = new Map(stored.spec.rollout.analysis.metrics.map((m) => [m.name, m]));
+  // By key: two entries of one metric name (per evaluator, per downstream service) are two metrics.
+  const before = new Map(stored.spec.rollout.analysis.metrics.map((m) => [metricKey(m), m]));
   const warnings: string[] = [];
   incoming.spec.rollout.analysis.metrics.forEach((metric, index) => {
-    const old = before.get(metric.name);
+    const old = before.get(metricKey(metric));
     const now = tolerance(metric);
     const then = old === undefined ? undefined : tolerance(old);
     if (now === undefined || then === undefined || now.field !== then.field) return;
