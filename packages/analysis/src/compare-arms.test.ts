@@ -383,6 +383,23 @@ describe('compareArms: latency percentiles by exceedance rate', () => {
     expect([check.result, check.status, check.stable, check.canary]).toEqual(['Pass', 'OK', 1200, 1200]);
   });
 
+  it('passes constant, equal latencies added one request at a time (sums that round differently)', () => {
+    const arm = (n: number) => {
+      const agg = new ArmAggregate();
+      for (let i = 0; i < n; i++) agg.addSpan(span({ durationMs: 300 }));
+      return agg;
+    };
+    const { check } = compareArms({
+      config: { name: 'latency_p99' },
+      kind: 'regression',
+      stable: arm(384),
+      canary: arm(416),
+      alpha: 0.05,
+      minSamples: 100,
+    });
+    expect(check.result).toBe('Pass');
+  });
+
   it('compares the mean for latency_avg', () => {
     const { check } = compareArms({
       config: { name: 'latency_avg' },

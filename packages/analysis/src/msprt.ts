@@ -11,20 +11,29 @@ export interface MsprtLook {
 }
 
 /**
+ * Differences this small count as none when the variance is 0: far below anything a metric resolves (a fraction, a
+ * millisecond, a token, ln ms), and far above the rounding of sums of a few million values.
+ */
+const POINT_TOLERANCE = 1e-9;
+
+/**
  * The mSPRT at one look for an estimate `delta` (Δ̂) with variance `variance` (V), mixing variance `tau` (τ) and
  * level `alpha`:
  *
  * Λ = sqrt(V / (V + τ)) · exp(τ·Δ̂² / (2·V·(V + τ))),
  * half-width = sqrt((V·(V + τ)/τ) · (2·ln(1/α) + ln((V + τ)/V))).
  *
- * With V = 0 the arms are judged by their point values: Δ̂ = 0 gives Λ = 1, any other Δ̂ gives Λ = ∞.
+ * With V = 0 the arms are judged by their point values: Δ̂ = 0 (within rounding) gives Λ = 1, any other Δ̂ gives
+ * Λ = ∞.
  * Computed in log space so large statistics do not overflow.
  */
 export function msprt(delta: number, variance: number, tau: number, alpha: number): MsprtLook {
   if (!(tau > 0)) throw new Error(`mSPRT needs tau > 0, got ${tau}`);
   if (!(variance > 0)) {
-    const logLambda = delta === 0 ? 0 : Number.POSITIVE_INFINITY;
-    return { logLambda, p: delta === 0 ? 1 : 0, halfWidth: 0 };
+    // Equal point values may differ by rounding (means of the same constant over different counts): below
+    // {@link POINT_TOLERANCE} they are equal.
+    const equal = Math.abs(delta) <= POINT_TOLERANCE;
+    return { logLambda: equal ? 0 : Number.POSITIVE_INFINITY, p: equal ? 1 : 0, halfWidth: 0 };
   }
   const v = variance;
   const logLambda = 0.5 * Math.log(v / (v + tau)) + (tau * delta * delta) / (2 * v * (v + tau));
