@@ -71,6 +71,8 @@ describe('downstream spans at ingest', () => {
     ).json();
     expect(analysis.arms.canary.n).toBe(0);
     expect(analysis.arms.canary.metrics[`downstream_error_rate:${SVC}`]).toBe(0.25);
+    // Shown although no entry gates it, with its unit and direction.
+    expect(analysis.metricInfo[`downstream_latency_p99:${SVC}`]).toEqual({ unit: 'ms', direction: 'lower' });
   });
 
   it("read the marker per evaluation event: the service's own evaluation beside a downstream one is its request", async () => {
