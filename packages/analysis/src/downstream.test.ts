@@ -3,7 +3,7 @@ import type { AnalysisConfig } from './analysis-config.js';
 import { metricKey } from './analysis-config.js';
 import { analyze } from './analyze.js';
 import { ArmAggregate, type ArmAggregateJson, MAX_DOWNSTREAM_SERVICES } from './arm-aggregate.js';
-import { binomial, mulberry32, type Random } from './calibration/prng.js';
+import { binomial, mulberry32, normal, type Random } from './calibration/prng.js';
 import {
   downstreamObservationOf,
   extractSpanObservation,
@@ -317,5 +317,49 @@ describe('downstream_error_rate on correlated sessions (simulated)', () => {
     for (let r = 0; r < runs; r++) if (correlatedAa(random, 1)) failed++;
     // α is 5%; the binomial noise of 200 runs is about 1.5 points.
     expect(failed / runs).toBeLessThanOrEqual(0.09);
+  });
+});
+
+/** One rollout of log-normal downstream latencies (canary shifted by `shift` in ln ms); whether p99's test failed. */
+function latencyRollout(random: Random, shift: number, looks = 20): boolean {
+  const config: AnalysisConfig = { metrics: [{ name: 'downstream_latency_p99', service: SVC }] };
+  const arms = { stable: new ArmAggregate(), canary: new ArmAggregate() };
+  let state: SequentialState | undefined;
+  for (let look = 0; look < looks; look++) {
+    for (const [arm, n] of [
+      ['stable', 200],
+      ['canary', 50],
+    ] as const) {
+      for (let i = 0; i < n; i++) {
+        const durationMs = Math.exp(5.5 + 0.5 * normal(random) + (arm === 'canary' ? shift : 0));
+        arms[arm].addDownstream({ service: SVC, error: false, durationMs });
+      }
+    }
+    const out = analyze({
+      config,
+      window: arms,
+      lastInterval: arms,
+      cumulative: arms,
+      ...(state === undefined ? {} : { state }),
+    });
+    state = out.state;
+    if (out.checks[0]?.result === 'Fail') return true;
+  }
+  return false;
+}
+
+describe('downstream_latency_p99 regression test (simulated)', () => {
+  it('fails a downstream service 35% slower on the canary in most rollouts, and rarely on equal traffic', () => {
+    const random = mulberry32(7);
+    let aa = 0;
+    let caught = 0;
+    const runs = 100;
+    for (let r = 0; r < runs; r++) {
+      if (latencyRollout(random, 0)) aa++;
+      if (latencyRollout(random, 0.3)) caught++;
+    }
+    expect(caught / runs).toBeGreaterThanOrEqual(0.9);
+    // α is 5%: room for the noise of 100 runs.
+    expect(aa / runs).toBeLessThanOrEqual(0.1);
   });
 });
