@@ -44,7 +44,9 @@ describePostgres('PostgresStore', () => {
       a.flags.put({ key: 'k', state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' }, null, 'x');
       expect(b.flags.get('k')?.flag.key).toBe('k');
       const versions = a.connection.query<{ version: number }>('SELECT version FROM schema_migrations').rows;
-      expect(versions.map((v) => v.version).sort((x, y) => x - y)).toEqual(postgresMigrations().map((m) => m.version));
+      expect(versions.map((v) => v.version).sort((x, y) => x - y)).toEqual(
+        postgresMigrations().map((m) => m.version),
+      );
     });
   });
 
