@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock/clock.js';
 import { openDatabase } from '../db/database.js';
 import { BASELINE_PRUNE_INTERVAL_MS } from '../limits/retention-job.js';
-import { createTestDaemon, type TestDaemon } from '../testing/test-daemon.js';
+import { createTestDaemon, type TestDaemon, type TestResponse } from '../testing/test-daemon.js';
 import { BASELINE_HOLD_MS, baselineRolloutId } from './pack-baseline.js';
 import { analysisCount, PACK, pack } from './testing/live-rollout.js';
 import { flagAttributes, keyValues, otlpTraces, type TestSpan, traceId } from './testing/otlp-json.js';
@@ -39,7 +39,7 @@ function daemon(...args: Parameters<typeof createTestDaemon>): TestDaemon {
   return d;
 }
 
-async function apply(d: TestDaemon, version: string): Promise<Response> {
+async function apply(d: TestDaemon, version: string): Promise<TestResponse> {
   const res = await d.request(`/api/v1/packs/${PACK}`, { method: 'PUT', json: pack(version, ROLLOUT) });
   expect(res.status).toBeLessThan(300);
   return res;
