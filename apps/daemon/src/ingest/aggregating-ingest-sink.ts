@@ -430,7 +430,7 @@ export class AggregatingIngestSink implements IngestSink {
       if (obs.cost !== undefined) group.cost = (group.cost ?? 0) + obs.cost;
     }
     if (entry.source === undefined) batch.sources.set(rolloutId, 'spans');
-    traces.push([span.traceId, entry, arm, scope, inherited, obs.unit, span.endMs]);
+    if (entry.joinsScores) traces.push([span.traceId, entry, arm, scope, inherited, obs.unit, span.endMs]);
     bump(tally, keptAs(entry));
   }
 

@@ -1,4 +1,4 @@
-import type { ExtractOptions } from '@prompt-canary/analysis';
+import { BUILT_IN_METRICS, type ExtractOptions } from '@prompt-canary/analysis';
 import { contentKeyOf } from '../flags/companion-key.js';
 import { metricAttributesOf } from '../packs/analysis-config-of.js';
 import type { PackStore } from '../packs/pack-store.js';
@@ -31,12 +31,30 @@ export interface LiveRolloutEntry {
   readonly live: Rollout | undefined;
   /** What `extractSpanObservation` keeps: the attributes custom metrics read, the price table. */
   readonly extract: ExtractOptions;
+  /**
+   * Whether the trace join records its traces, for late scores: always for a live rollout; for a baseline only when
+   * the pack's analysis may read scores (the join is the costliest thing ingest does with a span).
+   */
+  readonly joinsScores: boolean;
   /** The telemetry this rollout reads, once decided (first source wins). Mutable: set by the sink on commit. */
   source: TelemetrySource | undefined;
 }
 
 function extractOf(analysis: AnalysisSpec): ExtractOptions {
   return { metricAttributes: metricAttributesOf(analysis), costs: analysis.costs };
+}
+
+/**
+ * Whether any metric of `analysis` may read late scores: `eval_pass_rate`, a `from: {score}` metric, or a custom
+ * metric without `from` (named after a score or a tracking event).
+ */
+export function readsScores(analysis: Pick<AnalysisSpec, 'metrics'>): boolean {
+  return analysis.metrics.some(
+    (m) =>
+      m.name === 'eval_pass_rate' ||
+      (m.from !== undefined && 'score' in m.from) ||
+      (m.from === undefined && !BUILT_IN_METRICS.includes(m.name)),
+  );
 }
 
 /**
@@ -88,6 +106,7 @@ export class LiveRolloutIndex {
         rollout: { id, pack, stableVersion, canaryVersion },
         live: rollout,
         extract: extractOf(rollout.spec.analysis),
+        joinsScores: true,
         source: this.#sourceOf(id),
       });
     }
@@ -110,10 +129,12 @@ export class LiveRolloutIndex {
         held.set(name, stableVersion);
       }
       const id = baselineRolloutId(name);
+      const analysis = stored.pack.spec.rollout.analysis;
       add(name, {
         rollout: { id, pack: name, stableVersion, canaryVersion: undefined },
         live: undefined,
-        extract: extractOf(stored.pack.spec.rollout.analysis),
+        extract: extractOf(analysis),
+        joinsScores: readsScores(analysis),
         source: this.#sourceOf(id, stableVersion),
       });
     }

@@ -13,7 +13,10 @@ import { flagAttributes, keyValues, otlpTraces, type TestSpan, traceId } from '.
 
 const BASELINE = baselineRolloutId(PACK);
 const MINUTE = 60_000;
-/** The pack's rollout block: a custom metric read from a span attribute (which ingest must keep). */
+/**
+ * The pack's rollout block: a custom metric read from a span attribute (which ingest must keep) and one read from
+ * late scores (so the baseline's traces go to the trace join).
+ */
 const ROLLOUT = {
   analysis: {
     metrics: [
@@ -24,6 +27,7 @@ const ROLLOUT = {
         direction: 'lower',
         threshold: 1,
       },
+      { name: 'tone_ok', from: { score: 'tone', pass: '>= 0.7' }, direction: 'higher', threshold: '50%' },
     ],
   },
 };
@@ -39,8 +43,12 @@ function daemon(...args: Parameters<typeof createTestDaemon>): TestDaemon {
   return d;
 }
 
-async function apply(d: TestDaemon, version: string): Promise<TestResponse> {
-  const res = await d.request(`/api/v1/packs/${PACK}`, { method: 'PUT', json: pack(version, ROLLOUT) });
+async function apply(
+  d: TestDaemon,
+  version: string,
+  rollout: Record<string, unknown> = ROLLOUT,
+): Promise<TestResponse> {
+  const res = await d.request(`/api/v1/packs/${PACK}`, { method: 'PUT', json: pack(version, rollout) });
   expect(res.status).toBeLessThan(300);
   return res;
 }
@@ -193,6 +201,31 @@ describe("a pack at rest: its stable version's rolling baseline", () => {
     // The baseline reads spans already (the first source wins, as for a rollout): its points are another source.
     expect(await analysisCount(d, 'point', 'other_source')).toBe(1);
     expect(await analysisCount(d, 'point', 'no_rollout')).toBe(1);
+  });
+
+  it('records no trace join for a pack whose analysis reads no score (the costliest step of a span)', async () => {
+    const d = daemon({}, undefined, { startController: false });
+    await apply(d, '2.3.1', {});
+    const trace = traceId();
+    const span = (id: string) => ({
+      traceId: id,
+      endMs: d.clock.now() + 10,
+      durationMs: 5,
+      attributes: flagAttributes(PACK, '2.3.1'),
+    });
+    await postSpans(d, [span(trace)]);
+    expect(baseline(d).all.spans).toBe(1);
+    expect(d.ctx.store.traces.get(trace)).toBeUndefined();
+    // The same version, its analysis now reading scores: its traces are joined.
+    await apply(d, '2.3.1');
+    const joined = traceId();
+    await postSpans(d, [span(joined)]);
+    expect(d.ctx.store.traces.get(joined)).toMatchObject({
+      rolloutId: BASELINE,
+      arm: 'stable',
+      variant: '2.3.1',
+    });
+    expect(baseline(d).all.spans).toBe(2);
   });
 
   it('reads span-metric points when they come first', async () => {
