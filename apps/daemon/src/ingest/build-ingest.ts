@@ -34,7 +34,14 @@ export function buildIngest(ctx: AppContext, observers: IngestObservers = {}): I
   const { sampler, instances, assignments } = observers;
   const sliceMs = ctx.settings.analysisSliceMs;
   const { slices, rollouts, traces, packs } = ctx.store;
-  const index = new LiveRolloutIndex(rollouts, slices, packs);
+  const index = new LiveRolloutIndex(rollouts, slices, {
+    packs,
+    onError: (err, pack) =>
+      ctx.logger.error(
+        { err, pack },
+        "pack baseline: could not reset or delete; the pack's items are dropped until the next change",
+      ),
+  });
   ctx.onClose(ctx.feed.subscribe(() => index.refresh()));
   const counters = prometheusAnalysisIngestCounters(ctx.metrics.registry);
   return {

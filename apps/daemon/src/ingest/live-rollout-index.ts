@@ -71,19 +71,28 @@ export class LiveRolloutIndex {
   readonly #rollouts: Pick<RolloutStore, 'listLive'>;
   readonly #slices: Pick<SliceStore, 'source' | 'holdBaseline' | 'deleteBaseline'>;
   readonly #packs: Pick<PackStore, 'list'> | undefined;
+  readonly #onError: (error: unknown, pack: string) => void;
   #byPack = new Map<string, LiveRolloutEntry>();
   #byId = new Map<string, LiveRolloutEntry>();
   /** The version each pack's baseline was last made to hold by this process, by pack name. */
   #held = new Map<string, string>();
 
+  /**
+   * @param baselines the packs, when their baselines are kept; `onError` is told when a baseline could not be reset
+   * or deleted (that pack then has no baseline entry, and the next refresh tries again).
+   */
   constructor(
     rollouts: Pick<RolloutStore, 'listLive'>,
     slices: Pick<SliceStore, 'source' | 'holdBaseline' | 'deleteBaseline'>,
-    packs?: Pick<PackStore, 'list'>,
+    baselines?: {
+      readonly packs: Pick<PackStore, 'list'>;
+      readonly onError?: (error: unknown, pack: string) => void;
+    },
   ) {
     this.#rollouts = rollouts;
     this.#slices = slices;
-    this.#packs = packs;
+    this.#packs = baselines?.packs;
+    this.#onError = baselines?.onError ?? (() => {});
     this.refresh();
   }
 
@@ -117,7 +126,8 @@ export class LiveRolloutIndex {
 
   #refreshBaselines(live: ReadonlySet<string>, add: (pack: string, entry: LiveRolloutEntry) => void): void {
     const held = new Map<string, string>();
-    for (const stored of this.#packs?.list() ?? []) {
+    const packs = this.#packs?.list() ?? [];
+    for (const stored of packs) {
       const { name, stableVersion } = stored;
       // A pack with a live rollout keeps the baseline it had (its stable version's "before"), unfed meanwhile.
       const previous = this.#held.get(name);
@@ -125,7 +135,13 @@ export class LiveRolloutIndex {
       if (live.has(name)) continue;
       if (previous !== stableVersion) {
         // Before the entry exists, so no item of the new version is committed into the old version's slices.
-        this.#slices.holdBaseline(name, stableVersion);
+        try {
+          this.#slices.holdBaseline(name, stableVersion);
+        } catch (error) {
+          this.#onError(error, name);
+          held.delete(name);
+          continue;
+        }
         held.set(name, stableVersion);
       }
       const id = baselineRolloutId(name);
@@ -138,7 +154,16 @@ export class LiveRolloutIndex {
         source: this.#sourceOf(id, stableVersion),
       });
     }
-    for (const name of this.#held.keys()) if (!held.has(name)) this.#slices.deleteBaseline(name);
+    const listed = new Set(packs.map((p) => p.name));
+    for (const [name, version] of this.#held) {
+      if (listed.has(name)) continue;
+      try {
+        this.#slices.deleteBaseline(name);
+      } catch (error) {
+        this.#onError(error, name);
+        held.set(name, version);
+      }
+    }
     this.#held = held;
   }
 

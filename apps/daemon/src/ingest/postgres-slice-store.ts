@@ -190,7 +190,8 @@ export class PostgresSliceStore implements SliceStore {
       { sql: `DELETE FROM analysis_sources WHERE rollout_id = $1 AND ${other}`, params: [id, version] },
       {
         sql: `INSERT INTO pack_baselines (rollout_id, pack, version) VALUES ($1, $2, $3)
-              ON CONFLICT (rollout_id) DO UPDATE SET version = excluded.version`,
+              ON CONFLICT (rollout_id) DO UPDATE SET version = excluded.version
+              WHERE pack_baselines.version <> excluded.version`,
         params: [id, pack, version],
       },
     ]);
