@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePromptPack } from '../packs/pack-schema.js';
 import type { StoredPack } from '../packs/pack-store.js';
+import type { Rollout } from '../rollouts/rollout-state.js';
+import { startedRollout } from '../rollouts/testing/rollout-fixtures.js';
 import { armOf, LiveRolloutIndex } from './live-rollout-index.js';
 
 function stored(name: string, stableVersion: string): StoredPack {
@@ -16,12 +18,12 @@ function stored(name: string, stableVersion: string): StoredPack {
 }
 
 /** An index on fake stores that record what it asked the slice store to do. */
-function setup() {
+function setup(live: Rollout[] = []) {
   const calls: string[] = [];
-  const state = { packs: [stored('p', '1.0')], fail: false };
+  const state = { packs: [stored('p', '1.0')], fail: false, live };
   const errors: string[] = [];
   const index = new LiveRolloutIndex(
-    { listLive: () => [] },
+    { listLive: () => state.live },
     {
       source: () => undefined,
       holdBaseline: (pack, version) => {
@@ -91,5 +93,19 @@ describe('LiveRolloutIndex: packs at rest', () => {
     state.fail = false;
     index.refresh();
     expect(calls).toEqual(['hold p 1.0', 'hold p 2.0', 'hold p 2.0', 'delete p', 'delete p']);
+  });
+
+  it("indexes a pack with a live rollout as the rollout, and still deletes the pack's baseline with the pack", () => {
+    const rollout = startedRollout({ canaryWeight: 10 });
+    const { index, calls, state } = setup([rollout]);
+    state.packs = [stored('support-prompts', '2.3.1')];
+    index.refresh();
+    expect(index.get('support-prompts')?.live).toBe(rollout);
+    expect(index.get('support-prompts')?.rollout.canaryVersion).toBe('2.4.0');
+    // Live since before this process started: it never held the baseline, which goes with the pack all the same.
+    state.packs = [];
+    state.live = [];
+    index.refresh();
+    expect(calls).toEqual(['hold p 1.0', 'delete p', 'delete support-prompts']);
   });
 });

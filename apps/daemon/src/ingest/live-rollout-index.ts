@@ -76,6 +76,8 @@ export class LiveRolloutIndex {
   #byId = new Map<string, LiveRolloutEntry>();
   /** The version each pack's baseline was last made to hold by this process, by pack name. */
   #held = new Map<string, string>();
+  /** The packs of the last refresh (at rest or not), whose baselines go when they are gone. */
+  #known = new Set<string>();
 
   /**
    * @param baselines the packs, when their baselines are kept; `onError` is told when a baseline could not be reset
@@ -155,16 +157,18 @@ export class LiveRolloutIndex {
       });
     }
     const listed = new Set(packs.map((p) => p.name));
-    for (const [name, version] of this.#held) {
+    for (const name of this.#known) {
       if (listed.has(name)) continue;
       try {
         this.#slices.deleteBaseline(name);
       } catch (error) {
+        // Tried again on the next refresh (and the retention job deletes what no process did).
         this.#onError(error, name);
-        held.set(name, version);
+        listed.add(name);
       }
     }
     this.#held = held;
+    this.#known = listed;
   }
 
   /** The source already decided for `id`: the previous entry's (same rollout, same version), else the store's. */
