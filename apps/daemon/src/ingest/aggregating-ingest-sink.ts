@@ -97,6 +97,11 @@ function isSplitReason(value: unknown): boolean {
   return typeof value === 'string' && value.toLowerCase() === 'split';
 }
 
+/** How a kept item is counted: `accepted` for a live rollout, `baseline` for the baseline of a pack at rest. */
+function keptAs(entry: LiveRolloutEntry): 'accepted' | 'baseline' {
+  return entry.live === undefined ? 'baseline' : 'accepted';
+}
+
 function isTrue(value: unknown): boolean {
   return value === true || value === 'true';
 }
@@ -124,7 +129,9 @@ function addAttributes(agg: ArmAggregate, attributes: SpanObservation['attribute
  * The analyzer's {@link IngestSink}: credits each flag-bearing span (or span-metrics point) to the live rollout of
  * the pack named by `feature_flag.key`, to the arm of its variant, to its scope (split, targeting, other) and to
  * the time slice of its end, then merges the request's partial aggregates into the stored slices in one SQLite
- * transaction before returning, so the OTLP route acknowledges only what is durable.
+ * transaction before returning, so the OTLP route acknowledges only what is durable. A pack at rest (no live
+ * rollout) has its stable version's items credited the same way to its rolling baseline (`baseline:<pack>`, arm
+ * `stable`: `pack-baseline.ts`), which records no sample-ratio exposures and offers nothing to evaluation sampling.
  *
  * The counting rule, so that one request counts once although the provider copies its assignment onto child spans
  * (those copies carry `feature_flag.inherited: true`):
@@ -252,9 +259,10 @@ export class AggregatingIngestSink implements IngestSink {
     for (const [traceId, entry, arm, scope, inherited, unit, endMs] of traces) {
       if (inherited && this.#deps.traces.known(traceId)) continue;
       const { rollout } = entry;
-      const variant = arm === 'canary' ? rollout.canaryVersion : rollout.stableVersion;
-      // Evals sample requests the split assigned, once per request (its own span, not a child's copy).
-      if (sampler !== undefined && scope === 'split' && !inherited) {
+      const variant = arm === 'canary' ? (rollout.canaryVersion ?? '') : rollout.stableVersion;
+      // Evals sample requests the split assigned, once per request (its own span, not a child's copy); a pack's
+      // baseline is never sampled (it has no evaluation of its own).
+      if (sampler !== undefined && scope === 'split' && !inherited && entry.live !== undefined) {
         sampler.offer({ rolloutId: rollout.id, arm, traceId, variant, endMs });
       }
       const assignment: { -readonly [K in keyof TraceAssignment]: TraceAssignment[K] } = {
@@ -297,16 +305,22 @@ export class AggregatingIngestSink implements IngestSink {
       const agg = batch.at(entry.rollout.id, arm, scopeOfReason(attrs[REASON]), point.timeMs);
       const used = addMetricPoint(agg, point);
       if (used && entry.source === undefined) batch.sources.set(entry.rollout.id, 'metrics');
-      bump(tally, used ? 'accepted' : 'unused');
+      bump(tally, used ? keptAs(entry) : 'unused');
     }
     return this.#join(batch, [], ['point', tally]);
   }
 
-  /** The live rollout an item counts for, or `undefined` (counted) when none or when it reads the other source. */
+  /**
+   * The live rollout (or the baseline of a pack at rest) an item counts for, or `undefined` (counted) when none, when
+   * it reads the other source, or when the pack is at rest and the item is not of its stable version.
+   */
   #route(attrs: Attributes, source: TelemetrySource, tally: Tally): LiveRolloutEntry | undefined {
     const flagKey = attrs[FLAG_KEY];
     const entry = typeof flagKey === 'string' ? this.#deps.index.get(flagKey) : undefined;
-    if (entry === undefined) {
+    if (
+      entry === undefined ||
+      (entry.live === undefined && (attrs[VARIANT] ?? attrs[VARIANT_LEGACY]) !== entry.rollout.stableVersion)
+    ) {
       bump(tally, 'no_rollout');
       return undefined;
     }
@@ -399,8 +413,9 @@ export class AggregatingIngestSink implements IngestSink {
       if (obs.unit !== undefined) request.unit = obs.unit;
       agg.addSpan(request);
       // The sample-ratio check counts split-assigned units at first exposure, against what the split served then.
-      if (scope === 'split' && obs.unit !== undefined) {
-        batch.expose(rolloutId, obs.unit, arm, batch.shareAt(entry.rollout, span.endMs), span.endMs);
+      // A pack's baseline has no split to check.
+      if (scope === 'split' && obs.unit !== undefined && entry.live !== undefined) {
+        batch.expose(rolloutId, obs.unit, arm, batch.shareAt(entry.live, span.endMs), span.endMs);
       }
     }
     if (obs.inputTokens !== undefined || obs.outputTokens !== undefined || obs.cost !== undefined) {
@@ -437,8 +452,8 @@ export class AggregatingIngestSink implements IngestSink {
       if (obs.cost !== undefined) group.cost = (group.cost ?? 0) + obs.cost;
     }
     if (entry.source === undefined) batch.sources.set(rolloutId, 'spans');
-    traces.push([span.traceId, entry, arm, scope, inherited, obs.unit, span.endMs]);
-    bump(tally, 'accepted');
+    if (entry.joinsScores) traces.push([span.traceId, entry, arm, scope, inherited, obs.unit, span.endMs]);
+    bump(tally, keptAs(entry));
   }
 
   /** Counts a downstream request under its service, clustered by its trace's unit when the join knows it. */

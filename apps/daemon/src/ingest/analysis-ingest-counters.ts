@@ -4,13 +4,16 @@ import { Counter, type Registry } from 'prom-client';
 export type AnalysisItem = 'span' | 'point' | 'track' | 'score';
 
 /**
- * `accepted` (credited to an arm), `no_rollout` (no live rollout for the flag), `unknown_variant` (neither the
+ * `accepted` (credited to an arm of a live rollout), `baseline` (credited to the rolling baseline of a pack at rest:
+ * its stable version's items, kept under `baseline:<pack>`), `no_rollout` (no live rollout for the flag, or a pack
+ * at rest and another version than its stable one), `unknown_variant` (neither the
  * canary nor the stable version), `other_source` (the rollout reads the other telemetry source), `unused` (a
  * metric point the analysis does not read), `unknown_trace` (a score for a trace not in the index), `unjoined` (a
  * span whose trace could not be written to the trace join: its scores will count as unknown).
  */
 export type AnalysisOutcome =
   | 'accepted'
+  | 'baseline'
   | 'no_rollout'
   | 'unknown_variant'
   | 'other_source'

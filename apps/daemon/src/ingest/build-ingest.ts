@@ -25,15 +25,23 @@ export interface IngestObservers {
 }
 
 /**
- * Builds the ingest side on the app's store: the live-rollout index (refreshed on the change feed), the OTLP sink
+ * Builds the ingest side on the app's store: the live-rollout index (refreshed on the change feed; it holds the
+ * packs at rest too, whose stable version's items feed their rolling baselines), the OTLP sink
  * that folds spans and span-metric points into slices, the tracking ingest behind `/api/v1/track` and
  * `/api/v1/scores`, and the `canaryd_analysis_items_total` counters. `app.ts` mounts the routes.
  */
 export function buildIngest(ctx: AppContext, observers: IngestObservers = {}): Ingest {
   const { sampler, instances, assignments } = observers;
   const sliceMs = ctx.settings.analysisSliceMs;
-  const { slices, rollouts, traces } = ctx.store;
-  const index = new LiveRolloutIndex(rollouts, slices);
+  const { slices, rollouts, traces, packs } = ctx.store;
+  const index = new LiveRolloutIndex(rollouts, slices, {
+    packs,
+    onError: (err, pack) =>
+      ctx.logger.error(
+        { err, pack },
+        "pack baseline: could not reset or delete; the pack's items are dropped until the next change",
+      ),
+  });
   ctx.onClose(ctx.feed.subscribe(() => index.refresh()));
   const counters = prometheusAnalysisIngestCounters(ctx.metrics.registry);
   return {

@@ -41,6 +41,9 @@ async function setup() {
     source: (rolloutId) => store.source(rolloutId),
     exposures: (rolloutId, fromMs) => store.exposures(rolloutId, fromMs),
     pruneFinishedBefore: (cutoffMs) => store.pruneFinishedBefore(cutoffMs),
+    holdBaseline: (pack, version) => store.holdBaseline(pack, version),
+    deleteBaseline: (pack) => store.deleteBaseline(pack),
+    pruneBaselines: (holdMs) => store.pruneBaselines(holdMs),
   };
   const flushes: Array<() => void> = [];
   const sink = new AggregatingIngestSink({

@@ -50,3 +50,16 @@ CREATE TABLE trace_batches (
 CREATE INDEX trace_batches_recorded_at ON trace_batches (recorded_at);
 `,
 };
+
+/** PostgreSQL version 10: which version each pack's rolling baseline holds (SQLite's 170). */
+export const postgresBaselineMigration: PgMigration = {
+  version: 10,
+  name: 'pack-baselines',
+  sql: `
+CREATE TABLE pack_baselines (
+  rollout_id TEXT PRIMARY KEY,
+  pack TEXT COLLATE "C" NOT NULL,
+  version TEXT NOT NULL
+);
+`,
+};

@@ -5,6 +5,7 @@ import {
   type UnitExposuresJson,
 } from '@prompt-canary/analysis';
 import type { PgConnection, PgStatement } from '../db/pg-connection.js';
+import { BASELINE_ROLLOUT_PREFIX, baselineRolloutId } from './pack-baseline.js';
 import { type Arm, type SliceKey, type SliceScope, sliceKeyId, type TelemetrySource } from './slice-key.js';
 import type { ExposureUpdate, SliceQuery, SliceStore, SliceUpdate, StoredSlice } from './slice-store.js';
 
@@ -177,6 +178,69 @@ export class PostgresSliceStore implements SliceStore {
       this.#exposureCache.clear();
     }
     return deleted;
+  }
+
+  holdBaseline(pack: string, version: string): number {
+    const id = baselineRolloutId(pack);
+    // One round trip: the deletes run only when another version is recorded (or none), then the version is set.
+    const other = 'NOT EXISTS (SELECT 1 FROM pack_baselines WHERE rollout_id = $1 AND version = $2)';
+    const [slices] = this.#db.atomically([
+      { sql: `DELETE FROM aggregate_slices WHERE rollout_id = $1 AND ${other}`, params: [id, version] },
+      { sql: `DELETE FROM unit_exposures WHERE rollout_id = $1 AND ${other}`, params: [id, version] },
+      { sql: `DELETE FROM analysis_sources WHERE rollout_id = $1 AND ${other}`, params: [id, version] },
+      {
+        sql: `INSERT INTO pack_baselines (rollout_id, pack, version) VALUES ($1, $2, $3)
+              ON CONFLICT (rollout_id) DO UPDATE SET version = excluded.version
+              WHERE pack_baselines.version <> excluded.version`,
+        params: [id, pack, version],
+      },
+    ]);
+    // Always: another replica may have deleted this writer's rows when it saw the new version first.
+    this.#forget(id);
+    return slices?.rowCount ?? 0;
+  }
+
+  deleteBaseline(pack: string): number {
+    const id = baselineRolloutId(pack);
+    const [slices] = this.#db.atomically([
+      { sql: 'DELETE FROM aggregate_slices WHERE rollout_id = $1', params: [id] },
+      { sql: 'DELETE FROM unit_exposures WHERE rollout_id = $1', params: [id] },
+      { sql: 'DELETE FROM analysis_sources WHERE rollout_id = $1', params: [id] },
+      { sql: 'DELETE FROM pack_baselines WHERE rollout_id = $1', params: [id] },
+    ]);
+    this.#forget(id);
+    return slices?.rowCount ?? 0;
+  }
+
+  pruneBaselines(holdMs: number): number {
+    const gone = 'SELECT rollout_id FROM pack_baselines WHERE pack NOT IN (SELECT name FROM packs)';
+    const [orphans, , , , old] = this.#db.atomically([
+      { sql: `DELETE FROM aggregate_slices WHERE rollout_id IN (${gone})` },
+      { sql: `DELETE FROM unit_exposures WHERE rollout_id IN (${gone})` },
+      { sql: `DELETE FROM analysis_sources WHERE rollout_id IN (${gone})` },
+      { sql: 'DELETE FROM pack_baselines WHERE pack NOT IN (SELECT name FROM packs)' },
+      {
+        // Measured from each baseline's newest slice (every writer's), not from now.
+        sql: `DELETE FROM aggregate_slices s
+              USING (SELECT rollout_id, MAX(slice_start) AS top FROM aggregate_slices
+                     WHERE rollout_id IN (SELECT rollout_id FROM pack_baselines) GROUP BY rollout_id) n
+              WHERE s.rollout_id = n.rollout_id AND s.slice_start <= n.top - $1`,
+        params: [clampMs(holdMs)],
+      },
+    ]);
+    const deleted = (orphans?.rowCount ?? 0) + (old?.rowCount ?? 0);
+    if (deleted > 0) this.#forget('every baseline');
+    return deleted;
+  }
+
+  /** Drops the cached slices, exposures and source of one rollout id, or of every baseline. */
+  #forget(rolloutId: string | 'every baseline'): void {
+    const prefix = rolloutId === 'every baseline' ? BASELINE_ROLLOUT_PREFIX : `${rolloutId}\u0000`;
+    for (const id of this.#cache.keys()) if (id.startsWith(prefix)) this.#cache.delete(id);
+    for (const id of this.#exposureCache.keys()) if (id.startsWith(prefix)) this.#exposureCache.delete(id);
+    for (const id of this.#sources.keys()) {
+      if (rolloutId === 'every baseline' ? id.startsWith(prefix) : id === rolloutId) this.#sources.delete(id);
+    }
   }
 
   /** Reads back, in one query each, this writer's rows that the cache no longer holds (evicted, or a restart). */

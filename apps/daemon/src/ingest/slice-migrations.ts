@@ -73,8 +73,28 @@ CREATE INDEX trace_batches_recorded_at ON trace_batches (recorded_at);
 `,
 };
 
+/**
+ * Version 170 (issue 17's number): which version each pack's rolling baseline holds (`pack-baseline.ts`). The
+ * baseline's slices live in `aggregate_slices` under the rollout id `baseline:<pack>`; this row says whose figures
+ * they are, so that a new stable version never merges into the old one's.
+ */
+export const baselineMigration: Migration = {
+  version: 170,
+  name: 'pack-baselines',
+  sql: `
+CREATE TABLE pack_baselines (
+  rollout_id TEXT PRIMARY KEY,
+  pack TEXT NOT NULL,
+  version TEXT NOT NULL
+);
+`,
+};
+
 /** The analyzer's slice tables, registered in `sqliteMigrations()` (the exposures after the controller's 4). */
 export const sliceMigrations: readonly Migration[] = [sliceMigration];
 
 /** The unit exposures table, and the persisted trace join. */
 export const exposureMigrations: readonly Migration[] = [exposureMigration, traceJoinMigration];
+
+/** The packs' rolling baselines (after the drills' 161). */
+export const baselineMigrations: readonly Migration[] = [baselineMigration];

@@ -60,4 +60,17 @@ export interface SliceStore {
    * analysis keeps all its data). Returns how many were deleted.
    */
   pruneFinishedBefore(cutoffMs: number): number;
+  /**
+   * Makes the rolling baseline of `pack` (rollout id `baseline:<pack>`) hold `version`'s figures: when it recorded
+   * another version, its slices, exposures and telemetry source are deleted first, so a new stable version never
+   * merges into the old one's figures. Returns the slices deleted (0 when the version was already `version`).
+   */
+  holdBaseline(pack: string, version: string): number;
+  /** Deletes the rolling baseline of `pack` (its slices, exposures, source and version). Returns the slices deleted. */
+  deleteBaseline(pack: string): number;
+  /**
+   * Bounds the rolling baselines: deletes each baseline's slices that start `holdMs` or more before its newest
+   * slice's start, and the whole baseline of a pack that no longer exists. Returns the slices deleted.
+   */
+  pruneBaselines(holdMs: number): number;
 }

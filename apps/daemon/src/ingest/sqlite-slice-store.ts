@@ -5,6 +5,7 @@ import {
   type UnitExposuresJson,
 } from '@prompt-canary/analysis';
 import type { SqliteDatabase } from '../db/database.js';
+import { BASELINE_ROLLOUT_PREFIX, baselineRolloutId } from './pack-baseline.js';
 import { type Arm, type SliceKey, type SliceScope, sliceKeyId, type TelemetrySource } from './slice-key.js';
 import type { ExposureUpdate, SliceQuery, SliceStore, SliceUpdate, StoredSlice } from './slice-store.js';
 
@@ -191,6 +192,86 @@ export class SqliteSliceStore implements SliceStore {
       this.#exposureCache.clear();
     }
     return deleted;
+  }
+
+  holdBaseline(pack: string, version: string): number {
+    const id = baselineRolloutId(pack);
+    const deleted = this.#db.transaction(() => {
+      const row = this.#db
+        .prepare<[string], { version: string }>('SELECT version FROM pack_baselines WHERE rollout_id = ?')
+        .get(id);
+      if (row?.version === version) return 0;
+      const n = this.#deleteRollout(id);
+      this.#db
+        .prepare<[string, string, string]>(
+          `INSERT INTO pack_baselines (rollout_id, pack, version) VALUES (?, ?, ?)
+           ON CONFLICT (rollout_id) DO UPDATE SET version = excluded.version`,
+        )
+        .run(id, pack, version);
+      return n;
+    })();
+    this.#forget(id);
+    return deleted;
+  }
+
+  deleteBaseline(pack: string): number {
+    const id = baselineRolloutId(pack);
+    const deleted = this.#db.transaction(() => {
+      const n = this.#deleteRollout(id);
+      this.#db.prepare<[string]>('DELETE FROM pack_baselines WHERE rollout_id = ?').run(id);
+      return n;
+    })();
+    this.#forget(id);
+    return deleted;
+  }
+
+  pruneBaselines(holdMs: number): number {
+    const deleted = this.#db.transaction(() => {
+      let n = 0;
+      const gone = this.#db
+        .prepare<[], { rollout_id: string }>(
+          'SELECT rollout_id FROM pack_baselines WHERE pack NOT IN (SELECT name FROM packs)',
+        )
+        .all();
+      for (const { rollout_id } of gone) {
+        n += this.#deleteRollout(rollout_id);
+        this.#db.prepare<[string]>('DELETE FROM pack_baselines WHERE rollout_id = ?').run(rollout_id);
+      }
+      // Measured from each baseline's newest slice, not from now: a version that stopped receiving traffic (a
+      // blue-green switch) keeps its last hour until a new stable version's baseline replaces it.
+      n += this.#db
+        .prepare<[number]>(
+          `WITH newest AS (
+             SELECT rollout_id, MAX(slice_start) AS top FROM aggregate_slices
+             WHERE rollout_id IN (SELECT rollout_id FROM pack_baselines) GROUP BY rollout_id
+           )
+           DELETE FROM aggregate_slices
+           WHERE rollout_id IN (SELECT rollout_id FROM newest)
+             AND slice_start <= (SELECT top FROM newest WHERE newest.rollout_id = aggregate_slices.rollout_id) - ?`,
+        )
+        .run(holdMs).changes;
+      return n;
+    })();
+    if (deleted > 0) this.#forget('every baseline');
+    return deleted;
+  }
+
+  /** Deletes a rollout id's slices, exposures and telemetry source; returns the slices deleted. */
+  #deleteRollout(id: string): number {
+    const n = this.#db.prepare<[string]>('DELETE FROM aggregate_slices WHERE rollout_id = ?').run(id).changes;
+    this.#db.prepare<[string]>('DELETE FROM unit_exposures WHERE rollout_id = ?').run(id);
+    this.#db.prepare<[string]>('DELETE FROM analysis_sources WHERE rollout_id = ?').run(id);
+    return n;
+  }
+
+  /** Drops the cached slices, exposures and source of one rollout id, or of every baseline. */
+  #forget(rolloutId: string | 'every baseline'): void {
+    const prefix = rolloutId === 'every baseline' ? BASELINE_ROLLOUT_PREFIX : `${rolloutId}\u0000`;
+    for (const id of this.#cache.keys()) if (id.startsWith(prefix)) this.#cache.delete(id);
+    for (const id of this.#exposureCache.keys()) if (id.startsWith(prefix)) this.#exposureCache.delete(id);
+    for (const id of this.#sources.keys()) {
+      if (rolloutId === 'every baseline' ? id.startsWith(prefix) : id === rolloutId) this.#sources.delete(id);
+    }
   }
 
   #loadExposures(id: string, rolloutId: string, start: number, cap: number): UnitExposures {

@@ -1,6 +1,7 @@
 import type { EvaluationContext, EvaluationDetails } from '@prompt-canary/rules';
 import type { AnalysisIngestCounters, AnalysisOutcome } from './analysis-ingest-counters.js';
 import { armOf, type LiveRolloutIndex } from './live-rollout-index.js';
+import { BASELINE_ROLLOUT_PREFIX } from './pack-baseline.js';
 import { SliceBatch } from './slice-batch.js';
 import { type SliceScope, scopeOfReason } from './slice-key.js';
 import type { SliceStore } from './slice-store.js';
@@ -75,6 +76,7 @@ export class TrackingIngest {
   track(events: readonly TrackEvent[]): IngestTally {
     const batch = new SliceBatch(this.#deps.sliceMs);
     const tally: IngestTally = { accepted: 0, dropped: {} };
+    let baseline = 0;
     for (const event of events) {
       const entry = this.#deps.index.get(event.flagKey);
       if (entry === undefined) {
@@ -84,9 +86,11 @@ export class TrackingIngest {
       const { variant, scope } = this.#assignment(event);
       const arm = armOf(entry.rollout, variant);
       if (arm === undefined || variant === undefined) {
-        drop(tally, 'unknown_variant');
+        // A pack at rest keeps only its stable version's events (in its baseline): others count as before it had one.
+        drop(tally, entry.live === undefined ? 'no_rollout' : 'unknown_variant');
         continue;
       }
+      if (entry.live === undefined) baseline++;
       // The targeting key groups a unit's events into one cluster (the spans' hashed ids are a different space,
       // which does not matter: each metric's clusters are its own).
       const obs = {
@@ -101,7 +105,7 @@ export class TrackingIngest {
         .addFeedback(event.value === undefined ? obs : { ...obs, value: event.value });
       tally.accepted++;
     }
-    this.#commit(batch, 'track', tally);
+    this.#commit(batch, 'track', tally, baseline);
     return tally;
   }
 
@@ -125,11 +129,20 @@ export class TrackingIngest {
   scores(scores: readonly ScoreEvent[]): IngestTally {
     const batch = new SliceBatch(this.#deps.sliceMs);
     const tally: IngestTally = { accepted: 0, dropped: {} };
+    let baseline = 0;
     for (const score of scores) {
       const assignment = this.#deps.traces.get(score.traceId.toLowerCase());
       if (assignment === undefined) {
         drop(tally, 'unknown_trace');
         continue;
+      }
+      if (assignment.rolloutId.startsWith(BASELINE_ROLLOUT_PREFIX)) {
+        // A trace of a baseline whose version has since been replaced (or whose pack is gone) has nowhere to go.
+        if (!this.#deps.index.baselineHolds(assignment.flagKey, assignment.variant)) {
+          drop(tally, 'no_rollout');
+          continue;
+        }
+        baseline++;
       }
       batch.at(assignment.rolloutId, assignment.arm, assignment.scope, score.timeMs).addScore({
         flagKey: assignment.flagKey,
@@ -141,15 +154,17 @@ export class TrackingIngest {
       });
       tally.accepted++;
     }
-    this.#commit(batch, 'score', tally);
+    this.#commit(batch, 'score', tally, baseline);
     return tally;
   }
 
-  #commit(batch: SliceBatch, item: 'track' | 'score', tally: IngestTally): void {
+  /** Commits a batch and counts it; `baseline` of the accepted items went to packs' baselines. */
+  #commit(batch: SliceBatch, item: 'track' | 'score', tally: IngestTally, baseline: number): void {
     if (!batch.empty) this.#deps.slices.commit(batch.updates());
     const counters = this.#deps.counters;
     if (counters === undefined) return;
-    counters.add(item, 'accepted', tally.accepted);
+    counters.add(item, 'accepted', tally.accepted - baseline);
+    counters.add(item, 'baseline', baseline);
     for (const outcome of Object.keys(tally.dropped) as AnalysisOutcome[]) {
       counters.add(item, outcome, tally.dropped[outcome] ?? 0);
     }

@@ -44,7 +44,9 @@ describePostgres('PostgresStore', () => {
       a.flags.put({ key: 'k', state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' }, null, 'x');
       expect(b.flags.get('k')?.flag.key).toBe('k');
       const versions = a.connection.query<{ version: number }>('SELECT version FROM schema_migrations').rows;
-      expect(versions.map((v) => v.version).sort()).toEqual(postgresMigrations().map((m) => m.version));
+      expect(versions.map((v) => v.version).sort((x, y) => x - y)).toEqual(
+        postgresMigrations().map((m) => m.version),
+      );
     });
   });
 
@@ -79,6 +81,38 @@ describePostgres('PostgresStore', () => {
       const again = freshPostgresStore({ schema, writer: 'a', maxCachedSlices: 1 });
       again.slices.commit([{ key, partial: spans(2) }]);
       expect(b.slices.read({ rolloutId: 'r1', fromMs: 0, toMs: 1_000 })[0]?.aggregate.spans).toBe(10);
+    });
+
+    it("a baseline's new version starts from nothing in every writer, whichever saw it first", () => {
+      const schema = freshSchemaName();
+      const a = freshPostgresStore({ schema, writer: 'a' });
+      const b = freshPostgresStore({ schema, writer: 'b' });
+      const key = { rolloutId: 'baseline:p', arm: 'stable', scope: 'split', sliceStart: 0 } as const;
+      const spans = (n: number) => {
+        const agg = new ArmAggregate();
+        for (let i = 0; i < n; i++)
+          agg.addSpan({
+            flagKey: 'p',
+            variant: 'v',
+            splitAssigned: true,
+            endTimeMs: 1,
+            durationMs: 10,
+            error: false,
+            attributes: {},
+          });
+        return agg;
+      };
+      a.slices.holdBaseline('p', '1.0');
+      b.slices.holdBaseline('p', '1.0');
+      a.slices.commit([{ key, partial: spans(3) }]);
+      b.slices.commit([{ key, partial: spans(4) }]);
+      // A sees 2.0 first and deletes every writer's rows; B, told later, finds 2.0 recorded and deletes nothing,
+      // but must not write its cached 1.0 figures back.
+      expect(a.slices.holdBaseline('p', '2.0')).toBe(2);
+      expect(b.slices.holdBaseline('p', '2.0')).toBe(0);
+      b.slices.commit([{ key, partial: spans(1) }]);
+      a.slices.commit([{ key, partial: spans(2) }]);
+      expect(a.slices.read({ rolloutId: 'baseline:p', fromMs: 0, toMs: 1_000 })[0]?.aggregate.spans).toBe(3);
     });
 
     it("changes of two processes never interleave: one waits for the other's change lock", () => {

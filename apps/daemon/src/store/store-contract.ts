@@ -2,6 +2,7 @@ import { ArmAggregate, UnitExposures } from '@prompt-canary/analysis';
 import type { Flag } from '@prompt-canary/rules';
 import { describe, expect, it } from 'vitest';
 import type { ControllerRecord } from '../controller/controller-state-store.js';
+import { parsePromptPack } from '../packs/pack-schema.js';
 import { startedRollout } from '../rollouts/testing/rollout-fixtures.js';
 import type { Store } from './store.js';
 
@@ -285,6 +286,56 @@ export function storeContract(name: string, makeStore: () => Store): void {
       expect(store.audit.pruneBefore(LATER)).toBe(1);
       expect(store.audit.list({ limit: 10 }).items.map((e) => e.at)).toEqual([LATER]);
       expect(store.revisions.current()).toBe(1);
+    });
+
+    it("baselines: one version's slices per pack, bounded from the newest slice, gone with the pack", () => {
+      const store = makeStore();
+      const id = 'baseline:p';
+      const at = (rolloutId: string, sliceStart: number) => ({
+        key: { rolloutId, arm: 'stable', scope: 'split', sliceStart } as const,
+        partial: aggregate(1, 0),
+      });
+      const starts = (rolloutId: string) =>
+        store.slices.read({ rolloutId, fromMs: 0, toMs: 1e12 }).map((s) => s.key.sliceStart);
+      const spans = (rolloutId: string) =>
+        store.slices.read({ rolloutId, fromMs: 0, toMs: 1e12 }).reduce((n, s) => n + s.aggregate.spans, 0);
+      const pack = parsePromptPack({
+        apiVersion: 'promptcanary.dev/v1alpha1',
+        kind: 'PromptPack',
+        metadata: { name: 'p' },
+        spec: { version: '1.0' },
+      });
+      if (!pack.ok) throw new Error('fixture');
+      const write = { outcome: 'create', rolloutId: null, actor: 'a', at: AT } as const;
+      store.packs.put({ ...write, pack: pack.pack, stableVersion: '1.0' });
+      expect(store.slices.holdBaseline('p', '1.0')).toBe(0);
+      // A baseline of a pack that does not exist (deleted while no process held it) and a finished rollout.
+      store.slices.holdBaseline('gone', '3.0');
+      store.slices.commit(
+        [at(id, 0), at(id, 1_000), at(id, 5_000), at(id, 10_000), at('baseline:gone', 10_000), at('r1', 0)],
+        new Map([[id, 'spans']]),
+      );
+      expect(store.slices.holdBaseline('p', '1.0')).toBe(0);
+      expect(starts(id)).toEqual([0, 1_000, 5_000, 10_000]);
+      // Kept: what starts less than the hold before the newest slice (10 000), whatever the time now.
+      expect(store.slices.pruneBaselines(5_000)).toBe(4);
+      expect(starts(id)).toEqual([10_000]);
+      expect(starts('baseline:gone')).toEqual([]);
+      expect(starts('r1')).toEqual([0]);
+      expect(store.slices.pruneBaselines(5_000)).toBe(0);
+      // A slice pruned and written again starts from nothing (no cached figures come back).
+      store.slices.commit([at(id, 0)]);
+      expect(spans(id)).toBe(2);
+      expect(store.slices.pruneBaselines(5_000)).toBe(1);
+      expect(store.slices.source(id)).toBe('spans');
+      // Another stable version: the old one's slices and source go before the new one's first slice.
+      expect(store.slices.holdBaseline('p', '2.0')).toBe(1);
+      expect(store.slices.source(id)).toBeUndefined();
+      store.slices.commit([at(id, 10_000)]);
+      expect(spans(id)).toBe(1);
+      expect(store.slices.deleteBaseline('p')).toBe(1);
+      expect(starts(id)).toEqual([]);
+      expect(store.slices.holdBaseline('p', '2.0')).toBe(0);
     });
 
     it("traces: remembers a trace's assignment, the last write winning", () => {
