@@ -512,8 +512,19 @@ export interface Analysis {
   readonly metricInfo: Readonly<Record<string, MetricInfo>>;
   readonly checks: readonly AnalysisCheck[];
   readonly srm: SrmCheck;
-  /** Where the comparisons' data came from; `null` where only hard limits apply. */
-  readonly comparisons: { readonly scope: 'split' | 'targeting'; readonly from: string } | null;
+  /**
+   * Where the comparisons' data came from; `null` where only hard limits apply. `before` is set for a before/after
+   * comparison (monitoring at 100%, a blue-green rollback window): the span of stable's figures from before.
+   */
+  readonly comparisons: {
+    readonly scope: 'split' | 'targeting';
+    readonly from: string;
+    readonly before?: { readonly from: string; readonly to: string };
+  } | null;
+  /** The rollout's strategy (absent from older daemons: canary). */
+  readonly strategy?: RolloutStrategy;
+  /** The rollout's stage when the analysis was computed (`RolloutView.stage`); absent from older daemons. */
+  readonly stage?: RolloutStage | null;
   /** The controller's latest look, `null` before its first look. */
   readonly lastCheck: LastCheck | null;
   /** Served versus assigned per app instance since the stage began: `Fail` pauses the rollout. */

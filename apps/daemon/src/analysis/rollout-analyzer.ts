@@ -15,10 +15,15 @@ import {
   sliceStart,
   type UnitExposures,
 } from '@prompt-canary/analysis';
+import type { RolloutStage } from '@prompt-canary/api-types';
 import type { AssignmentVerdict } from '../assignments/assignment-audit.js';
+import { baselineRolloutId } from '../ingest/pack-baseline.js';
 import type { SliceStore, StoredSlice } from '../ingest/slice-store.js';
 import { analysisConfigOf } from '../packs/analysis-config-of.js';
+import type { RolloutStrategyName } from '../packs/prompt-pack.js';
 import { effectiveWeightAt } from '../rollouts/effective-weight.js';
+import { planStrategy } from '../rollouts/rollout-plan.js';
+import { rolloutStage } from '../rollouts/rollout-stage.js';
 import type { Rollout, TimelineEntry } from '../rollouts/rollout-state.js';
 import { type ComparisonPool, comparisonPool, poolPosition, stepStartMs } from './rollout-stages.js';
 
@@ -54,8 +59,14 @@ export interface RolloutAnalysis {
   metricInfo: Record<string, MetricInfo>;
   checks: ApiCheck[];
   srm: AnalysisResult['srm'];
-  /** The comparisons' data: scope and start of the pool; `null` where only hard limits apply. */
-  comparisons: { scope: 'split' | 'targeting'; from: string } | null;
+  /**
+   * The comparisons' data: scope and start of the pool, and for a before/after comparison the span of stable's
+   * figures from before; `null` where only hard limits apply.
+   */
+  comparisons: { scope: 'split' | 'targeting'; from: string; before?: { from: string; to: string } } | null;
+  /** The rollout's strategy, and its stage as of the look. */
+  strategy: RolloutStrategyName;
+  stage: RolloutStage | null;
   /** Served versus assigned per app instance (when the daemon checks it): a `Fail` pauses the rollout. */
   assignments?: AssignmentVerdict;
 }
@@ -181,7 +192,12 @@ export class RolloutAnalyzer {
       pool === undefined
         ? undefined
         : pool.stableBefore !== undefined
-          ? beforeAfter(slices, pool.fromMs, pool.stableBefore)
+          ? beforeAfter(
+              slices,
+              pool.fromMs,
+              { ...pool.stableBefore, fromMs: floor(pool.stableBefore.fromMs) },
+              this.#baseline(rollout, pool.stableBefore),
+            )
           : mergeArms(slices, floor(pool.fromMs), (s) => s.key.scope === pool.scope);
     const configured = analysisConfigOf(spec);
     // A pool restart is a new sequential test: the pools of the plan share the rollout's α (ADR 0005).
@@ -216,11 +232,21 @@ export class RolloutAnalyzer {
           ...look.checks.map((check) => check.metric),
         ]),
         checks: look.checks.map((check) =>
-          withIsoWindow(pool?.stableBefore === undefined ? check : asBeforeAfter(check)),
+          withIsoWindow(
+            pool?.stableBefore === undefined
+              ? check
+              : asBeforeAfter(
+                  check,
+                  pool.stableBefore.oldVersion === true
+                    ? `${rollout.stableVersion} before the switch`
+                    : 'stable before 100%',
+                ),
+          ),
         ),
         srm: look.srm,
-        comparisons:
-          pool === undefined ? null : { scope: pool.scope, from: new Date(pool.fromMs).toISOString() },
+        comparisons: pool === undefined ? null : comparisonsView(pool),
+        strategy: planStrategy(rollout.plan),
+        stage: rolloutStage(rollout),
         // Checked from the current stage's start: a mismatch the operator resumed past is not held against it.
         ...(this.#deps.assignments === undefined
           ? {}
@@ -228,6 +254,20 @@ export class RolloutAnalyzer {
       },
       sequentialState,
     };
+  }
+
+  /**
+   * Blue-green: the pack's rolling baseline slices (the old version while no rollout was live) in the hour before
+   * the switch; nothing for a canary's monitoring.
+   */
+  #baseline(rollout: Rollout, before: NonNullable<ComparisonPool['stableBefore']>): readonly StoredSlice[] {
+    if (before.oldVersion !== true) return [];
+    return this.#deps.slices.read({
+      rolloutId: baselineRolloutId(rollout.pack),
+      fromMs: sliceStart(before.fromMs, this.#deps.sliceMs),
+      toMs: before.toMs,
+      arms: ['stable'],
+    });
   }
 
   /**
@@ -246,6 +286,14 @@ export class RolloutAnalyzer {
   }
 }
 
+/** The pool as the answer shows it, with the span of stable's figures for a before/after comparison. */
+function comparisonsView(pool: ComparisonPool): NonNullable<RolloutAnalysis['comparisons']> {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const view = { scope: pool.scope, from: iso(pool.fromMs) };
+  if (pool.stableBefore === undefined) return view;
+  return { ...view, before: { from: iso(pool.stableBefore.fromMs), to: iso(pool.stableBefore.toMs) } };
+}
+
 /** Where served-versus-assigned counting starts for a look: the later of the stage's start and the last resume. */
 function stageCheckStart(rollout: Rollout): number {
   const stage = Date.parse(rollout.stageStartedAt);
@@ -255,29 +303,37 @@ function stageCheckStart(rollout: Rollout): number {
 
 /**
  * Monitoring at 100%: all canary traffic since the ramp reached 100% against stable's split traffic before then
- * (the same metrics, recorded per rollout in its slices).
+ * (the same metrics, recorded per rollout in its slices). A blue-green switch (`oldVersion`) compares with the old
+ * version's traffic of every scope in the hour before the switch (`before.fromMs`, floored to a slice start), its
+ * `baseline` slices (the pack's rolling baseline) merged in.
  */
 function beforeAfter(
   slices: readonly StoredSlice[],
   reachedMs: number,
-  before: { fromMs: number; toMs: number },
+  before: NonNullable<ComparisonPool['stableBefore']>,
+  baseline: readonly StoredSlice[],
 ): Arms {
   const stable: ArmAggregate[] = [];
   const canary: ArmAggregate[] = [];
+  const anyScope = before.oldVersion === true;
   for (const slice of slices) {
     const start = slice.key.sliceStart;
     if (slice.key.arm === 'canary' && start >= reachedMs) canary.push(slice.aggregate);
-    if (slice.key.arm === 'stable' && slice.key.scope === 'split' && start < before.toMs)
-      stable.push(slice.aggregate);
+    if (slice.key.arm !== 'stable' || start >= before.toMs) continue;
+    if (anyScope ? start >= before.fromMs : slice.key.scope === 'split') stable.push(slice.aggregate);
   }
+  for (const slice of baseline) if (slice.key.sliceStart < before.toMs) stable.push(slice.aggregate);
   return { stable: ArmAggregate.mergeAll(stable), canary: ArmAggregate.mergeAll(canary) };
 }
 
-/** A comparison at 100% says it compares with stable's figures from before then. */
-function asBeforeAfter(check: CheckResult): CheckResult {
+/**
+ * A comparison at 100% says it compares with stable's figures from before then (`stable before 100%`, or for a
+ * blue-green switch `2.3.0 before the switch`).
+ */
+function asBeforeAfter(check: CheckResult, before: string): CheckResult {
   if (check.kind === 'threshold') return check;
   const reason = check.reason
-    .replace(' vs stable ', ' vs stable before 100% ')
+    .replace(' vs stable ', ` vs ${before} `)
     .replace(/ \(n=/, '; a before/after comparison (n=');
   return {
     ...check,

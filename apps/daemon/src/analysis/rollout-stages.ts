@@ -1,3 +1,5 @@
+import { BASELINE_HOLD_MS } from '../ingest/pack-baseline.js';
+import { isBlueGreen } from '../rollouts/rollout-stage.js';
 import {
   comparesWithBaseline,
   inSegmentPhases,
@@ -15,7 +17,7 @@ export const POOL_MAX_WEIGHT = 50;
 export interface ComparisonPool {
   /**
    * `ramp` (≤ 50%, pooled since the rollout began), `step:<i>` (above 50%), `segment:<i>` (segment phase),
-   * `baseline` (monitoring at 100%: canary since then against stable before then).
+   * `baseline` (monitoring at 100%, or a blue-green rollback window: canary since then against stable before then).
    */
   readonly key: string;
   readonly scope: 'split' | 'targeting';
@@ -25,7 +27,15 @@ export interface ComparisonPool {
    * `baseline` only: stable's split traffic from the rollout's start until the ramp reached 100% (`fromMs`); the
    * canary side is all canary traffic since then.
    */
-  readonly stableBefore?: { readonly fromMs: number; readonly toMs: number };
+  readonly stableBefore?: {
+    readonly fromMs: number;
+    readonly toMs: number;
+    /**
+     * Blue-green: the old version's traffic of every scope before the switch, the pack's rolling baseline
+     * (`baselineRolloutId`) included; a canary's monitoring reads its own split traffic only.
+     */
+    readonly oldVersion?: true;
+  };
 }
 
 /** Time of the last change of weight in the timeline (pause and resume keep the weight), or the start. */
@@ -73,6 +83,16 @@ export function comparisonPool(
   }
   if (comparesWithBaseline(rollout)) {
     const reached = lastWeightChangeMs(rollout, timeline);
+    if (isBlueGreen(rollout)) {
+      // The switch: the new version since then against the old version in the hour before it, from the
+      // rollout's own stable arm (a preview) and from the pack's baseline kept while no rollout was live.
+      return {
+        key: 'baseline',
+        scope: 'split',
+        fromMs: reached,
+        stableBefore: { fromMs: reached - BASELINE_HOLD_MS, toMs: reached, oldVersion: true },
+      };
+    }
     return {
       key: 'baseline',
       scope: 'split',

@@ -321,7 +321,8 @@ export class RolloutController {
         ...(sequentialState === undefined ? {} : { sequentialState }),
       });
       sequentialState = outcome.sequentialState;
-      look = { at: nowMs, stage: stageKey(rollout), ...outcome.analysis };
+      // The analysis names the strategy's stage (`rollbackWindow`); the look keeps the machine's stage key.
+      look = { ...outcome.analysis, at: nowMs, stage: stageKey(rollout) };
     } catch (err) {
       // A broken analysis is no data: the step holds and, if it lasts, the rollout pauses with NoData. It is
       // counted as an error (not as the hold it decides), logged, and shown in `lastCheck.error`.

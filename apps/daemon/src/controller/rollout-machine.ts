@@ -7,6 +7,7 @@
 import { formatDuration } from '@prompt-canary/api-types';
 import { isEvalMetric } from '../packs/analysis-config-of.js';
 import type { AnalysisSpec, MetricSpec } from '../packs/prompt-pack.js';
+import { inRollbackWindow, stageMinimumMs, stageName, switchedWords } from '../rollouts/rollout-stage.js';
 import {
   complete,
   inSegmentPhases,
@@ -50,21 +51,7 @@ export interface MachineInput {
   readonly timeScale: number;
 }
 
-/** The minimum time (rollout time, ms) on the rollout's current stage before it may move on. */
-export function stageMinimumMs(rollout: Rollout): number {
-  const { plan } = rollout;
-  if (inSegmentPhases(rollout)) return plan.segmentPhases[rollout.segmentPhaseIndex]?.durationMs ?? 0;
-  const step = plan.steps[rollout.stepIndex];
-  return step === undefined ? 0 : Math.max(step.minDurationMs, step.monitorForMs);
-}
-
-/** Where the rollout is, for reasons: `segment internal_users (100%)`, `step 2 (20%)`. */
-export function stageName(rollout: Rollout): string {
-  if (inSegmentPhases(rollout)) {
-    return `segment ${rollout.plan.segmentPhases[rollout.segmentPhaseIndex]?.name} (${rollout.weight}%)`;
-  }
-  return `step ${rollout.stepIndex + 1} (${rollout.weight}%)`;
-}
+export { stageMinimumMs, stageName } from '../rollouts/rollout-stage.js';
 
 /**
  * The figures of a check's reason without the metric's name and the sample count:
@@ -116,8 +103,16 @@ export function gateDecision(input: MachineInput): GateDecision | null {
   const at = lookTime(input);
   const counting = verdicts.filter((v) => failureCounts(v, memory, analysis.failureThreshold, at, timeScale));
   const failed = (verdict: MetricVerdict) => failureReason(verdict, memory.failures[verdict.metric] ?? 0);
-  const back = counting.find((verdict) => verdict.onFail === 'rollback');
-  if (back !== undefined) return { kind: 'rollback', reason: failed(back), metric: back.metric };
+  // In a blue-green rollback window a pause would keep serving the new version to everyone: a pause-only metric
+  // rolls back there too (a `notify` metric still only notifies).
+  const switched = inRollbackWindow(rollout);
+  const back = counting.find(
+    (verdict) => verdict.onFail === 'rollback' || (switched && verdict.onFail === 'pause'),
+  );
+  if (back !== undefined) {
+    const reason = switched ? `${failed(back)} in the rollback window` : failed(back);
+    return { kind: 'rollback', reason, metric: back.metric };
+  }
   if (rollout.phase === 'Paused') return null;
   const stop = counting.find((verdict) => verdict.onFail === 'pause');
   if (stop !== undefined) {
@@ -131,6 +126,8 @@ export function gateDecision(input: MachineInput): GateDecision | null {
   if (currentLook?.srm.result === 'Fail') {
     return { kind: 'pause', cause: 'SampleRatioMismatch', reason: currentLook.srm.reason };
   }
+  // The rollback window runs out rather than pausing on too few samples: its end completes and names them.
+  if (switched) return null;
   for (const verdict of verdicts) {
     const limitMs = inconclusiveLimitMs(verdict.spec, analysis) / timeScale;
     const since = memory.inconclusiveSince[verdict.metric];
@@ -222,6 +219,7 @@ function progress(input: MachineInput, gated: boolean): Decision {
       return { kind: 'hold', reason: `${where}: waiting for a check on this stage` };
     }
     const stepVerdicts = metricVerdicts(rollout, currentLook.checks);
+    if (inRollbackWindow(rollout)) return windowEnd(rollout, stepVerdicts, where);
     const notPassing = stepVerdicts.find((v) => v.status !== 'Pass' && v.onFail !== 'notify');
     if (notPassing !== undefined) {
       const why = notPassing.status === 'Fail' ? 'failing' : 'inconclusive';
@@ -242,6 +240,26 @@ function progress(input: MachineInput, gated: boolean): Decision {
   if (!gated)
     return { kind: 'step', reason: `${where} on schedule for ${spent} (dry run: checks not applied)` };
   return { kind: 'step', reason: `${where} healthy for ${spent}` };
+}
+
+/**
+ * The end of a blue-green rollback window: a gated metric failing at the last look holds (the next look either
+ * counts the failure and rolls back, or passes); otherwise the switch completes, and a metric that was only
+ * inconclusive is named in the reason rather than holding the old version as a fallback for ever.
+ */
+function windowEnd(rollout: Rollout, verdicts: readonly MetricVerdict[], where: string): Decision {
+  const gated = verdicts.filter((v) => v.onFail !== 'notify');
+  const failing = gated.find((v) => v.status === 'Fail');
+  if (failing !== undefined) return { kind: 'hold', reason: `${where}: ${failing.metric} is failing` };
+  const over = `rollback window over (${formatDuration(stageMinimumMs(rollout))})`;
+  const stable = `${rollout.canaryVersion} is now stable`;
+  const unsure = gated.filter((v) => v.status === 'Inconclusive');
+  if (unsure.length === 0) return { kind: 'complete', reason: `${over}, every check passed: ${stable}` };
+  const named = unsure.map((v) => v.check?.reason ?? `${v.metric}: no data`);
+  return {
+    kind: 'complete',
+    reason: `${over}, nothing failing but inconclusive: ${named.join('; ')}: ${stable}`,
+  };
 }
 
 /** The controller's actor name in timelines, audit entries and webhooks. */
@@ -269,15 +287,19 @@ export function applyDecision(rollout: Rollout, decision: Decision, nowMs: numbe
     case 'pause':
       return pause(rollout, input, decision.cause);
     case 'complete':
-      return complete(rollout, { actor: CONTROLLER_ACTOR, nowMs });
+      // A blue-green completion says why (the window's end, and what stayed inconclusive): never silent.
+      return complete(rollout, {
+        actor: CONTROLLER_ACTOR,
+        nowMs,
+        ...(inRollbackWindow(rollout) ? { reason: decision.reason } : {}),
+      });
     case 'step': {
       const result = promote(rollout, input);
       if (!result.ok || result.rollout.phase !== 'Progressing') return result;
       const after = { ...result.rollout, reason: `Progressing: ${stageName(result.rollout)}` };
+      const next = inRollbackWindow(after) ? `${switchedWords(after)}, rollback window` : stageName(after);
       const entry =
-        result.entry === null
-          ? null
-          : { ...result.entry, reason: `${decision.reason} → ${stageName(after)}` };
+        result.entry === null ? null : { ...result.entry, reason: `${decision.reason} → ${next}` };
       return { ok: true, rollout: after, entry };
     }
   }

@@ -49,9 +49,17 @@ export interface ModelSpec {
   readonly parameters?: Readonly<Record<string, JsonValue>>;
 }
 
-/** `spec.rollout`, normalised. Ramp fields and `steps` never appear together. */
+/** `spec.rollout.strategy`: a progressive canary, or a blue-green switch. */
+export type RolloutStrategyName = 'canary' | 'blueGreen';
+
+/**
+ * `spec.rollout`, normalised. Ramp fields and `steps` never appear together. With `strategy: blueGreen` the ramp
+ * fields, `steps`, `segments`, `schedule` and `monitorFor` are refused by the schema (so `segments` and `schedule`
+ * are empty and `monitorForMs` 0), and `rollbackWindowMs` is set; `preview` and `rollbackWindowMs` appear with
+ * blue-green only.
+ */
 export interface RolloutSpec {
-  readonly strategy: 'canary';
+  readonly strategy: RolloutStrategyName;
   /** The context attribute that makes assignment sticky. Default `targetingKey`. */
   readonly bucketBy: string;
   readonly canaryWeight?: number;
@@ -66,6 +74,21 @@ export interface RolloutSpec {
   readonly schedule: readonly ScheduleEntry[];
   readonly timeZone: 'UTC';
   readonly notify: readonly NotifyTarget[];
+  /** Blue-green only: who is served the new version before the switch, and for how long. */
+  readonly preview?: PreviewSpec;
+  /** Blue-green only: how long after the switch the old version stays the one-step fallback. Default 1h. */
+  readonly rollbackWindowMs?: number;
+}
+
+/**
+ * A blue-green preview: a segment (named on the daemon, or with its own `match`) or, without a segment, a share of
+ * everyone, served the new version for `durationMs` before the switch.
+ */
+export interface PreviewSpec {
+  readonly segment?: { readonly name: string; readonly match?: Condition };
+  /** The preview's weight: default 100 with a segment; required (above 0, below 100) without one. */
+  readonly weight: number;
+  readonly durationMs: number;
 }
 
 /** One explicit step of `steps`. */

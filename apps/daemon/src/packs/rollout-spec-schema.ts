@@ -1,17 +1,24 @@
 /**
  * Schema of `spec.rollout`: ramp or explicit steps, segments, schedule windows, notification targets, with the
  * cross-field rules of PROMPTPACK.md (ramp xor steps, one weight kind per window, no overlapping windows,
- * `progressive` only last).
+ * `progressive` only last); or, with `strategy: blueGreen`, an optional preview and the rollback window, which
+ * exclude every canary-only field.
  */
 import type { Weekday } from '@prompt-canary/rules';
 import { checkTimestamp, conditionSchema } from '@prompt-canary/rules';
 import { z } from 'zod';
 import { analysisSchema, unitField } from './analysis-schema.js';
 import { parseDuration, parseWeight } from './pack-units.js';
-import type { RolloutSpec, ScheduleEntry, SegmentSpec, StepSpec } from './prompt-pack.js';
+import type { PreviewSpec, RolloutSpec, ScheduleEntry, SegmentSpec, StepSpec } from './prompt-pack.js';
 import { canonicalDaily, parseDailyMinutes, windowsOverlap } from './schedule-window.js';
 
 const RAMP_FIELDS = ['canaryWeight', 'stepWeight', 'stepInterval', 'maxWeight'] as const;
+/** The fields of a progressive canary that a blue-green switch has no use for. */
+const CANARY_ONLY_FIELDS = [...RAMP_FIELDS, 'steps', 'segments', 'schedule', 'monitorFor'] as const;
+/** The fields of a blue-green switch. */
+const BLUE_GREEN_FIELDS = ['preview', 'rollbackWindow'] as const;
+/** The rollback window when a blue-green pack sets none: one hour. */
+export const DEFAULT_ROLLBACK_WINDOW_MS = 3_600_000;
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];
 
 const weight = unitField(parseWeight);
@@ -55,11 +62,13 @@ const stepSchema = z
     return monitorFor === undefined ? step : { ...step, monitorForMs: monitorFor };
   });
 
+const segmentName = z.string({ error: 'a segment needs a name' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
+  error: 'a segment name is 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+});
+
 const segmentSchema = z
   .strictObject({
-    name: z.string({ error: 'a segment needs a name' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
-      error: 'a segment name is 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
-    }),
+    name: segmentName,
     match: conditionSchema.optional(),
     weight: z
       .custom<unknown>((value) => value !== undefined, {
@@ -100,6 +109,50 @@ const segmentSchema = z
       });
     }
     return { name, weight, durationMs: durationMs ?? 0, ...(match === undefined ? {} : { match }) };
+  });
+
+/**
+ * A blue-green `preview`: `segment` (a daemon segment's name, or `{name, match}`) at `weight` (default 100), or
+ * without a segment a share of everyone (`weight` required, below 100: 100% of everyone is the switch itself),
+ * for `duration`.
+ */
+const previewSchema = z
+  .strictObject({
+    segment: z
+      .union(
+        [
+          segmentName.transform((name) => ({ name })),
+          z.strictObject({ name: segmentName, match: conditionSchema.optional() }),
+        ],
+        { error: 'a segment is the name of a segment defined on the daemon, or {name, match}' },
+      )
+      .optional(),
+    weight: weight.optional(),
+    duration,
+  })
+  .transform(({ segment, weight, duration: durationMs }, ctx): PreviewSpec => {
+    if (segment === undefined) {
+      if (weight === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['weight'],
+          message:
+            'is required without a segment: the share of everyone that previews the new version, e.g. 10%',
+        });
+      } else if (weight === 0 || weight >= 100) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['weight'],
+          message:
+            'a preview without a segment is above 0% and below 100% (100% of everyone is the switch itself)',
+        });
+      }
+      return { weight: weight ?? 0, durationMs };
+    }
+    if (weight === 0)
+      ctx.addIssue({ code: 'custom', path: ['weight'], message: 'a preview weight must be above 0' });
+    const named = 'match' in segment && segment.match !== undefined ? segment : { name: segment.name };
+    return { segment: named, weight: weight ?? 100, durationMs };
   });
 
 const scheduleSchema = z
@@ -144,11 +197,14 @@ const notifySchema = z.strictObject({
   secret: z.string().min(1).optional(),
 });
 
-/** `spec.rollout`, with defaults: strategy canary, bucketBy targetingKey, monitorFor 0s, timeZone UTC. */
+/**
+ * `spec.rollout`, with defaults: strategy canary, bucketBy targetingKey, monitorFor 0s, timeZone UTC; with
+ * `strategy: blueGreen`, rollbackWindow 1h.
+ */
 export const rolloutSpecSchema = z
   .strictObject({
     strategy: z
-      .literal('canary', { error: 'strategy is "canary" (the only strategy for now)' })
+      .enum(['canary', 'blueGreen'], { error: 'strategy is "canary" or "blueGreen"' })
       .default('canary'),
     bucketBy: z.string().min(1, { error: 'bucketBy names a context attribute' }).default('targetingKey'),
     canaryWeight: weight.optional(),
@@ -156,14 +212,35 @@ export const rolloutSpecSchema = z
     stepInterval: duration.optional(),
     maxWeight: weight.optional(),
     steps: z.array(stepSchema).min(1, { error: 'steps lists at least one step' }).optional(),
-    monitorFor: duration.default(0),
+    monitorFor: duration.optional(),
     analysis: analysisSchema.prefault({}),
-    segments: z.array(segmentSchema).default([]),
-    schedule: z.array(scheduleSchema).default([]),
+    segments: z.array(segmentSchema).optional(),
+    schedule: z.array(scheduleSchema).optional(),
     timeZone: z.literal('UTC', { error: 'timeZone is UTC only for now' }).default('UTC'),
     notify: z.array(notifySchema).default([]),
+    preview: previewSchema.optional(),
+    rollbackWindow: duration.optional(),
   })
   .superRefine((rollout, ctx) => {
+    if (rollout.strategy === 'blueGreen') {
+      for (const field of CANARY_ONLY_FIELDS) {
+        if (rollout[field] === undefined) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} is a canary field: strategy blueGreen has preview (a segment or a weight, for a duration) and rollbackWindow instead`,
+        });
+      }
+      return;
+    }
+    for (const field of BLUE_GREEN_FIELDS) {
+      if (rollout[field] === undefined) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `${field} is a blue-green field: set strategy: blueGreen, or use the ramp, segments and monitorFor of a canary`,
+      });
+    }
     const rampFields = RAMP_FIELDS.filter((field) => rollout[field] !== undefined);
     if (rollout.steps !== undefined && rampFields.length > 0) {
       ctx.addIssue({
@@ -203,7 +280,7 @@ export const rolloutSpecSchema = z
       }
     });
     const names = new Set<string>();
-    rollout.segments.forEach((segment, index) => {
+    rollout.segments?.forEach((segment, index) => {
       if (names.has(segment.name)) {
         ctx.addIssue({
           code: 'custom',
@@ -212,7 +289,7 @@ export const rolloutSpecSchema = z
         });
       }
       names.add(segment.name);
-      if (segment.weight === 'progressive' && index !== rollout.segments.length - 1) {
+      if (segment.weight === 'progressive' && index !== (rollout.segments?.length ?? 0) - 1) {
         ctx.addIssue({
           code: 'custom',
           path: ['segments', index, 'weight'],
@@ -220,8 +297,9 @@ export const rolloutSpecSchema = z
         });
       }
     });
-    rollout.schedule.forEach((entry, index) => {
-      const earlier = rollout.schedule.findIndex(
+    const schedule = rollout.schedule ?? [];
+    schedule.forEach((entry, index) => {
+      const earlier = schedule.findIndex(
         (other, otherIndex) =>
           otherIndex < index &&
           windowsOverlap({ ...other, daily: other.window }, { ...entry, daily: entry.window }),
@@ -230,12 +308,23 @@ export const rolloutSpecSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['schedule', index, 'window'],
-          message: `window "${entry.window}" overlaps window ${earlier} ("${rollout.schedule[earlier]?.window}")`,
+          message: `window "${entry.window}" overlaps window ${earlier} ("${schedule[earlier]?.window}")`,
         });
       }
     });
   })
-  .transform(({ stepInterval, monitorFor, ...rest }): RolloutSpec => {
-    const spec: RolloutSpec = { ...rest, monitorForMs: monitorFor };
-    return stepInterval === undefined ? spec : { ...spec, stepIntervalMs: stepInterval };
-  });
+  .transform(
+    ({ stepInterval, monitorFor, segments, schedule, preview, rollbackWindow, ...rest }): RolloutSpec => {
+      const spec: RolloutSpec = {
+        ...rest,
+        monitorForMs: monitorFor ?? 0,
+        segments: segments ?? [],
+        schedule: schedule ?? [],
+      };
+      if (rest.strategy === 'blueGreen') {
+        const blueGreen = { ...spec, rollbackWindowMs: rollbackWindow ?? DEFAULT_ROLLBACK_WINDOW_MS };
+        return preview === undefined ? blueGreen : { ...blueGreen, preview };
+      }
+      return stepInterval === undefined ? spec : { ...spec, stepIntervalMs: stepInterval };
+    },
+  );

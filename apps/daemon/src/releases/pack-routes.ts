@@ -271,7 +271,7 @@ export function registerPackRoutes(app: Hono<AppEnv>, ctx: AppContext, options: 
     const body = {
       pack: packView(stored, live),
       revision: stored.revision,
-      ...(rollout ? { rollout: rolloutView(rollout, ctx.clock.now()) } : {}),
+      ...(rollout ? { rollout: rolloutView(rollout, ctx.clock.now(), ctx.clock.timeScale) } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
     } satisfies ApplyResult;
     return c.json(body, status);

@@ -163,6 +163,9 @@ describe('GET /api/v1/rollouts', () => {
         'startedAt',
         'updatedAt',
         'endedAt',
+        'strategy',
+        'stage',
+        'stageEndsAt',
       ].sort(),
     );
     const rolledBack = await (await d.request('/api/v1/rollouts?phase=RolledBack', { as: 'read' })).json();

@@ -113,14 +113,21 @@ export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext): void 
       ...(phase ? { phase: phase as (typeof PHASES)[number] } : {}),
     });
     const nowMs = ctx.clock.now();
-    return c.json(list.map((rollout) => rolloutView(rollout, nowMs)) satisfies ApiRolloutView[]);
+    return c.json(
+      list.map((rollout) => rolloutView(rollout, nowMs, ctx.clock.timeScale)) satisfies ApiRolloutView[],
+    );
   });
 
   app.get('/api/v1/rollouts/:id', (c) => {
     const rollout = rollouts.get(c.req.param('id'));
     if (!rollout) throw new ApiError('not_found', `no rollout "${c.req.param('id')}"`);
     c.header('ETag', etagOfRollout(rollout));
-    const detail = rolloutDetail(rollout, rollouts.timeline(rollout.id), ctx.clock.now());
+    const detail = rolloutDetail(
+      rollout,
+      rollouts.timeline(rollout.id),
+      ctx.clock.now(),
+      ctx.clock.timeScale,
+    );
     // The controller's latest verdicts (null before its first look).
     const evaluation =
       rollout.spec.analysis.evaluation === undefined ? undefined : evaluationView(ctx, rollout.id);
@@ -161,7 +168,7 @@ export function registerRolloutRoutes(app: Hono<AppEnv>, ctx: AppContext): void 
       });
       c.header('ETag', etagOfRollout(after));
       return c.json({
-        ...rolloutDetail(after, rollouts.timeline(after.id), ctx.clock.now()),
+        ...rolloutDetail(after, rollouts.timeline(after.id), ctx.clock.now(), ctx.clock.timeScale),
         lastCheck: ctx.store.controller.get(after.id)?.lastCheck ?? null,
       } satisfies ApiRolloutDetail);
     });

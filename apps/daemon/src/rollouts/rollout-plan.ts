@@ -4,7 +4,7 @@
  * the plan; they never look at the pack's units again.
  */
 import type { Condition, Weekday } from '@prompt-canary/rules';
-import type { RolloutSpec } from '../packs/prompt-pack.js';
+import type { RolloutSpec, RolloutStrategyName } from '../packs/prompt-pack.js';
 
 /** A segment phase: while it is active, its segment (and the earlier ones) serve the canary at `weight`. */
 export interface SegmentPhase {
@@ -39,9 +39,17 @@ export interface PlannedWindow {
 /**
  * A rollout's plan. `steps` is empty for a schedule-only pack: the windows' weights are served until it is
  * promoted.
+ *
+ * A blue-green switch compiles to the same shape (ADR 0012): its preview is one segment phase (a segment preview)
+ * or a first step (a weight preview), the switch is the 100% step, and the rollback window is that step's
+ * `monitorForMs` (also kept as `rollbackWindowMs`).
  */
 export interface RolloutPlan {
   readonly bucketBy: string;
+  /** `canary` or `blueGreen`; absent from rollouts stored before blue-green existed, which are canaries. */
+  readonly strategy?: RolloutStrategyName;
+  /** Blue-green only: the rollback window after the switch, in rollout ms. */
+  readonly rollbackWindowMs?: number;
   readonly segmentPhases: readonly SegmentPhase[];
   readonly steps: readonly RampStep[];
   readonly windows: readonly PlannedWindow[];
@@ -107,6 +115,60 @@ function rampSteps(spec: RolloutSpec): RampStep[] {
   return steps;
 }
 
+/** A plan's strategy: plans stored before blue-green existed carry none and are canaries. */
+export function planStrategy(plan: Pick<RolloutPlan, 'strategy'>): RolloutStrategyName {
+  return plan.strategy ?? 'canary';
+}
+
+/**
+ * A blue-green switch as a plan: the preview (a segment phase, or a first step at the preview's weight), then the
+ * switch to 100% with the rollback window as its monitoring time.
+ */
+function blueGreenPlan(spec: RolloutSpec, segments: SegmentDefinitions): BuildPlanResult {
+  const windowMs = spec.rollbackWindowMs ?? 0;
+  const segmentPhases: SegmentPhase[] = [];
+  const steps: RampStep[] = [];
+  const preview = spec.preview;
+  if (preview?.segment !== undefined) {
+    const condition = preview.segment.match ?? segments.get(preview.segment.name);
+    if (condition === undefined) {
+      return {
+        ok: false,
+        error: {
+          code: 'unknown_segment',
+          message: `segment "${preview.segment.name}" has no match and is not defined on the daemon (PUT /api/v1/segments/${preview.segment.name})`,
+          path: ['spec', 'rollout', 'preview', 'segment'],
+        },
+      };
+    }
+    segmentPhases.push({
+      name: preview.segment.name,
+      condition,
+      weight: preview.weight,
+      durationMs: preview.durationMs,
+    });
+  } else if (preview !== undefined) {
+    steps.push({
+      weight: preview.weight,
+      minDurationMs: preview.durationMs,
+      approval: false,
+      monitorForMs: 0,
+    });
+  }
+  steps.push({ weight: 100, minDurationMs: 0, approval: false, monitorForMs: windowMs });
+  return {
+    ok: true,
+    plan: {
+      bucketBy: spec.bucketBy,
+      strategy: 'blueGreen',
+      rollbackWindowMs: windowMs,
+      segmentPhases,
+      steps,
+      windows: [],
+    },
+  };
+}
+
 /**
  * Builds the plan of a rollout from `spec.rollout`. Named segments (no `match`) are looked up in `segments`; the
  * `progressive` segment is the ramp itself and needs no definition.
@@ -115,6 +177,7 @@ function rampSteps(spec: RolloutSpec): RampStep[] {
  * buildRolloutPlan(pack.spec.rollout, new Map([['beta_users', { beta: true }]]));
  */
 export function buildRolloutPlan(spec: RolloutSpec, segments: SegmentDefinitions): BuildPlanResult {
+  if (spec.strategy === 'blueGreen') return blueGreenPlan(spec, segments);
   const segmentPhases: SegmentPhase[] = [];
   for (const [index, segment] of spec.segments.entries()) {
     if (segment.weight === 'progressive') continue;
@@ -140,5 +203,8 @@ export function buildRolloutPlan(spec: RolloutSpec, segments: SegmentDefinitions
     const { window, ...rest } = entry;
     return { daily: window, ...rest };
   });
-  return { ok: true, plan: { bucketBy: spec.bucketBy, segmentPhases, steps: rampSteps(spec), windows } };
+  return {
+    ok: true,
+    plan: { bucketBy: spec.bucketBy, strategy: 'canary', segmentPhases, steps: rampSteps(spec), windows },
+  };
 }

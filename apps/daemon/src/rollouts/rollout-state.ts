@@ -143,6 +143,17 @@ export interface StartInput extends ActionInput {
   readonly plan: RolloutPlan;
 }
 
+function startReason(input: StartInput, rollout: Rollout): string {
+  if (input.plan.strategy !== 'blueGreen') {
+    return `rollout of ${input.canaryVersion} from ${input.stableVersion} started`;
+  }
+  if (input.plan.steps.length === 1 && !inSegmentPhases(rollout)) {
+    return `switched to ${input.canaryVersion} from ${input.stableVersion} (blue-green): rollback window`;
+  }
+  const segment = inSegmentPhases(rollout) ? `${input.plan.segmentPhases[0]?.name} ` : '';
+  return `blue-green of ${input.canaryVersion} from ${input.stableVersion} started: preview ${segment}(${rollout.weight}%)`;
+}
+
 /** Starts a rollout at its first weight: the first segment phase's, or else the first ramp step's. */
 export function startRollout(input: StartInput): Transition & { readonly entry: TimelineEntry } {
   const { plan } = input;
@@ -164,7 +175,7 @@ export function startRollout(input: StartInput): Transition & { readonly entry: 
     spec: input.spec,
     plan,
   };
-  const reason = input.reason ?? `rollout of ${input.canaryVersion} from ${input.stableVersion} started`;
+  const reason = input.reason ?? startReason(input, rollout);
   return {
     ok: true,
     rollout,
@@ -235,14 +246,24 @@ export function promote(
   input: ActionInput & { readonly full?: boolean },
 ): TransitionResult {
   if (!isLive(rollout)) return notActive(rollout);
-  if (input.full === true) return complete(rollout, input);
   const { plan } = rollout;
   const wasInSegments = inSegmentPhases(rollout);
   const segmentPhaseIndex = wasInSegments ? rollout.segmentPhaseIndex + 1 : rollout.segmentPhaseIndex;
   const stepIndex = wasInSegments ? rollout.stepIndex : rollout.stepIndex + 1;
   const inSegments = segmentPhaseIndex < plan.segmentPhases.length;
   // Leaving the segment phases enters the ramp even when it has no steps (a schedule-only pack holds there).
-  if (!wasInSegments && stepIndex >= plan.steps.length) return complete(rollout, input);
+  const completes = input.full === true || (!wasInSegments && stepIndex >= plan.steps.length);
+  if (completes && plan.strategy === 'blueGreen') {
+    // Ending a blue-green switch early says what was cut short.
+    const switched = !wasInSegments && rollout.stepIndex >= plan.steps.length - 1;
+    const cut = switched ? 'rollback window' : 'preview and rollback window';
+    const words = `${rollout.canaryVersion} is now stable: ${cut} ended early by ${input.actor}`;
+    return complete(rollout, {
+      ...input,
+      reason: input.reason === undefined ? words : `${words}; ${input.reason}`,
+    });
+  }
+  if (completes) return complete(rollout, input);
   const weight = inSegments
     ? (plan.segmentPhases[segmentPhaseIndex]?.weight ?? 0)
     : (plan.steps[stepIndex]?.weight ?? 0);
@@ -257,6 +278,16 @@ export function promote(
     stageStartedAt: at,
     updatedAt: at,
   };
+  if (plan.strategy === 'blueGreen') {
+    // A blue-green switch has one promotion: from the preview to everyone.
+    const words = `switched to ${rollout.canaryVersion} (blue-green): rollback window`;
+    return transition(
+      rollout,
+      after,
+      input,
+      input.reason === undefined ? words : `${words}; ${input.reason}`,
+    );
+  }
   const where = inSegments
     ? `segment ${plan.segmentPhases[segmentPhaseIndex]?.name}`
     : `step ${stepIndex + 1}`;

@@ -4,7 +4,8 @@ import type {
 } from '@prompt-canary/api-types';
 import type { RolloutSpec } from '../packs/prompt-pack.js';
 import { effectiveWeight } from './effective-weight.js';
-import type { RolloutPlan } from './rollout-plan.js';
+import { planStrategy, type RolloutPlan } from './rollout-plan.js';
+import { rolloutStage, stageEndsAtMs } from './rollout-stage.js';
 import { inSegmentPhases, type Rollout, type TimelineEntry } from './rollout-state.js';
 
 /** A rollout as `GET /api/v1/rollouts` lists it (API.md): the shared answer type, so clients cannot drift. */
@@ -20,9 +21,13 @@ export interface RolloutDetail extends ApiRolloutDetail {
   readonly timeline: readonly TimelineEntry[];
 }
 
-/** The list view of a rollout at `nowMs` (which decides `effectiveWeight` under schedule windows). */
-export function rolloutView(rollout: Rollout, nowMs: number): RolloutView {
+/**
+ * The list view of a rollout at `nowMs` (which decides `effectiveWeight` under schedule windows); `timeScale` (the
+ * clock's) turns the stage's minimum into the wall-clock `stageEndsAt`.
+ */
+export function rolloutView(rollout: Rollout, nowMs: number, timeScale: number): RolloutView {
   const inSegments = inSegmentPhases(rollout);
+  const endsAt = stageEndsAtMs(rollout, timeScale);
   return {
     id: rollout.id,
     pack: rollout.pack,
@@ -38,6 +43,9 @@ export function rolloutView(rollout: Rollout, nowMs: number): RolloutView {
     startedAt: rollout.startedAt,
     updatedAt: rollout.updatedAt,
     endedAt: rollout.endedAt ?? null,
+    strategy: planStrategy(rollout.plan),
+    stage: rolloutStage(rollout),
+    stageEndsAt: endsAt === null ? null : new Date(endsAt).toISOString(),
   };
 }
 
@@ -46,6 +54,9 @@ export function rolloutDetail(
   rollout: Rollout,
   timeline: readonly TimelineEntry[],
   nowMs: number,
+  timeScale: number,
 ): RolloutDetail {
-  return { ...rolloutView(rollout, nowMs), spec: rollout.spec, plan: rollout.plan, timeline };
+  // Plans stored before blue-green existed carry no strategy: they are canaries.
+  const plan = { ...rollout.plan, strategy: planStrategy(rollout.plan) };
+  return { ...rolloutView(rollout, nowMs, timeScale), spec: rollout.spec, plan, timeline };
 }

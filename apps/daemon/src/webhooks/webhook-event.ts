@@ -84,7 +84,10 @@ export function webhookPayload(
   entry: TimelineEntry,
   event: WebhookEventName,
 ): WebhookPayload {
-  const versions = `${rollout.stableVersion} → ${rollout.canaryVersion}`;
+  // A blue-green switch says so; its one step is the switch itself.
+  const blueGreen = rollout.plan.strategy === 'blueGreen';
+  const versions = `${rollout.stableVersion} → ${rollout.canaryVersion}${blueGreen ? ' (blue-green)' : ''}`;
+  const verb = blueGreen && event === 'rollout.stepped' ? 'switched' : VERB[event];
   const by = entry.actor === 'controller' ? '' : ` by ${entry.actor}`;
   return {
     event,
@@ -94,6 +97,6 @@ export function webhookPayload(
     weight: rollout.weight,
     reason: entry.reason,
     at: entry.at,
-    text: `*${rollout.pack}* ${versions} ${VERB[event]}${by} at ${rollout.weight}%: ${entry.reason}`,
+    text: `*${rollout.pack}* ${versions} ${verb}${by} at ${rollout.weight}%: ${entry.reason}`,
   };
 }
