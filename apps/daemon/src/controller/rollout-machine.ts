@@ -123,7 +123,8 @@ export function gateDecision(input: MachineInput): GateDecision | null {
   if (currentLook?.assignments?.result === 'Fail') {
     return { kind: 'pause', cause: 'AssignmentMismatch', reason: currentLook.assignments.reason };
   }
-  if (currentLook?.srm.result === 'Fail') {
+  // Every unit is on the new version in the rollback window: there is no split whose ratio could be off.
+  if (!switched && currentLook?.srm.result === 'Fail') {
     return { kind: 'pause', cause: 'SampleRatioMismatch', reason: currentLook.srm.reason };
   }
   // The rollback window runs out rather than pausing on too few samples: its end completes and names them.
