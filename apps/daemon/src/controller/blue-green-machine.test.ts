@@ -5,7 +5,6 @@ import { check, drive, passingChecks, withCheck } from './testing/machine-driver
 
 const T0 = Date.UTC(2026, 0, 5, 12);
 const MIN = 60_000;
-const H = 3_600_000;
 
 function analysis(onFail: 'rollback' | 'pause' | 'notify') {
   return {
