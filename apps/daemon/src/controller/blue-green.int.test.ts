@@ -61,6 +61,7 @@ function writeBaseline(d: TestDaemon, minutes: number, seed: number): void {
         durationMs: oldLatency(r),
         error: false,
         unit: `user-${Math.floor(r() * 2000)}`,
+        attributes: {},
       });
     }
     d.ctx.store.slices.commit([
@@ -179,5 +180,30 @@ describe('a blue-green switch after a preview', () => {
     const after = await rolloutOf(d, id);
     expect(after.phase, after.reason).toBe('RolledBack');
     expect(after.reason).toContain('vs 1.0.0 before the switch');
+  });
+});
+
+describe('applying a blue-green pack', () => {
+  test('canary fields are 400 invalid_body at their path; a preview of an undefined segment is unknown_segment', async () => {
+    const d = createTestDaemon({}, new ManualClock(T0));
+    daemon = d;
+    const put = (rollout: string) =>
+      d.request(`/api/v1/packs/${PACK}`, { method: 'PUT', yaml: packYaml('1.0.0', rollout) });
+    const ramp = await put(`${BLUE_GREEN}\n    canaryWeight: 10`);
+    expect(ramp.status).toBe(400);
+    const rampBody = await ramp.json();
+    expect(rampBody).toMatchObject({ code: 'invalid_body', path: ['spec', 'rollout', 'canaryWeight'] });
+    expect(rampBody.message).toContain('blueGreen has preview');
+    const window = await put('    rollbackWindow: 1h');
+    expect(await window.json()).toMatchObject({
+      code: 'invalid_body',
+      path: ['spec', 'rollout', 'rollbackWindow'],
+    });
+    const unknown = await put(`${BLUE_GREEN}\n    preview: { segment: nobody, duration: 5m }`);
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({
+      code: 'unknown_segment',
+      path: ['spec', 'rollout', 'preview', 'segment'],
+    });
   });
 });

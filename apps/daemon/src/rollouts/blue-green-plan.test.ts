@@ -61,7 +61,7 @@ describe('a blue-green plan', () => {
     const plan = planOf({ canaryWeight: 10 });
     expect(plan.strategy).toBe('canary');
     const { strategy: _gone, ...older } = plan;
-    expect(planStrategy(older)).toBe('canary');
+    expect(planStrategy(older as { strategy?: undefined })).toBe('canary');
     const rollout = startedRollout({ canaryWeight: 10 }, T0);
     const stored: Rollout = { ...rollout, plan: older };
     expect(rolloutView(stored, T0, 1)).toMatchObject({ strategy: 'canary', stage: 'ramp' });
