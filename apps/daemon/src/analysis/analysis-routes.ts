@@ -51,7 +51,7 @@ export function registerAnalysisRoutes(app: Hono<AppEnv>, ctx: AppContext, deps:
     tags: ['rollouts'],
     query: analysisQuerySchema,
     responses: {
-      200: '{window, arms, checks, srm, comparisons, lastCheck}',
+      200: '{window, arms, metricInfo, checks, srm, comparisons, strategy, stage, lastCheck}',
       400: 'invalid_query',
       404: 'not_found',
     },

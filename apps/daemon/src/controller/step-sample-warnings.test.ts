@@ -46,4 +46,14 @@ describe('apply-time sample estimates', () => {
       'step 1 (50%) needs about 3m 20s to reach 100 samples per arm at the recent 1.0 requests/s; its minimum duration is 10s',
     ]);
   });
+
+  test('a blue-green plan names its weight preview and its rollback window', () => {
+    const out = warnings(
+      { strategy: 'blueGreen', preview: { weight: 1, duration: '1h' }, rollbackWindow: '10m', analysis },
+      0.05,
+    );
+    expect(out[0]).toMatch(/^preview \(1%\) needs about 2d 7h to reach 100 samples per arm/);
+    expect(out[1]).toMatch(/^the rollback window \(100%\) needs about 33m 20s to reach 100 samples at/);
+    expect(out[2]).toMatch(/requests per interval in preview \(1%\), the rollback window \(100%\), so/);
+  });
 });

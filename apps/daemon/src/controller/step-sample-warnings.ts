@@ -65,8 +65,14 @@ export function stepSampleWarnings(
   const rate = rateText(ratePerSecond);
   const warnings: string[] = [];
   const short: string[] = [];
+  const blueGreen = plan.strategy === 'blueGreen';
   plan.steps.forEach((step, index) => {
-    const where = `step ${index + 1} (${step.weight}%)`;
+    // A blue-green plan's steps are its weight preview and its switch (ADR 0012).
+    const name = blueGreen
+      ? index === plan.steps.length - 1
+        ? 'the rollback window (100%)'
+        : `preview (${step.weight}%)`
+      : `step ${index + 1} (${step.weight}%)`;
     const share = step.weight / 100;
     // At 100% there is no stable arm: only the canary's samples matter.
     const slowestArm = step.weight >= 100 ? ratePerSecond : ratePerSecond * Math.min(share, 1 - share);
@@ -77,17 +83,19 @@ export function stepSampleWarnings(
     if (neededMs > availableMs) {
       const perArm = step.weight >= 100 ? '' : ' per arm';
       warnings.push(
-        `${where} needs about ${formatDuration(neededMs)} to reach ${minSamples} samples${perArm} at the recent ` +
+        `${name} needs about ${formatDuration(neededMs)} to reach ${minSamples} samples${perArm} at the recent ` +
           `${rate}; its minimum duration is ${formatDuration(availableMs)}`,
       );
     }
     const perInterval = ratePerSecond * share * (intervalMs / timeScale / 1000);
-    if (hasHardLimits && perInterval < minSamples) short.push(`${index + 1} (${step.weight}%)`);
+    if (hasHardLimits && perInterval < minSamples)
+      short.push(blueGreen ? name : `${index + 1} (${step.weight}%)`);
   });
   if (short.length > 0) {
+    const on = blueGreen ? `in ${short.join(', ')}` : `on step ${short.join(', ')}`;
     warnings.push(
       `hard limits look at one interval (${formatDuration(intervalMs)}): at the recent ${rate} the canary gets ` +
-        `fewer than ${minSamples} requests per interval on step ${short.join(', ')}, so they may stay inconclusive`,
+        `fewer than ${minSamples} requests per interval ${on}, so they may stay inconclusive`,
     );
   }
   return warnings;
