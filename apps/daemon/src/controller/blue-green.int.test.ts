@@ -158,6 +158,34 @@ describe('a blue-green switch without a preview, compared with the baseline from
   });
 });
 
+describe('a blue-green switch after traffic at rest (the baseline kept by ingest)', () => {
+  test('the window compares with what the old version served before the rollout; a regression rolls back', async () => {
+    const d = createTestDaemon({}, new ManualClock(T0));
+    daemon = d;
+    const put = (version: string) =>
+      d.request(`/api/v1/packs/${PACK}`, { method: 'PUT', yaml: packYaml(version, BLUE_GREEN) });
+    expect((await put('1.0.0')).status).toBe(201);
+    await playTraffic(d, PACK, 30, shape(oldLatency), { seed: 31, units: 2000 });
+    const res = await put('2.0.0');
+    const id = (await res.json()).rollout.id;
+    await playTraffic(d, PACK, 2, shape(oldLatency), { seed: 32, units: 2000 });
+    const analysis = await (await d.request(`/api/v1/rollouts/${id}/analysis`, { as: 'read' })).json();
+    const relative = analysis.checks.find((c: { kind: string }) => c.kind === 'relative');
+    expect(relative.n.stable).toBe(30 * 400);
+    expect(relative.reason).toContain('vs 1.0.0 before the switch');
+    await playTraffic(
+      d,
+      PACK,
+      10,
+      shape((r) => 1500 + 600 * r()),
+      { seed: 33, units: 2000, until: settled(d, id) },
+    );
+    const after = await rolloutOf(d, id);
+    expect(after.phase, after.reason).toBe('RolledBack');
+    expect(after.reason).toMatch(/^latency_p99 failed 2 consecutive checks \(.*vs 1\.0\.0 before the switch/);
+  });
+});
+
 describe('a blue-green switch after a preview', () => {
   test('a weight preview steps to 100% after its duration; the window compares with the preview-time old version', async () => {
     const { d, id } = await switchTo(
