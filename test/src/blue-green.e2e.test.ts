@@ -51,7 +51,13 @@ async function json<T>(res: Response): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-function pack(version: string, rollbackWindow: string) {
+const HARD_LIMIT = [{ name: 'latency_p99', threshold: '3000ms', comparison: '<=', compare: false }];
+
+function pack(
+  version: string,
+  rollbackWindow: string,
+  options: { preview?: boolean; metrics?: unknown[] } = {},
+) {
   return {
     apiVersion: 'promptcanary.dev/v1alpha1',
     kind: 'PromptPack',
@@ -60,13 +66,13 @@ function pack(version: string, rollbackWindow: string) {
       version,
       rollout: {
         strategy: 'blueGreen',
-        preview: { segment: 'internal_users', duration: '5m' },
+        ...(options.preview === false ? {} : { preview: { segment: 'internal_users', duration: '5m' } }),
         rollbackWindow,
         analysis: {
           interval: '1m',
           failureThreshold: FAILURE_THRESHOLD,
           minSamples: 20,
-          metrics: [{ name: 'latency_p99', threshold: '3000ms', comparison: '<=', compare: false }],
+          metrics: options.metrics ?? HARD_LIMIT,
         },
       },
     },
@@ -142,7 +148,10 @@ class App {
   }
 }
 
-async function setUp(rollbackWindow: string): Promise<{ daemon: DaemonProcess; app: App; id: string }> {
+async function setUp(
+  rollbackWindow: string,
+  options: { preview?: boolean; metrics?: unknown[]; atRestMs?: number } = {},
+): Promise<{ daemon: DaemonProcess; app: App; id: string }> {
   const daemon = await startDaemon({ args: ['--time-scale', String(TIME_SCALE)] });
   cleanups.push(() => daemon.stop());
   const { token } = await json<{ token: string }>(
@@ -157,11 +166,15 @@ async function setUp(rollbackWindow: string): Promise<{ daemon: DaemonProcess; a
       json: { match: { plan: 'internal' } },
     }),
   );
-  await json(await api(daemon, `/api/v1/packs/${PACK}`, { method: 'PUT', json: pack(OLD, rollbackWindow) }));
+  await json(
+    await api(daemon, `/api/v1/packs/${PACK}`, { method: 'PUT', json: pack(OLD, rollbackWindow, options) }),
+  );
   const app = await App.start(daemon, token);
   app.run();
+  // Traffic while the pack is at rest: the old version's figures go to the pack's rolling baseline.
+  if (options.atRestMs !== undefined) await sleep(options.atRestMs);
   const started = await json<{ rollout: { id: string } }>(
-    await api(daemon, `/api/v1/packs/${PACK}`, { method: 'PUT', json: pack(NEW, rollbackWindow) }),
+    await api(daemon, `/api/v1/packs/${PACK}`, { method: 'PUT', json: pack(NEW, rollbackWindow, options) }),
   );
   return { daemon, app, id: started.rollout.id };
 }
@@ -267,5 +280,24 @@ describe('blue-green through real processes', () => {
     expect(done.reason).toContain('rollback window over (10m)');
     expect(Date.parse(done.timeline.at(-1)?.at ?? '')).toBeGreaterThanOrEqual(windowEnds);
     await providerServes(app, NEW);
+  }, 120_000);
+
+  it('a switch without a preview is compared with the baseline kept at rest; a regression rolls back', async () => {
+    const metrics = [{ name: 'latency_p99', maxIncrease: '20%' }];
+    const { daemon, app, id } = await setUp('1h', { preview: false, metrics, atRestMs: 5_000 });
+    const started = await getRollout(daemon, id);
+    expect(started).toMatchObject({ strategy: 'blueGreen', stage: 'rollbackWindow', weight: 100 });
+    expect(started.timeline[0]?.reason).toBe(`switched to ${NEW} from ${OLD} (blue-green): rollback window`);
+    app.slow = true;
+    const after = await waitFor(daemon, id, (r) => r.phase !== 'Progressing');
+    expect(after.phase, after.reason).toBe('RolledBack');
+    expect(after.reason).toMatch(
+      /^latency_p99 failed 2 consecutive checks \(.*vs 1\.0\.0 before the switch.*before\/after.*\) in the rollback window$/,
+    );
+    const analysis = await json<{ stage: string | null; comparisons: { before?: { from: string } } | null }>(
+      await api(daemon, `/api/v1/rollouts/${id}/analysis`),
+    );
+    expect(analysis.stage).toBeNull();
+    await providerServes(app, OLD);
   }, 120_000);
 });
