@@ -211,6 +211,30 @@ describe('a blue-green switch after a preview', () => {
   });
 });
 
+describe('operator actions on a blue-green switch', () => {
+  test('promote during the preview switches; promote --full in the window completes at once', async () => {
+    const { d, id } = await switchTo(
+      '    strategy: blueGreen\n    preview: { weight: 20%, duration: 1h }\n    rollbackWindow: 1h',
+      0,
+    );
+    const act = (body: unknown) =>
+      d.request(`/api/v1/rollouts/${id}/promote`, { method: 'POST', json: body, as: 'operate' });
+    const switched = await (await act({})).json();
+    expect(switched).toMatchObject({ stage: 'rollbackWindow', weight: 100, phase: 'Progressing' });
+    expect(switched.timeline.at(-1).reason).toBe('switched to 2.0.0 (blue-green): rollback window');
+    d.clock.advance(5 * MINUTE_MS);
+    const done = await (await act({ full: true, reason: 'verified by hand' })).json();
+    expect(done).toMatchObject({ phase: 'Completed', stage: null, stageEndsAt: null, weight: 100 });
+    expect(done.timeline.at(-1).reason).toBe(
+      '2.0.0 is now stable: rollback window ended early by test-operate; verified by hand',
+    );
+    const audit = await (await d.request(`/api/v1/audit?pack=${PACK}&limit=20`, { as: 'read' })).json();
+    expect(audit.items.map((e: { action: string }) => e.action)).toContain('rollout.promote_full');
+    const flag = d.ctx.config.current().evaluator.evaluate(PACK, { targetingKey: 'u1' }, d.clock.now());
+    expect(flag.variant).toBe('2.0.0');
+  });
+});
+
 describe('applying a blue-green pack', () => {
   test('canary fields are 400 invalid_body at their path; a preview of an undefined segment is unknown_segment', async () => {
     const d = createTestDaemon({}, new ManualClock(T0));
