@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenFeature } from '@openfeature/server-sdk';
-import { context, trace } from '@opentelemetry/api';
-import { type DemoTelemetry, startDemoTelemetry } from '@prompt-canary/demo/dist/demo-telemetry.js';
-import { FlagSpanHook, PromptCanaryProvider } from '@prompt-canary/openfeature-provider';
+import { context, type Tracer, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { FlagSpanHook, FlagSpanProcessor, PromptCanaryProvider } from '@prompt-canary/openfeature-provider';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, type DaemonProcess, startDaemon } from './daemon-process.js';
 
@@ -79,6 +82,36 @@ function pack(
   };
 }
 
+/** The app's OpenTelemetry SDK as an adopting app sets it up: OTLP/protobuf to canaryd, exported every 100 ms. */
+interface Telemetry {
+  tracer: Tracer;
+  shutdown(): Promise<void>;
+}
+
+function startTelemetry(url: string, token: string): Telemetry {
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'blue-green-e2e', 'service.instance.id': 'app-1' }),
+    spanProcessors: [
+      new FlagSpanProcessor(),
+      new BatchSpanProcessor(
+        new OTLPTraceExporter({ url: `${url}/v1/traces`, headers: { authorization: `Bearer ${token}` } }),
+        { scheduledDelayMillis: 100, maxExportBatchSize: 1024, maxQueueSize: 8192 },
+      ),
+    ],
+  });
+  trace.setGlobalTracerProvider(provider);
+  return {
+    tracer: trace.getTracer('blue-green-e2e'),
+    shutdown: async () => {
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+    },
+  };
+}
+
 /** The app: provider, span hook and OTel SDK; requests from 400 units, one in ten internal. */
 class App {
   slow = false;
@@ -88,7 +121,7 @@ class App {
 
   private constructor(
     readonly provider: PromptCanaryProvider,
-    readonly telemetry: DemoTelemetry,
+    readonly telemetry: Telemetry,
     domain: string,
   ) {
     this.client = OpenFeature.getClient(domain);
@@ -96,7 +129,7 @@ class App {
   }
 
   static async start(daemon: DaemonProcess, token: string): Promise<App> {
-    const telemetry = startDemoTelemetry({ url: daemon.url, token, exportDelayMs: 100 });
+    const telemetry = startTelemetry(daemon.url, token);
     const provider = new PromptCanaryProvider({ baseUrl: daemon.url, token });
     const domain = `blue-green-${Date.now()}`;
     await OpenFeature.setProviderAndWait(domain, provider);
