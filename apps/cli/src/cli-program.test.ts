@@ -208,3 +208,46 @@ describe('actions', () => {
     expect(JSON.parse(result.out)).toEqual([rollout]);
   });
 });
+
+describe('blue-green rollouts', () => {
+  const switched = {
+    ...rollout,
+    weight: 100,
+    effectiveWeight: 100,
+    step: 2,
+    steps: 2,
+    strategy: 'blueGreen',
+    stage: 'rollbackWindow',
+    stageEndsAt: '2025-01-31T12:42:00Z',
+  };
+  const now = () => Date.parse('2025-01-31T12:00:00Z');
+
+  it('status says the strategy, the stage and when it ends', async () => {
+    const fetch = fakeFetch({
+      'GET /api/v1/packs/support-prompts': [200, pack],
+      'GET /api/v1/rollouts': [200, [switched]],
+      'GET /api/v1/rollouts/r1': [200, { ...switched, timeline: [], spec: { analysis: { metrics: [] } } }],
+      'GET /api/v1/rollouts/r1/analysis': [200, analysis],
+    });
+    const terminal = recordingTerminal();
+    const code = await runCli(['status', 'support-prompts'], {
+      terminal,
+      env: {},
+      fetch,
+      now,
+      readFile: async () => '',
+    });
+    expect(code).toBe(0);
+    expect(terminal.out()).toContain('blue-green · rollback window · ends in 42m (12:42 UTC)');
+  });
+
+  it('get rollouts has a strategy column and the stage for a switch', async () => {
+    const fetch = fakeFetch({ 'GET /api/v1/rollouts': [200, [switched, rollout]] });
+    const result = await run(['get', 'rollouts'], { fetch });
+    expect(result.code).toBe(0);
+    const [header, first, second] = result.out.split('\n');
+    expect(header).toMatch(/PHASE\s+STRATEGY\s+STEP/);
+    expect(first).toMatch(/blue-green\s+rollback window/);
+    expect(second).toMatch(/canary\s+1\/10/);
+  });
+});

@@ -1,6 +1,7 @@
 import type { RolloutPhase } from '@prompt-canary/api-types';
 import { type CommandContext, printJson, printLines } from '../command-context.js';
 import { formatPhase } from '../format/status-view.js';
+import { formatStage, strategyName, strategyOf } from '../format/strategy.js';
 import { renderTable } from '../format/text-table.js';
 import { formatAge, formatWeight } from '../format/units.js';
 
@@ -42,7 +43,10 @@ export async function getPacksCommand(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-/** `canary get rollouts [--pack P] [--phase PHASE]`: newest first, with phase, step, weights and reason. */
+/**
+ * `canary get rollouts [--pack P] [--phase PHASE]`: newest first, with phase, strategy, step (a blue-green switch's
+ * stage), weights and reason.
+ */
 export async function getRolloutsCommand(
   ctx: CommandContext,
   filter: { pack?: string; phase?: RolloutPhase },
@@ -65,6 +69,7 @@ export async function getRolloutsCommand(
         { header: 'ID' },
         { header: 'PACK' },
         { header: 'PHASE' },
+        { header: 'STRATEGY' },
         { header: 'STEP', align: 'right' },
         { header: 'WEIGHT', align: 'right' },
         { header: 'STABLE → CANARY' },
@@ -75,7 +80,12 @@ export async function getRolloutsCommand(
         r.id,
         r.pack,
         formatPhase(r.phase, colors),
-        r.segment ? r.segment : `${r.step}/${r.steps ?? '?'}`,
+        strategyName(strategyOf(r)),
+        strategyOf(r) === 'blueGreen'
+          ? formatStage(r)
+          : r.segment
+            ? r.segment
+            : `${r.step}/${r.steps ?? '?'}`,
         r.effectiveWeight === r.weight
           ? formatWeight(r.weight)
           : `${formatWeight(r.weight)} (${formatWeight(r.effectiveWeight)})`,

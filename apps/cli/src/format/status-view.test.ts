@@ -53,6 +53,7 @@ describe('the status view', () => {
     const text = renderStatus({ pack, rollout, analysis, nowMs, colors: plain, ascii: true }).join('\n');
     expect(text).toContain('Rollout:    r1 started 30m ago');
     expect(text).toContain('Phase:      ॥ Paused  Manual: checking a report');
+    expect(text).toContain('Strategy:   canary · ramp step 2/4 (20%)');
     expect(text).toContain('Step:       2/4');
     expect(text).toContain('Weight:     20% (effective 50%, a schedule window applies)');
     expect(text).toContain('[########-----------|--------------------]');
@@ -62,6 +63,23 @@ describe('the status view', () => {
     );
     expect(text).toMatch(/success_rate\s+95\.1%/);
     expect(text).toContain('latency_p99: latency_p99 canary 3,412 ms > 3,000 ms beyond sampling noise');
+  });
+
+  it('says a blue-green switch and where in it the rollout is, instead of a ramp step', () => {
+    const switched: RolloutDetail = {
+      ...rollout,
+      phase: 'Progressing',
+      weight: 100,
+      effectiveWeight: 100,
+      strategy: 'blueGreen',
+      stage: 'rollbackWindow',
+      stageEndsAt: '2025-01-31T12:42:00Z',
+    };
+    const text = renderStatus({ pack, rollout: switched, analysis, nowMs, colors: plain, ascii: true }).join(
+      '\n',
+    );
+    expect(text).toContain('Strategy:   blue-green · rollback window · ends in 42m (12:42 UTC)');
+    expect(text).not.toContain('Step:');
   });
 
   it('gives the reason of every check that is not plainly fine, not only failing ones', () => {

@@ -3,6 +3,7 @@ import type { Colors } from '../terminal.js';
 import { renderMetricTable } from './metric-table.js';
 import { renderProgressBar } from './progress-bar.js';
 import { formatSrm } from './samples.js';
+import { formatStage, formatStrategy, strategyOf } from './strategy.js';
 import { formatAge, formatTime, formatWeight } from './units.js';
 
 /** What `canary status` shows: the pack, its live (or latest) rollout and that rollout's analysis. */
@@ -34,8 +35,9 @@ export function formatPhase(phase: RolloutPhase, colors: Colors): string {
   return colors.red(text);
 }
 
-/** `2/10`, or the segment phase while segments run. */
+/** `2/10`, or the segment phase while segments run; a blue-green switch's stage (`rollback window`). */
 export function formatStep(rollout: RolloutDetail): string {
+  if (strategyOf(rollout) === 'blueGreen') return formatStage(rollout);
   const steps = rollout.steps ?? rollout.plan?.steps.length;
   const ramp = `${rollout.step}/${steps ?? '?'}`;
   return rollout.segment ? `segment ${rollout.segment} (ramp ${ramp})` : ramp;
@@ -66,7 +68,8 @@ export function rolloutBar(
 }
 
 /**
- * The lines of `canary status`: phase with reason, step i/n, weight and effective weight, stable and canary
+ * The lines of `canary status`: phase with reason, the strategy and where in it the rollout is (with when the stage
+ * ends), step i/n (canary), weight and effective weight, stable and canary
  * versions, the analysis window with the sample-ratio check (in units when it counted units, else requests), then
  * the metric table.
  */
@@ -104,7 +107,8 @@ export function renderStatus(input: StatusInput): string[] {
       }`,
       colors,
     ),
-    field('Step', formatStep(rollout), colors),
+    field('Strategy', formatStrategy(rollout, nowMs), colors),
+    ...(strategyOf(rollout) === 'blueGreen' ? [] : [field('Step', formatStep(rollout), colors)]),
     field('Weight', formatWeights(rollout), colors),
     `${' '.repeat(12)}${rolloutBar(rollout, { ascii: input.ascii ?? false })}`,
     field(

@@ -5,6 +5,7 @@ import { renderAudit } from '../commands/history-command.js';
 import { findPackRollout } from '../commands/pack-rollout.js';
 import { analysisOf, type StatusSnapshot } from '../commands/status-command.js';
 import { formatPhase, formatStep, formatWeights, renderStatus } from '../format/status-view.js';
+import { strategyOf } from '../format/strategy.js';
 import { formatTime } from '../format/units.js';
 import { followEvents } from './event-follower.js';
 
@@ -32,6 +33,7 @@ function signature(rollout: RolloutDetail): string {
     rollout.phase,
     rollout.step,
     rollout.segment,
+    rollout.stage,
     rollout.weight,
     rollout.effectiveWeight,
     rollout.reason,
@@ -45,7 +47,11 @@ export function transitionLine(
   colors: CommandContext['terminal']['colors'],
 ): string {
   const actor = rollout.timeline.at(-1)?.actor;
-  return `${formatTime(at)}  ${formatPhase(rollout.phase, colors)}  step ${formatStep(rollout)}  ${formatWeights(rollout)}${
+  const where =
+    strategyOf(rollout) === 'blueGreen'
+      ? `blue-green · ${formatStep(rollout)}`
+      : `step ${formatStep(rollout)}`;
+  return `${formatTime(at)}  ${formatPhase(rollout.phase, colors)}  ${where}  ${formatWeights(rollout)}${
     rollout.reason ? `  ${rollout.reason}` : ''
   }${actor ? colors.dim(`  (${actor})`) : ''}`;
 }
