@@ -3,8 +3,11 @@ import { useMemo } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { directionText, formatMetric } from '../views/format.js';
 import { intervalInMetricUnits, type MetricPoint, metricChartData } from '../views/metric-series.js';
+import type { ArmLabels } from '../views/strategy.js';
 import { atLeast, timeAxis } from './time-axis.js';
 import { UPlotChart } from './u-plot-chart.js';
+
+const DEFAULT_LABELS: ArmLabels = { stable: 'stable', canary: 'canary' };
 
 const STABLE = '#64748b';
 const CANARY = '#ea580c';
@@ -24,13 +27,15 @@ export interface MetricChartProps {
   /** The metric's unit and direction from the analysis's `metricInfo`; values read as plain numbers without it. */
   readonly info?: MetricInfo | undefined;
   readonly points: readonly MetricPoint[];
+  /** The arms' names: `before switch` / `after switch` in a blue-green rollback window. Default stable/canary. */
+  readonly labels?: ArmLabels;
 }
 
 /**
  * One gated metric over the looks the dashboard has seen: stable and canary, the hard limit as a dashed line,
  * and the canary's confidence band (stable plus the always-valid interval of canary − stable) as a shaded area.
  */
-export function MetricChart({ metric, info, points }: MetricChartProps) {
+export function MetricChart({ metric, info, points, labels = DEFAULT_LABELS }: MetricChartProps) {
   const unit = info?.unit ?? 'number';
   const direction = directionText(info);
   const options = useMemo<Omit<uPlot.Options, 'width'>>(() => {
@@ -45,8 +50,8 @@ export function MetricChart({ metric, info, points }: MetricChartProps) {
       axes: [timeAxis(), { values: (_u, values) => values.map(format), size: 90 }],
       series: [
         {},
-        { label: 'stable', stroke: STABLE, width: 2, value: (_u, v) => format(v) },
-        { label: 'canary', stroke: CANARY, width: 2, value: (_u, v) => format(v) },
+        { label: labels.stable, stroke: STABLE, width: 2, value: (_u, v) => format(v) },
+        { label: labels.canary, stroke: CANARY, width: 2, value: (_u, v) => format(v) },
         {
           label: 'threshold',
           stroke: THRESHOLD,
@@ -69,7 +74,7 @@ export function MetricChart({ metric, info, points }: MetricChartProps) {
       ],
       bands: [{ series: [5, 4], fill: BAND }],
     };
-  }, [unit]);
+  }, [unit, labels.stable, labels.canary]);
   const data = useMemo(() => metricChartData(points) as uPlot.AlignedData, [points]);
   return (
     <figure class="metric-chart" data-metric={metric}>
@@ -83,7 +88,7 @@ export function MetricChart({ metric, info, points }: MetricChartProps) {
       {points.length === 0 ? (
         <p class="muted">Waiting for the first analysis…</p>
       ) : (
-        <UPlotChart options={options} data={data} label={`${metric}: canary vs stable`} />
+        <UPlotChart options={options} data={data} label={`${metric}: ${labels.canary} vs ${labels.stable}`} />
       )}
     </figure>
   );

@@ -11,6 +11,9 @@ import {
   windowLengthText,
   windowRangeText,
 } from './samples.js';
+import type { ArmLabels } from './strategy.js';
+
+const DEFAULT_LABELS: ArmLabels = { stable: 'stable', canary: 'canary' };
 
 /** A hard limit with the span of time it judged: `limit 3,000 ms · last 3m`, the exact times on hover. */
 function LimitNote({ row, unit }: { row: MetricRow; unit: ReturnType<typeof metricUnit> }) {
@@ -63,13 +66,20 @@ export function analysisWindowText(analysis: Pick<Analysis, 'window' | 'comparis
 }
 
 /**
- * The side-by-side table `Metric | stable | canary | Status | n (stable / canary)`: one row per gated metric, then
+ * The side-by-side table `Metric | stable | canary | Status | n (stable / canary)` (the arms named by `labels`:
+ * `before switch` / `after switch` in a blue-green rollback window): one row per gated metric, then
  * every other metric with data marked `not gated`, as `canary status` lists them. Each value reads in the unit the
  * analysis's `metricInfo` gives (a plain number where it gives none), its direction on hover. A hard limit names
  * the span of time it judged; the samples read as requests and, when spans carry a unit, as distinct units. The
  * caption says which span of time the figures cover.
  */
-export function MetricTable({ analysis }: { analysis: Analysis }) {
+export function MetricTable({
+  analysis,
+  labels = DEFAULT_LABELS,
+}: {
+  analysis: Analysis;
+  labels?: ArmLabels;
+}) {
   const rows = metricRows(analysis);
   const ungated = ungatedRows(analysis);
   if (rows.length === 0 && ungated.length === 0) return <p class="muted">No metric data yet.</p>;
@@ -80,10 +90,16 @@ export function MetricTable({ analysis }: { analysis: Analysis }) {
       <thead>
         <tr>
           <th>Metric</th>
-          <th>stable {analysis.arms.stable.version}</th>
-          <th>canary {analysis.arms.canary.version}</th>
+          <th>
+            {labels.stable} {analysis.arms.stable.version}
+          </th>
+          <th>
+            {labels.canary} {analysis.arms.canary.version}
+          </th>
           <th>Status</th>
-          <th class="num">n (stable / canary)</th>
+          <th class="num">
+            n ({labels.stable} / {labels.canary})
+          </th>
         </tr>
       </thead>
       <tbody>

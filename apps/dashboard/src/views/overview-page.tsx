@@ -4,6 +4,7 @@ import type { LiveEvents } from '../live-events.js';
 import { rolloutHref } from '../route.js';
 import { describeDrill, formatAgo, formatStep, formatTimestamp, formatWeight, isTerminal } from './format.js';
 import { PhaseBadge, StatusBadge } from './phase-badge.js';
+import { stageText } from './strategy.js';
 import { useOverview, type WorstCheckCell } from './use-overview.js';
 
 /** Props of {@link OverviewPage}. */
@@ -131,7 +132,11 @@ export function OverviewPage({ client, live, nowMs }: OverviewPageProps) {
                   <td class="num" title={`ramp ${formatWeight(r.weight)}`}>
                     {formatWeight(r.effectiveWeight)}
                   </td>
-                  <td>{formatStep(r.step, r.steps, r.segment)}</td>
+                  <td data-strategy={r.strategy ?? 'canary'}>
+                    {r.strategy === 'blueGreen'
+                      ? `blue-green · ${stageText(r)}`
+                      : formatStep(r.step, r.steps, r.segment)}
+                  </td>
                   <td class="reason">{r.reason}</td>
                   <td>{formatAgo(r.updatedAt, nowMs)}</td>
                 </tr>

@@ -7,17 +7,11 @@ import type { LiveEvents } from '../live-events.js';
 import { ActionDialog, actionLabel } from './action-dialog.js';
 import { AuditLog } from './audit-log.js';
 import { ContentDiff, useContentDiff } from './content-diff-view.js';
-import {
-  actionsFor,
-  canOperate,
-  describeEvaluation,
-  describeLastCheck,
-  formatAgo,
-  formatStep,
-  formatWeight,
-} from './format.js';
+import { actionsFor, canOperate, describeEvaluation, describeLastCheck } from './format.js';
 import { AnalysisReasons, MetricTable } from './metric-table.js';
 import { PhaseBadge } from './phase-badge.js';
+import { RolloutFacts } from './rollout-facts.js';
+import { armLabels } from './strategy.js';
 import { timelineRows } from './timeline-rows.js';
 import { TimelineTable } from './timeline-table.js';
 import { useRollout } from './use-rollout.js';
@@ -33,7 +27,8 @@ export interface RolloutPageProps {
 }
 
 /**
- * One rollout: where it is, the weight over time, each gated metric canary vs stable, the full metric table and
+ * One rollout: where it is (its strategy and stage, with when the stage ends), the weight over time, each gated
+ * metric canary vs stable (before vs after the switch in a blue-green rollback window), the full metric table and
  * its reasons, the timeline with reasons, the audit log, and (for an `operate` token) the actions, each asking
  * for a reason.
  */
@@ -80,23 +75,7 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
           {detail.pack} <PhaseBadge phase={detail.phase} />
         </h2>
         <p class="rollout-reason">{detail.reason}</p>
-        <dl class="facts">
-          <dt>stable</dt>
-          <dd>{detail.stableVersion}</dd>
-          <dt>canary</dt>
-          <dd>{detail.canaryVersion}</dd>
-          <dt>weight</dt>
-          <dd class="weight">
-            {formatWeight(detail.effectiveWeight)}
-            {detail.effectiveWeight !== detail.weight && (
-              <span class="muted"> (ramp {formatWeight(detail.weight)})</span>
-            )}
-          </dd>
-          <dt>progress</dt>
-          <dd>{formatStep(detail.step, detail.steps, detail.segment)}</dd>
-          <dt>started</dt>
-          <dd>{formatAgo(detail.startedAt, nowMs)}</dd>
-        </dl>
+        <RolloutFacts rollout={detail} nowMs={nowMs} />
         {detail.lastCheck && (
           <p class="last-check muted">
             Controller's last look{' '}
@@ -143,7 +122,7 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
         <h3>Analysis</h3>
         {analysis ? (
           <>
-            <MetricTable analysis={analysis} />
+            <MetricTable analysis={analysis} labels={armLabels(detail)} />
             <AnalysisReasons analysis={analysis} />
           </>
         ) : (
@@ -155,6 +134,7 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
               key={metric}
               metric={metric}
               info={analysis?.metricInfo?.[metric]}
+              labels={armLabels(detail)}
               points={history.get(metric) ?? []}
             />
           ))}
