@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from './prng.js';
+import {
+  blueGreenMarkdown,
+  DRIFTS,
+  runBlueGreenCalibration,
+  switchScenario,
+} from './run-bluegreen-calibration.js';
 import { seedScenario } from './run-calibration.js';
 import { simulateRamp } from './simulate-ramp.js';
+import { simulateSwitch } from './simulate-switch.js';
 
 // A small, fixed-seed slice of the full calibration (bench/analysis-calibration.js → docs/calibration.md), so CI
 // keeps the statistics honest: sessions of 6 turns with intra-session correlation 0.2 make the request-level
@@ -110,6 +117,86 @@ describe('calibration with sessions (small)', () => {
       }).rollbackLook;
       expect(sustained).toBeGreaterThanOrEqual((plain ?? 0) + 3);
       expect(play({ startAfterLooks: 10 }).rollbackLook).toBe(11);
+    },
+    HANG_GUARD_MS,
+  );
+});
+
+describe('blue-green switches (small)', () => {
+  const seedArm = {
+    successRate: 0.94,
+    latency: { medianMs: 1200, sigma: 0.35 },
+    tokens: { mean: 800, sd: 200 },
+  };
+
+  it(
+    'plays the whole rollback window of stationary switches and rarely rolls one back (loose bound)',
+    () => {
+      const random = mulberry32(20_261_202);
+      const switches = 40;
+      let rollbacks = 0;
+      for (let i = 0; i < switches; i++) {
+        const run = simulateSwitch(switchScenario(5, 6, 0.2, { windowLooks: 15 }), random);
+        if (run.rollbackLook === null) {
+          expect(run).toMatchObject({ completed: true, looks: 15, rollbackChecks: [] });
+        } else {
+          rollbacks++;
+          expect(run.rollbackChecks.length).toBeGreaterThan(0);
+        }
+      }
+      expect(rollbacks).toBeLessThanOrEqual(4);
+    },
+    HANG_GUARD_MS,
+  );
+
+  it(
+    'rolls back a gross regression after the switch within a few looks, on the regressed metric',
+    () => {
+      const run = simulateSwitch(
+        switchScenario(20, 1, 0, { windowLooks: 10, new: { ...seedArm, successRate: 0.7 } }),
+        mulberry32(11),
+      );
+      expect(run.rollbackLook).not.toBeNull();
+      expect(run.rollbackLook ?? 99).toBeLessThanOrEqual(3);
+      expect(run.rollbackChecks.some((key) => key.startsWith('success_rate:'))).toBe(true);
+    },
+    HANG_GUARD_MS,
+  );
+
+  it(
+    'cannot tell a steep drift from a regression: latency +50% an hour rolls back on the comparison',
+    () => {
+      const run = simulateSwitch(
+        switchScenario(20, 1, 0, { windowLooks: 20, drift: { latencyPerHour: 0.5 } }),
+        mulberry32(12),
+      );
+      expect(run.rollbackChecks).toContain('latency_p99:regression');
+    },
+    HANG_GUARD_MS,
+  );
+
+  it(
+    'reports every scenario of a tiny calibration with its counts, as Markdown tables',
+    () => {
+      const report = runBlueGreenCalibration({
+        seed: 1,
+        aaSlow: 2,
+        aaFast: 0,
+        driftSlow: 1,
+        driftFast: 0,
+        powerRuns: 1,
+        rates: [5],
+        turns: [1],
+        rhos: [0],
+      });
+      expect(report.aa).toHaveLength(1);
+      expect(report.aa[0]).toMatchObject({ requestsPerSecond: 5, switches: 2, windowLooks: 60 });
+      expect(report.drift).toHaveLength(DRIFTS.length + 2);
+      expect(report.power).toHaveLength(2);
+      const markdown = blueGreenMarkdown(report);
+      expect(markdown).toContain('### Stationary traffic');
+      expect(markdown).toContain('### Drifting traffic, no version effect');
+      expect(markdown).toContain('latency +5% an hour, 15-minute window, 5 req/s');
     },
     HANG_GUARD_MS,
   );
