@@ -102,7 +102,8 @@ function limitCell(
  * The side-by-side table of a rollout's metrics: one row per check (`Metric | stable | canary | threshold | n |
  * Status`), then the metrics that have data but no check, so every measured metric is visible. Values read in the
  * units of the analysis's `metricInfo`; a metric it does not describe shows plain numbers. A hard limit names the
- * span of time it judged (`≤ 3,000 ms · last 3m`). When any check counted assignment units, `n` reads
+ * span of time it judged (`≤ 3,000 ms · last 3m`). `labels` names the arms (`before switch` / `after switch` in a
+ * blue-green rollback window). When any check counted assignment units, `n` reads
  * `2,700 / 300 req  2,410 / 268 units` (units in a column of their own, blank for a row without them); else it
  * stays `2,700 / 300`, requests only.
  *
@@ -113,6 +114,7 @@ export function renderMetricTable(
   analysis: Partial<Pick<Analysis, 'arms' | 'checks' | 'metricInfo'>>,
   specs: readonly MetricSpecView[],
   colors: Colors,
+  labels: { readonly stable: string; readonly canary: string } = { stable: 'stable', canary: 'canary' },
 ): string[] {
   // Per-evaluator entries report as `eval_pass_rate:<evaluator>`, per-service ones as `downstream_error_rate:<service>`.
   const byName = new Map(
@@ -168,10 +170,10 @@ export function renderMetricTable(
   if (rows.length === 0) return [colors.dim('No metric data yet.')];
   const columns: Column[] = [
     { header: 'Metric' },
-    { header: 'stable', align: 'right' },
-    { header: 'canary', align: 'right' },
+    { header: labels.stable, align: 'right' },
+    { header: labels.canary, align: 'right' },
     { header: 'threshold' },
-    { header: 'n (stable / canary)', align: 'right' },
+    { header: `n (${labels.stable} / ${labels.canary})`, align: 'right' },
     ...(withUnits ? [{ header: '', align: 'right' as const }] : []),
     { header: 'Status' },
   ];

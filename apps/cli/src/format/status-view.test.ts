@@ -80,6 +80,9 @@ describe('the status view', () => {
     );
     expect(text).toContain('Strategy:   blue-green · rollback window · ends in 42m (12:42 UTC)');
     expect(text).not.toContain('Step:');
+    expect(text).toMatch(
+      /Metric\s+before switch\s+after switch\s+threshold\s+n \(before switch \/ after switch\)/,
+    );
   });
 
   it('gives the reason of every check that is not plainly fine, not only failing ones', () => {

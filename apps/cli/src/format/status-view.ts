@@ -151,7 +151,12 @@ export function renderStatus(input: StatusInput): string[] {
       field('Evals', `${evals.late > 0 ? colors.yellow(counts) : counts} ${colors.dim(`(${last})`)}`, colors),
     );
   }
-  lines.push('', ...renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors));
+  // In a blue-green rollback window the comparison is the old version before the switch against the new one after.
+  const labels =
+    strategyOf(rollout) === 'blueGreen' && rollout.stage === 'rollbackWindow'
+      ? { stable: 'before switch', canary: 'after switch' }
+      : undefined;
+  lines.push('', ...renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors, labels));
   // Every check that is not plainly fine says why: Degraded in red, Watch and Inconclusive dim.
   const reasons = (analysis.checks ?? []).filter(
     (c) => c.reason && (c.status === 'Degraded' || c.status === 'Watch' || c.status === 'Inconclusive'),
