@@ -4,6 +4,7 @@
 // window. Prints Markdown tables; docs/calibration.md quotes them with the command that made them.
 //
 //   nice -n 10 pnpm --filter @prompt-canary/bench run calibrate-bluegreen   (expects packages/analysis/dist built)
+// BLUEGREEN_POOLS=2 gives the window half the α, as a plan with a preview does (the stationary grid only).
 //   BLUEGREEN_SLOW=500 BLUEGREEN_FAST=30 BLUEGREEN_DRIFT_SLOW=200 BLUEGREEN_DRIFT_FAST=20 BLUEGREEN_POWER=50 …
 //
 // Plain JavaScript on purpose, like the other benchmarks: it runs the built package, with no loader in the way.
@@ -19,6 +20,7 @@ const options = {
   driftSlow: num('BLUEGREEN_DRIFT_SLOW', 200),
   driftFast: num('BLUEGREEN_DRIFT_FAST', 20),
   powerRuns: num('BLUEGREEN_POWER', 50),
+  pools: num('BLUEGREEN_POOLS', 1),
   ...(list('BLUEGREEN_RATES') === undefined ? {} : { rates: list('BLUEGREEN_RATES') }),
   ...(list('BLUEGREEN_TURNS') === undefined ? {} : { turns: list('BLUEGREEN_TURNS') }),
   ...(list('BLUEGREEN_RHOS') === undefined ? {} : { rhos: list('BLUEGREEN_RHOS') }),

@@ -23,6 +23,11 @@ export interface BlueGreenOptions {
   rhos?: readonly number[];
   /** Request rates; default 100 and 5. */
   rates?: readonly number[];
+  /**
+   * The comparison pools of the plan, for the window's α share (`poolAlpha`) in the stationary grid: 1 (default) for
+   * a switch without a preview, whose window spends the whole α; 2 with a preview, whose window spends half.
+   */
+  pools?: number;
 }
 
 /** Switches of one scenario: how many rolled back although nothing about the version changed. */
@@ -40,6 +45,8 @@ export interface SwitchFigure {
   anyFail: number;
   /** Median look of the rollbacks, or `null` without any. */
   medianRollbackLook: number | null;
+  /** The looks at which switches rolled back, in order. */
+  rollbackLooks: number[];
   /** How often each check (`metric:kind`) was failing at the rollback look. */
   byCheck: Record<string, number>;
 }
@@ -114,6 +121,7 @@ export function switchFigure(
     rollbacks: rollbackLooks.length,
     anyFail: runs.filter((r) => Object.keys(r.firstFailByCheck).length > 0).length,
     medianRollbackLook: quantileOf(rollbackLooks, 0.5),
+    rollbackLooks,
     byCheck,
   };
 }
@@ -229,15 +237,15 @@ function rows(figures: readonly SwitchFigure[], named: boolean): string[] {
         '| --- | ---: | ---: | ---: | ---: | --- |',
       ]
     : [
-        '| req/s | mean turns | ρ | switches | false rollbacks | any failing look | failing at rollback |',
-        '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+        '| req/s | mean turns | ρ | switches | false rollbacks | at looks | failing at rollback |',
+        '| ---: | ---: | ---: | ---: | ---: | --- | --- |',
       ];
   return [
     ...head,
     ...figures.map((f) =>
       named
         ? `| ${f.name} | ${f.switches} | ${f.windowLooks} min | ${pct(f.rollbacks, f.switches)} | ${f.medianRollbackLook ?? '—'} | ${checksText(f)} |`
-        : `| ${f.requestsPerSecond} | ${f.meanTurns} | ${f.rho} | ${f.switches} | ${pct(f.rollbacks, f.switches)} | ${pct(f.anyFail, f.switches)} | ${checksText(f)} |`,
+        : `| ${f.requestsPerSecond} | ${f.meanTurns} | ${f.rho} | ${f.switches} | ${pct(f.rollbacks, f.switches)} | ${f.rollbackLooks.join(', ') || '—'} | ${checksText(f)} |`,
     ),
   ];
 }
