@@ -156,6 +156,7 @@ export function runBlueGreenCalibration(options: BlueGreenOptions): BlueGreenRep
   const { seed } = options;
   const rates = options.rates ?? [100, 5];
   const aa: SwitchFigure[] = [];
+  const pools = options.pools ?? 1;
   for (const rps of rates) {
     for (const turns of options.turns ?? [1, 6, 12]) {
       for (const rho of options.rhos ?? [0, 0.2]) {
@@ -164,7 +165,7 @@ export function runBlueGreenCalibration(options: BlueGreenOptions): BlueGreenRep
         aa.push(
           switchFigure(
             `A/A, ${rps} req/s, ${turns} turns, ρ ${rho}`,
-            switchScenario(rps, turns, rho),
+            switchScenario(rps, turns, rho, pools > 1 ? { pools, poolIndex: pools - 1 } : {}),
             n,
             own,
           ),

@@ -1,6 +1,7 @@
 import type { AnalysisConfig } from '../analysis-config.js';
 import { analyze } from '../analyze.js';
 import { ArmAggregate } from '../arm-aggregate.js';
+import type { CheckResult } from '../check-result.js';
 import { poolAlpha } from '../pool-alpha.js';
 import type { SequentialState } from '../sequential-state.js';
 import type { StepSlice } from '../widen-window.js';
@@ -53,6 +54,8 @@ export interface SwitchScenario {
   drift?: Drift;
   /** Stop at the first rollback-worthy failing check (power runs). */
   stopAtFirstFail?: boolean;
+  /** Called with every look's checks (diagnostics: which p-values, which estimates). */
+  onLook?: (look: number, checks: readonly CheckResult[]) => void;
 }
 
 /** What happened in one switch's rollback window. Looks are numbered from 1 (the first look after the switch). */
@@ -203,6 +206,7 @@ export function simulateSwitch(scenario: SwitchScenario, random: Random): Switch
     state = out.state;
     const n = slot - before + 1;
     run.looks = n;
+    scenario.onLook?.(n, out.checks);
     const failingNow: string[] = [];
     for (const check of out.checks) {
       if (check.result !== 'Fail') continue;
