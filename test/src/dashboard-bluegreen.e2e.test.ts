@@ -13,8 +13,8 @@ import {
   splitSpans,
 } from './dashboard-browser.js';
 
-// Needs the daemon's `strategy: blueGreen` (issue 17): until that is merged the apply of this pack is refused and
-// the test fails in `beforeAll`.
+// The dashboard's view of a blue-green switch (issue 17): the overview's stage, the rollout's strategy and stage with
+// their end, and the arms named before/after the switch in the rollback window.
 
 const present = chromiumPresent();
 const PACK = 'switch-prompts';
@@ -121,7 +121,8 @@ describe.skipIf(!present)(
       });
       expect(res.status, await res.clone().text()).toBe(200);
       expect(await res.json()).toMatchObject({ stage: 'rollbackWindow', weight: 100 });
-      await page.goto(`${daemon.url}/ui#/rollouts/${rolloutId}`);
+      // The page follows transitions on the event stream; a reload makes the check independent of it.
+      await page.reload();
       const main = page.locator(`main.rollout[data-rollout="${rolloutId}"]`);
       const stage = main.locator('dl.facts dd[data-stage="rollbackWindow"]');
       await stage.waitFor({ timeout: 15_000 });

@@ -113,7 +113,9 @@ export function renderStatus(input: StatusInput): string[] {
     `${' '.repeat(12)}${rolloutBar(rollout, { ascii: input.ascii ?? false })}`,
     field(
       'Versions',
-      `stable ${rollout.stableVersion}  →  canary ${colors.bold(rollout.canaryVersion)}`,
+      strategyOf(rollout) === 'blueGreen'
+        ? `old ${rollout.stableVersion}  →  new ${colors.bold(rollout.canaryVersion)}`
+        : `stable ${rollout.stableVersion}  →  canary ${colors.bold(rollout.canaryVersion)}`,
       colors,
     ),
   );
