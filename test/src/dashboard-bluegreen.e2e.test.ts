@@ -142,6 +142,9 @@ describe.skipIf(!present)(
       const names = await headers.allTextContents();
       expect(names[1]).toBe('before switch 1.0.0');
       expect(names[2]).toBe('after switch 1.1.0');
+      expect(await main.locator('table.metric-table caption').textContent()).toMatch(
+        / · before\/after: since \d\d:\d\d:\d\d UTC against \d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC$/,
+      );
       await page.screenshot({ path: join(outputDir, '2-rollback-window.png'), fullPage: true });
     });
   },

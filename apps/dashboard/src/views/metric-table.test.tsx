@@ -133,4 +133,19 @@ describe('the table caption', () => {
       'window 10:00:00–10:05:00 UTC (5m) · comparisons on split traffic since 09:40:00 UTC',
     );
   });
+
+  it('names both spans of a before/after comparison', () => {
+    const beforeAfter = {
+      ...analysis,
+      comparisons: {
+        scope: 'split' as const,
+        from: '2025-03-01T10:00:00Z',
+        before: { from: '2025-03-01T09:00:00Z', to: '2025-03-01T10:00:00Z' },
+      },
+    };
+    const [caption] = findAll(expand(<MetricTable analysis={beforeAfter} />), (n) => n.tag === 'caption');
+    expect(textOf(caption ? [caption] : [])).toBe(
+      'window 10:00:00–10:05:00 UTC (5m) · before/after: since 10:00:00 UTC against 09:00:00–10:00:00 UTC',
+    );
+  });
 });

@@ -51,17 +51,23 @@ function SamplesCell({ row }: { row: MetricRow }) {
 
 /**
  * What the figures cover: `step 10:00:00–10:05:00 UTC (5m) · comparisons on split traffic since 09:40:00 UTC`
- * (the analysis window, then where the comparisons' data came from); `null` without a readable window.
+ * (the analysis window, then where the comparisons' data came from; for a before/after comparison, `before/after:
+ * since 10:05:00 UTC against 09:05:00–10:05:00 UTC`); `null` without a readable window.
  */
 export function analysisWindowText(analysis: Pick<Analysis, 'window' | 'comparisons'>): string | null {
   const range = windowRangeText(analysis.window);
   if (!range) return null;
   const length = formatDuration(Date.parse(analysis.window.to) - Date.parse(analysis.window.from));
   const since = Date.parse(analysis.comparisons?.from ?? '');
+  const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)}`;
+  const before = analysis.comparisons?.before;
+  const [beforeFrom, beforeTo] = [Date.parse(before?.from ?? ''), Date.parse(before?.to ?? '')];
   const comparisons =
-    analysis.comparisons && Number.isFinite(since)
-      ? ` · comparisons on ${analysis.comparisons.scope} traffic since ${new Date(since).toISOString().slice(11, 19)} UTC`
-      : '';
+    !analysis.comparisons || !Number.isFinite(since)
+      ? ''
+      : Number.isFinite(beforeFrom) && Number.isFinite(beforeTo)
+        ? ` · before/after: since ${clock(since)} UTC against ${clock(beforeFrom)}–${clock(beforeTo)} UTC`
+        : ` · comparisons on ${analysis.comparisons.scope} traffic since ${clock(since)} UTC`;
   return `window ${range} (${length})${comparisons}`;
 }
 
