@@ -144,7 +144,10 @@ export function renderMetricTable(
       name,
       formatMetricValue(check.stable ?? stable?.metrics[check.metric], unit),
       formatMetricValue(check.canary ?? canary?.metrics[check.metric], unit),
-      limitCell(check, spec, analysis.metricInfo?.[check.metric], colors),
+      limitCell(check, spec, analysis.metricInfo?.[check.metric], colors).replace(
+        /^vs stable$/,
+        `vs ${labels.stable}`,
+      ),
       ...samples(
         { stable: check.n?.stable ?? stable?.n, canary: check.n?.canary ?? canary?.n },
         check.nUnits,

@@ -81,6 +81,8 @@ describe('the status view', () => {
     expect(text).toContain('Strategy:   blue-green · rollback window · ends in 42m (12:42 UTC)');
     expect(text).not.toContain('Step:');
     expect(text).toContain('Versions:   old 2.3.1  →  new 2.4.0');
+    expect(text).toMatch(/latency_p99 \(regression\).*vs before switch/);
+    expect(text).not.toContain('vs stable');
     expect(text).toMatch(
       /Metric\s+before switch\s+after switch\s+threshold\s+n \(before switch \/ after switch\)/,
     );
