@@ -38,6 +38,7 @@ function blueGreenPack(version: string) {
           metrics: [
             { name: 'success_rate', threshold: '90%', comparison: '>=' },
             { name: 'latency_p99', threshold: '3000ms', comparison: '<=' },
+            { name: 'downstream_error_rate', service: 'billing-parser', threshold: '2%' },
           ],
         },
       },
@@ -145,6 +146,12 @@ describe.skipIf(!present)(
       expect(await main.locator('table.metric-table caption').textContent()).toMatch(
         / · before\/after: since \d\d:\d\d:\d\d UTC against \d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC$/,
       );
+      // A per-service gate is charted under its check's name, not as a second, empty `downstream_error_rate`.
+      const charts = await main
+        .locator('figure.metric-chart')
+        .evaluateAll((figures) => figures.map((figure) => figure.getAttribute('data-metric')));
+      expect(charts).toContain('downstream_error_rate:billing-parser');
+      expect(charts).not.toContain('downstream_error_rate');
       await page.screenshot({ path: join(outputDir, '2-rollback-window.png'), fullPage: true });
     });
   },

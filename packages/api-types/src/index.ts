@@ -99,6 +99,18 @@ export interface MetricSpecView {
   readonly compare: boolean;
 }
 
+/**
+ * The name a metric entry's checks, arms and `metricInfo` use: `eval_pass_rate:<evaluator>` and
+ * `downstream_error_rate:<service>` for the per-evaluator and per-service entries, the entry's name otherwise.
+ *
+ * @example
+ * metricKeyOf({ name: 'downstream_error_rate', service: 'billing-parser' }); // 'downstream_error_rate:billing-parser'
+ */
+export function metricKeyOf(spec: Pick<MetricSpecView, 'name' | 'evaluator' | 'service'>): string {
+  const qualifier = spec.evaluator ?? spec.service;
+  return qualifier === undefined ? spec.name : `${spec.name}:${qualifier}`;
+}
+
 /** `spec.rollout.analysis` of a pack or a rollout, defaults applied. */
 export interface AnalysisSpecView {
   readonly intervalMs: number;

@@ -1,9 +1,10 @@
-import type {
-  Analysis,
-  AnalysisCheck,
-  CheckStatus,
-  MetricInfo,
-  MetricSpecView,
+import {
+  type Analysis,
+  type AnalysisCheck,
+  type CheckStatus,
+  type MetricInfo,
+  type MetricSpecView,
+  metricKeyOf,
 } from '@prompt-canary/api-types';
 import type { Colors } from '../terminal.js';
 import { formatArmCounts, formatLimitWindow, type WindowedCheck } from './samples.js';
@@ -117,12 +118,7 @@ export function renderMetricTable(
   labels: { readonly stable: string; readonly canary: string } = { stable: 'stable', canary: 'canary' },
 ): string[] {
   // Per-evaluator entries report as `eval_pass_rate:<evaluator>`, per-service ones as `downstream_error_rate:<service>`.
-  const byName = new Map(
-    specs.map((spec) => {
-      const qualifier = spec.evaluator ?? spec.service;
-      return [qualifier === undefined ? spec.name : `${spec.name}:${qualifier}`, spec];
-    }),
-  );
+  const byName = new Map(specs.map((spec) => [metricKeyOf(spec), spec]));
   const checks = analysis.checks ?? [];
   const kindsOf = new Map<string, number>();
   for (const check of checks) kindsOf.set(check.metric, (kindsOf.get(check.metric) ?? 0) + 1);

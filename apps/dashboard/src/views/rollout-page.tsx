@@ -1,4 +1,9 @@
-import type { EvaluationBatchesView, RolloutAction, Whoami } from '@prompt-canary/api-types';
+import {
+  type EvaluationBatchesView,
+  metricKeyOf,
+  type RolloutAction,
+  type Whoami,
+} from '@prompt-canary/api-types';
 import { useMemo, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/api-client.js';
 import { MetricChart } from '../charts/metric-chart.js';
@@ -46,7 +51,7 @@ export function RolloutPage({ client, id, me, live, nowMs }: RolloutPageProps) {
   const weights = useMemo(() => weightSeries(detail?.timeline ?? [], nowMs, detail?.plan), [detail, nowMs]);
   const timeline = useMemo(() => timelineRows(detail?.timeline ?? [], weights), [detail, weights]);
   const metrics = useMemo(() => {
-    const names = (detail?.spec.analysis?.metrics ?? []).map((m) => m.name);
+    const names = (detail?.spec.analysis?.metrics ?? []).map(metricKeyOf);
     return [...new Set([...names, ...history.keys()])];
   }, [detail, history]);
 
