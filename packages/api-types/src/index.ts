@@ -21,6 +21,17 @@ export type {
   TokenView,
 } from './admin.js';
 export { durationText, formatDuration, parseDuration } from './duration.js';
+export {
+  type ArmLabels,
+  armLabels,
+  type StrategyFields,
+  stageEndText,
+  stageOf,
+  stageText,
+  strategyName,
+  strategyOf,
+  strategyText,
+} from './rollout-stage-text.js';
 export { type VersionContent, versionContentText } from './version-content-text.js';
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { RolloutPhase } from '@prompt-canary/api-types';
+import { stageText, strategyName, strategyOf } from '@prompt-canary/api-types';
 import { type CommandContext, printJson, printLines } from '../command-context.js';
 import { formatPhase } from '../format/status-view.js';
-import { formatStage, strategyName, strategyOf } from '../format/strategy.js';
 import { renderTable } from '../format/text-table.js';
 import { formatAge, formatWeight } from '../format/units.js';
 
@@ -81,11 +81,7 @@ export async function getRolloutsCommand(
         r.pack,
         formatPhase(r.phase, colors),
         strategyName(strategyOf(r)),
-        strategyOf(r) === 'blueGreen'
-          ? formatStage(r)
-          : r.segment
-            ? r.segment
-            : `${r.step}/${r.steps ?? '?'}`,
+        strategyOf(r) === 'blueGreen' ? stageText(r) : r.segment ? r.segment : `${r.step}/${r.steps ?? '?'}`,
         r.effectiveWeight === r.weight
           ? formatWeight(r.weight)
           : `${formatWeight(r.weight)} (${formatWeight(r.effectiveWeight)})`,

@@ -1,9 +1,9 @@
 import type { Analysis, PackView, RolloutDetail, RolloutPhase } from '@prompt-canary/api-types';
+import { armLabels, stageText, strategyOf, strategyText } from '@prompt-canary/api-types';
 import type { Colors } from '../terminal.js';
 import { renderMetricTable } from './metric-table.js';
 import { renderProgressBar } from './progress-bar.js';
 import { formatSrm } from './samples.js';
-import { formatStage, formatStrategy, strategyOf } from './strategy.js';
 import { formatAge, formatTime, formatWeight } from './units.js';
 
 /** What `canary status` shows: the pack, its live (or latest) rollout and that rollout's analysis. */
@@ -37,7 +37,7 @@ export function formatPhase(phase: RolloutPhase, colors: Colors): string {
 
 /** `2/10`, or the segment phase while segments run; a blue-green switch's stage (`rollback window`). */
 export function formatStep(rollout: RolloutDetail): string {
-  if (strategyOf(rollout) === 'blueGreen') return formatStage(rollout);
+  if (strategyOf(rollout) === 'blueGreen') return stageText(rollout);
   const steps = rollout.steps ?? rollout.plan?.steps.length;
   const ramp = `${rollout.step}/${steps ?? '?'}`;
   return rollout.segment ? `segment ${rollout.segment} (ramp ${ramp})` : ramp;
@@ -107,7 +107,7 @@ export function renderStatus(input: StatusInput): string[] {
       }`,
       colors,
     ),
-    field('Strategy', formatStrategy(rollout, nowMs), colors),
+    field('Strategy', strategyText(rollout, nowMs), colors),
     ...(strategyOf(rollout) === 'blueGreen' ? [] : [field('Step', formatStep(rollout), colors)]),
     field('Weight', formatWeights(rollout), colors),
     `${' '.repeat(12)}${rolloutBar(rollout, { ascii: input.ascii ?? false })}`,
@@ -154,11 +154,10 @@ export function renderStatus(input: StatusInput): string[] {
     );
   }
   // In a blue-green rollback window the comparison is the old version before the switch against the new one after.
-  const labels =
-    strategyOf(rollout) === 'blueGreen' && rollout.stage === 'rollbackWindow'
-      ? { stable: 'before switch', canary: 'after switch' }
-      : undefined;
-  lines.push('', ...renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors, labels));
+  lines.push(
+    '',
+    ...renderMetricTable(analysis, rollout.spec.analysis?.metrics ?? [], colors, armLabels(rollout)),
+  );
   // Every check that is not plainly fine says why: Degraded in red, Watch and Inconclusive dim.
   const reasons = (analysis.checks ?? []).filter(
     (c) => c.reason && (c.status === 'Degraded' || c.status === 'Watch' || c.status === 'Inconclusive'),

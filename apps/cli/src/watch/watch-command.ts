@@ -1,11 +1,11 @@
 import type { AuditEntry, RolloutDetail } from '@prompt-canary/api-types';
+import { strategyOf } from '@prompt-canary/api-types';
 import { ApiFailure } from '../api/api-failure.js';
 import { type CommandContext, printLines } from '../command-context.js';
 import { renderAudit } from '../commands/history-command.js';
 import { findPackRollout } from '../commands/pack-rollout.js';
 import { analysisOf, type StatusSnapshot } from '../commands/status-command.js';
 import { formatPhase, formatStep, formatWeights, renderStatus } from '../format/status-view.js';
-import { strategyOf } from '../format/strategy.js';
 import { formatTime } from '../format/units.js';
 import { followEvents } from './event-follower.js';
 

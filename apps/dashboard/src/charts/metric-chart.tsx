@@ -1,9 +1,8 @@
-import type { MetricInfo } from '@prompt-canary/api-types';
+import type { ArmLabels, MetricInfo } from '@prompt-canary/api-types';
 import { useMemo } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { directionText, formatMetric } from '../views/format.js';
 import { intervalInMetricUnits, type MetricPoint, metricChartData } from '../views/metric-series.js';
-import type { ArmLabels } from '../views/strategy.js';
 import { atLeast, timeAxis } from './time-axis.js';
 import { UPlotChart } from './u-plot-chart.js';
 

@@ -1,3 +1,4 @@
+import type { ArmLabels } from '@prompt-canary/api-types';
 import { type Analysis, formatDuration } from '@prompt-canary/api-types';
 import { directionText, formatMetric, metricUnit } from './format.js';
 import { type MetricRow, metricRows, ungatedRows } from './metric-series.js';
@@ -11,7 +12,6 @@ import {
   windowLengthText,
   windowRangeText,
 } from './samples.js';
-import type { ArmLabels } from './strategy.js';
 
 const DEFAULT_LABELS: ArmLabels = { stable: 'stable', canary: 'canary' };
 

@@ -1,10 +1,10 @@
 import type { AuditEntry, LastDrill } from '@prompt-canary/api-types';
+import { stageText } from '@prompt-canary/api-types';
 import type { ApiClient } from '../api/api-client.js';
 import type { LiveEvents } from '../live-events.js';
 import { rolloutHref } from '../route.js';
 import { describeDrill, formatAgo, formatStep, formatTimestamp, formatWeight, isTerminal } from './format.js';
 import { PhaseBadge, StatusBadge } from './phase-badge.js';
-import { stageText } from './strategy.js';
 import { useOverview, type WorstCheckCell } from './use-overview.js';
 
 /** Props of {@link OverviewPage}. */

@@ -1,10 +1,9 @@
-import type { RolloutView } from '@prompt-canary/api-types';
+import { armLabels, type RolloutView } from '@prompt-canary/api-types';
 import { describe, expect, it } from 'vitest';
 import { analysis } from '../testing/analysis-fixture.js';
 import { expand, findAll, textOf } from '../testing/render-text.js';
 import { MetricTable } from './metric-table.js';
 import { RolloutFacts } from './rollout-facts.js';
-import { armLabels } from './strategy.js';
 
 const nowMs = Date.parse('2025-01-31T10:03:00Z');
 const canary: RolloutView = {

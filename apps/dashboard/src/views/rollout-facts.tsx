@@ -1,6 +1,6 @@
 import type { RolloutView } from '@prompt-canary/api-types';
+import { stageEndText, stageText, strategyName, strategyOf } from '@prompt-canary/api-types';
 import { formatAgo, formatStep, formatWeight } from './format.js';
-import { stageEndText, stageText, strategyText } from './strategy.js';
 
 /**
  * The rollout's facts under its title: the versions (old and new for a blue-green switch), the weight, the strategy,
@@ -24,7 +24,7 @@ export function RolloutFacts({ rollout, nowMs }: { rollout: RolloutView; nowMs: 
         )}
       </dd>
       <dt>strategy</dt>
-      <dd data-strategy={rollout.strategy ?? 'canary'}>{strategyText(rollout)}</dd>
+      <dd data-strategy={rollout.strategy ?? 'canary'}>{strategyName(strategyOf(rollout))}</dd>
       <dt>{blueGreen ? 'stage' : 'progress'}</dt>
       <dd data-stage={rollout.stage ?? ''}>
         {blueGreen ? stageText(rollout) : formatStep(rollout.step, rollout.steps, rollout.segment)}

@@ -1,4 +1,5 @@
 import {
+  armLabels,
   type EvaluationBatchesView,
   metricKeyOf,
   type RolloutAction,
@@ -16,7 +17,6 @@ import { actionsFor, canOperate, describeEvaluation, describeLastCheck } from '.
 import { AnalysisReasons, MetricTable } from './metric-table.js';
 import { PhaseBadge } from './phase-badge.js';
 import { RolloutFacts } from './rollout-facts.js';
-import { armLabels } from './strategy.js';
 import { timelineRows } from './timeline-rows.js';
 import { TimelineTable } from './timeline-table.js';
 import { useRollout } from './use-rollout.js';
