@@ -21,3 +21,26 @@ export const BASELINE_ROLLOUT_PREFIX = 'baseline:';
 export function baselineRolloutId(pack: string): string {
   return `${BASELINE_ROLLOUT_PREFIX}${pack}`;
 }
+
+/** The in-memory state a slice store keeps per rollout id, by slice/exposure key (which starts `<rolloutId>\0`). */
+export interface SliceStoreCaches {
+  readonly slices: Map<string, unknown>;
+  readonly exposures: Map<string, unknown>;
+  /** Keyed by rollout id. */
+  readonly sources: Map<string, unknown>;
+}
+
+/**
+ * Drops what a slice store holds in memory for one rollout id, or for every baseline, after their rows were deleted
+ * (a baseline reset, a pack's deletion, pruning), so that no cached aggregate is written back. Both engines' stores
+ * call it.
+ */
+export function forgetCached(caches: SliceStoreCaches, rolloutId: string | 'every baseline'): void {
+  const every = rolloutId === 'every baseline';
+  const prefix = every ? BASELINE_ROLLOUT_PREFIX : `${rolloutId}\u0000`;
+  for (const id of caches.slices.keys()) if (id.startsWith(prefix)) caches.slices.delete(id);
+  for (const id of caches.exposures.keys()) if (id.startsWith(prefix)) caches.exposures.delete(id);
+  for (const id of caches.sources.keys()) {
+    if (every ? id.startsWith(prefix) : id === rolloutId) caches.sources.delete(id);
+  }
+}

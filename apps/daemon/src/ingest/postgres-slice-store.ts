@@ -5,7 +5,7 @@ import {
   type UnitExposuresJson,
 } from '@prompt-canary/analysis';
 import type { PgConnection, PgStatement } from '../db/pg-connection.js';
-import { BASELINE_ROLLOUT_PREFIX, baselineRolloutId } from './pack-baseline.js';
+import { baselineRolloutId, forgetCached } from './pack-baseline.js';
 import { type Arm, type SliceKey, type SliceScope, sliceKeyId, type TelemetrySource } from './slice-key.js';
 import type { ExposureUpdate, SliceQuery, SliceStore, SliceUpdate, StoredSlice } from './slice-store.js';
 
@@ -235,12 +235,7 @@ export class PostgresSliceStore implements SliceStore {
 
   /** Drops the cached slices, exposures and source of one rollout id, or of every baseline. */
   #forget(rolloutId: string | 'every baseline'): void {
-    const prefix = rolloutId === 'every baseline' ? BASELINE_ROLLOUT_PREFIX : `${rolloutId}\u0000`;
-    for (const id of this.#cache.keys()) if (id.startsWith(prefix)) this.#cache.delete(id);
-    for (const id of this.#exposureCache.keys()) if (id.startsWith(prefix)) this.#exposureCache.delete(id);
-    for (const id of this.#sources.keys()) {
-      if (rolloutId === 'every baseline' ? id.startsWith(prefix) : id === rolloutId) this.#sources.delete(id);
-    }
+    forgetCached({ slices: this.#cache, exposures: this.#exposureCache, sources: this.#sources }, rolloutId);
   }
 
   /** Reads back, in one query each, this writer's rows that the cache no longer holds (evicted, or a restart). */

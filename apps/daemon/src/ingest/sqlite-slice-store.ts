@@ -5,7 +5,7 @@ import {
   type UnitExposuresJson,
 } from '@prompt-canary/analysis';
 import type { SqliteDatabase } from '../db/database.js';
-import { BASELINE_ROLLOUT_PREFIX, baselineRolloutId } from './pack-baseline.js';
+import { baselineRolloutId, forgetCached } from './pack-baseline.js';
 import { type Arm, type SliceKey, type SliceScope, sliceKeyId, type TelemetrySource } from './slice-key.js';
 import type { ExposureUpdate, SliceQuery, SliceStore, SliceUpdate, StoredSlice } from './slice-store.js';
 
@@ -266,12 +266,7 @@ export class SqliteSliceStore implements SliceStore {
 
   /** Drops the cached slices, exposures and source of one rollout id, or of every baseline. */
   #forget(rolloutId: string | 'every baseline'): void {
-    const prefix = rolloutId === 'every baseline' ? BASELINE_ROLLOUT_PREFIX : `${rolloutId}\u0000`;
-    for (const id of this.#cache.keys()) if (id.startsWith(prefix)) this.#cache.delete(id);
-    for (const id of this.#exposureCache.keys()) if (id.startsWith(prefix)) this.#exposureCache.delete(id);
-    for (const id of this.#sources.keys()) {
-      if (rolloutId === 'every baseline' ? id.startsWith(prefix) : id === rolloutId) this.#sources.delete(id);
-    }
+    forgetCached({ slices: this.#cache, exposures: this.#exposureCache, sources: this.#sources }, rolloutId);
   }
 
   #loadExposures(id: string, rolloutId: string, start: number, cap: number): UnitExposures {
