@@ -23,9 +23,13 @@ interface RolloutDetail {
   step: number;
   steps: number;
   segment: string | null;
+  strategy?: string;
+  stage?: string | null;
   stableVersion: string;
   canaryVersion: string;
   plan: {
+    strategy?: string;
+    rollbackWindowMs?: number;
     steps: Array<{ weight: number; approval: boolean; minDurationMs: number; monitorForMs: number }>;
     segmentPhases: Array<{ name: string; weight: number }>;
   };
@@ -93,6 +97,23 @@ describe('the example packs against the real daemon', () => {
     });
     expect(rollout.plan.steps.map((s) => s.weight)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
     expect(rollout.plan.steps[0]?.minDurationMs).toBe(5 * 60_000);
+  });
+
+  it('blue-green.yaml previews to internal users, then switches everyone with an hour to roll back', async () => {
+    const { doc, rollout } = await startRollout('blue-green.yaml', '4.1.0');
+    expect(rollout).toMatchObject({
+      phase: 'Progressing',
+      stableVersion: '4.1.0',
+      canaryVersion: doc.spec.version,
+      strategy: 'blueGreen',
+      stage: 'preview',
+      segment: 'internal_users',
+      weight: 100,
+    });
+    expect(rollout.plan).toMatchObject({ strategy: 'blueGreen', rollbackWindowMs: 3_600_000 });
+    expect(rollout.plan.steps.map((s) => [s.weight, s.monitorForMs])).toEqual([[100, 3_600_000]]);
+    expect((await evaluate('billing-prompts', { targetingKey: 's1', plan: 'internal' })).value).toBe('4.2.0');
+    expect((await evaluate('billing-prompts', { targetingKey: 's1', plan: 'pro' })).value).toBe('4.1.0');
   });
 
   it('stages-approval.yaml runs its four stages and waits for a person at 50%', async () => {
