@@ -75,10 +75,24 @@ describe('the status view', () => {
       stage: 'rollbackWindow',
       stageEndsAt: '2025-01-31T12:42:00Z',
     };
-    const text = renderStatus({ pack, rollout: switched, analysis, nowMs, colors: plain, ascii: true }).join(
-      '\n',
-    );
+    const beforeAfter = {
+      ...analysis,
+      comparisons: {
+        scope: 'split' as const,
+        from: '2025-01-31T11:50:00Z',
+        before: { from: '2025-01-31T10:50:00Z', to: '2025-01-31T11:50:00Z' },
+      },
+    };
+    const text = renderStatus({
+      pack,
+      rollout: switched,
+      analysis: beforeAfter,
+      nowMs,
+      colors: plain,
+      ascii: true,
+    }).join('\n');
     expect(text).toContain('Strategy:   blue-green · rollback window · ends in 42m (12:42 UTC)');
+    expect(text).toContain('before/after: since 11:50:00Z against 10:50:00Z – 11:50:00Z');
     expect(text).not.toContain('Step:');
     expect(text).toContain('Versions:   old 2.3.1  →  new 2.4.0');
     expect(text).toMatch(/latency_p99 \(regression\).*vs before switch/);

@@ -128,6 +128,14 @@ export function renderStatus(input: StatusInput): string[] {
   if (analysis.window) {
     parts.push(`window ${formatTime(analysis.window.from)} – ${formatTime(analysis.window.to).slice(11)}`);
   }
+  // A before/after comparison (monitoring at 100%, a blue-green rollback window) says which span it compares with.
+  const before = analysis.comparisons?.before;
+  if (before !== undefined && analysis.comparisons) {
+    parts.push(
+      `before/after: since ${formatTime(analysis.comparisons.from).slice(11)} against ` +
+        `${formatTime(before.from).slice(11)} – ${formatTime(before.to).slice(11)}`,
+    );
+  }
   if (analysis.srm) {
     const srm = formatSrm(analysis.srm);
     parts.push(analysis.srm.result === 'Fail' ? colors.red(srm) : srm);
