@@ -394,7 +394,7 @@ export class AggregatingIngestSink implements IngestSink {
     if (obs.downstreamService !== undefined) {
       this.#downstream(obs, span.traceId, rolloutId, agg);
       if (entry.source === undefined) batch.sources.set(rolloutId, 'spans');
-      bump(tally, 'accepted');
+      bump(tally, keptAs(entry));
       return;
     }
     if (inherited) {

@@ -83,6 +83,32 @@ function baseline(d: TestDaemon) {
 }
 
 describe("a pack at rest: its stable version's rolling baseline", () => {
+  it("counts a downstream service's spans of the stable version under the baseline, as baseline items", async () => {
+    const d = daemon({}, undefined, { startController: false });
+    await apply(d, '2.3.1');
+    const downstream = (variant: string, error: boolean): TestSpan => ({
+      endMs: d.clock.now() + 1000,
+      durationMs: 40,
+      error,
+      attributes: { ...flagAttributes(PACK, variant), 'promptcanary.downstream': true },
+    });
+    const res = await d.request('/v1/traces', {
+      method: 'POST',
+      as: 'ingest',
+      json: otlpTraces(
+        [downstream('2.3.1', false), downstream('2.3.1', true), downstream('2.4.0', true)],
+        'billing-parser',
+      ),
+    });
+    expect(res.status).toBe(200);
+    const parser = baseline(d).all.downstream.get('billing-parser');
+    expect(parser).toMatchObject({ requests: 2, errors: 1 });
+    expect(baseline(d).all.spans).toBe(0);
+    expect(await analysisCount(d, 'span', 'baseline')).toBe(2);
+    expect(await analysisCount(d, 'span', 'accepted')).toBe(0);
+    expect(await analysisCount(d, 'span', 'no_rollout')).toBe(1);
+  });
+
   it("keeps the stable version's spans under baseline:<pack>, as a rollout's stable arm would, and drops the others", async () => {
     const d = daemon({}, undefined, { startController: false });
     await apply(d, '2.3.1');
