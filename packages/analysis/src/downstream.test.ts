@@ -212,40 +212,60 @@ describe('downstream metrics', () => {
 });
 
 /**
+ * Runs `looks` looks of a simulated rollout: `fill` adds one look's traffic to the arms, then the analysis looks with
+ * the sequential state carried over. Returns the first look at which `check` (by metric) failed, or -1.
+ */
+function firstFailingLook(
+  metric: string,
+  looks: number,
+  fill: (arms: { stable: ArmAggregate; canary: ArmAggregate }) => void,
+  onCheck?: (check: ReturnType<typeof analyze>['checks'][number] | undefined) => void,
+): number {
+  const [name, service] = metric.split(':');
+  const config: AnalysisConfig = { metrics: [{ name: name ?? metric, service }] };
+  const arms = { stable: new ArmAggregate(), canary: new ArmAggregate() };
+  let state: SequentialState | undefined;
+  for (let look = 0; look < looks; look++) {
+    fill(arms);
+    const out = analyze({
+      config,
+      window: arms,
+      lastInterval: arms,
+      cumulative: arms,
+      ...(state === undefined ? {} : { state }),
+    });
+    state = out.state;
+    const check = out.checks.find((c) => c.metric === metric);
+    onCheck?.(check);
+    if (check?.result === 'Fail') return look;
+  }
+  return -1;
+}
+
+/**
  * One simulated rollout: every look adds `perLook` downstream requests split 80/20, with error rates `pStable` and
  * `pCanary`, and runs the default regression test of `downstream_error_rate:<svc>`. Returns the look at which it
  * failed, or -1.
  */
 function simulate(random: Random, pStable: number, pCanary: number, looks: number, perLook = 250): number {
-  const config: AnalysisConfig = { metrics: [{ name: 'downstream_error_rate', service: SVC }] };
-  const stable = new ArmAggregate();
-  const canary = new ArmAggregate();
-  let state: SequentialState | undefined;
-  for (let look = 0; look < looks; look++) {
-    for (const [agg, n, p] of [
-      [stable, Math.round(perLook * 0.8), pStable],
-      [canary, Math.round(perLook * 0.2), pCanary],
-    ] as const) {
-      // The app's own requests are healthy and equal in both arms.
-      agg.addSpan(span({ durationMs: 100 }), n);
-      const errors = binomial(random, n, p);
-      for (let i = 0; i < n; i++) {
-        agg.addDownstream({ service: SVC, error: i < errors, durationMs: 50 });
+  return firstFailingLook(
+    `downstream_error_rate:${SVC}`,
+    looks,
+    (arms) => {
+      for (const [agg, n, p] of [
+        [arms.stable, Math.round(perLook * 0.8), pStable],
+        [arms.canary, Math.round(perLook * 0.2), pCanary],
+      ] as const) {
+        // The app's own requests are healthy and equal in both arms.
+        agg.addSpan(span({ durationMs: 100 }), n);
+        const errors = binomial(random, n, p);
+        for (let i = 0; i < n; i++) {
+          agg.addDownstream({ service: SVC, error: i < errors, durationMs: 50 });
+        }
       }
-    }
-    const out = analyze({
-      config,
-      window: { stable, canary },
-      lastInterval: { stable, canary },
-      cumulative: { stable, canary },
-      ...(state === undefined ? {} : { state }),
-    });
-    state = out.state;
-    const check = out.checks.find((c) => c.metric === `downstream_error_rate:${SVC}`);
-    expect(check?.kind).toBe('regression');
-    if (check?.result === 'Fail') return look;
-  }
-  return -1;
+    },
+    (check) => expect(check?.kind).toBe('regression'),
+  );
 }
 
 describe('downstream_error_rate regression test (simulated)', () => {
@@ -273,11 +293,8 @@ describe('downstream_error_rate regression test (simulated)', () => {
  * share of downstream requests the trace join could give a unit.
  */
 function correlatedAa(random: Random, joinShare: number, looks = 20): boolean {
-  const config: AnalysisConfig = { metrics: [{ name: 'downstream_error_rate', service: SVC }] };
-  const arms = { stable: new ArmAggregate(), canary: new ArmAggregate() };
-  let state: SequentialState | undefined;
   let id = 0;
-  for (let look = 0; look < looks; look++) {
+  const fill = (arms: { stable: ArmAggregate; canary: ArmAggregate }) => {
     for (const [arm, sessions] of [
       ['stable', 40],
       ['canary', 10],
@@ -296,17 +313,8 @@ function correlatedAa(random: Random, joinShare: number, looks = 20): boolean {
         }
       }
     }
-    const out = analyze({
-      config,
-      window: arms,
-      lastInterval: arms,
-      cumulative: arms,
-      ...(state === undefined ? {} : { state }),
-    });
-    state = out.state;
-    if (out.checks[0]?.result === 'Fail') return true;
-  }
-  return false;
+  };
+  return firstFailingLook(`downstream_error_rate:${SVC}`, looks, fill) >= 0;
 }
 
 describe('downstream_error_rate on correlated sessions (simulated)', () => {
@@ -322,10 +330,7 @@ describe('downstream_error_rate on correlated sessions (simulated)', () => {
 
 /** One rollout of log-normal downstream latencies (canary shifted by `shift` in ln ms); whether p99's test failed. */
 function latencyRollout(random: Random, shift: number, looks = 20): boolean {
-  const config: AnalysisConfig = { metrics: [{ name: 'downstream_latency_p99', service: SVC }] };
-  const arms = { stable: new ArmAggregate(), canary: new ArmAggregate() };
-  let state: SequentialState | undefined;
-  for (let look = 0; look < looks; look++) {
+  const fill = (arms: { stable: ArmAggregate; canary: ArmAggregate }) => {
     for (const [arm, n] of [
       ['stable', 200],
       ['canary', 50],
@@ -335,17 +340,8 @@ function latencyRollout(random: Random, shift: number, looks = 20): boolean {
         arms[arm].addDownstream({ service: SVC, error: false, durationMs });
       }
     }
-    const out = analyze({
-      config,
-      window: arms,
-      lastInterval: arms,
-      cumulative: arms,
-      ...(state === undefined ? {} : { state }),
-    });
-    state = out.state;
-    if (out.checks[0]?.result === 'Fail') return true;
-  }
-  return false;
+  };
+  return firstFailingLook(`downstream_latency_p99:${SVC}`, looks, fill) >= 0;
 }
 
 describe('downstream_latency_p99 regression test (simulated)', () => {

@@ -50,26 +50,28 @@ describePostgres('PostgresStore', () => {
     });
   });
 
+  /** An aggregate of `n` healthy requests, added one by one. */
+  const spans = (n: number) => {
+    const agg = new ArmAggregate();
+    for (let i = 0; i < n; i++)
+      agg.addSpan({
+        flagKey: 'p',
+        variant: 'v',
+        splitAssigned: true,
+        endTimeMs: 1,
+        durationMs: 10,
+        error: false,
+        attributes: {},
+      });
+    return agg;
+  };
+
   describe('several writers on one database', () => {
     it("merges every writer's slice rows and exposures on read; a writer's cache never overwrites another's", () => {
       const schema = freshSchemaName();
       const a = freshPostgresStore({ schema, writer: 'a' });
       const b = freshPostgresStore({ schema, writer: 'b' });
       const key = { rolloutId: 'r1', arm: 'canary', scope: 'split', sliceStart: 0 } as const;
-      const spans = (n: number) => {
-        const agg = new ArmAggregate();
-        for (let i = 0; i < n; i++)
-          agg.addSpan({
-            flagKey: 'p',
-            variant: 'v',
-            splitAssigned: true,
-            endTimeMs: 1,
-            durationMs: 10,
-            error: false,
-            attributes: {},
-          });
-        return agg;
-      };
       a.slices.commit([{ key, partial: spans(3) }]);
       b.slices.commit([{ key, partial: spans(4) }]);
       a.slices.commit([{ key, partial: spans(1) }]);
@@ -88,20 +90,6 @@ describePostgres('PostgresStore', () => {
       const a = freshPostgresStore({ schema, writer: 'a' });
       const b = freshPostgresStore({ schema, writer: 'b' });
       const key = { rolloutId: 'baseline:p', arm: 'stable', scope: 'split', sliceStart: 0 } as const;
-      const spans = (n: number) => {
-        const agg = new ArmAggregate();
-        for (let i = 0; i < n; i++)
-          agg.addSpan({
-            flagKey: 'p',
-            variant: 'v',
-            splitAssigned: true,
-            endTimeMs: 1,
-            durationMs: 10,
-            error: false,
-            attributes: {},
-          });
-        return agg;
-      };
       a.slices.holdBaseline('p', '1.0');
       b.slices.holdBaseline('p', '1.0');
       a.slices.commit([{ key, partial: spans(3) }]);
